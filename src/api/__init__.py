@@ -1,0 +1,1 @@
+"""yousu api layer."""

@@ -1,0 +1,1 @@
+"""yousu application layer."""

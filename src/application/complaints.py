@@ -1,0 +1,381 @@
+"""The `complaints` application: one method per command; load, call the aggregate, save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+    Recording,
+)
+
+from application.clock import Clock, SystemClock
+from application.errors import (
+    ComplaintNotFound,
+    ConcurrentChange,
+    IntakeConflict,
+    StoreUnavailable,
+    VersionMismatch,
+)
+from application.transcodings import register_domain_transcodings
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint
+from domain.rules import ClockKind, Limits
+from domain.slips import SlipBook
+from domain.values import Actor, Channel, Classification, Complainant
+
+INTAKE_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/intake")
+SLIP_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What every command answers: enough for a client to read its own write."""
+
+    id: UUID
+    slip_no: str
+    status: str
+    version: int
+    notification_id: int | None
+    due_at: datetime | None = None
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One stored event with its recording time (for history and audit)."""
+
+    version: int
+    type: str
+    event: Complaint.Event
+    recorded_at: datetime
+
+
+def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: str | None) -> UUID | None:
+    """A deterministic id for an intake that may be retried: one complaint per key."""
+    if external_ref:
+        return uuid5(INTAKE_NAMESPACE, f"ref:{channel.value}:{external_ref}")
+    if idempotency_key:
+        return uuid5(INTAKE_NAMESPACE, f"key:{idempotency_key}")
+    return None
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Translate the store's connection failures into one error the API maps to 503."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable from exc
+
+
+class ComplaintsApp(Application[UUID]):
+    """Records complaints; the calendar, limits and clock are injected."""
+
+    name = "complaints"
+    env: dict[str, str] = {  # noqa: RUF012 — eventsourcing's documented class attribute
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        calendar: WorkingCalendar | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.calendar = calendar or WorkingCalendar()
+        self.limits = limits or Limits()
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Dates, enums and value objects, beside the library's UUID/Decimal/datetime."""
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # ------------------------------------------------------------------ commands
+
+    def receive(  # noqa: PLR0913 — the intake slip has this many fields
+        self,
+        *,
+        channel: Channel,
+        content: str,
+        category: str,
+        complainant: Complainant,
+        actor: Actor,
+        received_at: datetime | None = None,
+        external_ref: str | None = None,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> CommandResult:
+        """一窗受理. A retried intake (same key or external_ref) returns the first complaint."""
+        complaint_id = intake_id(channel=channel, external_ref=external_ref, idempotency_key=idempotency_key)
+        for _ in range(SLIP_RETRIES):
+            now = self.clock.now()
+            if complaint_id is not None:
+                existing = self._existing_intake(complaint_id, fingerprint)
+                if existing is not None:
+                    return existing
+            book = self._slip_book(self.calendar.local_day(now))
+            complaint = Complaint.receive(
+                slip_no=book.issue(),
+                channel=channel,
+                content=content,
+                category=category,
+                complainant=complainant,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
+                received_at=received_at,
+                external_ref=external_ref,
+                complaint_id=complaint_id,
+                fingerprint=fingerprint,
+            )
+            try:
+                with _store_errors():
+                    recordings = self.save(book, complaint)
+            except IntegrityError:
+                # Either another intake took this slip number (retry with the next) or the
+                # same intake was saved concurrently (the loop then returns it).
+                self._evict(book.id)
+                continue
+            return self._result(complaint, recordings)
+        raise ConcurrentChange("受理繁忙，请重试")
+
+    def classify(
+        self, complaint_id: UUID, *, classification: Classification, reason: str, actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """按责分类."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.classify(
+                classification=classification, reason=reason, actor=actor, now=now,
+                calendar=self.calendar, limits=self.limits,
+            ),
+        )
+
+    def sign(
+        self, complaint_id: UUID, *, opinion: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """审核签字 (the signer's role comes from the actor)."""
+        return self._command(
+            complaint_id, expected_version, lambda c, now: c.sign(opinion=opinion, actor=actor, now=now)
+        )
+
+    def dispatch(  # noqa: PLR0913 — the dispatch slip's fields
+        self,
+        complaint_id: UUID,
+        *,
+        departments: Sequence[str],
+        supervisor: str,
+        instructions: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """转办; fixes the resolution deadline."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.dispatch(
+                departments=departments, supervisor=supervisor, instructions=instructions, actor=actor,
+                now=now, calendar=self.calendar, limits=self.limits,
+            ),
+        )
+
+    def consult(
+        self, complaint_id: UUID, *, participants: Sequence[str], conclusion: str, actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """会商."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.consult(participants=participants, conclusion=conclusion, actor=actor, now=now),
+        )
+
+    def resolve(
+        self, complaint_id: UUID, *, result: str, legal_basis: str | None, actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """限时办结."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.resolve(
+                result=result, legal_basis=legal_basis, actor=actor, now=now,
+                calendar=self.calendar, limits=self.limits,
+            ),
+        )
+
+    def feed_back(
+        self, complaint_id: UUID, *, method: str, summary: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """及时反馈."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.feed_back(
+                method=method, summary=summary, actor=actor, now=now, calendar=self.calendar, limits=self.limits
+            ),
+        )
+
+    def call_back(
+        self, complaint_id: UUID, *, rating: int, comment: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """回访."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.call_back(
+                rating=rating, comment=comment, actor=actor, now=now, calendar=self.calendar, limits=self.limits
+            ),
+        )
+
+    def escalate(  # noqa: PLR0913 — an escalation's fields
+        self,
+        complaint_id: UUID,
+        *,
+        clock: ClockKind,
+        level: int,
+        due_at: datetime,
+        reason: str,
+        recipients: Sequence[str],
+        actor: Actor,
+        round_: int | None = None,
+    ) -> CommandResult:
+        """升级督办 (policies only)."""
+        return self._command(
+            complaint_id,
+            None,
+            lambda c, now: c.escalate(
+                clock=clock, level=level, due_at=due_at, reason=reason, recipients=recipients,
+                actor=actor, now=now, round_=round_,
+            ),
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def get(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
+        """The complaint now, or as it was at ``version``."""
+        with _store_errors():
+            try:
+                complaint = self.repository.get(complaint_id, version=version)
+            except AggregateNotFoundError:
+                raise ComplaintNotFound from None
+        if not isinstance(complaint, Complaint):
+            raise ComplaintNotFound
+        return complaint
+
+    def history(self, complaint_id: UUID) -> list[RecordedEvent]:
+        """Every event of one complaint, in order, with the store's recording time."""
+        with _store_errors():
+            events = list(self.events.get(complaint_id))
+        if not events or not isinstance(events[0], Complaint.Received):
+            raise ComplaintNotFound
+        return [
+            RecordedEvent(
+                version=e.originator_version,
+                type=type(e).__name__,
+                event=e,
+                recorded_at=e.timestamp,
+            )
+            for e in events
+            if isinstance(e, Complaint.Event)
+        ]
+
+    def version_as_of(self, complaint_id: UUID, as_of: datetime) -> int | None:
+        """The last version recorded at or before ``as_of`` (None: the complaint did not exist yet)."""
+        version: int | None = None
+        for recorded in self.history(complaint_id):
+            if recorded.recorded_at <= as_of:
+                version = recorded.version
+        return version
+
+    def max_notification_id(self) -> int:
+        """The newest notification id in the store (0 when empty)."""
+        with _store_errors():
+            return self.recorder.max_notification_id() or 0
+
+    # ------------------------------------------------------------------ internals
+
+    def _command(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        act: Callable[[Complaint, datetime], None],
+    ) -> CommandResult:
+        complaint = self.get(complaint_id)
+        if expected_version is not None and expected_version != complaint.version:
+            raise VersionMismatch(expected_version, complaint.version)
+        act(complaint, self.clock.now())
+        try:
+            with _store_errors():
+                recordings = self.save(complaint)
+        except IntegrityError:
+            self._evict(complaint_id)
+            raise ConcurrentChange from None
+        return self._result(complaint, recordings)
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            try:
+                cache.get(aggregate_id, evict=True)
+            except KeyError:
+                pass
+
+    def _slip_book(self, day: Any) -> SlipBook:
+        with _store_errors():
+            try:
+                book = self.repository.get(SlipBook.id_for(day))
+            except AggregateNotFoundError:
+                return SlipBook.open(day)
+        assert isinstance(book, SlipBook)  # noqa: S101 — the id space is the slip book's
+        return book
+
+    def _existing_intake(self, complaint_id: UUID, fingerprint: str | None) -> CommandResult | None:
+        try:
+            complaint = self.get(complaint_id)
+        except ComplaintNotFound:
+            return None
+        if fingerprint is not None and complaint.fingerprint not in (None, fingerprint):
+            raise IntakeConflict(complaint.id)
+        # The first intake's own notification id is not kept; the newest id is a safe upper bound
+        # for a client that wants to read its own write.
+        last = self.max_notification_id()
+        return CommandResult(
+            id=complaint.id,
+            slip_no=complaint.slip_no,
+            status=complaint.status.value,
+            version=complaint.version,
+            notification_id=last,
+            due_at=complaint.due_at,
+            created=False,
+        )
+
+    @staticmethod
+    def _result(complaint: Complaint, recordings: list[Recording[UUID]]) -> CommandResult:
+        own = [r for r in recordings if r.domain_event.originator_id == complaint.id]
+        return CommandResult(
+            id=complaint.id,
+            slip_no=complaint.slip_no,
+            status=complaint.status.value,
+            version=complaint.version,
+            notification_id=own[-1].notification.id if own else None,
+            due_at=complaint.due_at,
+        )

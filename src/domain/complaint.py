@@ -1,0 +1,577 @@
+"""The Complaint aggregate: every rule of the 有诉即办 workflow, enforced before an event is emitted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from domain import errors
+from domain.calendar import WorkingCalendar
+from domain.rules import ClockKind, Limits, deadline_for
+from domain.values import (
+    Actor,
+    Channel,
+    Classification,
+    Complainant,
+    ComplainantType,
+    Role,
+    Status,
+)
+
+SATISFIED_THRESHOLD = 3  # ratings 1 and 2 are 差评 and open a rectification round
+
+EVENT_LABELS: dict[str, str] = {
+    "Received": "受理",
+    "Classified": "分类",
+    "Signed": "审核签字",
+    "Dispatched": "转办",
+    "Consulted": "会商",
+    "Resolved": "办结",
+    "FedBack": "反馈",
+    "CalledBack": "回访",
+    "Escalated": "升级督办",
+    "DeadlineCorrected": "时限更正",
+}
+
+
+def _aware(field: str, value: datetime) -> None:
+    if value.tzinfo is None:
+        raise errors.InvalidInput(field, f"{field} 必须带时区偏移")
+
+
+def _text(field: str, value: str | None, *, required: bool = True, max_len: int = 10_000) -> None:
+    if value is None or not value.strip():
+        if required:
+            raise errors.InvalidInput(field, f"{field} 不能为空")
+        return
+    if len(value) > max_len:
+        raise errors.InvalidInput(field, f"{field} 过长（最多 {max_len} 字）")
+
+
+class Complaint(Aggregate):
+    """One complaint (诉求) from receipt to call-back; state changes only when an event applies."""
+
+    class Event(Aggregate.Event):
+        """Every complaint event records who did it and when it happened in business time."""
+
+        actor: Actor
+        occurred_at: datetime
+
+    class Received(Event, Aggregate.Created):
+        """一窗受理."""
+
+        slip_no: str
+        channel: Channel
+        content: str
+        category: str
+        complainant: Complainant
+        received_at: datetime
+        external_ref: str | None
+        fingerprint: str | None  # digest of the intake request, for idempotent retries
+        response_due_at: datetime
+        response_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.slip_no = self.slip_no
+            c.channel = self.channel
+            c.content = self.content
+            c.category = self.category
+            c.complainant = self.complainant
+            c.received_at = self.received_at
+            c.registered_at = self.occurred_at
+            c.external_ref = self.external_ref
+            c.fingerprint = self.fingerprint
+            c.received_by = self.actor
+            c.response_due_at = self.response_due_at
+            c.response_due_provisional = self.response_due_provisional
+
+    class Classified(Event):
+        """按责分类."""
+
+        classification: Classification
+        reason: str
+        due_at: datetime | None  # general: close of business the same working day
+        due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.classification = self.classification
+            c.classification_reason = self.reason
+            if self.due_at is not None:
+                c.due_at = self.due_at
+                c.due_provisional = self.due_provisional
+            c.status = Status.classified
+
+    class Signed(Event):
+        """审核签字, one per role: duty officer, then duty leader."""
+
+        signer_role: Role
+        opinion: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            if self.signer_role is Role.duty_officer:
+                c.officer_signature = self.actor
+                c.status = Status.officer_signed
+            else:
+                c.leader_signature = self.actor
+                c.status = Status.signed
+
+    class Dispatched(Event):
+        """转办 to departments with a supervisor; fixes the resolution deadline."""
+
+        departments: list[str]
+        supervisor: str
+        instructions: str
+        due_at: datetime
+        due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.departments = tuple(self.departments)
+            c.supervisor = self.supervisor
+            c.dispatched_at = self.occurred_at
+            c.due_at = self.due_at
+            c.due_provisional = self.due_provisional
+            c.status = Status.dispatched
+
+    class Consulted(Event):
+        """会商 among the departments (集中研讨 for 很难办)."""
+
+        participants: list[str]
+        conclusion: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.consultations += 1
+            c.consulted_in_round = True
+            if c.status in (Status.dispatched, Status.consulted):
+                c.status = Status.consulted
+
+    class Resolved(Event):
+        """限时办结."""
+
+        result: str
+        legal_basis: str | None
+        feedback_due_at: datetime
+        feedback_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.result = self.result
+            c.legal_basis = self.legal_basis
+            c.resolved_at = self.occurred_at
+            if c.first_resolved_at is None:
+                c.first_resolved_at = self.occurred_at
+            c.resolved_by = self.actor
+            c.feedback_due_at = self.feedback_due_at
+            c.status = Status.resolved
+
+    class FedBack(Event):
+        """及时反馈 of the result to the person."""
+
+        method: str
+        summary: str
+        callback_due_at: datetime
+        callback_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.fed_back_at = self.occurred_at
+            c.callback_due_at = self.callback_due_at
+            c.status = Status.fed_back
+
+    class CalledBack(Event):
+        """回访 with a five-level 好差评 rating; 1–2 opens a rectification round."""
+
+        rating: int
+        comment: str
+        rectification_due_at: datetime | None
+        rectification_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.rating = self.rating
+            c.ratings = (*c.ratings, self.rating)
+            c.called_back_at = self.occurred_at
+            if self.rating < SATISFIED_THRESHOLD:
+                c.rectification_round += 1
+                c.rectification_due_at = self.rectification_due_at
+                c.consulted_in_round = False
+                c.status = Status.rectifying
+            else:
+                c.status = Status.closed
+
+    class Escalated(Event):
+        """升级督办, raised by a policy when a clock passes or on a 差评; never by a person."""
+
+        clock: ClockKind
+        level: int
+        round: int
+        due_at: datetime
+        reason: str
+        recipients: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.escalations = (*c.escalations, (self.clock, self.level, self.round))
+
+    # ------------------------------------------------------------------ construction
+
+    def __init__(self) -> None:
+        self.slip_no = ""
+        self.channel = Channel.window
+        self.content = ""
+        self.category = ""
+        self.complainant = Complainant(ComplainantType.person, "", "")
+        self.received_at = datetime.min
+        self.registered_at = datetime.min
+        self.external_ref: str | None = None
+        self.fingerprint: str | None = None
+        self.received_by: Actor | None = None
+        self.response_due_at = datetime.min
+        self.response_due_provisional = False
+        self.status = Status.received
+        self.classification: Classification | None = None
+        self.classification_reason = ""
+        self.officer_signature: Actor | None = None
+        self.leader_signature: Actor | None = None
+        self.departments: tuple[str, ...] = ()
+        self.supervisor: str | None = None
+        self.dispatched_at: datetime | None = None
+        self.due_at: datetime | None = None
+        self.due_provisional = False
+        self.consultations = 0
+        self.consulted_in_round = False
+        self.result: str | None = None
+        self.legal_basis: str | None = None
+        self.resolved_at: datetime | None = None
+        self.first_resolved_at: datetime | None = None
+        self.resolved_by: Actor | None = None
+        self.feedback_due_at: datetime | None = None
+        self.fed_back_at: datetime | None = None
+        self.callback_due_at: datetime | None = None
+        self.rating: int | None = None
+        self.ratings: tuple[int, ...] = ()
+        self.called_back_at: datetime | None = None
+        self.rectification_round = 0
+        self.rectification_due_at: datetime | None = None
+        self.escalations: tuple[tuple[ClockKind, int, int], ...] = ()
+
+    @classmethod
+    def receive(  # noqa: PLR0913 — the intake slip has this many fields
+        cls,
+        *,
+        slip_no: str,
+        channel: Channel,
+        content: str,
+        category: str,
+        complainant: Complainant,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+        received_at: datetime | None = None,
+        external_ref: str | None = None,
+        complaint_id: UUID | None = None,
+        fingerprint: str | None = None,
+    ) -> Complaint:
+        """一窗受理: record a complaint; the response clock starts at ``received_at``."""
+        _aware("now", now)
+        _text("slip_no", slip_no, max_len=64)
+        _text("content", content)
+        _text("category", category, max_len=64)
+        _text("complainant.name", complainant.name, max_len=200)
+        _text("complainant.phone", complainant.phone, max_len=32)
+        if complainant.type is ComplainantType.enterprise:
+            _text("complainant.enterprise_name", complainant.enterprise_name, max_len=200)
+        if channel is Channel.hotline:
+            _text("external_ref", external_ref, max_len=128)
+        start = received_at or now
+        _aware("received_at", start)
+        if start > now:
+            raise errors.InvalidInput("received_at", "受理时间不能晚于当前时间")
+        response = deadline_for(ClockKind.response, start, calendar, limits)
+        return cls._create(
+            cls.Received,
+            id=complaint_id or uuid4(),
+            actor=actor,
+            occurred_at=now,
+            slip_no=slip_no,
+            channel=channel,
+            content=content,
+            category=category,
+            complainant=complainant,
+            received_at=start,
+            external_ref=external_ref,
+            fingerprint=fingerprint,
+            response_due_at=response.due_at,
+            response_due_provisional=response.provisional,
+        )
+
+    # ------------------------------------------------------------------ commands
+
+    def classify(
+        self,
+        *,
+        classification: Classification,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+    ) -> None:
+        """按责分类: general is answered the same working day; complex kinds go to signing."""
+        _aware("now", now)
+        if self.classification is not None:
+            raise errors.AlreadyClassified
+        due_at: datetime | None = None
+        provisional = False
+        if classification is Classification.general:
+            deadline = deadline_for(ClockKind.resolution, self.received_at, calendar, limits, classification)
+            due_at, provisional = deadline.due_at, deadline.provisional
+        self.trigger_event(
+            self.Classified,
+            actor=actor,
+            occurred_at=now,
+            classification=classification,
+            reason=reason or "",
+            due_at=due_at,
+            due_provisional=provisional,
+        )
+
+    def sign(self, *, opinion: str, actor: Actor, now: datetime) -> None:
+        """审核签字: the duty officer first, then the duty leader."""
+        _aware("now", now)
+        classification = self._require_classified()
+        if not classification.is_complex:
+            raise errors.SignatureNotNeeded
+        if actor.role not in (Role.duty_officer, Role.duty_leader):
+            raise errors.SignerRoleInvalid
+        if self.dispatched_at is not None:
+            raise errors.AlreadyDispatched
+        if actor.role is Role.duty_officer:
+            if self.officer_signature is not None:
+                raise errors.AlreadySigned("当天值班人员已签字")
+        else:
+            if self.officer_signature is None:
+                raise errors.OfficerSignatureMissing
+            if self.leader_signature is not None:
+                raise errors.AlreadySigned("带班领导已签字")
+        self.trigger_event(self.Signed, actor=actor, occurred_at=now, signer_role=actor.role, opinion=opinion or "")
+
+    def dispatch(  # noqa: PLR0913 — dispatch carries the slip's routing fields
+        self,
+        *,
+        departments: Sequence[str],
+        supervisor: str,
+        instructions: str,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+    ) -> None:
+        """转办 to one or more departments with a supervisor; the resolution deadline is fixed here."""
+        _aware("now", now)
+        classification = self._require_classified()
+        if not classification.is_complex:
+            raise errors.DispatchNotNeeded
+        if self.dispatched_at is not None:
+            raise errors.AlreadyDispatched
+        if self.officer_signature is None:
+            raise errors.OfficerSignatureMissing
+        if self.leader_signature is None:
+            raise errors.LeaderSignatureMissing
+        depts = list(departments)
+        if not depts or any(not d.strip() for d in depts):
+            raise errors.InvalidInput("departments", "至少指定一个承办部门")
+        if len(set(depts)) != len(depts):
+            raise errors.InvalidInput("departments", "承办部门重复")
+        _text("supervisor", supervisor, max_len=200)
+        deadline = deadline_for(ClockKind.resolution, now, calendar, limits, classification)
+        self.trigger_event(
+            self.Dispatched,
+            actor=actor,
+            occurred_at=now,
+            departments=depts,
+            supervisor=supervisor,
+            instructions=instructions or "",
+            due_at=deadline.due_at,
+            due_provisional=deadline.provisional,
+        )
+
+    def consult(self, *, participants: Sequence[str], conclusion: str, actor: Actor, now: datetime) -> None:
+        """会商: recorded while the complaint is with its departments."""
+        _aware("now", now)
+        if self.dispatched_at is None:
+            raise errors.NotDispatched
+        if self.status not in (Status.dispatched, Status.consulted, Status.rectifying):
+            raise errors.AlreadyResolved if self.status is not Status.closed else errors.AlreadyClosed
+        _text("conclusion", conclusion)
+        self.trigger_event(
+            self.Consulted, actor=actor, occurred_at=now, participants=list(participants), conclusion=conclusion
+        )
+
+    def resolve(
+        self,
+        *,
+        result: str,
+        legal_basis: str | None,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+    ) -> None:
+        """限时办结, by the window clerk for general, by a responsible department otherwise."""
+        _aware("now", now)
+        classification = self._require_classified()
+        self._require_open_for_resolution()
+        if classification.is_complex:
+            if self.dispatched_at is None:
+                raise self._missing_before_dispatch()
+            if actor.role is not Role.department:
+                raise errors.ResolverRoleInvalid
+            if actor.department not in self.departments:
+                raise errors.NotResponsibleDepartment
+            if self.needs_consultation and not self.consulted_in_round and self.rectification_round == 0:
+                raise errors.ConsultationRequired
+        elif actor.role is not Role.window_clerk:
+            raise errors.ResolverRoleInvalid("一般性问题由窗口工作人员当场办结")
+        _text("result", result)
+        if classification is Classification.cannot_do:
+            _text("legal_basis", legal_basis, required=False, max_len=2000)
+            if legal_basis is None or not legal_basis.strip():
+                raise errors.LegalBasisRequired
+        feedback = deadline_for(ClockKind.feedback, now, calendar, limits)
+        self.trigger_event(
+            self.Resolved,
+            actor=actor,
+            occurred_at=now,
+            result=result,
+            legal_basis=legal_basis or None,
+            feedback_due_at=feedback.due_at,
+            feedback_due_provisional=feedback.provisional,
+        )
+
+    def feed_back(
+        self, *, method: str, summary: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """及时反馈: only after the complaint is resolved."""
+        _aware("now", now)
+        if self.status is not Status.resolved:
+            if self.status is Status.closed:
+                raise errors.AlreadyClosed
+            if self.status is Status.fed_back:
+                raise errors.NotAllowedInState("已反馈，等待回访")
+            raise errors.NotResolved
+        _text("method", method, max_len=64)
+        callback = deadline_for(ClockKind.callback, now, calendar, limits)
+        self.trigger_event(
+            self.FedBack,
+            actor=actor,
+            occurred_at=now,
+            method=method,
+            summary=summary or "",
+            callback_due_at=callback.due_at,
+            callback_due_provisional=callback.provisional,
+        )
+
+    def call_back(
+        self, *, rating: int, comment: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """回访 with a rating 1–5; a 差评 (1–2) opens a rectification round with its own deadline."""
+        _aware("now", now)
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:  # noqa: PLR2004
+            raise errors.InvalidInput("rating", "评价须为 1 至 5 的整数")
+        if self.status is not Status.fed_back:
+            if self.status is Status.closed:
+                raise errors.AlreadyClosed
+            raise errors.NotFedBack
+        due_at: datetime | None = None
+        provisional = False
+        if rating < SATISFIED_THRESHOLD:
+            deadline = deadline_for(ClockKind.rectification, now, calendar, limits)
+            due_at, provisional = deadline.due_at, deadline.provisional
+        self.trigger_event(
+            self.CalledBack,
+            actor=actor,
+            occurred_at=now,
+            rating=rating,
+            comment=comment or "",
+            rectification_due_at=due_at,
+            rectification_due_provisional=provisional,
+        )
+
+    def escalate(  # noqa: PLR0913 — an escalation names its clock, level, round and recipients
+        self,
+        *,
+        clock: ClockKind,
+        level: int,
+        due_at: datetime,
+        reason: str,
+        recipients: Sequence[str],
+        actor: Actor,
+        now: datetime,
+        round_: int | None = None,
+    ) -> None:
+        """升级督办: raised by a policy, once per clock, level and rectification round."""
+        _aware("now", now)
+        if actor.role is not Role.system:
+            raise errors.EscalationByPerson
+        if level < 1:
+            raise errors.InvalidInput("level", "升级级别从 1 开始")
+        key_round = self.rectification_round if round_ is None else round_
+        if (clock, level, key_round) in self.escalations:
+            raise errors.AlreadyEscalated
+        self.trigger_event(
+            self.Escalated,
+            actor=actor,
+            occurred_at=now,
+            clock=clock,
+            level=level,
+            round=key_round,
+            due_at=due_at,
+            reason=reason,
+            recipients=list(recipients),
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def needs_consultation(self) -> bool:
+        """会商 is required with several departments, and for 很难办."""
+        return len(self.departments) > 1 or self.classification is Classification.hard_to_do
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet closed by a satisfied call-back."""
+        return self.status is not Status.closed
+
+    def state(self) -> dict[str, Any]:
+        """The aggregate's business state (for comparisons and the state query)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_classified(self) -> Classification:
+        if self.classification is None:
+            raise errors.NotClassified
+        return self.classification
+
+    def _require_open_for_resolution(self) -> None:
+        if self.status is Status.closed:
+            raise errors.AlreadyClosed
+        if self.status in (Status.resolved, Status.fed_back):
+            raise errors.AlreadyResolved
+
+    def _missing_before_dispatch(self) -> errors.ComplaintError:
+        if self.officer_signature is None:
+            return errors.OfficerSignatureMissing("尚未转办：缺少当天值班人员的签字")
+        if self.leader_signature is None:
+            return errors.LeaderSignatureMissing("尚未转办：缺少带班领导的签字")
+        return errors.NotDispatched

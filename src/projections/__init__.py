@@ -1,0 +1,1 @@
+"""yousu projections layer."""

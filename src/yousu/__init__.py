@@ -1,0 +1,1 @@
+"""yousu yousu layer."""
