@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -82,7 +82,7 @@ class ComplaintsApp(Application[UUID]):
     """Records complaints; the calendar, limits and clock are injected."""
 
     name = "complaints"
-    env: dict[str, str] = {  # noqa: RUF012 — eventsourcing's documented class attribute
+    env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
@@ -107,7 +107,7 @@ class ComplaintsApp(Application[UUID]):
 
     # ------------------------------------------------------------------ commands
 
-    def receive(  # noqa: PLR0913 — the intake slip has this many fields
+    def receive(
         self,
         *,
         channel: Channel,
@@ -156,7 +156,12 @@ class ComplaintsApp(Application[UUID]):
         raise ConcurrentChange("受理繁忙，请重试")
 
     def classify(
-        self, complaint_id: UUID, *, classification: Classification, reason: str, actor: Actor,
+        self,
+        complaint_id: UUID,
+        *,
+        classification: Classification,
+        reason: str,
+        actor: Actor,
         expected_version: int | None = None,
     ) -> CommandResult:
         """按责分类."""
@@ -164,8 +169,12 @@ class ComplaintsApp(Application[UUID]):
             complaint_id,
             expected_version,
             lambda c, now: c.classify(
-                classification=classification, reason=reason, actor=actor, now=now,
-                calendar=self.calendar, limits=self.limits,
+                classification=classification,
+                reason=reason,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
             ),
         )
 
@@ -177,7 +186,7 @@ class ComplaintsApp(Application[UUID]):
             complaint_id, expected_version, lambda c, now: c.sign(opinion=opinion, actor=actor, now=now)
         )
 
-    def dispatch(  # noqa: PLR0913 — the dispatch slip's fields
+    def dispatch(
         self,
         complaint_id: UUID,
         *,
@@ -192,13 +201,23 @@ class ComplaintsApp(Application[UUID]):
             complaint_id,
             expected_version,
             lambda c, now: c.dispatch(
-                departments=departments, supervisor=supervisor, instructions=instructions, actor=actor,
-                now=now, calendar=self.calendar, limits=self.limits,
+                departments=departments,
+                supervisor=supervisor,
+                instructions=instructions,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
             ),
         )
 
     def consult(
-        self, complaint_id: UUID, *, participants: Sequence[str], conclusion: str, actor: Actor,
+        self,
+        complaint_id: UUID,
+        *,
+        participants: Sequence[str],
+        conclusion: str,
+        actor: Actor,
         expected_version: int | None = None,
     ) -> CommandResult:
         """会商."""
@@ -209,7 +228,12 @@ class ComplaintsApp(Application[UUID]):
         )
 
     def resolve(
-        self, complaint_id: UUID, *, result: str, legal_basis: str | None, actor: Actor,
+        self,
+        complaint_id: UUID,
+        *,
+        result: str,
+        legal_basis: str | None,
+        actor: Actor,
         expected_version: int | None = None,
     ) -> CommandResult:
         """限时办结."""
@@ -217,8 +241,12 @@ class ComplaintsApp(Application[UUID]):
             complaint_id,
             expected_version,
             lambda c, now: c.resolve(
-                result=result, legal_basis=legal_basis, actor=actor, now=now,
-                calendar=self.calendar, limits=self.limits,
+                result=result,
+                legal_basis=legal_basis,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
             ),
         )
 
@@ -246,7 +274,7 @@ class ComplaintsApp(Application[UUID]):
             ),
         )
 
-    def escalate(  # noqa: PLR0913 — an escalation's fields
+    def escalate(
         self,
         complaint_id: UUID,
         *,
@@ -263,8 +291,14 @@ class ComplaintsApp(Application[UUID]):
             complaint_id,
             None,
             lambda c, now: c.escalate(
-                clock=clock, level=level, due_at=due_at, reason=reason, recipients=recipients,
-                actor=actor, now=now, round_=round_,
+                clock=clock,
+                level=level,
+                due_at=due_at,
+                reason=reason,
+                recipients=recipients,
+                actor=actor,
+                now=now,
+                round_=round_,
             ),
         )
 
@@ -274,7 +308,7 @@ class ComplaintsApp(Application[UUID]):
         """The complaint now, or as it was at ``version``."""
         with _store_errors():
             try:
-                complaint = self.repository.get(complaint_id, version=version)
+                complaint: object = self.repository.get(complaint_id, version=version)
             except AggregateNotFoundError:
                 raise ComplaintNotFound from None
         if not isinstance(complaint, Complaint):
@@ -334,15 +368,13 @@ class ComplaintsApp(Application[UUID]):
     def _evict(self, aggregate_id: UUID) -> None:
         cache = self.repository.cache
         if cache is not None:
-            try:
+            with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
-            except KeyError:
-                pass
 
     def _slip_book(self, day: Any) -> SlipBook:
         with _store_errors():
             try:
-                book = self.repository.get(SlipBook.id_for(day))
+                book: object = self.repository.get(SlipBook.id_for(day))
             except AggregateNotFoundError:
                 return SlipBook.open(day)
         assert isinstance(book, SlipBook)  # noqa: S101 — the id space is the slip book's

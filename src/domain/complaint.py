@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,6 +22,7 @@ from domain.values import (
     Status,
 )
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # placeholder until Received applies
 SATISFIED_THRESHOLD = 3  # ratings 1 and 2 are 差评 and open a rectification round
 
 EVENT_LABELS: dict[str, str] = {
@@ -229,12 +230,12 @@ class Complaint(Aggregate):
         self.content = ""
         self.category = ""
         self.complainant = Complainant(ComplainantType.person, "", "")
-        self.received_at = datetime.min
-        self.registered_at = datetime.min
+        self.received_at = EPOCH
+        self.registered_at = EPOCH
         self.external_ref: str | None = None
         self.fingerprint: str | None = None
         self.received_by: Actor | None = None
-        self.response_due_at = datetime.min
+        self.response_due_at = EPOCH
         self.response_due_provisional = False
         self.status = Status.received
         self.classification: Classification | None = None
@@ -365,7 +366,7 @@ class Complaint(Aggregate):
                 raise errors.AlreadySigned("带班领导已签字")
         self.trigger_event(self.Signed, actor=actor, occurred_at=now, signer_role=actor.role, opinion=opinion or "")
 
-    def dispatch(  # noqa: PLR0913 — dispatch carries the slip's routing fields
+    def dispatch(
         self,
         *,
         departments: Sequence[str],
@@ -486,7 +487,7 @@ class Complaint(Aggregate):
     ) -> None:
         """回访 with a rating 1–5; a 差评 (1–2) opens a rectification round with its own deadline."""
         _aware("now", now)
-        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:  # noqa: PLR2004
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise errors.InvalidInput("rating", "评价须为 1 至 5 的整数")
         if self.status is not Status.fed_back:
             if self.status is Status.closed:
@@ -507,7 +508,7 @@ class Complaint(Aggregate):
             rectification_due_provisional=provisional,
         )
 
-    def escalate(  # noqa: PLR0913 — an escalation names its clock, level, round and recipients
+    def escalate(
         self,
         *,
         clock: ClockKind,
@@ -574,4 +575,4 @@ class Complaint(Aggregate):
             return errors.OfficerSignatureMissing("尚未转办：缺少当天值班人员的签字")
         if self.leader_signature is None:
             return errors.LeaderSignatureMissing("尚未转办：缺少带班领导的签字")
-        return errors.NotDispatched
+        return errors.NotDispatched()

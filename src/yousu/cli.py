@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.calendar_loader import CalendarFileError
+from domain.calendar import WorkingCalendar
 from yousu.settings import Settings
 
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
@@ -23,7 +24,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load_calendar(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
+def _load_calendar(settings: Settings) -> WorkingCalendar:
     try:
         return settings.calendar()
     except CalendarFileError as exc:
