@@ -1,0 +1,86 @@
+"""The permission matrix: who may do what. Written once; the README's table is generated from it."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from domain.values import Role
+
+
+class Action(Enum):
+    """Everything the API lets a caller do."""
+
+    receive = "receive"
+    classify = "classify"
+    sign_officer = "sign_officer"
+    sign_leader = "sign_leader"
+    dispatch = "dispatch"
+    consult = "consult"
+    resolve = "resolve"
+    feedback = "feedback"
+    callback = "callback"
+    read_state = "read_state"
+    read_history = "read_history"
+    read_calendar = "read_calendar"
+    read_views = "read_views"
+    read_personal_info = "read_personal_info"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.receive: "受理 receive",
+    Action.classify: "分类 classify",
+    Action.sign_officer: "值班人员签字 sign (officer)",
+    Action.sign_leader: "带班领导签字 sign (leader)",
+    Action.dispatch: "转办 dispatch",
+    Action.consult: "会商 consult",
+    Action.resolve: "办结 resolve",
+    Action.feedback: "反馈 feed back",
+    Action.callback: "回访 call back",
+    Action.read_state: "查看诉求 read state",
+    Action.read_history: "查看审计轨迹 read history",
+    Action.read_calendar: "查询时限 calendar",
+    Action.read_views: "台账/统计 ledger, SLA, metrics",
+    Action.read_personal_info: "查看个人信息 personal info",
+}
+
+R = Role
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.receive: frozenset({R.window_clerk, R.hotline}),
+    Action.classify: frozenset({R.window_clerk}),
+    Action.sign_officer: frozenset({R.duty_officer}),
+    Action.sign_leader: frozenset({R.duty_leader}),
+    Action.dispatch: frozenset({R.duty_leader}),
+    Action.consult: frozenset({R.duty_leader, R.department}),
+    # department handlers only for complaints dispatched to their department (checked per complaint);
+    # the window clerk only for `general` complaints, resolved on the spot.
+    Action.resolve: frozenset({R.department, R.window_clerk}),
+    Action.feedback: frozenset({R.window_clerk}),
+    Action.callback: frozenset({R.window_clerk, R.hotline}),
+    Action.read_state: frozenset(set(Role) - {R.system}),
+    Action.read_history: frozenset({R.liaison, R.duty_leader, R.admin}),
+    Action.read_calendar: frozenset(set(Role) - {R.system}),
+    Action.read_views: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}),
+    # the department only for complaints dispatched to it (checked per complaint)
+    Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
+}
+
+
+def allowed(action: Action, roles: frozenset[Role]) -> Role | None:
+    """The first of ``roles`` that may perform ``action`` (the role the actor acts in), or None."""
+    permitted = PERMISSIONS[action]
+    for role in sorted(roles, key=lambda r: list(Role).index(r)):
+        if role in permitted:
+            return role
+    return None
+
+
+def matrix_markdown() -> str:
+    """The matrix as a Markdown table (for the README)."""
+    roles = [r for r in Role if r is not Role.system]
+    head = "| action | " + " | ".join(r.value for r in roles) + " |"
+    sep = "|---|" + "---|" * len(roles)
+    rows = [
+        f"| {ACTION_LABELS[a]} | " + " | ".join("✔" if r in PERMISSIONS[a] else "" for r in roles) + " |"
+        for a in Action
+    ]
+    return "\n".join([head, sep, *rows])

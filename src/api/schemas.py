@@ -1,0 +1,252 @@
+"""Request and response bodies (pydantic); field names are snake_case, instants ISO 8601 with offset."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def valid_id_number(value: str) -> bool:
+    """GB 11643 居民身份证号码: 17 digits and a check character."""
+    if not re.fullmatch(r"\d{17}[\dXx]", value):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11] == value[17].upper()
+
+
+def _stripped(value: str) -> str:
+    value = value.strip()
+    if not value:
+        msg = "不能为空"
+        raise ValueError(msg)
+    return value
+
+
+Text = Annotated[str, Field(max_length=10_000), AfterValidator(_stripped)]
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_stripped)]
+OptionalText = Annotated[str, Field(max_length=10_000)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors, so a typo never silently drops data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComplainantIn(Strict):
+    """The person or enterprise complaining."""
+
+    type: Literal["person", "enterprise"] = "person"
+    name: ShortText
+    phone: Annotated[str, Field(max_length=32)]
+    id_number: Annotated[str, Field(max_length=18)] | None = None
+    enterprise_name: ShortText | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not PHONE_RE.fullmatch(value.strip()):
+            msg = "电话号码格式不正确"
+            raise ValueError(msg)
+        return value.strip()
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not valid_id_number(value):
+            msg = "身份证号码格式或校验位不正确"
+            raise ValueError(msg)
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _enterprise(self) -> ComplainantIn:
+        if self.type == "enterprise" and not self.enterprise_name:
+            msg = "企业诉求须填写 enterprise_name"
+            raise ValueError(msg)
+        return self
+
+
+class ReceiveIn(Strict):
+    """一窗受理."""
+
+    channel: Literal["window", "hotline", "online"]
+    content: Text
+    category: Annotated[str, Field(max_length=64)]
+    complainant: ComplainantIn
+    external_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    received_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _hotline(self) -> ReceiveIn:
+        if self.channel == "hotline" and (not self.external_ref or self.received_at is None):
+            msg = "热线诉求须提供 external_ref 与原始受理时间 received_at"
+            raise ValueError(msg)
+        return self
+
+
+class ClassifyIn(Strict):
+    """按责分类."""
+
+    classification: Literal["general", "cannot_do", "hard_to_do", "refused_to_do"]
+    reason: OptionalText = ""
+
+
+class SignIn(Strict):
+    """审核签字 (the role comes from the token)."""
+
+    opinion: OptionalText = ""
+
+
+class DispatchIn(Strict):
+    """转办."""
+
+    departments: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=20)]
+    supervisor: ShortText
+    instructions: OptionalText = ""
+
+
+class ConsultIn(Strict):
+    """会商."""
+
+    participants: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)] = []
+    conclusion: Text
+
+
+class ResolveIn(Strict):
+    """限时办结."""
+
+    result: Text
+    legal_basis: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class FeedbackIn(Strict):
+    """及时反馈."""
+
+    method: Annotated[str, Field(min_length=1, max_length=64)]
+    summary: OptionalText = ""
+
+
+class CallbackIn(Strict):
+    """回访."""
+
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)]
+    comment: OptionalText = ""
+
+
+class CommandOut(BaseModel):
+    """Every command's answer."""
+
+    id: UUID
+    slip_no: str
+    status: str
+    version: int
+    notification_id: int | None
+    due_at: datetime | None = None
+
+
+class ActorOut(BaseModel):
+    """Who did it."""
+
+    id: str
+    name: str
+    role: str
+    department: str | None = None
+
+
+class ComplainantOut(BaseModel):
+    """Personal information, masked unless the caller may see it."""
+
+    type: str
+    name: str
+    phone: str
+    id_number: str | None = None
+    enterprise_name: str | None = None
+    masked: bool
+
+
+class ComplaintOut(BaseModel):
+    """One complaint's state (now, or at a version / instant)."""
+
+    id: UUID
+    slip_no: str
+    version: int
+    status: str
+    status_label: str
+    channel: str
+    category: str
+    content: str
+    complainant: ComplainantOut
+    external_ref: str | None
+    received_at: datetime
+    registered_at: datetime
+    response_due_at: datetime
+    classification: str | None
+    classification_label: str | None
+    departments: list[str]
+    supervisor: str | None
+    dispatched_at: datetime | None
+    due_at: datetime | None
+    due_provisional: bool
+    consultations: int
+    resolved_at: datetime | None
+    legal_basis: str | None
+    result: str | None
+    fed_back_at: datetime | None
+    rating: int | None
+    called_back_at: datetime | None
+    rectification_round: int
+    rectification_due_at: datetime | None
+    escalations: list[dict[str, Any]]
+
+
+class HistoryItem(BaseModel):
+    """One event of the audit trail."""
+
+    version: int
+    type: str
+    label: str
+    actor: ActorOut
+    occurred_at: datetime
+    recorded_at: datetime
+    payload: dict[str, Any]
+
+
+class HistoryOut(BaseModel):
+    """The audit trail of one complaint."""
+
+    id: UUID
+    slip_no: str
+    events: list[HistoryItem]
+
+
+class DueOut(BaseModel):
+    """A computed deadline."""
+
+    from_: datetime = Field(alias="from")
+    working_days: int
+    due_at: datetime
+    provisional: bool
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
