@@ -76,7 +76,7 @@ class TokenVerifier:
         )
 
 
-def mint_token(  # noqa: PLR0913 — the claims of a token
+def mint_token(
     *,
     secret: str,
     sub: str,

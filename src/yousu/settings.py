@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     auth_secret: str | None = None
     auth_public_key_file: Path | None = None
     log_level: str = "INFO"
+    reference_file: Path = Path("ops/reference.toml")
+    store_timeout: float = Field(4.0, gt=0)
+    retry_after: int = Field(5, ge=1)
+    fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
 
     @field_validator("timezone")
     @classmethod

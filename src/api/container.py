@@ -1,0 +1,24 @@
+"""What the HTTP layer needs, handed in by the composition root (yousu)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.auth import TokenVerifier
+from api.guard import StoreGuard
+from application.complaints import ComplaintsApp
+from application.reference import Reference
+
+
+@dataclass
+class Container:
+    """The service's parts: the application, token verifier, reference codes, store guard."""
+
+    complaints: ComplaintsApp
+    verifier: TokenVerifier
+    reference: Reference
+    guard: StoreGuard
+    # extra readiness facts (projection lag, sweeper state) contributed by other parts
+    readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)

@@ -1,0 +1,115 @@
+"""Turning aggregates and events into response bodies, masking personal information by role."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from api.auth import Principal
+from api.permissions import PERMISSIONS, Action
+from api.schemas import ActorOut, ComplainantOut, ComplaintOut, HistoryItem
+from application.complaints import RecordedEvent
+from domain.complaint import EVENT_LABELS, Complaint
+from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
+from projections.masking import mask_id_number, mask_name, mask_phone
+
+EVENT_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_at"}
+
+
+def may_see_personal_info(principal: Principal, complaint: Complaint) -> bool:
+    """Window clerks, duty officer and leader, liaisons, and the departments handling it."""
+    roles = principal.roles & PERMISSIONS[Action.read_personal_info]
+    if roles - {Role.department}:
+        return True
+    return Role.department in roles and principal.department in complaint.departments
+
+
+def complainant_out(c: Complainant, *, clear: bool) -> ComplainantOut:
+    """The complainant, in clear or masked."""
+    if clear:
+        return ComplainantOut(
+            type=c.type.value,
+            name=c.name,
+            phone=c.phone,
+            id_number=c.id_number,
+            enterprise_name=c.enterprise_name,
+            masked=False,
+        )
+    return ComplainantOut(
+        type=c.type.value,
+        name=mask_name(c.name),
+        phone=mask_phone(c.phone),
+        id_number=mask_id_number(c.id_number),
+        enterprise_name=c.enterprise_name,
+        masked=True,
+    )
+
+
+def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
+    """The state of one complaint."""
+    return ComplaintOut(
+        id=c.id,
+        slip_no=c.slip_no,
+        version=c.version,
+        status=c.status.value,
+        status_label=STATUS_LABELS[c.status],
+        channel=c.channel.value,
+        category=c.category,
+        content=c.content,
+        complainant=complainant_out(c.complainant, clear=may_see_personal_info(principal, c)),
+        external_ref=c.external_ref,
+        received_at=c.received_at,
+        registered_at=c.registered_at,
+        response_due_at=c.response_due_at,
+        classification=c.classification.value if c.classification else None,
+        classification_label=CLASSIFICATION_LABELS[c.classification] if c.classification else None,
+        departments=list(c.departments),
+        supervisor=c.supervisor,
+        dispatched_at=c.dispatched_at,
+        due_at=c.due_at,
+        due_provisional=c.due_provisional,
+        consultations=c.consultations,
+        resolved_at=c.resolved_at,
+        legal_basis=c.legal_basis,
+        result=c.result,
+        fed_back_at=c.fed_back_at,
+        rating=c.rating,
+        called_back_at=c.called_back_at,
+        rectification_round=c.rectification_round,
+        rectification_due_at=c.rectification_due_at,
+        escalations=[{"clock": k.value, "level": lv, "round": r} for k, lv, r in c.escalations],
+    )
+
+
+def _plain(value: Any, *, clear: bool) -> Any:
+    if isinstance(value, Complainant):
+        return complainant_out(value, clear=clear).model_dump()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name), clear=clear) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v, clear=clear) for v in value]
+    return value
+
+
+def history_item(recorded: RecordedEvent, *, clear: bool) -> HistoryItem:
+    """One event of the audit trail with its full payload."""
+    event = recorded.event
+    payload = {
+        k: _plain(v, clear=clear) for k, v in vars(event).items() if k not in EVENT_ENVELOPE and k != "fingerprint"
+    }
+    actor = event.actor
+    return HistoryItem(
+        version=recorded.version,
+        type=recorded.type,
+        label=EVENT_LABELS.get(recorded.type, recorded.type),
+        actor=ActorOut(id=actor.id, name=actor.name, role=actor.role.value, department=actor.department),
+        occurred_at=event.occurred_at,
+        recorded_at=recorded.recorded_at,
+        payload=payload,
+    )

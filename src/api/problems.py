@@ -1,0 +1,157 @@
+"""Errors as application/problem+json (RFC 9457), mapped from error classes once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.errors import (
+    ComplaintNotFound,
+    ConcurrentChange,
+    IntakeConflict,
+    StoreUnavailable,
+    VersionMismatch,
+)
+from domain import errors
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: list[tuple[type[errors.ComplaintError], int]] = [
+    (errors.InvalidInput, 422),
+    (errors.NotResponsibleDepartment, 403),
+    (errors.ResolverRoleInvalid, 403),
+    (errors.SignerRoleInvalid, 403),
+    (errors.EscalationByPerson, 403),
+    (ComplaintNotFound, 404),
+    (VersionMismatch, 412),
+    (IntakeConflict, 409),
+    (ConcurrentChange, 409),
+    (StoreUnavailable, 503),
+    (errors.ComplaintError, 409),
+]
+
+TITLES = {
+    401: "未认证",
+    403: "无权限",
+    404: "未找到",
+    409: "当前状态不允许",
+    412: "版本不一致",
+    422: "输入无效",
+    503: "服务暂不可用",
+}
+
+
+class ApiProblem(Exception):
+    """A problem raised directly by the API layer (auth, reference codes, query parameters)."""
+
+    def __init__(self, status: int, code: str, detail: str, *, field: str | None = None) -> None:
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.field = field
+        super().__init__(detail)
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    request: Request | None = None,
+    errors_: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem response."""
+    body: dict[str, Any] = {
+        "type": f"https://yousu.invalid/problems/{code}",
+        "title": TITLES.get(status, "错误"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors_:
+        body["errors"] = errors_
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_for(exc: errors.ComplaintError) -> int:
+    """The HTTP status of a refused command."""
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 409
+
+
+def complaint_error_handler(retry_after: int) -> Any:
+    """Map domain/application errors; 503 carries Retry-After."""
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, errors.ComplaintError)  # noqa: S101 — registered for this class only
+        status = status_for(exc)
+        errs = [{"field": exc.field, "detail": exc.detail}] if isinstance(exc, errors.InvalidInput) else None
+        headers = {"Retry-After": str(retry_after)} if status == 503 else None
+        return problem(status, exc.code, exc.detail, request=request, errors_=errs, headers=headers)
+
+    return handler
+
+
+async def api_problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Problems raised by the API layer itself."""
+    assert isinstance(exc, ApiProblem)  # noqa: S101 — registered for this class only
+    errs = [{"field": exc.field, "detail": exc.detail}] if exc.field else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem(exc.status, exc.code, exc.detail, request=request, errors_=errs, headers=headers)
+
+
+async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Invalid input names each field, in Chinese, without echoing the submitted values."""
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 — registered for this class only
+    errs = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        errs.append({"field": ".".join(loc) or "body", "detail": _zh(e)})
+    fields = "、".join(sorted({x["field"] for x in errs}))
+    return problem(422, "invalid_input", f"以下字段无效：{fields}", request=request, errors_=errs)
+
+
+def _zh(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    msg = str(error.get("msg", ""))
+    table = {
+        "missing": "必填",
+        "extra_forbidden": "不允许的字段",
+        "string_too_long": "过长",
+        "too_long": "条目过多",
+        "too_short": "不能为空",
+        "literal_error": "取值不在允许范围内",
+        "int_type": "须为整数",
+        "int_parsing": "须为整数",
+        "greater_than_equal": "取值过小",
+        "less_than_equal": "取值过大",
+        "timezone_aware": "须带时区偏移",
+        "datetime_from_date_parsing": "时间格式不正确",
+        "datetime_parsing": "时间格式不正确",
+        "json_invalid": "JSON 格式不正确",
+        "uuid_parsing": "编号格式不正确",
+        "model_attributes_type": "须为对象",
+        "dict_type": "须为对象",
+        "list_type": "须为列表",
+        "string_type": "须为字符串",
+    }
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    return table.get(kind, "无效")
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    """404 for unknown paths, 405 etc., also as problem+json."""
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 — registered for this class only
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    detail = {404: "资源不存在", 405: "不支持该请求方法"}.get(exc.status_code, str(exc.detail))
+    return problem(exc.status_code, code, detail, request=request)
