@@ -1,0 +1,70 @@
+"""Helpers shared by the API tests: tokens, clients, request bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.auth import mint_token
+from application.clock import Clock, SystemClock
+from domain.values import Role
+from yousu.settings import Settings
+from yousu.wiring import build_http_app
+
+SECRET = "test-secret-for-yousu-only-0123456789"
+CST = timezone(timedelta(hours=8))
+
+
+def token(role: Role | str, *, department: str | None = None, sub: str | None = None, name: str = "测试员") -> str:
+    """A valid HS256 token for ``role``."""
+    r = Role(role)
+    if r is Role.department and department is None:
+        department = "housing"
+    return mint_token(
+        secret=SECRET,
+        sub=sub or f"{r.value}-1",
+        name=name,
+        roles=[r],
+        department=department,
+        now=datetime.now(tz=CST),
+    )
+
+
+def auth(role: Role | str, **kw: Any) -> dict[str, str]:
+    """Authorization header for ``role``."""
+    return {"Authorization": f"Bearer {token(role, **kw)}"}
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test database with the test secret."""
+    return Settings(database_url=database_url, auth_secret=SECRET, **overrides)
+
+
+def client_for(database_url: str, clock: Clock | None = None, **overrides: Any) -> TestClient:
+    """An in-process client of the real app on a real database."""
+    app = build_http_app(settings_for(database_url, **overrides), clock or SystemClock())
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def receive_body(**overrides: Any) -> dict[str, Any]:
+    """A valid window intake."""
+    body: dict[str, Any] = {
+        "channel": "window",
+        "content": "营业执照变更被拖延两周",
+        "category": "market_regulation",
+        "complainant": {"type": "person", "name": "张三丰", "phone": "13812345678"},
+    }
+    body.update(overrides)
+    return body
+
+
+def hotline_body(ref: str, **overrides: Any) -> dict[str, Any]:
+    """A valid 12345 hotline intake."""
+    return receive_body(
+        channel="hotline",
+        external_ref=ref,
+        received_at="2025-09-26T09:00:00+08:00",
+        **overrides,
+    )
