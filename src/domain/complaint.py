@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain import errors
+from domain.audit import GENESIS, event_hash
 from domain.calendar import WorkingCalendar
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
@@ -61,6 +62,14 @@ class Complaint(Aggregate):
 
         actor: Actor
         occurred_at: datetime
+        prev_hash: str  # the chain hash of the event before (GENESIS for the first)
+
+        def mutate(self, aggregate: Any) -> Any:
+            """Apply, then move the aggregate's chain head to this event."""
+            result = super().mutate(aggregate)
+            if result is not None:
+                result.head_hash = event_hash(self)
+            return result
 
     class Received(Event, Aggregate.Created):
         """一窗受理."""
@@ -263,6 +272,7 @@ class Complaint(Aggregate):
         self.rectification_round = 0
         self.rectification_due_at: datetime | None = None
         self.escalations: tuple[tuple[ClockKind, int, int], ...] = ()
+        self.head_hash = GENESIS
 
     @classmethod
     def receive(  # noqa: PLR0913 — the intake slip has this many fields
@@ -301,6 +311,7 @@ class Complaint(Aggregate):
         return cls._create(
             cls.Received,
             id=complaint_id or uuid4(),
+            prev_hash=GENESIS,
             actor=actor,
             occurred_at=now,
             slip_no=slip_no,
@@ -540,6 +551,10 @@ class Complaint(Aggregate):
             reason=reason,
             recipients=list(recipients),
         )
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every event commits to the chain head before it."""
+        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
 
     # ------------------------------------------------------------------ queries
 
