@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 GENESIS = "0" * 64
-ENVELOPE = ("originator_id", "originator_version")
+ENVELOPE = ("originator_id", "originator_version", "originator_topic", "row_hash")
 
 
 def plain(value: Any) -> Any:  # noqa: PLR0911 — one return per kind of value
@@ -36,8 +36,13 @@ def plain(value: Any) -> Any:  # noqa: PLR0911 — one return per kind of value
 
 
 def event_payload(event: Any) -> dict[str, Any]:
-    """Every field of an event but its id and version (those are hashed beside it)."""
-    return {k: plain(v) for k, v in sorted(vars(event).items()) if k not in ENVELOPE}
+    """The hashed fields of an event: all but its id and version (hashed beside it), topic and own hash."""
+    return fields_payload(vars(event))
+
+
+def fields_payload(fields: dict[str, Any]) -> dict[str, Any]:
+    """The hashed fields from an event's keyword arguments."""
+    return {k: plain(v) for k, v in sorted(fields.items()) if k not in ENVELOPE}
 
 
 def canonical(complaint_id: str, version: int, type_name: str, payload: dict[str, Any]) -> bytes:
@@ -47,10 +52,10 @@ def canonical(complaint_id: str, version: int, type_name: str, payload: dict[str
 
 
 def chain_hash(complaint_id: str, version: int, type_name: str, payload: dict[str, Any]) -> str:
-    """SHA-256 of the canonical event; the payload carries ``prev_hash``, which links the chain."""
+    """SHA-256 of the canonical event (its ``row_hash``); the payload's ``prev_hash`` links the chain."""
     return hashlib.sha256(canonical(complaint_id, version, type_name, payload)).hexdigest()
 
 
 def event_hash(event: Any) -> str:
-    """The chain hash of a domain event."""
+    """The hash recomputed from a domain event's content (equals its ``row_hash`` when untouched)."""
     return chain_hash(str(event.originator_id), event.originator_version, type(event).__name__, event_payload(event))

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.audit import GENESIS, event_hash
+from domain.audit import GENESIS, chain_hash, fields_payload
 from domain.calendar import WorkingCalendar
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
@@ -40,6 +40,13 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
+def _sealed(event_class: Any, complaint_id: UUID, version: int, **fields: Any) -> dict[str, Any]:
+    """The event's fields plus its recording timestamp and ``row_hash`` over all of them."""
+    fields["timestamp"] = event_class.create_timestamp()
+    fields["row_hash"] = chain_hash(str(complaint_id), version, event_class.__name__, fields_payload(fields))
+    return fields
+
+
 def _aware(field: str, value: datetime) -> None:
     if value.tzinfo is None:
         raise errors.InvalidInput(field, f"{field} 必须带时区偏移")
@@ -62,13 +69,14 @@ class Complaint(Aggregate):
 
         actor: Actor
         occurred_at: datetime
-        prev_hash: str  # the chain hash of the event before (GENESIS for the first)
+        prev_hash: str  # the row_hash of the event before (GENESIS for the first)
+        row_hash: str  # SHA-256 of this event's own canonical content (domain.audit)
 
         def mutate(self, aggregate: Any) -> Any:
             """Apply, then move the aggregate's chain head to this event."""
             result = super().mutate(aggregate)
             if result is not None:
-                result.head_hash = event_hash(self)
+                result.head_hash = self.row_hash
             return result
 
     class Received(Event, Aggregate.Created):
@@ -308,22 +316,28 @@ class Complaint(Aggregate):
         if start > now:
             raise errors.InvalidInput("received_at", "受理时间不能晚于当前时间")
         response = deadline_for(ClockKind.response, start, calendar, limits)
+        new_id = complaint_id or uuid4()
         return cls._create(
             cls.Received,
-            id=complaint_id or uuid4(),
-            prev_hash=GENESIS,
-            actor=actor,
-            occurred_at=now,
-            slip_no=slip_no,
-            channel=channel,
-            content=content,
-            category=category,
-            complainant=complainant,
-            received_at=start,
-            external_ref=external_ref,
-            fingerprint=fingerprint,
-            response_due_at=response.due_at,
-            response_due_provisional=response.provisional,
+            id=new_id,
+            **_sealed(
+                cls.Received,
+                new_id,
+                cls.INITIAL_VERSION,
+                prev_hash=GENESIS,
+                actor=actor,
+                occurred_at=now,
+                slip_no=slip_no,
+                channel=channel,
+                content=content,
+                category=category,
+                complainant=complainant,
+                received_at=start,
+                external_ref=external_ref,
+                fingerprint=fingerprint,
+                response_due_at=response.due_at,
+                response_due_provisional=response.provisional,
+            ),
         )
 
     # ------------------------------------------------------------------ commands
@@ -553,8 +567,10 @@ class Complaint(Aggregate):
         )
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        """Every event commits to the chain head before it."""
-        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
+        """Every event commits to the chain head before it and carries its own hash."""
+        super().trigger_event(
+            event_class, **_sealed(event_class, self.id, self.version + 1, prev_hash=self.head_hash, **kwargs)
+        )
 
     # ------------------------------------------------------------------ queries
 
