@@ -82,6 +82,18 @@ Caller = Annotated[Principal, Depends(principal)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
+def anchor_record(a: Any) -> dict[str, Any]:
+    """The exportable digest record of one anchor."""
+    return {
+        "number": a.number,
+        "anchored_at": a.anchored_at.isoformat(),
+        "position": a.position,
+        "complaints": a.complaints,
+        "digest": a.digest,
+        "prev_digest": a.prev_digest,
+    }
+
+
 def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place lists every route
     """Build the FastAPI application around a container."""
     app = FastAPI(
@@ -301,6 +313,17 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
 
     # ------------------------------------------------------------------ queries
 
+    def audited_read(
+        who: Principal, complaint_id: UUID, endpoint: str, *, personal_info: bool, role: Role | None = None
+    ) -> None:
+        """Record the read before answering: no record, no answer."""
+        reader_role = role or allowed(Action.read_personal_info, who.roles) or next(iter(who.roles))
+        guard.call(
+            lambda: container.audit.record_access(
+                reader=who.actor(reader_role), complaint_id=complaint_id, endpoint=endpoint, personal_info=personal_info
+            )
+        )
+
     def load(complaint_id: UUID, version: int | None, as_of: datetime | None) -> Complaint:
         if version is not None and as_of is not None:
             raise ApiProblem(422, "invalid_input", "version 与 as_of 只能选其一", field="as_of")
@@ -329,15 +352,18 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
         """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
         acting(Action.read_state, who)
         c = load(complaint_id, version, as_of)
+        if may_see_personal_info(who, c):
+            audited_read(who, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
         response.headers["ETag"] = f'"{c.version}"'
         return complaint_out(c, who)
 
     @app.get("/v1/complaints/{complaint_id}/history", response_model=HistoryOut, tags=["queries"])
     def get_history(complaint_id: UUID, who: Caller) -> HistoryOut:
         """The audit trail: every event with actor, business time, recorded time and payload."""
-        acting(Action.read_history, who)
+        role = acting(Action.read_history, who)
         events, current = guard.call(lambda: (complaints.history(complaint_id), complaints.get(complaint_id)))
         clear = may_see_personal_info(who, current)
+        audited_read(who, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear, role=role)
         return HistoryOut(id=current.id, slip_no=current.slip_no, events=[history_item(e, clear=clear) for e in events])
 
     @app.get("/v1/calendar/due", response_model=DueOut, tags=["queries"])
@@ -350,6 +376,59 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
         acting(Action.read_calendar, who)
         d = complaints.calendar.add_working_days(from_, working_days)
         return DueOut(from_=from_, working_days=working_days, due_at=d.due_at, provisional=d.provisional)
+
+    # ------------------------------------------------------------------ audit
+
+    @app.get("/v1/audit/verify", tags=["audit"])
+    def audit_verify(who: Caller, complaint_id: UUID | None = None) -> JSONResponse:
+        """Check every hash chain (or one complaint's) and every anchor; 200 when clean, 409 otherwise."""
+        acting(Action.read_audit, who)
+        report = guard.call(lambda: container.audit.verify(complaint_id))
+        body = {
+            "ok": report.ok,
+            "complaints_checked": report.complaints_checked,
+            "events_checked": report.events_checked,
+            "anchors_checked": report.anchors_checked,
+            "findings": [
+                {"complaint_id": str(f.complaint_id), "version": f.version, "problem": f.problem, "detail": f.detail}
+                for f in report.findings
+            ],
+        }
+        return JSONResponse(body, status_code=200 if report.ok else 409)
+
+    @app.get("/v1/audit/access", tags=["audit"])
+    def audit_access(
+        who: Caller,
+        complaint_id: UUID | None = None,
+        reader: Annotated[str | None, Query(max_length=200)] = None,
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> dict[str, Any]:
+        """The access log: who read which complaint's history or personal information, when, and how."""
+        acting(Action.read_audit, who)
+        items = guard.call(
+            lambda: container.audit.access_log(
+                complaint_id=complaint_id, reader=reader, since=since, until=until, limit=limit
+            )
+        )
+        return {"items": items}
+
+    @app.get("/v1/audit/anchors", tags=["audit"])
+    def audit_anchors(who: Caller) -> dict[str, Any]:
+        """Every anchor's digest record, for keeping outside the system."""
+        acting(Action.read_audit, who)
+        anchors = guard.call(container.audit.anchors)
+        return {"items": [anchor_record(a) for a in anchors]}
+
+    @app.post("/v1/audit/anchors", tags=["audit"])
+    def audit_anchor_now(who: Caller) -> JSONResponse:
+        """Anchor the heads of all complaints now (on demand); 200 with the record, 204 if nothing changed."""
+        acting(Action.anchor, who)
+        anchored = guard.call(container.audit.anchor)
+        if anchored is None:
+            return JSONResponse(None, status_code=204)
+        return JSONResponse(anchor_record(anchored), status_code=200)
 
     # ------------------------------------------------------------------ health
 

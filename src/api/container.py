@@ -8,6 +8,7 @@ from typing import Any
 
 from api.auth import TokenVerifier
 from api.guard import StoreGuard
+from application.audit import AuditService
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 
@@ -20,5 +21,6 @@ class Container:
     verifier: TokenVerifier
     reference: Reference
     guard: StoreGuard
+    audit: AuditService
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)

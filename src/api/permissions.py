@@ -24,6 +24,8 @@ class Action(Enum):
     read_calendar = "read_calendar"
     read_views = "read_views"
     read_personal_info = "read_personal_info"
+    read_audit = "read_audit"
+    anchor = "anchor"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -41,6 +43,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.read_calendar: "查询时限 calendar",
     Action.read_views: "台账/统计 ledger, SLA, metrics",
     Action.read_personal_info: "查看个人信息 personal info",
+    Action.read_audit: "审计核验/访问日志 audit verify, access log",
+    Action.anchor: "锚定 anchor now",
 }
 
 R = Role
@@ -62,6 +66,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_views: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}),
     # the department only for complaints dispatched to it (checked per complaint)
     Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
+    Action.read_audit: frozenset({R.liaison, R.admin}),
+    Action.anchor: frozenset({R.liaison, R.admin}),
 }
 
 

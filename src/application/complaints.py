@@ -70,7 +70,7 @@ def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: st
 
 
 @contextmanager
-def _store_errors() -> Iterator[None]:
+def store_errors() -> Iterator[None]:
     """Translate the store's connection failures into one error the API maps to 503."""
     try:
         yield
@@ -145,7 +145,7 @@ class ComplaintsApp(Application[UUID]):
                 fingerprint=fingerprint,
             )
             try:
-                with _store_errors():
+                with store_errors():
                     recordings = self.save(book, complaint)
             except IntegrityError:
                 # Either another intake took this slip number (retry with the next) or the
@@ -306,7 +306,7 @@ class ComplaintsApp(Application[UUID]):
 
     def get(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
         """The complaint now, or as it was at ``version``."""
-        with _store_errors():
+        with store_errors():
             try:
                 complaint: object = self.repository.get(complaint_id, version=version)
             except AggregateNotFoundError:
@@ -317,7 +317,7 @@ class ComplaintsApp(Application[UUID]):
 
     def history(self, complaint_id: UUID) -> list[RecordedEvent]:
         """Every event of one complaint, in order, with the store's recording time."""
-        with _store_errors():
+        with store_errors():
             events = list(self.events.get(complaint_id))
         if not events or not isinstance(events[0], Complaint.Received):
             raise ComplaintNotFound
@@ -342,7 +342,7 @@ class ComplaintsApp(Application[UUID]):
 
     def max_notification_id(self) -> int:
         """The newest notification id in the store (0 when empty)."""
-        with _store_errors():
+        with store_errors():
             return self.recorder.max_notification_id() or 0
 
     # ------------------------------------------------------------------ internals
@@ -358,7 +358,7 @@ class ComplaintsApp(Application[UUID]):
             raise VersionMismatch(expected_version, complaint.version)
         act(complaint, self.clock.now())
         try:
-            with _store_errors():
+            with store_errors():
                 recordings = self.save(complaint)
         except IntegrityError:
             self._evict(complaint_id)
@@ -372,7 +372,7 @@ class ComplaintsApp(Application[UUID]):
                 cache.get(aggregate_id, evict=True)
 
     def _slip_book(self, day: Any) -> SlipBook:
-        with _store_errors():
+        with store_errors():
             try:
                 book: object = self.repository.get(SlipBook.id_for(day))
             except AggregateNotFoundError:

@@ -13,6 +13,7 @@ from api.app import create_app
 from api.auth import TokenVerifier
 from api.container import Container
 from api.guard import StoreGuard
+from application.audit import AuditService
 from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
@@ -83,6 +84,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         verifier=verifier(settings),
         reference=load_reference(settings.reference_file),
         guard=guard,
+        audit=AuditService(complaints),
     )
 
 
