@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.app import anchor_record
 from api.auth import mint_token
+from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
 from application.clock import Clock, SettableClock, SystemClock
 from application.persistence import DatabaseURLError
+from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
-from domain.values import Role
+from domain.complaint import EVENT_LABELS, Complaint
+from domain.errors import ComplaintError
+from domain.values import Actor, Role
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
-from yousu.wiring import LOCAL_SECRET_FILE, auth_secret, build_http_app
+from yousu.wiring import LOCAL_SECRET_FILE, auth_secret, build_complaints, build_http_app
 
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
@@ -147,6 +156,127 @@ def _clock(settings: Settings) -> Clock | None:
         return None
     start = datetime.fromisoformat(settings.fixed_clock)
     return SettableClock(start)
+
+
+audit_app = typer.Typer(help="Audit trail for discipline inspection (纪检审计)", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _audit(settings: Settings) -> AuditService:
+    try:
+        return AuditService(build_complaints(settings))
+    except (CalendarFileError, DatabaseURLError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _uuid(value: str, option: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError as exc:
+        raise _fail(f"{option} is not a complaint id (UUID): {value!r}") from exc
+
+
+@audit_app.command("replay")
+def audit_replay(
+    complaint_id: Annotated[str, typer.Argument(help="complaint id")],
+    reader: Annotated[str, typer.Option(help="who is reading (recorded in the access log)")] = getpass.getuser(),
+) -> None:
+    """Print one complaint's full history as a timeline (the read is recorded)."""
+    cid = _uuid(complaint_id, "COMPLAINT_ID")
+    audit = _audit(Settings())
+    try:
+        events = audit.app.history(cid)
+    except ComplaintError as exc:
+        raise _fail(exc.detail, 1) from exc
+    audit.record_access(
+        reader=Actor(id=reader, name=reader, role=Role.admin),
+        complaint_id=cid,
+        endpoint="yousu audit replay",
+        personal_info=True,
+    )
+    first = events[0].event
+    assert isinstance(first, Complaint.Received)  # noqa: S101 — history() starts with Received
+    console.print(f"[bold]{first.slip_no}[/bold]  {cid}")
+    table = Table("版本", "事件", "业务时间", "记录时间", "操作人", "内容")
+    for e in events:
+        actor = e.event.actor
+        payload = {k: v for k, v in event_payload(e.event).items() if k not in ("actor", "occurred_at", "timestamp")}
+        table.add_row(
+            str(e.version),
+            f"{EVENT_LABELS.get(e.type, e.type)} {e.type}",
+            e.event.occurred_at.isoformat(),
+            e.recorded_at.isoformat(),
+            f"{actor.name} ({actor.role.value})",
+            json.dumps(payload, ensure_ascii=False)[:400],
+        )
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    complaint: Annotated[str | None, typer.Option("--complaint", help="only this complaint")] = None,
+) -> None:
+    """Check every hash chain and anchor; exit 1 when anything fails."""
+    audit = _audit(Settings())
+    report = audit.verify(_uuid(complaint, "--complaint") if complaint else None)
+    for f in report.findings:
+        console.print(f"[red]FAIL[/red] {f.complaint_id} version {f.version}: {f.problem} — {f.detail}")
+    console.print(
+        f"checked {report.complaints_checked} complaints, {report.events_checked} events, "
+        f"{report.anchors_checked} anchors: " + ("[green]OK[/green]" if report.ok else "[red]FAILED[/red]")
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Anchor the heads of all complaints now; prints the digest record to keep outside the system."""
+    anchored = _audit(Settings()).anchor()
+    if anchored is None:
+        console.print("nothing changed since the last anchor")
+        return
+    typer.echo(json.dumps(anchor_record(anchored), ensure_ascii=False))
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("--out", help="directory to write the bundle into")],
+    complaint: Annotated[list[str] | None, typer.Option("--complaint", help="complaint id (repeatable)")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="received at or after (ISO instant)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="received at or before (ISO instant)")] = None,
+) -> None:
+    """Write a bundle (events.jsonl, chain.json, anchor.json) for ops/audit/verify_bundle.py."""
+    audit = _audit(Settings())
+    if complaint:
+        ids = [_uuid(c, "--complaint") for c in complaint]
+    elif from_ or to:
+        ids = audit.complaint_ids(since=_instant(from_, "--from"), until=_instant(to, "--to"))
+    else:
+        raise _fail("give --complaint ID or a period with --from/--to")
+    bundle = audit.export(ids)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "events.jsonl").open("w", encoding="utf-8") as f:
+        for e in bundle["events"]:
+            f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
+    (out / "chain.json").write_text(json.dumps(bundle["chains"], ensure_ascii=False, indent=1), encoding="utf-8")
+    if bundle["anchor"] is not None:
+        (out / "anchor.json").write_text(json.dumps(bundle["anchor"], ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(f"wrote {len(bundle['events'])} events of {len(bundle['chains'])} complaints to {out}")
+    if bundle["anchor"] is None:
+        console.print("[yellow]no anchor yet: run `yousu audit anchor` first for tail protection[/yellow]")
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"{option} is not an ISO 8601 instant: {value!r}") from exc
+    if instant.tzinfo is None:
+        raise _fail(f"{option} needs a UTC offset")
+    return instant
 
 
 def main() -> None:
