@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.values import Complainant, ComplainantType
+
 
 def mask_name(name: str) -> str:
     """Keep the first character, one ``*`` per remaining character: 张三丰 → 张**."""
@@ -22,3 +24,21 @@ def mask_phone(phone: str) -> str:
 def mask_id_number(id_number: str | None) -> str | None:
     """An ID number is never shown masked or otherwise outside the aggregate: only whether one exists."""
     return "******************" if id_number else None
+
+
+def mask_enterprise(name: str | None) -> str:
+    """An enterprise name keeps its first two characters (a sole trader's name is often a person's)."""
+    text = (name or "").strip()
+    if len(text) <= 2:
+        return "*" * len(text)
+    return text[:2] + "*" * (len(text) - 2)
+
+
+def mask_complainant(complainant: Complainant) -> str:
+    """One display string: ``张* 138****5678``; an enterprise's masked name comes first."""
+    parts = []
+    if complainant.type is ComplainantType.enterprise and complainant.enterprise_name:
+        parts.append(mask_enterprise(complainant.enterprise_name))
+    parts.append(mask_name(complainant.name))
+    parts.append(mask_phone(complainant.phone))
+    return " ".join(p for p in parts if p)

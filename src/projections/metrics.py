@@ -1,0 +1,302 @@
+"""Metrics view: counts per received day × department × classification × channel × category.
+
+Every DESIGN §3 rate is a sum of these counts; no query ever scans complaints.
+
+Decisions (the reference in the tests follows them):
+
+- **Cohort.** A complaint is counted on the local day (calendar zone) it was *received*; a period
+  ``from..to`` means "complaints received in that period", for every rate.
+- **Departments.** A complaint dispatched to several departments counts once in each of their
+  groups. Each complaint is stored twice over: once under ``department = '*'`` (the all-departments
+  facet, used whenever the query is not grouped or filtered by department, so nothing is counted
+  twice), and once under each of its departments (``''`` while it has none, e.g. general
+  complaints answered at the window). Grouping by department sums the per-department rows, whose
+  total may exceed the number of complaints.
+- **Clocks that fall due.** "Due" depends on the instant of the query: a clock counts in a
+  denominator once it was met in time, or once its deadline has passed (met late or not at all).
+  ``yousu_metrics_counts`` keeps ``*_met`` (met in time); ``yousu_metrics_due`` keeps, per deadline
+  instant, the clocks not met in time. A query at ``now`` adds the due rows with ``due_at < now``.
+  Deadlines fall at close of business, so there is one ``due_at`` per working day.
+- **Response** (接诉响应): answered = dispatched (complex kinds, after both signatures) or resolved
+  (general, on the spot); rate = answered in time ÷ due.
+- **Closure** (办结): first resolution against the resolution deadline (rectification rounds do not
+  count again); closure rate = resolved ÷ due, on-time closure rate = resolved in time ÷ due.
+- **Call-back** (回访): the first round's call-back against the call-back limit that the first
+  feedback started; rate = called back ÷ due.
+- **Satisfaction** (满意率) and **差评率**: every call-back is a rated call-back, rectification rounds
+  included; which levels count as satisfied is a query parameter (default 3, 4, 5); 差评 is 1–2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from operator import itemgetter
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.complaint import SATISFIED_THRESHOLD, Complaint
+from domain.rules import ClockKind
+from projections.db import Column, Table, Tx
+from projections.db import ColumnType as T
+from projections.view import Applied, View, by_complaint, needs_lookup
+
+ALL_DEPARTMENTS = "*"  # the facet in which each complaint counts exactly once
+NO_DEPARTMENT = ""  # not dispatched (general complaints, or not yet)
+
+DIMENSIONS = ("day", "department", "classification", "channel", "category")
+COUNTS = (
+    "received",
+    "answered",
+    "response_met",
+    "resolved",
+    "resolution_met",
+    "fed_back",
+    "called_back",
+    "callback_met",
+    "rated_1",
+    "rated_2",
+    "rated_3",
+    "rated_4",
+    "rated_5",
+    "rectifications",
+)
+DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
+BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
+DEFAULT_SATISFIED_LEVELS = (3, 4, 5)  # 非常满意, 满意, 基本满意
+
+_DIM_COLUMNS = (
+    Column("day", T.day),
+    Column("department", T.text),
+    Column("classification", T.text),  # '' until classified
+    Column("channel", T.text),
+    Column("category", T.text),
+)
+
+METRICS_COUNTS = Table(
+    "yousu_metrics_counts",
+    (*_DIM_COLUMNS, *(Column(c, T.integer, nullable=False) for c in COUNTS)),
+    key=DIMENSIONS,
+)
+
+METRICS_DUE = Table(
+    "yousu_metrics_due",
+    (*_DIM_COLUMNS, Column("clock", T.text), Column("due_at", T.timestamp), Column("n", T.integer, nullable=False)),
+    key=(*DIMENSIONS, "clock", "due_at"),
+)
+
+# What the view remembers of each complaint, so that a later event knows where its counts sit.
+METRICS_STATE = Table(
+    "yousu_metrics_state",
+    (
+        Column("complaint_id", T.uuid),
+        Column("day", T.day, nullable=False),
+        Column("channel", T.text, nullable=False),
+        Column("category", T.text, nullable=False),
+        Column("classification", T.text, nullable=False),
+        Column("departments", T.text, nullable=False),
+        Column("response_due_at", T.timestamp, nullable=False),
+        Column("answered_at", T.timestamp),
+        Column("resolution_due_at", T.timestamp),
+        Column("resolved_at", T.timestamp),
+        Column("fed_back_at", T.timestamp),
+        Column("callback_due_at", T.timestamp),
+        Column("called_back_at", T.timestamp),
+        Column("ratings", T.text, nullable=False),  # every call-back's rating, e.g. "2,4"
+        Column("rectifications", T.integer, nullable=False),
+    ),
+    key=("complaint_id",),
+)
+
+STATE_COLUMNS = METRICS_STATE.column_names
+_state_tuple = itemgetter(*STATE_COLUMNS)
+Key = tuple[Any, ...]
+
+
+def _met(at: datetime | None, due: datetime | None) -> bool:
+    return at is not None and due is not None and at <= due
+
+
+def contributions(s: Mapping[str, Any]) -> tuple[list[tuple[Key, list[int]]], list[Key]]:
+    """What one complaint adds to the count rows and to the due rows."""
+    ratings = [int(r) for r in s["ratings"].split(",")] if s["ratings"] else []
+    response_met = _met(s["answered_at"], s["response_due_at"])
+    resolution_met = _met(s["resolved_at"], s["resolution_due_at"])
+    callback_met = _met(s["called_back_at"], s["callback_due_at"])
+    vector = [
+        1,
+        s["answered_at"] is not None,
+        response_met,
+        s["resolved_at"] is not None,
+        resolution_met,
+        s["fed_back_at"] is not None,
+        s["called_back_at"] is not None,
+        callback_met,
+        *(ratings.count(level) for level in range(1, 6)),
+        s["rectifications"],
+    ]
+    vector = [int(v) for v in vector]
+    unmet: list[tuple[str, datetime]] = []
+    if not response_met:
+        unmet.append((ClockKind.response.value, s["response_due_at"]))
+    if s["resolution_due_at"] is not None and not resolution_met:
+        unmet.append((ClockKind.resolution.value, s["resolution_due_at"]))
+    if s["callback_due_at"] is not None and not callback_met:
+        unmet.append((ClockKind.callback.value, s["callback_due_at"]))
+    departments = s["departments"].split(",") if s["departments"] else [NO_DEPARTMENT]
+    counts: list[tuple[Key, list[int]]] = []
+    due: list[Key] = []
+    for facet in (ALL_DEPARTMENTS, *departments):
+        key = (s["day"], facet, s["classification"], s["channel"], s["category"])
+        counts.append((key, vector))
+        due.extend((*key, clock, at) for clock, at in unmet)
+    return counts, due
+
+
+class MetricsView(View):
+    """Counts behind every rate, kept per day and dimensions."""
+
+    name: ClassVar[str] = "metrics"
+    version: ClassVar[int] = 1
+    tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_DUE)
+
+    def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:  # noqa: PLR0912
+        """A complaint's remembered facts after event ``e``."""
+        if isinstance(e, Complaint.Received):
+            return {
+                "complaint_id": e.originator_id,
+                "day": self.calendar.local_day(e.received_at),
+                "channel": e.channel.value,
+                "category": e.category,
+                "classification": "",
+                "departments": "",
+                "response_due_at": e.response_due_at,
+                "answered_at": None,
+                "resolution_due_at": None,
+                "resolved_at": None,
+                "fed_back_at": None,
+                "callback_due_at": None,
+                "called_back_at": None,
+                "ratings": "",
+                "rectifications": 0,
+            }
+        if s is None:
+            return None
+        at = e.occurred_at
+        if isinstance(e, Complaint.Classified):
+            s["classification"] = e.classification.value
+            if e.due_at is not None:
+                s["resolution_due_at"] = e.due_at
+        elif isinstance(e, Complaint.Dispatched):
+            s["departments"] = ",".join(e.departments)
+            s["resolution_due_at"] = e.due_at
+            if s["answered_at"] is None:
+                s["answered_at"] = at
+        elif isinstance(e, Complaint.Resolved):
+            if s["answered_at"] is None:
+                s["answered_at"] = at
+            if s["resolved_at"] is None:
+                s["resolved_at"] = at
+        elif isinstance(e, Complaint.FedBack):
+            if s["fed_back_at"] is None:
+                s["fed_back_at"] = at
+                s["callback_due_at"] = e.callback_due_at
+        elif isinstance(e, Complaint.CalledBack):
+            if s["called_back_at"] is None:
+                s["called_back_at"] = at
+            s["ratings"] = f"{s['ratings']},{e.rating}" if s["ratings"] else str(e.rating)
+            if e.rating < SATISFIED_THRESHOLD:
+                s["rectifications"] += 1
+        return s
+
+    def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
+        """Fold the page, then add the difference of each touched complaint's contributions."""
+        groups = by_complaint(page)
+        states: dict[UUID, dict[str, Any]] = {}
+        lookup = needs_lookup(groups)
+        if lookup:
+            found = tx.select_in(METRICS_STATE, STATE_COLUMNS, "complaint_id", lookup, T.uuid)
+            for values in tx.load(METRICS_STATE, found):
+                s = dict(zip(STATE_COLUMNS, values, strict=True))
+                states[s["complaint_id"]] = s
+        counts: dict[Key, list[int]] = {}
+        due: dict[Key, int] = {}
+        changed: list[tuple[Any, ...]] = []
+        for cid, events in groups.items():
+            old = states.get(cid)
+            if old is not None:
+                _add(counts, due, old, -1)
+                new: dict[str, Any] | None = dict(old)
+            else:
+                new = None
+            for applied in events:
+                new = self.fold(new, applied.event)
+            if new is not None:
+                _add(counts, due, new, 1)
+                if new != old:
+                    changed.append(_state_tuple(new))
+        tx.upsert(METRICS_STATE, changed)
+        tx.add_counts(METRICS_COUNTS, [(*k, *v) for k, v in counts.items() if any(v)])
+        tx.add_counts(METRICS_DUE, [(*k, n) for k, n in due.items() if n])
+
+
+def _add(counts: dict[Key, list[int]], due: dict[Key, int], s: Mapping[str, Any], sign: int) -> None:
+    rows, unmet = contributions(s)
+    for key, vector in rows:
+        acc = counts.get(key)
+        if acc is None:
+            counts[key] = [sign * v for v in vector]
+        else:
+            for i, v in enumerate(vector):
+                acc[i] += sign * v
+    for key in unmet:
+        due[key] = due.get(key, 0) + sign
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate with what it is made of; ``rate`` is None when nothing is due yet."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        """numerator ÷ denominator."""
+        return self.numerator / self.denominator if self.denominator else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{numerator, denominator, rate}``."""
+        return {"numerator": self.numerator, "denominator": self.denominator, "rate": self.rate}
+
+
+RATE_NAMES = ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback")
+
+
+def rates(
+    counts: Mapping[str, int], due_now: Mapping[str, int], satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS
+) -> dict[str, Rate]:
+    """The six DESIGN §3 rates from summed counts and the clocks due by the query instant.
+
+    ``due_now[clock]`` is the number of clocks of that kind whose deadline passed unmet-in-time.
+    """
+    rated = sum(counts[f"rated_{level}"] for level in range(1, 6))
+    satisfied = sum(counts[f"rated_{level}"] for level in set(satisfied_levels))
+    bad = sum(counts[f"rated_{level}"] for level in BAD_LEVELS)
+    response_due = counts["response_met"] + due_now.get(ClockKind.response.value, 0)
+    resolution_due = counts["resolution_met"] + due_now.get(ClockKind.resolution.value, 0)
+    callback_due = counts["callback_met"] + due_now.get(ClockKind.callback.value, 0)
+    return {
+        "response": Rate(counts["response_met"], response_due),
+        "closure": Rate(counts["resolved"], resolution_due),
+        "on_time_closure": Rate(counts["resolution_met"], resolution_due),
+        "satisfaction": Rate(satisfied, rated),
+        "bad_rating": Rate(bad, rated),
+        "callback": Rate(counts["called_back"], callback_due),
+    }
+
+
+def month_of(day: date) -> str:
+    """The ``YYYY-MM`` group label of a day."""
+    return f"{day:%Y-%m}"

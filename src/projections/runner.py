@@ -1,0 +1,330 @@
+"""The projection runner: pages of notifications → every view's changes and its tracking, in one transaction.
+
+Exactly once: a page's view rows and the views' new tracking positions commit together, so a
+process killed mid-page leaves both as they were. Several runners against one PostgreSQL lock
+each view's tracking row (``FOR UPDATE SKIP LOCKED``) before writing, re-read the position under
+the lock, apply only the events past it, and move the position with a conditional update.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from eventsourcing.utils import get_topic
+from psycopg_pool import PoolTimeout
+
+from application.complaints import ComplaintsApp
+from application.errors import StoreUnavailable
+from domain.complaint import Complaint
+from projections.db import UNAVAILABLE_ERRORS, Column, Table, Tx, ViewDB
+from projections.db import ColumnType as T
+from projections.view import Applied, View
+
+log = logging.getLogger(__name__)
+
+TRACKING = Table(
+    "yousu_tracking",
+    (
+        Column("view", T.text),
+        Column("position", T.bigint, nullable=False),  # the last notification id applied
+        Column("version", T.integer, nullable=False),  # the view's schema version
+    ),
+    key=("view",),
+)
+
+COMPLAINT_TOPIC_PREFIX = get_topic(Complaint) + "."
+SETUP_LOCK = zlib.crc32(b"yousu projections setup")  # advisory lock key serialising DDL
+DEFAULT_PAGE_SIZE = 2_000
+REBUILD_PAGE_SIZE = 20_000
+MAX_BACKOFF = 5.0
+
+# The store or the views' database is unreachable: wait and retry rather than die.
+RETRYABLE: tuple[type[BaseException], ...] = (
+    *UNAVAILABLE_ERRORS,
+    OperationalError,
+    InterfaceError,
+    StoreUnavailable,
+    PoolTimeout,
+)
+
+Progress = Callable[[int, int], None]  # (position reached, target position)
+
+
+class ProjectionRunner:
+    """Feeds views from the complaints store, page by page, exactly once."""
+
+    def __init__(
+        self,
+        app: ComplaintsApp,
+        views: Sequence[View],
+        db: ViewDB,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        rebuild_page_size: int = REBUILD_PAGE_SIZE,
+    ) -> None:
+        names = [v.name for v in views]
+        if len(set(names)) != len(names):
+            msg = f"duplicate view names: {names}"
+            raise ValueError(msg)
+        self.app = app
+        self.views = list(views)
+        self.db = db
+        self.page_size = page_size
+        self.rebuild_page_size = rebuild_page_size
+        self._ready = False
+
+    # ------------------------------------------------------------------ setup
+
+    def setup(self) -> None:
+        """Create the tracking table and the views' tables; a view whose version changed is rebuilt from 0."""
+        with self.db.transaction() as tx:
+            if tx.is_postgres:
+                tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
+            for statement in TRACKING.ddl(tx.dialect):
+                tx.execute(statement)
+            known: dict[str, int] = {str(v): int(n) for v, n in tx.query("SELECT view, version FROM yousu_tracking")}
+            for view in self.views:
+                stored = known.get(view.name)
+                if stored is None:
+                    view.create(tx)
+                    tx.execute(
+                        "INSERT INTO yousu_tracking (view, position, version) VALUES (?, 0, ?)",
+                        [
+                            view.name,
+                            view.version,
+                        ],
+                    )
+                elif stored != view.version:
+                    log.warning("view %s changed from version %s to %s: rebuilding", view.name, stored, view.version)
+                    view.drop(tx)
+                    view.create(tx)
+                    tx.execute(
+                        "UPDATE yousu_tracking SET position = 0, version = ? WHERE view = ?",
+                        [
+                            view.version,
+                            view.name,
+                        ],
+                    )
+                else:
+                    view.create(tx)  # indexes added since are created; existing ones are kept
+        self._ready = True
+
+    def _ensure_setup(self) -> None:
+        if not self._ready:
+            self.setup()
+
+    # ------------------------------------------------------------------ positions
+
+    def positions(self) -> dict[str, int]:
+        """Each view's tracking position (the last notification id applied)."""
+        self._ensure_setup()
+        with self.db.transaction(write=False) as tx:
+            return read_positions(tx, [v.name for v in self.views])
+
+    def lag(self) -> dict[str, int]:
+        """Each view's distance behind the store's newest notification id."""
+        newest = self.app.recorder.max_notification_id() or 0
+        return {name: max(0, newest - pos) for name, pos in self.positions().items()}
+
+    # ------------------------------------------------------------------ processing
+
+    def run_once(self, max_pages: int | None = None) -> int:
+        """Apply pages until caught up (or ``max_pages``); returns the number of notifications consumed."""
+        self._ensure_setup()
+        total = 0
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            consumed, full = self._page(self.views, self.page_size)
+            total += consumed
+            pages += 1
+            if not full:
+                break
+        return total
+
+    def _read(self, start: int, limit: int) -> tuple[list[Notification], list[Applied]]:
+        notifications = list(self.app.recorder.select_notifications(start + 1, limit))
+        to_event = self.app.mapper.to_domain_event
+        decoded = [
+            Applied(n.id, event)
+            for n in notifications
+            if n.topic.startswith(COMPLAINT_TOPIC_PREFIX)
+            for event in (to_event(n),)
+            if isinstance(event, Complaint.Event)
+        ]
+        return notifications, decoded
+
+    def _page(self, views: Sequence[View], limit: int) -> tuple[int, bool]:
+        """One page for ``views``; returns (notifications consumed, whether the page was full)."""
+        names = [v.name for v in views]
+        with self.db.transaction(write=False) as tx:
+            seen = read_positions(tx, names)
+        start = min(seen.values())
+        notifications, decoded = self._read(start, limit)
+        if not notifications:
+            return 0, False
+        end = notifications[-1].id
+        applied_any = False
+        with self.db.transaction() as tx:
+            locked = lock_positions(tx, names)
+            for view in views:
+                position = locked.get(view.name)
+                # Not ours this time (another runner holds it), already past this page, or moved
+                # back by a rebuild since we read it (its events before ``start`` are not in hand).
+                if position is None or position >= end or position < start:
+                    continue
+                page = decoded if position == start else [a for a in decoded if a.notification_id > position]
+                if page:
+                    view.apply(tx, page)
+                changed = tx.execute(
+                    "UPDATE yousu_tracking SET position = ? WHERE view = ? AND position = ?",
+                    [end, view.name, position],
+                )
+                if changed != 1:  # pragma: no cover — the row is locked, so this means a bug
+                    msg = f"tracking of view {view.name} moved under its lock"
+                    raise RuntimeError(msg)
+                applied_any = True
+        if not applied_any:
+            return 0, False
+        return len(notifications), len(notifications) == limit
+
+    # ------------------------------------------------------------------ follow
+
+    def follow(self, stop: threading.Event, poll_interval: float = 0.05) -> None:
+        """Catch up, then keep following new events until ``stop`` is set; outages are retried with backoff."""
+        waiter = _Waiter(self, poll_interval)
+        backoff = 0.0
+        try:
+            while not stop.is_set():
+                try:
+                    consumed = self.run_once(max_pages=10)
+                except RETRYABLE as exc:
+                    backoff = min(MAX_BACKOFF, max(poll_interval, backoff * 2))
+                    log.warning("projections: store unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
+                    waiter.reset()
+                    stop.wait(backoff)
+                    continue
+                except Exception:
+                    # A failing page is logged and retried rather than ending the thread.
+                    backoff = min(MAX_BACKOFF * 6, max(1.0, backoff * 2))
+                    log.exception("projections: page failed; retrying in %.1fs", backoff)
+                    stop.wait(backoff)
+                    continue
+                backoff = 0.0
+                if consumed == 0:
+                    waiter.wait(stop)
+        finally:
+            waiter.close()
+
+    # ------------------------------------------------------------------ rebuild
+
+    def rebuild(self, view_names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Empty the named views (default: all) and replay every event into them; returns notifications read."""
+        self._ensure_setup()
+        known = {v.name: v for v in self.views}
+        unknown = sorted(set(view_names or ()) - set(known))
+        if unknown:
+            msg = f"unknown views: {', '.join(unknown)} (known: {', '.join(known)})"
+            raise ValueError(msg)
+        views = [known[n] for n in view_names] if view_names else list(self.views)
+        names = [v.name for v in views]
+        with self.db.transaction() as tx:
+            if tx.is_postgres:
+                # Wait for any runner's page in flight on these views, then hold them while emptying.
+                cond, params = tx.in_list("view", names, T.text)
+                tx.query(f"SELECT view FROM yousu_tracking WHERE {cond} FOR UPDATE", params)  # noqa: S608
+            for view in views:
+                view.clear(tx)
+                tx.execute("UPDATE yousu_tracking SET position = 0 WHERE view = ?", [view.name])
+        target = self.app.recorder.max_notification_id() or 0
+        total = 0
+        if progress is not None:
+            progress(0, target)
+        while True:
+            consumed, _full = self._page(views, self.rebuild_page_size)
+            total += consumed
+            with self.db.transaction(write=False) as tx:
+                reached = min(read_positions(tx, names).values())
+            if progress is not None:
+                progress(min(reached, target), target)
+            if reached >= target:
+                return total
+            if consumed == 0:
+                time.sleep(0.01)  # another runner holds the views for a moment
+
+
+def read_positions(tx: Tx, names: Sequence[str]) -> dict[str, int]:
+    """Tracking positions of ``names`` (without locking)."""
+    cond, params = tx.in_list("view", names, T.text)
+    rows = tx.query(f"SELECT view, position FROM yousu_tracking WHERE {cond}", params)  # noqa: S608
+    found = {str(v): int(p) for v, p in rows}
+    missing = set(names) - set(found)
+    if missing:
+        msg = f"views not set up: {sorted(missing)}"
+        raise LookupError(msg)
+    return found
+
+
+def lock_positions(tx: Tx, names: Sequence[str]) -> dict[str, int]:
+    """Lock the tracking rows no other runner holds and return their positions.
+
+    On SQLite the writing transaction already holds the file's write lock.
+    """
+    if not tx.is_postgres:
+        return read_positions(tx, names)
+    cond, params = tx.in_list("view", names, T.text)
+    rows = tx.query(
+        f"SELECT view, position FROM yousu_tracking WHERE {cond} FOR UPDATE SKIP LOCKED",  # noqa: S608
+        params,
+    )
+    return {str(v): int(p) for v, p in rows}
+
+
+class _Waiter:
+    """Waits for new events: PostgreSQL ``LISTEN`` on the store's channel, else a plain pause."""
+
+    def __init__(self, runner: ProjectionRunner, poll_interval: float) -> None:
+        self.runner = runner
+        self.poll_interval = poll_interval
+        self._conn: psycopg.Connection[Any] | None = None
+        self._channel: str | None = getattr(runner.app.recorder, "channel_name", None)
+
+    def _listen(self) -> psycopg.Connection[Any] | None:
+        if self._conn is None and self._channel is not None and self.runner.db.is_postgres:
+            try:
+                conn = psycopg.connect(self.runner.db.conninfo(), autocommit=True, connect_timeout=3)
+                conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(self._channel)))
+                self._conn = conn
+            except psycopg.Error as exc:
+                log.warning("projections: LISTEN unavailable (%s); polling", type(exc).__name__)
+        return self._conn
+
+    def wait(self, stop: threading.Event) -> None:
+        """Return when new events may exist, after ``poll_interval`` at most."""
+        conn = self._listen()
+        if conn is None:
+            stop.wait(self.poll_interval)
+            return
+        try:
+            for _ in conn.notifies(timeout=self.poll_interval, stop_after=1):
+                break
+        except psycopg.Error:
+            self.reset()
+
+    def reset(self) -> None:
+        """Drop the listening connection (it is reopened on the next wait)."""
+        self.close()
+
+    def close(self) -> None:
+        """Close the listening connection."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None

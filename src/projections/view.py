@@ -1,0 +1,72 @@
+"""What every view is: tables, and a fold of a page of complaint events into changes of those tables."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
+from uuid import UUID
+
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint
+from projections.db import Table, Tx
+
+
+class Applied(NamedTuple):
+    """One decoded complaint event and its position in the store's notification log."""
+
+    notification_id: int
+    event: Complaint.Event
+
+
+class View(ABC):
+    """A read model: its tables, a schema version, and how a page of events changes them.
+
+    ``apply`` must be a fold: applying events one page at a time or all at once gives the same
+    rows, so incremental updates and rebuilds agree.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int]  # bump when the tables or the fold change: the runner then rebuilds
+    tables: ClassVar[tuple[Table, ...]]
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def create(self, tx: Tx) -> None:
+        """Create the view's tables and indexes if missing."""
+        for table in self.tables:
+            for statement in table.ddl(tx.dialect):
+                tx.execute(statement)
+
+    def drop(self, tx: Tx) -> None:
+        """Drop the view's tables."""
+        for table in self.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table.name}")
+
+    def clear(self, tx: Tx) -> None:
+        """Empty the view's tables (before a rebuild)."""
+        for table in self.tables:
+            tx.execute(f"TRUNCATE {table.name}" if tx.is_postgres else f"DELETE FROM {table.name}")  # noqa: S608
+
+    @abstractmethod
+    def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
+        """Write the changes ``page`` makes, inside the runner's transaction."""
+
+
+def by_complaint(page: Sequence[Applied]) -> dict[UUID, list[Applied]]:
+    """The page's events grouped by complaint, each group in log order."""
+    groups: dict[UUID, list[Applied]] = {}
+    for applied in page:
+        key = applied.event.originator_id
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [applied]
+        else:
+            group.append(applied)
+    return groups
+
+
+def needs_lookup(groups: dict[UUID, list[Applied]]) -> list[UUID]:
+    """Complaints whose stored row must be read first: those not received within this page."""
+    return [cid for cid, evs in groups.items() if not isinstance(evs[0].event, Complaint.Received)]
