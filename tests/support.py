@@ -14,6 +14,7 @@ from yousu.settings import Settings
 from yousu.wiring import build_http_app
 
 SECRET = "test-secret-for-yousu-only-0123456789"
+CIPHER_KEY = "c2VjcmV0LWtleS1mb3IteW91c3UtdGVzdHMtMDEyMzQ="  # 32 bytes, tests only
 CST = timezone(timedelta(hours=8))
 
 
@@ -39,6 +40,7 @@ def auth(role: Role | str, **kw: Any) -> dict[str, str]:
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test database with the test secret."""
+    overrides.setdefault("cipher_key", CIPHER_KEY)
     return Settings(database_url=database_url, auth_secret=SECRET, **overrides)
 
 

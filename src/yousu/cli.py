@@ -18,6 +18,7 @@ from api.app import anchor_record
 from api.auth import mint_token
 from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
+from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
 from application.persistence import DatabaseURLError
 from domain.audit import event_payload
@@ -27,7 +28,14 @@ from domain.errors import ComplaintError
 from domain.values import Actor, Role
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
-from yousu.wiring import LOCAL_SECRET_FILE, auth_secret, build_complaints, build_http_app
+from yousu.wiring import (
+    LOCAL_CIPHER_KEY_FILE,
+    LOCAL_SECRET_FILE,
+    StartupError,
+    auth_secret,
+    build_complaints,
+    build_http_app,
+)
 
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
@@ -93,7 +101,7 @@ def serve(
     configure_logging(settings.log_level)
     try:
         http_app = build_http_app(settings, _clock(settings))
-    except (CalendarFileError, DatabaseURLError, ValueError) as exc:
+    except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     uvicorn.run(http_app, host=host, port=port, log_config=None, access_log=False)
 
@@ -114,6 +122,8 @@ def run(
     console.print(f'  then:         curl -H "Authorization: Bearer $TOKEN" "{base}/v1/calendar/due?{DEMO_QUERY}"')
     if secret and not settings.auth_secret:
         console.print(f"  (tokens are signed with the local secret in {LOCAL_SECRET_FILE})")
+    if db.kind == "sqlite" and not settings.cipher_key:
+        console.print(f"  (events are encrypted with the local key in {LOCAL_CIPHER_KEY_FILE}: back it up)")
     serve(host=host, port=port)
 
 
@@ -165,7 +175,7 @@ app.add_typer(audit_app, name="audit")
 def _audit(settings: Settings) -> AuditService:
     try:
         return AuditService(build_complaints(settings))
-    except (CalendarFileError, DatabaseURLError, ValueError) as exc:
+    except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
 
 
@@ -277,6 +287,16 @@ def _instant(value: str | None, option: str) -> datetime | None:
     if instant.tzinfo is None:
         raise _fail(f"{option} needs a UTC offset")
     return instant
+
+
+keys_app = typer.Typer(help="Encryption keys for stored events (加密密钥)", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random AES-256 key (base64) for YOUSU_CIPHER_KEY."""
+    typer.echo(generate_key())
 
 
 def main() -> None:

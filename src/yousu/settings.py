@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     limit_callback: int = Field(3, ge=0)
     limit_rectification: int = Field(5, ge=0)
     auth_secret: str | None = None
+    cipher_key: str | None = None  # "new,old,…" base64 AES keys; the first encrypts
     auth_public_key_file: Path | None = None
     log_level: str = "INFO"
     reference_file: Path = Path("ops/reference.toml")

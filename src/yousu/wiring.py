@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from api.auth import TokenVerifier
 from api.container import Container
 from api.guard import StoreGuard
 from application.audit import AuditService
+from application.cipher import CipherKeyError, generate_key, parse_keys
 from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
@@ -21,20 +23,74 @@ from application.reference import load_reference
 from yousu.settings import Settings
 
 LOCAL_SECRET_FILE = Path("var/auth-secret")
+LOCAL_CIPHER_KEY_FILE = Path("var/cipher-key")
+
+
+class StartupError(RuntimeError):
+    """The service must not start (wrong or missing key, unreadable store); the message says why."""
+
+
+def _local_file(path: Path, make: Callable[[], str], *, create: bool) -> str | None:
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(make())
+    return path.read_text(encoding="utf-8").strip()
+
+
+def cipher_key(settings: Settings, *, create: bool = False) -> str | None:
+    """YOUSU_CIPHER_KEY, or on the embedded default a local key kept in var/ (made on first start)."""
+    if settings.cipher_key:
+        return settings.cipher_key
+    if settings.database().kind != "sqlite":
+        return None
+    return _local_file(LOCAL_CIPHER_KEY_FILE, generate_key, create=create)
+
+
+def store_env(settings: Settings, *, create_key: bool = False) -> dict[str, str]:
+    """The eventsourcing environment: persistence plus, when a key is configured, encryption."""
+    env = dict(settings.database().env)
+    key = cipher_key(settings, create=create_key)
+    if key:
+        try:
+            parse_keys(key)
+        except CipherKeyError as exc:
+            raise StartupError(str(exc)) from exc
+        env["CIPHER_TOPIC"] = "application.cipher:KeyringCipher"
+        env["CIPHER_KEY"] = key
+    return env
+
+
+def check_store_readable(complaints: ComplaintsApp) -> None:
+    """Decrypt and decode the oldest and newest stored events, so a wrong key stops start-up."""
+    recorder = complaints.recorder
+    newest = recorder.max_notification_id()
+    if not newest:
+        return
+    for start in (1, newest):
+        for notification in recorder.select_notifications(start, 1):
+            try:
+                complaints.mapper.to_domain_event(notification)
+            except CipherKeyError as exc:
+                msg = f"cannot read stored events: {exc}. Check YOUSU_CIPHER_KEY (all keys still in use)."
+                raise StartupError(msg) from exc
+            except Exception as exc:
+                msg = (
+                    "cannot read stored events: they are encrypted but no key is configured, "
+                    f"or the store is damaged ({type(exc).__name__}). Set YOUSU_CIPHER_KEY."
+                )
+                raise StartupError(msg) from exc
 
 
 def auth_secret(settings: Settings, *, create: bool = False) -> str | None:
     """YOUSU_AUTH_SECRET, or on the embedded default a local secret kept in var/ (made on first start)."""
     if settings.auth_secret:
         return settings.auth_secret
-    if LOCAL_SECRET_FILE.is_file():
-        return LOCAL_SECRET_FILE.read_text(encoding="utf-8").strip()
-    if create:
-        LOCAL_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-        LOCAL_SECRET_FILE.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        LOCAL_SECRET_FILE.chmod(0o600)
-        return LOCAL_SECRET_FILE.read_text(encoding="utf-8").strip()
-    return None
+    return _local_file(LOCAL_SECRET_FILE, lambda: secrets.token_urlsafe(32), create=create)
 
 
 def verifier(settings: Settings) -> TokenVerifier:
@@ -45,12 +101,21 @@ def verifier(settings: Settings) -> TokenVerifier:
     return TokenVerifier(secret=secret)
 
 
-def build_complaints(settings: Settings, clock: Clock | None = None) -> ComplaintsApp:
-    """The complaints application on the configured store."""
-    db = settings.database()
-    return ComplaintsApp(
-        env=db.env, clock=clock or SystemClock(), calendar=settings.calendar(), limits=settings.limits()
+def build_complaints(settings: Settings, clock: Clock | None = None, *, check: bool = True) -> ComplaintsApp:
+    """The complaints application on the configured store; refuses a store it cannot read."""
+    complaints = ComplaintsApp(
+        env=store_env(settings, create_key=True),
+        clock=clock or SystemClock(),
+        calendar=settings.calendar(),
+        limits=settings.limits(),
     )
+    if check:
+        try:
+            check_store_readable(complaints)
+        except StartupError:
+            complaints.close()
+            raise
+    return complaints
 
 
 def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]:
