@@ -549,8 +549,8 @@ class Complaint(Aggregate):
         _aware("now", now)
         if actor.role is not Role.system:
             raise errors.EscalationByPerson
-        if level < 1:
-            raise errors.InvalidInput("level", "升级级别从 1 开始")
+        if level < 0:
+            raise errors.InvalidInput("level", "升级级别不能为负（0 为差评整改通知，1、2 为逾期升级）")
         key_round = self.rectification_round if round_ is None else round_
         if (clock, level, key_round) in self.escalations:
             raise errors.AlreadyEscalated
