@@ -1,0 +1,623 @@
+"""Shared by the projection tests: drive random histories through ComplaintsApp, fold a reference, compare.
+
+The reference is written here, independently of src/projections: the ledger comes from the aggregates
+themselves, the clocks from a walk over the stored events, and every metric from a brute-force count
+over the reference complaints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from hypothesis import strategies as st
+
+from application.calendar_loader import load_calendar
+from application.clock import SettableClock
+from application.complaints import ComplaintsApp
+from application.persistence import parse_database_url
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint
+from domain.errors import ComplaintError
+from domain.rules import ClockKind
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    Channel,
+    Classification,
+    Complainant,
+    ComplainantType,
+    Role,
+    Status,
+)
+from projections import queries
+from projections.db import Table, ViewDB
+from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
+from projections.main import all_views
+from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_STATE
+from projections.runner import ProjectionRunner
+from projections.sla import SLA
+
+CST = timezone(timedelta(hours=8))
+START = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # a Friday before the National Day holiday
+CALENDAR = load_calendar(Path(__file__).resolve().parents[2] / "ops" / "calendar")
+
+CLERK = Actor("clerk-1", "王窗口", Role.window_clerk)
+OFFICER = Actor("officer-1", "李值班", Role.duty_officer)
+LEADER = Actor("leader-1", "张带班", Role.duty_leader)
+HOTLINE = Actor("hotline", "12345", Role.hotline)
+DEPARTMENTS = ("market", "housing", "tax")
+DEPT = {d: Actor(f"dept-{d}", f"{d} 经办人", Role.department, department=d) for d in DEPARTMENTS}
+CATEGORIES = ("housing", "tax", "other")
+CHANNELS = (Channel.window, Channel.hotline, Channel.online)
+CLASSES = (Classification.general, Classification.cannot_do, Classification.hard_to_do, Classification.refused_to_do)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A complainant and the masked form the ledger must show."""
+
+    complainant: Complainant
+    masked: str
+
+
+PEOPLE = (
+    Person(Complainant(ComplainantType.person, "张三丰", "13812345678", "110101199003071234"), "张** 138****5678"),
+    Person(Complainant(ComplainantType.person, "欧阳娜娜", "13900001111"), "欧*** 139****1111"),
+    Person(
+        Complainant(ComplainantType.enterprise, "李四海", "13712340000", None, "杭州云栖数据科技有限公司"),
+        "杭州********** 李** 137****0000",
+    ),
+)
+SECRETS = tuple(
+    s
+    for p in PEOPLE
+    for s in (p.complainant.name, p.complainant.phone, p.complainant.id_number, p.complainant.enterprise_name)
+    if s
+)
+
+# ------------------------------------------------------------------------------------ histories
+
+Op = tuple[Any, ...]
+
+RECEIVE = st.tuples(
+    st.just("receive"),
+    st.integers(0, len(CHANNELS) - 1),
+    st.integers(0, len(CATEGORIES) - 1),
+    st.integers(0, len(PEOPLE) - 1),
+    st.integers(0, 60),
+)
+LATER_OPS = st.lists(
+    st.one_of(
+        RECEIVE,
+        st.tuples(st.just("step"), st.integers(0, 40), st.integers(0, 10_000), st.integers(1, 9)),
+        st.tuples(st.just("step"), st.integers(0, 40), st.integers(0, 10_000), st.integers(1, 9)),
+        st.tuples(st.just("advance"), st.integers(1, 80)),
+        st.tuples(
+            st.just("escalate"), st.integers(0, 40), st.sampled_from(list(ClockKind)), st.integers(1, 2), st.booleans()
+        ),
+        st.tuples(st.just("project"), st.integers(1, 9), st.integers(1, 3)),
+    ),
+    min_size=5,
+    max_size=40,
+)
+# A few complaints received first, so that most later steps move a lifecycle along.
+OPS = st.builds(lambda first, later: [*first, *later], st.lists(RECEIVE, min_size=1, max_size=5), LATER_OPS)
+
+
+def seeded_history(seed: int, complaints: int = 40, steps: int = 300) -> list[Op]:
+    """A long pseudo-random history (deterministic per seed): dense lifecycles, rectification rounds included.
+
+    ``check`` ops compare the views with the reference mid-way, where complaints stand in every state.
+    """
+    rnd = random.Random(seed)
+    ops: list[Op] = []
+    for _ in range(complaints):
+        ops.append(("receive", rnd.randrange(3), rnd.randrange(3), rnd.randrange(len(PEOPLE)), rnd.randrange(60)))
+    for i in range(steps):
+        if i % 60 == 59:
+            ops.append(("check",))
+        r = rnd.random()
+        if r < 0.85:
+            ops.append(("step", rnd.randrange(complaints), rnd.randrange(10_000), rnd.randrange(1, 4)))
+        elif r < 0.92:
+            ops.append(("advance", rnd.randrange(1, 40)))
+        elif r < 0.97:
+            ops.append(
+                (
+                    "escalate",
+                    rnd.randrange(complaints),
+                    rnd.choice(list(ClockKind)),
+                    rnd.randrange(1, 3),
+                    rnd.random() < 0.7,
+                )
+            )
+        else:
+            ops.append(("project", rnd.randrange(1, 50), rnd.randrange(1, 4)))
+    return ops
+
+
+@dataclass
+class Driver:
+    """Issues commands against an app; refused commands are part of the history too (they record nothing)."""
+
+    app: ComplaintsApp
+    clock: SettableClock
+    ids: list[UUID] = field(default_factory=list)
+    refs: int = 0
+
+    def run(
+        self, ops: Iterable[Op], runner: ProjectionRunner | None = None, check: Callable[[], None] | None = None
+    ) -> None:
+        """Apply every op; ``project`` ops run the runner for a few small pages, ``check`` ops call ``check``."""
+        for op in ops:
+            kind = op[0]
+            if kind == "check":
+                if check is not None:
+                    check()
+                continue
+            try:
+                if kind == "receive":
+                    self.receive(op[1], op[2], op[3], op[4])
+                elif kind == "step" and self.ids:
+                    cid = self.ids[op[1] % len(self.ids)]
+                    for n in range(op[3] if len(op) > 3 else 1):
+                        self.step(cid, op[2] + 7 * n)
+                elif kind == "advance":
+                    self.clock.advance(timedelta(minutes=30 * op[1]))
+                elif kind == "escalate" and self.ids:
+                    self.escalate(self.ids[op[1] % len(self.ids)], op[2], op[3], overdue=op[4])
+                elif kind == "project" and runner is not None:
+                    runner.page_size = op[1]
+                    runner.run_once(max_pages=op[2])
+            except ComplaintError:
+                pass
+
+    def receive(self, channel: int, category: int, person: int, hours_ago: int) -> UUID:
+        """一窗受理; hotline complaints carry an earlier original receipt time."""
+        ch = CHANNELS[channel]
+        kwargs: dict[str, Any] = {}
+        actor = CLERK
+        if ch is Channel.hotline:
+            self.refs += 1
+            kwargs = {
+                "external_ref": f"R{self.refs}-{len(self.ids)}",
+                "received_at": self.clock.now() - timedelta(hours=hours_ago),
+            }
+            actor = HOTLINE
+        result = self.app.receive(
+            channel=ch,
+            content="楼道灯坏了很久无人修",
+            category=CATEGORIES[category],
+            complainant=PEOPLE[person].complainant,
+            actor=actor,
+            **kwargs,
+        )
+        self.ids.append(result.id)
+        return result.id
+
+    def step(self, cid: UUID, choice: int) -> None:  # noqa: PLR0912
+        """The natural next command for the complaint's status (with a few deliberate refusals)."""
+        app = self.app
+        # Some commands take business time (30–90 minutes), so deadlines are met, missed and
+        # sometimes met on the dot (deadlines are at 17:30).
+        if choice % 5 == 0:
+            self.clock.advance(timedelta(minutes=30 * (1 + choice % 3)))
+        c = app.get(cid)
+        if choice % 17 == 0 and c.status is not Status.fed_back:
+            app.call_back(cid, rating=5, comment="", actor=CLERK)  # refused: wrong order
+            return
+        status = c.status
+        if status is Status.received:
+            app.classify(cid, classification=CLASSES[choice % 4], reason="按责分类", actor=CLERK)
+        elif status is Status.classified:
+            if c.classification is Classification.general:
+                app.resolve(cid, result="当场办结", legal_basis=None, actor=CLERK)
+            else:
+                app.sign(cid, opinion="同意", actor=OFFICER)
+        elif status is Status.officer_signed:
+            app.sign(cid, opinion="同意转办", actor=LEADER)
+        elif status is Status.signed:
+            n = 1 + (choice // 4) % 2
+            first = (choice // 8) % len(DEPARTMENTS)
+            depts = [DEPARTMENTS[(first + i) % len(DEPARTMENTS)] for i in range(n)]
+            app.dispatch(cid, departments=depts, supervisor="周督办", instructions="限时办结", actor=LEADER)
+        elif status in (Status.dispatched, Status.consulted, Status.rectifying):
+            wants = choice % 3 == 0 or (status is Status.dispatched and c.needs_consultation)
+            if wants and status is not Status.consulted and c.dispatched_at is not None:
+                app.consult(cid, participants=list(c.departments), conclusion="会商一致", actor=LEADER)
+            else:
+                self._resolve(c)
+        elif status is Status.resolved:
+            app.feed_back(cid, method="电话", summary="已告知", actor=CLERK)
+        elif status is Status.fed_back:
+            app.call_back(cid, rating=1 + (choice // 5) % 5, comment="", actor=CLERK)
+
+    def _resolve(self, c: Complaint) -> None:
+        basis = "《某条例》第十条" if c.classification is Classification.cannot_do else None
+        actor = CLERK if c.classification is Classification.general or not c.departments else DEPT[c.departments[0]]
+        self.app.resolve(c.id, result="已办理", legal_basis=basis, actor=actor)
+
+    def escalate(self, cid: UUID, clock: ClockKind, level: int, *, overdue: bool) -> None:
+        """A policy's escalation: past a limit (due before now) or looking ahead (a 差评's rectification)."""
+        now = self.clock.now()
+        due = now - timedelta(hours=1) if overdue else now + timedelta(days=2)
+        self.app.escalate(
+            cid, clock=clock, level=level, due_at=due, reason="逾期", recipients=["liaison"], actor=SYSTEM_ACTOR
+        )
+
+
+# ------------------------------------------------------------------------------------ the store
+
+
+def stored_events(app: ComplaintsApp) -> list[tuple[int, Complaint.Event]]:
+    """Every complaint event in the store with its notification id."""
+    out: list[tuple[int, Complaint.Event]] = []
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start, 1000)
+        if not page:
+            return out
+        for n in page:
+            event = app.mapper.to_domain_event(n)
+            if isinstance(event, Complaint.Event):
+                out.append((n.id, event))
+        start = page[-1].id + 1
+
+
+def complaint_ids(events: Sequence[tuple[int, Complaint.Event]]) -> list[UUID]:
+    """Every complaint received, in order."""
+    return [e.originator_id for _, e in events if isinstance(e, Complaint.Received)]
+
+
+# ------------------------------------------------------------------------------------ reference: ledger
+
+
+def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.Event]]) -> dict[UUID, dict[str, Any]]:
+    """The ledger as the aggregates see it; overdue from escalations raised after their due instant."""
+    last: dict[UUID, int] = {}
+    overdue: dict[UUID, int] = defaultdict(int)
+    for nid, e in events:
+        last[e.originator_id] = nid
+        if isinstance(e, Complaint.Escalated) and e.due_at <= e.occurred_at:
+            overdue[e.originator_id] = max(overdue[e.originator_id], e.level)
+    masks = {p.complainant: p.masked for p in PEOPLE}
+    out = {}
+    for cid in complaint_ids(events):
+        c = app.get(cid)
+        out[cid] = {
+            "id": cid,
+            "slip_no": c.slip_no,
+            "received_at": c.received_at,
+            "channel": c.channel.value,
+            "complainant_type": c.complainant.type.value,
+            "complainant_masked": masks[c.complainant],
+            "category": c.category,
+            "classification": c.classification.value if c.classification else None,
+            "status": c.status.value,
+            "departments": ",".join(c.departments),
+            "supervisor": c.supervisor,
+            "dispatched_at": c.dispatched_at,
+            "due_at": c.due_at,
+            "due_provisional": c.due_provisional,
+            "overdue": overdue[cid] > 0,
+            "overdue_level": overdue[cid],
+            "resolved_at": c.resolved_at,
+            "fed_back_at": c.fed_back_at,
+            "called_back_at": c.called_back_at,
+            "rating": c.rating,
+            "rectification_rounds": c.rectification_round,
+            "last_version": c.version,
+            "last_notification_id": last[cid],
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------------ reference: clocks
+
+
+@dataclass
+class RefClock:
+    """One clock in the reference."""
+
+    started_at: datetime
+    due_at: datetime
+    provisional: bool
+    met_at: datetime | None = None
+    level: int = 0
+
+    def late_hours(self, calendar: WorkingCalendar) -> float | None:
+        """Working hours late when met; None while open."""
+        if self.met_at is None:
+            return None
+        return calendar.working_hours_between(self.due_at, self.met_at) if self.met_at > self.due_at else 0.0
+
+
+def reference_clocks(
+    events: Sequence[tuple[int, Complaint.Event]],
+) -> dict[UUID, dict[tuple[str, int], RefClock]]:
+    """Every complaint's clocks, walked from its events."""
+    clocks: dict[UUID, dict[tuple[str, int], RefClock]] = defaultdict(dict)
+    rounds: dict[UUID, int] = defaultdict(int)
+    received: dict[UUID, datetime] = {}
+
+    def meet(cid: UUID, clock: str, rnd: int, at: datetime) -> None:
+        c = clocks[cid].get((clock, rnd))
+        if c is not None and c.met_at is None:
+            c.met_at = at
+
+    for _, e in events:
+        cid, at, r = e.originator_id, e.occurred_at, rounds[e.originator_id]
+        mine = clocks[cid]
+        if isinstance(e, Complaint.Received):
+            received[cid] = e.received_at
+            mine[("response", 0)] = RefClock(e.received_at, e.response_due_at, e.response_due_provisional)
+        elif isinstance(e, Complaint.Classified) and e.due_at is not None:
+            mine[("resolution", 0)] = RefClock(received[cid], e.due_at, e.due_provisional)
+        elif isinstance(e, Complaint.Dispatched):
+            meet(cid, "response", 0, at)
+            mine[("resolution", 0)] = RefClock(at, e.due_at, e.due_provisional)
+        elif isinstance(e, Complaint.Resolved):
+            meet(cid, "response", 0, at)
+            meet(cid, "resolution", 0, at)
+            if r:
+                meet(cid, "rectification", r, at)
+            mine[("feedback", r)] = RefClock(at, e.feedback_due_at, e.feedback_due_provisional)
+        elif isinstance(e, Complaint.FedBack):
+            meet(cid, "feedback", r, at)
+            mine[("callback", r)] = RefClock(at, e.callback_due_at, e.callback_due_provisional)
+        elif isinstance(e, Complaint.CalledBack):
+            meet(cid, "callback", r, at)
+            if e.rating <= 2:
+                rounds[cid] = r + 1
+                assert e.rectification_due_at is not None
+                mine[("rectification", r + 1)] = RefClock(at, e.rectification_due_at, e.rectification_due_provisional)
+        elif isinstance(e, Complaint.Escalated):
+            c = mine.get((e.clock.value, e.round))
+            if c is not None:
+                c.level = max(c.level, e.level)
+    return clocks
+
+
+def reference_sla_rows(
+    clocks: dict[UUID, dict[tuple[str, int], RefClock]], calendar: WorkingCalendar
+) -> dict[tuple[UUID, str, int], dict[str, Any]]:
+    """The SLA table as the reference computes it."""
+    out = {}
+    for cid, mine in clocks.items():
+        for (clock, rnd), c in mine.items():
+            out[(cid, clock, rnd)] = {
+                "complaint_id": cid,
+                "clock": clock,
+                "round": rnd,
+                "started_at": c.started_at,
+                "due_at": c.due_at,
+                "due_provisional": c.provisional,
+                "met_at": c.met_at,
+                "late_hours": c.late_hours(calendar),
+                "escalation_level": c.level,
+            }
+    return out
+
+
+# ------------------------------------------------------------------------------------ reference: metrics
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a brute-force metric needs of one complaint."""
+
+    day: date
+    departments: tuple[str, ...]
+    classification: str
+    channel: str
+    category: str
+    response: RefClock
+    resolution: RefClock | None
+    callback: RefClock | None
+    ratings: tuple[int, ...]
+
+
+def reference_facts(
+    events: Sequence[tuple[int, Complaint.Event]],
+    clocks: dict[UUID, dict[tuple[str, int], RefClock]],
+    calendar: WorkingCalendar,
+) -> list[Facts]:
+    """One Facts per complaint."""
+    base: dict[UUID, dict[str, Any]] = {}
+    ratings: dict[UUID, list[int]] = defaultdict(list)
+    for _, e in events:
+        cid = e.originator_id
+        if isinstance(e, Complaint.Received):
+            base[cid] = {
+                "day": e.received_at.astimezone(calendar.zone).date(),
+                "channel": e.channel.value,
+                "category": e.category,
+                "classification": "",
+                "departments": (),
+            }
+        elif isinstance(e, Complaint.Classified):
+            base[cid]["classification"] = e.classification.value
+        elif isinstance(e, Complaint.Dispatched):
+            base[cid]["departments"] = tuple(e.departments)
+        elif isinstance(e, Complaint.CalledBack):
+            ratings[cid].append(e.rating)
+    return [
+        Facts(
+            response=clocks[cid][("response", 0)],
+            resolution=clocks[cid].get(("resolution", 0)),
+            callback=clocks[cid].get(("callback", 0)),
+            ratings=tuple(ratings[cid]),
+            **b,
+        )
+        for cid, b in base.items()
+    ]
+
+
+def _due(c: RefClock | None, now: datetime) -> bool:
+    """In a denominator: met in time, or the deadline has passed."""
+    if c is None:
+        return False
+    return (c.met_at is not None and c.met_at <= c.due_at) or now > c.due_at
+
+
+def brute_force_metrics(
+    facts: Sequence[Facts],
+    from_: date,
+    to: date,
+    group_by: str | None,
+    now: datetime,
+    satisfied: Sequence[int] = (3, 4, 5),
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Every rate of every group by counting complaints one by one."""
+    groups: dict[str, dict[str, list[int]]] = {}
+    for f in facts:
+        if not from_ <= f.day <= to:
+            continue
+        if group_by == "department":
+            keys = list(f.departments) or [""]
+        elif group_by == "month":
+            keys = [f"{f.day:%Y-%m}"]
+        elif group_by is None:
+            keys = [""]
+        else:
+            keys = [getattr(f, group_by)]
+        for key in keys:
+            g = groups.setdefault(key, {n: [0, 0] for n in queries_rate_names()})
+            g["response"][0] += int(f.response.met_at is not None and f.response.met_at <= f.response.due_at)
+            g["response"][1] += int(_due(f.response, now))
+            res = f.resolution
+            g["closure"][0] += int(res is not None and res.met_at is not None)
+            g["closure"][1] += int(_due(res, now))
+            g["on_time_closure"][0] += int(res is not None and res.met_at is not None and res.met_at <= res.due_at)
+            g["on_time_closure"][1] += int(_due(res, now))
+            g["satisfaction"][0] += sum(1 for r in f.ratings if r in satisfied)
+            g["satisfaction"][1] += len(f.ratings)
+            g["bad_rating"][0] += sum(1 for r in f.ratings if r <= 2)
+            g["bad_rating"][1] += len(f.ratings)
+            cb = f.callback
+            g["callback"][0] += int(cb is not None and cb.met_at is not None)
+            g["callback"][1] += int(_due(cb, now))
+    return {k: {n: (v[0], v[1]) for n, v in g.items()} for k, g in groups.items()}
+
+
+def queries_rate_names() -> tuple[str, ...]:
+    """The six rates, by name."""
+    return ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback")
+
+
+def view_metrics(
+    db: ViewDB, from_: date, to: date, group_by: str | None, now: datetime, satisfied: Sequence[int] = (3, 4, 5)
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """The same shape from the metrics view."""
+    out = {}
+    for g in queries.metrics(db, from_, to, group_by, now, satisfied_levels=satisfied):
+        out[g.group] = {n: (r.numerator, r.denominator) for n, r in g.rates.items()}
+    return out
+
+
+# ------------------------------------------------------------------------------------ reading views
+
+
+def table_rows(db: ViewDB, table: Table) -> list[tuple[Any, ...]]:
+    """Every row of a view table with Python values, sorted by key (for equality checks)."""
+    cols = ", ".join(table.column_names)
+    with db.transaction(write=False) as tx:
+        rows = tx.load(table, tx.query(f"SELECT {cols} FROM {table.name}"))  # noqa: S608
+    key_idx = [table.column_names.index(k) for k in table.key]
+    return sorted((tuple(r) for r in rows), key=lambda r: tuple(str(r[i]) for i in key_idx))
+
+
+ALL_TABLES = (LEDGER, LEDGER_DEPARTMENTS, SLA, METRICS_STATE, METRICS_COUNTS, METRICS_DUE)
+
+
+def snapshot(db: ViewDB) -> dict[str, list[tuple[Any, ...]]]:
+    """Every view table's rows."""
+    return {t.name: table_rows(db, t) for t in ALL_TABLES}
+
+
+def as_dicts(table: Table, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as dicts with booleans normalised."""
+    bools = {c.name for c in table.columns if c.type.name == "boolean"}
+    out = []
+    for r in rows:
+        d = dict(zip(table.column_names, r, strict=True))
+        for b in bools:
+            d[b] = bool(d[b])
+        out.append(d)
+    return out
+
+
+def assert_views_match(app: ComplaintsApp, db: ViewDB, calendar: WorkingCalendar, nows: Sequence[datetime]) -> None:
+    """Every view equals the reference; every metric equals its brute-force count; no clear PII anywhere."""
+    events = stored_events(app)
+    ledger = {r["id"]: r for r in as_dicts(LEDGER, table_rows(db, LEDGER))}
+    expected = reference_ledger(app, events)
+    assert ledger.keys() == expected.keys()
+    for cid, row in expected.items():
+        assert ledger[cid] == row, cid
+
+    dept_rows = {(d, c) for d, c in table_rows(db, LEDGER_DEPARTMENTS)}
+    assert dept_rows == {(d, cid) for cid, r in expected.items() for d in r["departments"].split(",") if d}
+
+    clocks = reference_clocks(events)
+    sla = {(r["complaint_id"], r["clock"], r["round"]): r for r in as_dicts(SLA, table_rows(db, SLA))}
+    assert sla == reference_sla_rows(clocks, calendar)
+
+    facts = reference_facts(events, clocks, calendar)
+    days = sorted({f.day for f in facts})
+    if days:
+        ranges = [(days[0], days[-1]), (days[0], days[len(days) // 2]), (days[len(days) // 2], days[-1] + timedelta(1))]
+        for from_, to in ranges:
+            for group_by in (None, "department", "classification", "channel", "category", "month"):
+                for now in nows:
+                    assert view_metrics(db, from_, to, group_by, now) == brute_force_metrics(
+                        facts, from_, to, group_by, now
+                    ), (from_, to, group_by, now)
+        satisfied = (4, 5)
+        assert view_metrics(db, days[0], days[-1], None, nows[-1], satisfied) == brute_force_metrics(
+            facts, days[0], days[-1], None, nows[-1], satisfied
+        )
+
+    for table in ALL_TABLES:
+        for row in table_rows(db, table):
+            for value in row:
+                text = str(value)
+                assert not any(secret in text for secret in SECRETS), (table.name, text)
+
+
+# ------------------------------------------------------------------------------------ environments
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every table (events and views) so the next example starts from an empty store."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def make_app(url: str, clock: SettableClock, calendar: WorkingCalendar = CALENDAR) -> ComplaintsApp:
+    """A ComplaintsApp over ``url`` with the injected clock."""
+    return ComplaintsApp(parse_database_url(url).env, clock=clock, calendar=calendar)
+
+
+def make_runner(app: ComplaintsApp, url: str, page_size: int = 1000) -> ProjectionRunner:
+    """A runner over every view."""
+    runner = ProjectionRunner(app, all_views(app.calendar), ViewDB.from_url(url), page_size=page_size)
+    runner.setup()
+    return runner
+
+
+def close(app: ComplaintsApp, runner: ProjectionRunner) -> None:
+    """Close the app's and the runner's connections."""
+    runner.db.close()
+    with contextlib.suppress(Exception):
+        app.close()
