@@ -143,7 +143,13 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
 
     # ------------------------------------------------------------------ commands
 
-    @app.post("/v1/complaints", status_code=201, response_model=CommandOut, tags=["commands"])
+    @app.post(
+        "/v1/complaints",
+        status_code=201,
+        response_model=CommandOut,
+        tags=["commands"],
+        responses={200: {"model": CommandOut, "description": "重复提交：返回同一幂等键（或热线编号）已受理的诉求"}},
+    )
     def receive(
         body: ReceiveIn,
         who: Caller,

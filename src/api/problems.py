@@ -152,6 +152,9 @@ def _zh(error: dict[str, Any]) -> str:
 async def http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     """404 for unknown paths, 405 etc., also as problem+json."""
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 — registered for this class only
+    if exc.status_code == 400:  # FastAPI: a body it cannot even decode (not UTF-8) — invalid input, like bad JSON
+        detail = "请求体无法解析：须为 UTF-8 编码的 JSON"
+        return problem(422, "invalid_input", detail, request=request, errors_=[{"field": "body", "detail": detail}])
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     detail = {404: "资源不存在", 405: "不支持该请求方法"}.get(exc.status_code, str(exc.detail))
     return problem(exc.status_code, code, detail, request=request)
