@@ -25,11 +25,16 @@ class Database:
     @property
     def redacted(self) -> str:
         """The URL without its password, for logs and status output."""
-        parts = urlsplit(self.url)
-        if parts.password:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-            return parts._replace(netloc=netloc).geturl()
-        return self.url
+        return redact(self.url)
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (error messages end up in logs)."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
 
 
 def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
@@ -56,13 +61,18 @@ def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
     if scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname or not parts.hostname or not parts.username:
-            msg = f"postgresql URL needs user, host and database: postgresql://user@host:port/db, got {url!r}"
+            msg = f"postgresql URL needs user, host and database: postgresql://user@host:port/db, got {redact(url)!r}"
             raise DatabaseURLError(msg)
+        try:
+            port = parts.port or 5432
+        except ValueError as exc:  # urllib's own message names neither the URL nor the setting
+            msg = f"postgresql URL has an invalid port (expected 1-65535): {redact(url)!r}"
+            raise DatabaseURLError(msg) from exc
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "3",

@@ -1,0 +1,612 @@
+"""Random commands in random order against ComplaintsApp: refusals record nothing, status ≡ history.
+
+The status is checked against a fold over ``app.history`` written here, and every history is checked
+against the workflow's rules (DESIGN §1) independently of the aggregate. The persisted variants put
+the same histories into a real SQLite file and a real PostgreSQL database and rebuild them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+from application.calendar_loader import load_calendar
+from application.clock import SettableClock
+from application.complaints import CommandResult, ComplaintsApp
+from application.persistence import parse_database_url
+from domain.complaint import Complaint
+from domain.errors import ComplaintError
+from domain.rules import ClockKind, Limits, deadline_for
+from domain.slips import SlipBook
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    Channel,
+    Classification,
+    Complainant,
+    ComplainantType,
+    Role,
+    Status,
+)
+
+CST = timezone(timedelta(hours=8))
+START = datetime(2025, 9, 26, 9, 0, tzinfo=CST)
+CALENDAR = load_calendar(Path(__file__).resolve().parents[2] / "ops" / "calendar")
+LIMITS = Limits()
+POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+DEPARTMENTS = ("market", "housing", "tax")
+CLERK = Actor("clerk-1", "王窗口", Role.window_clerk)
+OFFICER = Actor("officer-1", "李值班", Role.duty_officer)
+LEADER = Actor("leader-1", "张带班", Role.duty_leader)
+SUPERVISOR = Actor("sup-1", "周督办", Role.supervisor)
+HOTLINE = Actor("hotline", "12345", Role.hotline)
+DEPT = {d: Actor(f"dept-{d}", f"{d} 经办人", Role.department, department=d) for d in DEPARTMENTS}
+PEOPLE = (CLERK, OFFICER, LEADER, SUPERVISOR, HOTLINE, *DEPT.values())
+ANYONE = st.sampled_from((*PEOPLE, SYSTEM_ACTOR))
+SATISFIED = 3
+EVENT_TYPES = (
+    "Received",
+    "Classified",
+    "Signed",
+    "Dispatched",
+    "Consulted",
+    "Resolved",
+    "FedBack",
+    "CalledBack",
+    "Escalated",
+)
+
+MAIN_SETTINGS = settings(
+    max_examples=50,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+STORE_SETTINGS = settings(
+    max_examples=20,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+# ---------------------------------------------------------------------------------------- the reference fold
+
+
+def next_status(status: Status | None, event: Complaint.Event) -> Status | None:  # noqa: PLR0911 — one per event type
+    """Where a complaint stands after ``event`` (DESIGN §1), written apart from the aggregate."""
+    if isinstance(event, Complaint.Received):
+        return Status.received
+    if isinstance(event, Complaint.Classified):
+        return Status.classified
+    if isinstance(event, Complaint.Signed):
+        return Status.officer_signed if event.signer_role is Role.duty_officer else Status.signed
+    if isinstance(event, Complaint.Dispatched):
+        return Status.dispatched
+    if isinstance(event, Complaint.Consulted):
+        return Status.consulted if status in (Status.dispatched, Status.consulted) else status
+    if isinstance(event, Complaint.Resolved):
+        return Status.resolved
+    if isinstance(event, Complaint.FedBack):
+        return Status.fed_back
+    if isinstance(event, Complaint.CalledBack):
+        return Status.rectifying if event.rating < SATISFIED else Status.closed
+    assert isinstance(event, Complaint.Escalated), type(event)
+    return status
+
+
+def fold_status(events: Sequence[Complaint.Event]) -> Status | None:
+    status: Status | None = None
+    for event in events:
+        status = next_status(status, event)
+    return status
+
+
+def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 — one branch per event type
+    """Every rule of the workflow, checked on a recorded history."""
+    assert isinstance(events[0], Complaint.Received)
+    assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
+    status: Status | None = None
+    classification: Classification | None = None
+    signers: list[Role] = []
+    departments: list[str] = []
+    consulted = False
+    round_ = 0
+    keys: set[tuple[ClockKind, int, int]] = set()
+    previous = events[0].occurred_at
+    for event in events:
+        assert isinstance(event.actor, Actor)
+        assert event.occurred_at.tzinfo is not None
+        assert event.occurred_at >= previous
+        previous = event.occurred_at
+        if isinstance(event, Complaint.Received):
+            assert event is events[0]
+            assert event.content.strip()
+        elif isinstance(event, Complaint.Classified):
+            assert classification is None
+            classification = event.classification
+            assert (event.due_at is not None) == (classification is Classification.general)
+        elif isinstance(event, Complaint.Signed):
+            assert classification is not None
+            assert classification.is_complex
+            assert not departments
+            expected = (Role.duty_officer, Role.duty_leader)[len(signers)]
+            assert event.signer_role is expected
+            assert event.actor.role is expected
+            signers.append(event.signer_role)
+        elif isinstance(event, Complaint.Dispatched):
+            assert classification is not None
+            assert signers == [Role.duty_officer, Role.duty_leader]
+            assert not departments
+            assert event.departments
+            assert len(set(event.departments)) == len(event.departments)
+            assert event.supervisor.strip()
+            due = deadline_for(ClockKind.resolution, event.occurred_at, CALENDAR, LIMITS, classification)
+            assert event.due_at == due.due_at
+            departments = list(event.departments)
+        elif isinstance(event, Complaint.Consulted):
+            assert departments
+            assert status in (Status.dispatched, Status.consulted, Status.rectifying)
+            consulted = True
+        elif isinstance(event, Complaint.Resolved):
+            assert classification is not None
+            assert status not in (Status.resolved, Status.fed_back, Status.closed)
+            assert event.result.strip()
+            if classification is Classification.general:
+                assert event.actor.role is Role.window_clerk
+            else:
+                assert departments
+                assert event.actor.role is Role.department
+                assert event.actor.department in departments
+                if round_ == 0 and (len(departments) > 1 or classification is Classification.hard_to_do):
+                    assert consulted
+            if classification is Classification.cannot_do:
+                assert event.legal_basis
+                assert event.legal_basis.strip()
+        elif isinstance(event, Complaint.FedBack):
+            assert status is Status.resolved
+        elif isinstance(event, Complaint.CalledBack):
+            assert status is Status.fed_back
+            assert not isinstance(event.rating, bool)
+            assert 1 <= event.rating <= 5
+            assert (event.rectification_due_at is not None) == (event.rating < SATISFIED)
+            if event.rating < SATISFIED:
+                round_ += 1
+        elif isinstance(event, Complaint.Escalated):
+            assert event.actor.role is Role.system
+            assert event.level >= 0  # 0: the 差评 notice; 1, 2: overdue levels
+            key = (event.clock, event.level, event.round)
+            assert key not in keys
+            keys.add(key)
+        else:  # pragma: no cover — a new event type needs a rule here
+            raise AssertionError(type(event))
+        status = next_status(status, event)
+
+
+# ---------------------------------------------------------------------------------------- the machine
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    """Drives one ComplaintsApp with random commands on a few complaints."""
+
+    env: ClassVar[dict[str, str]] = POPO
+    reached: ClassVar[set[Status]] = set()
+    outcomes: ClassVar[Counter[str]] = Counter()
+
+    complaints = Bundle("complaints")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = SettableClock(START)
+        self.app = ComplaintsApp(dict(self.env), clock=self.clock, calendar=CALENDAR, limits=LIMITS)
+        self.ids: list[UUID] = []
+        # Hotline references decide the complaint id; a per-run tag keeps runs apart in a shared store.
+        self.tag = uuid4().hex[:8]
+
+    def teardown(self) -> None:
+        self.app.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    def events_of(self, complaint_id: UUID) -> list[Complaint.Event]:
+        return [recorded.event for recorded in self.app.history(complaint_id)]
+
+    def issue(
+        self,
+        complaint_id: UUID,
+        event_type: str,
+        actor: Actor,
+        call: Callable[[], CommandResult],
+        *,
+        must_succeed: bool = False,
+    ) -> bool:
+        """Run one command; check what it recorded, or that a refusal recorded nothing."""
+        history_before = self.app.history(complaint_id)
+        version_before = self.app.get(complaint_id).version
+        max_before = self.app.max_notification_id()
+        now = self.clock.now()
+        try:
+            result = call()
+        except ComplaintError as exc:
+            refusal: ComplaintError | None = exc
+        else:
+            refusal = None
+        if refusal is not None:
+            assert not must_succeed, f"{event_type} by {actor.role.value} refused: {refusal.code}"
+            assert len(self.app.history(complaint_id)) == len(history_before)
+            assert self.app.get(complaint_id).version == version_before
+            assert self.app.max_notification_id() == max_before
+            self.outcomes[f"refused:{refusal.code}"] += 1
+            return False
+        history = self.app.history(complaint_id)
+        assert len(history) == len(history_before) + 1
+        assert history[:-1] == history_before
+        last = history[-1]
+        assert last.type == event_type
+        assert last.event.actor == actor
+        assert last.event.occurred_at == now
+        assert result.version == last.version == version_before + 1
+        status = fold_status([r.event for r in history])
+        assert status is not None
+        assert result.status == status.value
+        self.reached.add(status)
+        assert result.notification_id is not None
+        assert result.notification_id > max_before
+        assert result.notification_id == self.app.max_notification_id()
+        self.outcomes[f"recorded:{event_type}"] += 1
+        return True
+
+    # ------------------------------------------------------------------ rules
+
+    @initialize(target=complaints)
+    def first_complaint(self) -> UUID:
+        result = self.app.receive(
+            channel=Channel.window,
+            content="窗口办理营业执照被拖延",
+            category="market_regulation",
+            complainant=Complainant(ComplainantType.person, "陈群众", "13800000000"),
+            actor=CLERK,
+        )
+        self.ids.append(result.id)
+        return result.id
+
+    @rule(
+        target=complaints,
+        channel=st.sampled_from(Channel),
+        content=st.sampled_from(["群众反映办事难", "企业开办材料被退回三次", "", "   "]),
+        external_ref=st.one_of(st.none(), st.sampled_from(["12345-A", "12345-B"])),
+        minutes_ago=st.integers(min_value=-30, max_value=3 * 24 * 60),
+    )
+    def receive(self, channel: Channel, content: str, external_ref: str | None, minutes_ago: int) -> Any:
+        max_before = self.app.max_notification_id()
+        new_book = SlipBook.id_for(CALENDAR.local_day(self.clock.now())) not in self.app.repository
+        received_at = self.clock.now() - timedelta(minutes=minutes_ago) if channel is Channel.hotline else None
+        try:
+            result = self.app.receive(
+                channel=channel,
+                content=content,
+                category="other",
+                complainant=Complainant(ComplainantType.enterprise, "刘经理", "0571-1", enterprise_name="某公司"),
+                actor=HOTLINE if channel is Channel.hotline else CLERK,
+                received_at=received_at,
+                external_ref=f"{self.tag}-{external_ref}" if external_ref else None,
+            )
+        except ComplaintError as exc:
+            assert self.app.max_notification_id() == max_before
+            self.outcomes[f"refused:receive:{exc.code}"] += 1
+            return multiple()
+        if not result.created:  # a retried hotline intake answers with the first complaint
+            assert result.id in self.ids
+            assert self.app.max_notification_id() == max_before
+            self.outcomes["receive:idempotent"] += 1
+            return multiple()
+        # the day's slip book (opened on the day's first intake) and the complaint, saved together
+        assert self.app.max_notification_id() == max_before + (3 if new_book else 2)
+        history = self.app.history(result.id)
+        assert [r.type for r in history] == ["Received"]
+        assert history[0].event.occurred_at == self.clock.now()
+        assert result.slip_no.startswith(f"YS{CALENDAR.local_day(self.clock.now()):%Y%m%d}")
+        self.outcomes["recorded:Received"] += 1
+        self.ids.append(result.id)
+        return result.id
+
+    @rule(minutes=st.integers(min_value=0, max_value=3 * 24 * 60))
+    def time_passes(self, minutes: int) -> None:
+        before = self.clock.now()
+        assert self.clock.advance(timedelta(minutes=minutes)) == before + timedelta(minutes=minutes)
+
+    @rule(complaint_id=complaints, kind=st.sampled_from(Classification), actor=ANYONE)
+    def classify(self, complaint_id: UUID, kind: Classification, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Classified",
+            actor,
+            lambda: self.app.classify(complaint_id, classification=kind, reason="按责分类", actor=actor),
+        )
+
+    @rule(complaint_id=complaints, actor=ANYONE)
+    def sign(self, complaint_id: UUID, actor: Actor) -> None:
+        self.issue(complaint_id, "Signed", actor, lambda: self.app.sign(complaint_id, opinion="同意", actor=actor))
+
+    @rule(
+        complaint_id=complaints,
+        departments=st.lists(st.sampled_from((*DEPARTMENTS, " ")), max_size=3),
+        supervisor=st.sampled_from(["周督办", "", "  "]),
+        actor=ANYONE,
+    )
+    def dispatch(self, complaint_id: UUID, departments: list[str], supervisor: str, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Dispatched",
+            actor,
+            lambda: self.app.dispatch(
+                complaint_id, departments=departments, supervisor=supervisor, instructions="", actor=actor
+            ),
+        )
+
+    @rule(complaint_id=complaints, conclusion=st.sampled_from(["会商一致", " "]), actor=ANYONE)
+    def consult(self, complaint_id: UUID, conclusion: str, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Consulted",
+            actor,
+            lambda: self.app.consult(complaint_id, participants=list(DEPARTMENTS), conclusion=conclusion, actor=actor),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        actor=st.one_of(st.sampled_from((CLERK, *DEPT.values())), ANYONE),
+        legal_basis=st.sampled_from([None, "", "《行政许可法》第十二条"]),
+        result=st.sampled_from(["已办理", "已办理", ""]),
+    )
+    def resolve(self, complaint_id: UUID, actor: Actor, legal_basis: str | None, result: str) -> None:
+        self.issue(
+            complaint_id,
+            "Resolved",
+            actor,
+            lambda: self.app.resolve(complaint_id, result=result, legal_basis=legal_basis, actor=actor),
+        )
+
+    @rule(complaint_id=complaints, method=st.sampled_from(["phone", "sms", ""]), actor=ANYONE)
+    def feed_back(self, complaint_id: UUID, method: str, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "FedBack",
+            actor,
+            lambda: self.app.feed_back(complaint_id, method=method, summary="告知结果", actor=actor),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        rating=st.one_of(st.integers(min_value=-1, max_value=7), st.booleans()),
+        actor=ANYONE,
+    )
+    def call_back(self, complaint_id: UUID, rating: int, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "CalledBack",
+            actor,
+            lambda: self.app.call_back(complaint_id, rating=rating, comment="", actor=actor),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        clock=st.sampled_from(ClockKind),
+        level=st.integers(min_value=-1, max_value=3),
+        actor=st.sampled_from((SYSTEM_ACTOR, SYSTEM_ACTOR, SYSTEM_ACTOR, LEADER, CLERK)),
+    )
+    def escalate(self, complaint_id: UUID, clock: ClockKind, level: int, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Escalated",
+            actor,
+            lambda: self.app.escalate(
+                complaint_id,
+                clock=clock,
+                level=level,
+                due_at=self.clock.now(),
+                reason="超过时限",
+                recipients=["liaison-1"],
+                actor=actor,
+            ),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        steps=st.integers(min_value=1, max_value=6),
+        kind=st.sampled_from(Classification),
+        departments=st.lists(st.sampled_from(DEPARTMENTS), min_size=1, max_size=3, unique=True),
+        ratings=st.lists(st.integers(min_value=1, max_value=5), min_size=6, max_size=6),
+        consult_anyway=st.booleans(),
+    )
+    def progress(
+        self,
+        complaint_id: UUID,
+        steps: int,
+        kind: Classification,
+        departments: list[str],
+        ratings: list[int],
+        consult_anyway: bool,
+    ) -> None:
+        """The right next command with the right actor: the workflow must accept it."""
+        for i in range(steps):
+            self._next_step(complaint_id, kind, departments, ratings[i], consult_anyway=consult_anyway)
+
+    def _next_step(
+        self, complaint_id: UUID, kind: Classification, departments: list[str], rating: int, *, consult_anyway: bool
+    ) -> None:
+        c = self.app.get(complaint_id)
+        must_consult = c.status is Status.dispatched and c.needs_consultation
+        may_consult = c.status in (Status.dispatched, Status.rectifying) and c.dispatched_at is not None
+        app = self.app
+        if c.status is Status.received:
+            self.issue(
+                complaint_id,
+                "Classified",
+                CLERK,
+                lambda: app.classify(complaint_id, classification=kind, reason="", actor=CLERK),
+                must_succeed=True,
+            )
+        elif c.status in (Status.classified, Status.officer_signed) and c.classification is not Classification.general:
+            signer = OFFICER if c.status is Status.classified else LEADER
+            self.issue(
+                complaint_id,
+                "Signed",
+                signer,
+                lambda: app.sign(complaint_id, opinion="", actor=signer),
+                must_succeed=True,
+            )
+        elif c.status is Status.signed:
+            self.issue(
+                complaint_id,
+                "Dispatched",
+                LEADER,
+                lambda: app.dispatch(
+                    complaint_id, departments=departments, supervisor="周督办", instructions="", actor=LEADER
+                ),
+                must_succeed=True,
+            )
+        elif (must_consult or (may_consult and consult_anyway)) and not c.consulted_in_round:
+            self.issue(
+                complaint_id,
+                "Consulted",
+                LEADER,
+                lambda: app.consult(complaint_id, participants=list(c.departments), conclusion="会商", actor=LEADER),
+                must_succeed=True,
+            )
+        elif c.status in (Status.classified, Status.dispatched, Status.consulted, Status.rectifying):
+            resolver = CLERK if c.classification is Classification.general else DEPT[c.departments[-1]]
+            self.issue(
+                complaint_id,
+                "Resolved",
+                resolver,
+                lambda: app.resolve(complaint_id, result="已办理", legal_basis="《条例》第五条", actor=resolver),
+                must_succeed=True,
+            )
+        elif c.status is Status.resolved:
+            self.issue(
+                complaint_id,
+                "FedBack",
+                CLERK,
+                lambda: app.feed_back(complaint_id, method="phone", summary="", actor=CLERK),
+                must_succeed=True,
+            )
+        elif c.status is Status.fed_back:
+            self.issue(
+                complaint_id,
+                "CalledBack",
+                CLERK,
+                lambda: app.call_back(complaint_id, rating=rating, comment="", actor=CLERK),
+                must_succeed=True,
+            )
+        else:
+            assert c.status is Status.closed  # nothing left to do
+
+    # ------------------------------------------------------------------ invariants
+
+    @invariant()
+    def status_agrees_with_history(self) -> None:
+        for complaint_id in self.ids:
+            events = self.events_of(complaint_id)
+            complaint = self.app.get(complaint_id)
+            assert complaint.status is fold_status(events)
+            assert complaint.version == len(events)
+            check_history(events)
+            self.reached.add(complaint.status)
+
+
+def test_random_commands_keep_status_and_history_in_agreement() -> None:
+    LifecycleMachine.reached.clear()
+    LifecycleMachine.outcomes.clear()
+    run_state_machine_as_test(LifecycleMachine, settings=MAIN_SETTINGS)
+    # The walk went everywhere: every status, rectification and closing included, and both paths taken.
+    assert LifecycleMachine.reached == set(Status)
+    recorded = {k.removeprefix("recorded:") for k in LifecycleMachine.outcomes if k.startswith("recorded:")}
+    assert recorded == set(EVENT_TYPES)
+    assert sum(v for k, v in LifecycleMachine.outcomes.items() if k.startswith("refused:")) > 0
+
+
+# ---------------------------------------------------------------------------------------- real stores
+
+
+class CopiedToStores(LifecycleMachine):
+    """At the end of each run, the in-memory histories are saved into real stores and read back fresh."""
+
+    targets: ClassVar[list[dict[str, str]]] = []
+
+    def teardown(self) -> None:
+        try:
+            for env in self.targets:
+                writer = ComplaintsApp(dict(env), clock=self.clock, calendar=CALENDAR)
+                try:
+                    for complaint_id in self.ids:
+                        writer.events.put(list(self.app.events.get(complaint_id)))
+                finally:
+                    writer.close()
+                fresh = ComplaintsApp(dict(env), clock=self.clock, calendar=CALENDAR)
+                try:
+                    for complaint_id in self.ids:
+                        original = self.app.get(complaint_id)
+                        rebuilt = fresh.get(complaint_id)
+                        assert rebuilt.state() == original.state()
+                        assert rebuilt.version == original.version
+                        assert isinstance(rebuilt.status, Status)
+                        assert [r.event for r in fresh.history(complaint_id)] == self.events_of(complaint_id)
+                finally:
+                    fresh.close()
+        finally:
+            super().teardown()
+
+
+class OnStore(LifecycleMachine):
+    """The same random walk, written straight to a real store; a fresh app rebuilds every complaint."""
+
+    def teardown(self) -> None:
+        try:
+            fresh = ComplaintsApp({**self.env, "AGGREGATE_CACHE_MAXSIZE": ""}, clock=self.clock, calendar=CALENDAR)
+            try:
+                for complaint_id in self.ids:
+                    original = self.app.get(complaint_id)
+                    rebuilt = fresh.get(complaint_id)
+                    assert rebuilt.state() == original.state()
+                    assert fold_status([r.event for r in fresh.history(complaint_id)]) is rebuilt.status
+            finally:
+                fresh.close()
+        finally:
+            super().teardown()
+
+
+def test_histories_saved_to_sqlite_and_postgres_rebuild_equal_aggregates(sqlite_url: str, pg_url: str) -> None:
+    machine = type(
+        "CopiedToSQLiteAndPostgres",
+        (CopiedToStores,),
+        {"targets": [parse_database_url(sqlite_url).env, parse_database_url(pg_url).env]},
+    )
+    run_state_machine_as_test(machine, settings=STORE_SETTINGS)
+
+
+def test_random_commands_on_sqlite_rebuild_equal_aggregates(sqlite_url: str) -> None:
+    machine = type("OnSQLite", (OnStore,), {"env": parse_database_url(sqlite_url).env})
+    run_state_machine_as_test(machine, settings=STORE_SETTINGS)
+
+
+def test_random_commands_on_postgres_rebuild_equal_aggregates(pg_url: str) -> None:
+    machine = type("OnPostgres", (OnStore,), {"env": parse_database_url(pg_url).env})
+    run_state_machine_as_test(machine, settings=STORE_SETTINGS)

@@ -1,0 +1,726 @@
+"""The Complaint aggregate, given events → when a command → then new events, or a specific refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from application.calendar_loader import load_calendar
+from domain import errors
+from domain.complaint import Complaint
+from domain.rules import DEFAULT_RESOLUTION_LIMITS, ClockKind, Limits, deadline_for
+from domain.slips import SlipBook
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    Channel,
+    Classification,
+    Complainant,
+    ComplainantType,
+    Role,
+    Status,
+)
+
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # Friday; the next working day is the 调休 Sunday
+CALENDAR = load_calendar(Path(__file__).resolve().parents[2] / "ops" / "calendar")
+LIMITS = Limits()
+
+CLERK = Actor("clerk-1", "王窗口", Role.window_clerk)
+OFFICER = Actor("officer-1", "李值班", Role.duty_officer)
+LEADER = Actor("leader-1", "张带班", Role.duty_leader)
+MARKET = Actor("dept-market-1", "赵市监", Role.department, department="market")
+HOUSING = Actor("dept-housing-1", "钱住建", Role.department, department="housing")
+TAX = Actor("dept-tax-1", "孙税务", Role.department, department="tax")
+SUPERVISOR = Actor("sup-1", "周督办", Role.supervisor)
+LIAISON = Actor("liaison-1", "吴纪检", Role.liaison)
+SYSTEM = SYSTEM_ACTOR
+
+GENERAL = Classification.general
+CANNOT = Classification.cannot_do  # 办不了
+HARD = Classification.hard_to_do  # 很难办
+REFUSED = Classification.refused_to_do  # 不给办
+COMPLEX = (CANNOT, HARD, REFUSED)
+
+PERSON = Complainant(ComplainantType.person, "陈群众", "13800000000")
+
+
+# ---------------------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command on the aggregate, with the actor it is issued by."""
+
+    name: str
+    actor: Actor
+    run: Callable[[Complaint, datetime], None] = field(repr=False)
+
+    def __call__(self, complaint: Complaint, now: datetime) -> None:
+        self.run(complaint, now)
+
+
+def classify(kind: Classification, actor: Actor = CLERK, reason: str = "按责分类") -> Step:
+    return Step(
+        f"classify:{kind.value}",
+        actor,
+        lambda c, now: c.classify(
+            classification=kind, reason=reason, actor=actor, now=now, calendar=CALENDAR, limits=LIMITS
+        ),
+    )
+
+
+def sign(actor: Actor, opinion: str = "同意") -> Step:
+    return Step(f"sign:{actor.role.value}", actor, lambda c, now: c.sign(opinion=opinion, actor=actor, now=now))
+
+
+def dispatch(*departments: str, supervisor: str = "周督办", actor: Actor = LEADER, limits: Limits = LIMITS) -> Step:
+    return Step(
+        f"dispatch:{'+'.join(departments) or 'none'}",
+        actor,
+        lambda c, now: c.dispatch(
+            departments=list(departments),
+            supervisor=supervisor,
+            instructions="限时办结",
+            actor=actor,
+            now=now,
+            calendar=CALENDAR,
+            limits=limits,
+        ),
+    )
+
+
+def consult(actor: Actor = LEADER, conclusion: str = "会商一致，由市场监管牵头") -> Step:
+    return Step(
+        "consult",
+        actor,
+        lambda c, now: c.consult(participants=["market", "housing"], conclusion=conclusion, actor=actor, now=now),
+    )
+
+
+def resolve(actor: Actor, legal_basis: str | None = None, result: str = "已依法办理") -> Step:
+    return Step(
+        f"resolve:{actor.department or actor.role.value}",
+        actor,
+        lambda c, now: c.resolve(
+            result=result, legal_basis=legal_basis, actor=actor, now=now, calendar=CALENDAR, limits=LIMITS
+        ),
+    )
+
+
+def feed_back(actor: Actor = CLERK, method: str = "phone") -> Step:
+    return Step(
+        "feed_back",
+        actor,
+        lambda c, now: c.feed_back(
+            method=method, summary="电话告知办理结果", actor=actor, now=now, calendar=CALENDAR, limits=LIMITS
+        ),
+    )
+
+
+def call_back(rating: Any, actor: Actor = CLERK) -> Step:
+    return Step(
+        f"call_back:{rating!r}",
+        actor,
+        lambda c, now: c.call_back(
+            rating=rating, comment="回访", actor=actor, now=now, calendar=CALENDAR, limits=LIMITS
+        ),
+    )
+
+
+def escalate(
+    clock: ClockKind = ClockKind.resolution, level: int = 1, actor: Actor = SYSTEM, round_: int | None = None
+) -> Step:
+    return Step(
+        f"escalate:{clock.value}:{level}",
+        actor,
+        lambda c, now: c.escalate(
+            clock=clock,
+            level=level,
+            due_at=now,
+            reason="超过办结时限",
+            recipients=["liaison-1"],
+            actor=actor,
+            now=now,
+            round_=round_,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------- given
+
+
+def received(now: datetime = T0, **overrides: Any) -> Complaint:
+    """A complaint received at the window."""
+    kwargs: dict[str, Any] = {
+        "slip_no": "YS2025092600001",
+        "channel": Channel.window,
+        "content": "营业执照变更被窗口拖延两周",
+        "category": "market_regulation",
+        "complainant": PERSON,
+        "actor": CLERK,
+        "now": now,
+        "calendar": CALENDAR,
+        "limits": LIMITS,
+    }
+    kwargs.update(overrides)
+    return Complaint.receive(**kwargs)
+
+
+def step_time(i: int) -> datetime:
+    return T0 + timedelta(minutes=i + 1)
+
+
+def history(steps: Sequence[Step]) -> list[Complaint.Event]:
+    """The events the given steps record, in order."""
+    complaint = received()
+    for i, step in enumerate(steps):
+        step(complaint, step_time(i))
+    return [cast(Complaint.Event, e) for e in complaint.collect_events()]
+
+
+def given(steps: Sequence[Step]) -> Complaint:
+    """A complaint rebuilt from the events of ``steps`` alone (nothing pending)."""
+    aggregate: Any = None
+    for event in history(steps):
+        aggregate = event.mutate(aggregate)
+    assert isinstance(aggregate, Complaint)
+    return aggregate
+
+
+def now_after(steps: Sequence[Step]) -> datetime:
+    return step_time(len(steps))
+
+
+def signed(kind: Classification) -> list[Step]:
+    return [classify(kind), sign(OFFICER), sign(LEADER)]
+
+
+def dispatched(kind: Classification, *departments: str) -> list[Step]:
+    return [*signed(kind), dispatch(*(departments or ("market",)))]
+
+
+RESOLVED_GENERAL = [classify(GENERAL), resolve(CLERK)]
+FED_BACK_GENERAL = [*RESOLVED_GENERAL, feed_back()]
+CLOSED_GENERAL = [*FED_BACK_GENERAL, call_back(5)]
+RECTIFYING_GENERAL = [*FED_BACK_GENERAL, call_back(1)]
+MULTI = [*dispatched(REFUSED, "market", "housing"), consult()]
+RECTIFYING_MULTI = [*MULTI, resolve(MARKET), feed_back(), call_back(2)]
+
+
+# ---------------------------------------------------------------------------------------- allowed
+
+
+@dataclass(frozen=True)
+class Allowed:
+    id: str
+    given: list[Step]
+    when: Step
+    event: type[Complaint.Event]
+    status: Status
+
+
+ALLOWED = [
+    # 按责分类
+    Allowed("classify-general", [], classify(GENERAL), Complaint.Classified, Status.classified),
+    *(Allowed(f"classify-{k.value}", [], classify(k), Complaint.Classified, Status.classified) for k in COMPLEX),
+    # general: resolved on the spot by the window clerk, no signatures, no dispatch
+    Allowed("general-resolved-on-the-spot", [classify(GENERAL)], resolve(CLERK), Complaint.Resolved, Status.resolved),
+    # 审核签字: officer, then leader
+    *(
+        Allowed(f"officer-signs-{k.value}", [classify(k)], sign(OFFICER), Complaint.Signed, Status.officer_signed)
+        for k in COMPLEX
+    ),
+    *(
+        Allowed(f"leader-signs-after-officer-{k.value}", [classify(k), sign(OFFICER)], sign(LEADER), Complaint.Signed, Status.signed)
+        for k in COMPLEX
+    ),
+    # 转办 after both signatures
+    *(
+        Allowed(f"dispatch-{k.value}", signed(k), dispatch("market"), Complaint.Dispatched, Status.dispatched)
+        for k in COMPLEX
+    ),
+    Allowed("dispatch-to-several", signed(REFUSED), dispatch("market", "housing", "tax"), Complaint.Dispatched, Status.dispatched),
+    # 会商
+    Allowed("consult-after-dispatch", dispatched(HARD), consult(), Complaint.Consulted, Status.consulted),
+    Allowed("consult-twice", [*dispatched(HARD), consult()], consult(), Complaint.Consulted, Status.consulted),
+    Allowed("consult-while-rectifying", RECTIFYING_MULTI, consult(), Complaint.Consulted, Status.rectifying),
+    # 限时办结
+    Allowed("refused-to-do-one-department-no-consultation", dispatched(REFUSED), resolve(MARKET), Complaint.Resolved, Status.resolved),
+    Allowed("cannot-do-with-legal-basis", dispatched(CANNOT), resolve(MARKET, legal_basis="《行政许可法》第十二条"), Complaint.Resolved, Status.resolved),
+    Allowed("hard-to-do-after-consultation", [*dispatched(HARD), consult()], resolve(MARKET), Complaint.Resolved, Status.resolved),
+    Allowed("several-departments-after-consultation", MULTI, resolve(HOUSING), Complaint.Resolved, Status.resolved),
+    # 及时反馈, 回访
+    Allowed("feed-back-after-resolved", RESOLVED_GENERAL, feed_back(), Complaint.FedBack, Status.fed_back),
+    Allowed("feed-back-complex", [*dispatched(REFUSED), resolve(MARKET)], feed_back(), Complaint.FedBack, Status.fed_back),
+    *(Allowed(f"call-back-{r}-closes", FED_BACK_GENERAL, call_back(r), Complaint.CalledBack, Status.closed) for r in (3, 4, 5)),
+    *(Allowed(f"call-back-{r}-rectifies", FED_BACK_GENERAL, call_back(r), Complaint.CalledBack, Status.rectifying) for r in (1, 2)),
+    # rectification round: resolved, fed back and called back again
+    Allowed("rectifying-general-resolved-again", RECTIFYING_GENERAL, resolve(CLERK), Complaint.Resolved, Status.resolved),
+    Allowed("rectifying-complex-resolved-again", RECTIFYING_MULTI, resolve(HOUSING), Complaint.Resolved, Status.resolved),
+    Allowed("rectified-fed-back-again", [*RECTIFYING_GENERAL, resolve(CLERK)], feed_back(), Complaint.FedBack, Status.fed_back),
+    Allowed("rectified-called-back-again", [*RECTIFYING_GENERAL, resolve(CLERK), feed_back()], call_back(4), Complaint.CalledBack, Status.closed),
+    # 升级督办 by the system, in any state
+    Allowed("escalate-received", [], escalate(ClockKind.response), Complaint.Escalated, Status.received),
+    Allowed("escalate-dispatched", dispatched(CANNOT), escalate(), Complaint.Escalated, Status.dispatched),
+    Allowed("escalate-next-level", [escalate(level=1)], escalate(level=2), Complaint.Escalated, Status.received),
+    Allowed("escalate-level-zero-bad-rating-notice", RECTIFYING_GENERAL, escalate(ClockKind.rectification, level=0), Complaint.Escalated, Status.rectifying),
+    Allowed("escalate-other-clock", [escalate(ClockKind.response)], escalate(ClockKind.resolution), Complaint.Escalated, Status.received),
+    Allowed("escalate-same-key-new-round", [*RECTIFYING_GENERAL[:-1], escalate(ClockKind.callback), call_back(1)], escalate(ClockKind.callback), Complaint.Escalated, Status.rectifying),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ALLOWED, ids=[c.id for c in ALLOWED])
+def test_allowed(case: Allowed) -> None:
+    complaint = given(case.given)
+    version = complaint.version
+    now = now_after(case.given)
+
+    case.when(complaint, now)
+
+    events = complaint.collect_events()
+    assert [type(e) for e in events] == [case.event]
+    event = events[0]
+    assert isinstance(event, Complaint.Event)
+    assert event.actor == case.when.actor
+    assert event.occurred_at == now
+    assert event.originator_version == version + 1
+    assert complaint.version == version + 1
+    assert complaint.status is case.status
+
+
+# ---------------------------------------------------------------------------------------- refused
+
+
+@dataclass(frozen=True)
+class Refused:
+    id: str
+    given: list[Step]
+    when: Step
+    error: type[errors.ComplaintError]
+    code: str
+
+
+REFUSED_CASES = [
+    # 分类
+    Refused("classify-twice", [classify(GENERAL)], classify(HARD), errors.AlreadyClassified, "already_classified"),
+    # 签字
+    Refused("sign-before-classified", [], sign(OFFICER), errors.NotClassified, "not_classified"),
+    Refused("sign-general", [classify(GENERAL)], sign(OFFICER), errors.SignatureNotNeeded, "signature_not_needed"),
+    Refused("leader-signs-first", [classify(HARD)], sign(LEADER), errors.OfficerSignatureMissing, "officer_signature_missing"),
+    *(
+        Refused(f"{a.role.value}-cannot-sign", [classify(CANNOT)], sign(a), errors.SignerRoleInvalid, "signer_role_invalid")
+        for a in (CLERK, MARKET, SUPERVISOR, LIAISON, SYSTEM)
+    ),
+    Refused("officer-signs-twice", [classify(HARD), sign(OFFICER)], sign(OFFICER), errors.AlreadySigned, "already_signed"),
+    Refused("leader-signs-twice", signed(HARD), sign(LEADER), errors.AlreadySigned, "already_signed"),
+    Refused("sign-after-dispatch", dispatched(HARD), sign(OFFICER), errors.AlreadyDispatched, "already_dispatched"),
+    # 转办
+    Refused("dispatch-before-classified", [], dispatch("market"), errors.NotClassified, "not_classified"),
+    Refused("dispatch-general", [classify(GENERAL)], dispatch("market"), errors.DispatchNotNeeded, "dispatch_not_needed"),
+    *(
+        Refused(f"dispatch-{k.value}-without-signatures", [classify(k)], dispatch("market"), errors.OfficerSignatureMissing, "officer_signature_missing")
+        for k in COMPLEX
+    ),
+    *(
+        Refused(f"dispatch-{k.value}-without-leader", [classify(k), sign(OFFICER)], dispatch("market"), errors.LeaderSignatureMissing, "leader_signature_missing")
+        for k in COMPLEX
+    ),
+    Refused("dispatch-twice", dispatched(CANNOT), dispatch("housing"), errors.AlreadyDispatched, "already_dispatched"),
+    Refused("dispatch-no-department", signed(CANNOT), dispatch(), errors.InvalidInput, "invalid_input"),
+    Refused("dispatch-blank-department", signed(CANNOT), dispatch("market", " "), errors.InvalidInput, "invalid_input"),
+    Refused("dispatch-duplicate-department", signed(CANNOT), dispatch("market", "market"), errors.InvalidInput, "invalid_input"),
+    Refused("dispatch-no-supervisor", signed(CANNOT), dispatch("market", supervisor="  "), errors.InvalidInput, "invalid_input"),
+    # 会商
+    Refused("consult-before-dispatch", signed(HARD), consult(), errors.NotDispatched, "not_dispatched"),
+    Refused("consult-general", [classify(GENERAL)], consult(), errors.NotDispatched, "not_dispatched"),
+    Refused("consult-after-resolved", [*MULTI, resolve(MARKET)], consult(), errors.AlreadyResolved, "already_resolved"),
+    Refused("consult-after-closed", [*MULTI, resolve(MARKET), feed_back(), call_back(5)], consult(), errors.AlreadyClosed, "already_closed"),
+    Refused("consult-blank-conclusion", dispatched(HARD), consult(conclusion=" "), errors.InvalidInput, "invalid_input"),
+    # 办结
+    Refused("resolve-before-classified", [], resolve(CLERK), errors.NotClassified, "not_classified"),
+    Refused("general-resolved-by-department", [classify(GENERAL)], resolve(MARKET), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    Refused("general-resolved-by-leader", [classify(GENERAL)], resolve(LEADER), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    *(
+        Refused(f"{k.value}-resolved-without-signatures", [classify(k)], resolve(MARKET, legal_basis="依据"), errors.OfficerSignatureMissing, "officer_signature_missing")
+        for k in COMPLEX
+    ),
+    Refused("complex-resolved-without-leader", [classify(REFUSED), sign(OFFICER)], resolve(MARKET), errors.LeaderSignatureMissing, "leader_signature_missing"),
+    Refused("complex-resolved-before-dispatch", signed(REFUSED), resolve(MARKET), errors.NotDispatched, "not_dispatched"),
+    Refused("complex-resolved-by-clerk", dispatched(REFUSED), resolve(CLERK), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    Refused("complex-resolved-by-supervisor", dispatched(REFUSED), resolve(SUPERVISOR), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    Refused("department-not-dispatched-to", dispatched(REFUSED, "market"), resolve(HOUSING), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("department-not-among-several", MULTI, resolve(TAX), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("several-departments-without-consultation", dispatched(REFUSED, "market", "housing"), resolve(MARKET), errors.ConsultationRequired, "consultation_required"),
+    Refused("hard-to-do-without-consultation", dispatched(HARD, "market"), resolve(MARKET), errors.ConsultationRequired, "consultation_required"),
+    Refused("cannot-do-without-legal-basis", dispatched(CANNOT), resolve(MARKET), errors.LegalBasisRequired, "legal_basis_required"),
+    Refused("cannot-do-blank-legal-basis", dispatched(CANNOT), resolve(MARKET, legal_basis="   "), errors.LegalBasisRequired, "legal_basis_required"),
+    Refused("resolve-blank-result", RESOLVED_GENERAL[:1], resolve(CLERK, result=" "), errors.InvalidInput, "invalid_input"),
+    Refused("resolve-twice", RESOLVED_GENERAL, resolve(CLERK), errors.AlreadyResolved, "already_resolved"),
+    Refused("resolve-when-fed-back", FED_BACK_GENERAL, resolve(CLERK), errors.AlreadyResolved, "already_resolved"),
+    Refused("resolve-when-closed", CLOSED_GENERAL, resolve(CLERK), errors.AlreadyClosed, "already_closed"),
+    Refused("rectifying-resolved-by-other-department", RECTIFYING_MULTI, resolve(TAX), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("rectifying-complex-resolved-by-clerk", RECTIFYING_MULTI, resolve(CLERK), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    # 反馈
+    Refused("feed-back-before-classified", [], feed_back(), errors.NotResolved, "not_resolved"),
+    Refused("feed-back-before-resolved", dispatched(REFUSED), feed_back(), errors.NotResolved, "not_resolved"),
+    Refused("feed-back-twice", FED_BACK_GENERAL, feed_back(), errors.NotAllowedInState, "not_allowed_in_state"),
+    Refused("feed-back-when-closed", CLOSED_GENERAL, feed_back(), errors.AlreadyClosed, "already_closed"),
+    Refused("feed-back-while-rectifying", RECTIFYING_GENERAL, feed_back(), errors.NotResolved, "not_resolved"),
+    Refused("feed-back-blank-method", RESOLVED_GENERAL, feed_back(method=" "), errors.InvalidInput, "invalid_input"),
+    # 回访
+    Refused("call-back-before-fed-back", RESOLVED_GENERAL, call_back(5), errors.NotFedBack, "not_fed_back"),
+    Refused("call-back-received", [], call_back(5), errors.NotFedBack, "not_fed_back"),
+    Refused("call-back-while-rectifying", RECTIFYING_GENERAL, call_back(5), errors.NotFedBack, "not_fed_back"),
+    Refused("call-back-when-closed", CLOSED_GENERAL, call_back(5), errors.AlreadyClosed, "already_closed"),
+    *(
+        Refused(f"call-back-rating-{r!r}", FED_BACK_GENERAL, call_back(r), errors.InvalidInput, "invalid_input")
+        for r in (0, 6, -1, True, False, 3.0, "5", None)
+    ),
+    # 升级
+    *(
+        Refused(f"escalate-by-{a.role.value}", [], escalate(actor=a), errors.EscalationByPerson, "escalation_by_person")
+        for a in (CLERK, LEADER, OFFICER, SUPERVISOR, LIAISON, MARKET)
+    ),
+    Refused("escalate-twice-same-key", [escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-twice-explicit-round", [escalate(round_=0)], escalate(), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-twice-in-a-round", [*RECTIFYING_GENERAL, escalate(ClockKind.rectification)], escalate(ClockKind.rectification), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-negative-level", [], escalate(level=-1), errors.InvalidInput, "invalid_input"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", REFUSED_CASES, ids=[c.id for c in REFUSED_CASES])
+def test_refused_records_nothing(case: Refused) -> None:
+    complaint = given(case.given)
+    version = complaint.version
+    before = complaint.state()
+
+    with pytest.raises(errors.ComplaintError) as info:
+        case.when(complaint, now_after(case.given))
+
+    assert type(info.value) is case.error
+    assert info.value.code == case.code
+    assert info.value.detail
+    assert complaint.version == version
+    assert complaint.collect_events() == []
+    assert complaint.state() == before
+
+
+def test_every_error_code_is_distinct_and_under_one_base() -> None:
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.ComplaintError) and c is not errors.ComplaintError
+    ]
+    assert len({c.code for c in classes}) == len(classes)
+    refused_with = {case.error for case in REFUSED_CASES}
+    assert refused_with == set(classes), "every refusal class has a refused-path case"
+
+
+# ---------------------------------------------------------------------------------------- details of the rules
+
+
+@pytest.mark.parametrize(
+    ("kind", "due"),
+    [
+        (CANNOT, datetime(2025, 9, 28, 17, 30, tzinfo=CST)),  # 1 working day: the 调休 Sunday
+        (REFUSED, datetime(2025, 9, 29, 17, 30, tzinfo=CST)),  # 2
+        (HARD, datetime(2025, 10, 10, 17, 30, tzinfo=CST)),  # 5, across National Day
+    ],
+)
+def test_dispatch_fixes_due_at_from_classification_and_calendar(kind: Classification, due: datetime) -> None:
+    complaint = given(signed(kind))
+    now = now_after(signed(kind))
+    dispatch("market", "housing")(complaint, now)
+    [event] = complaint.collect_events()
+    assert isinstance(event, Complaint.Dispatched)
+    assert event.due_at == due
+    assert event.due_at == deadline_for(ClockKind.resolution, now, CALENDAR, LIMITS, kind).due_at
+    assert not event.due_provisional
+    assert event.departments == ["market", "housing"]
+    assert event.supervisor == "周督办"
+    assert (complaint.due_at, complaint.dispatched_at, complaint.departments) == (due, now, ("market", "housing"))
+    assert complaint.needs_consultation
+
+
+def test_dispatch_uses_the_configured_limits() -> None:
+    limits = Limits(resolution={**DEFAULT_RESOLUTION_LIMITS, CANNOT: 3})
+    complaint = given(signed(CANNOT))
+    dispatch("market", limits=limits)(complaint, now_after(signed(CANNOT)))
+    assert complaint.due_at == datetime(2025, 9, 30, 17, 30, tzinfo=CST)
+
+
+def test_dispatch_into_a_year_without_data_is_provisional() -> None:
+    december = datetime(2026, 12, 28, 10, 0, tzinfo=CST)
+    complaint = received(now=december)
+    for i, step in enumerate(signed(HARD)):
+        step(complaint, december + timedelta(minutes=i))
+    dispatch("market")(complaint, december + timedelta(hours=1))
+    assert complaint.due_provisional
+    assert complaint.due_at is not None
+    assert complaint.due_at.date().year == 2027
+
+
+def test_general_is_due_the_same_working_day() -> None:
+    complaint = given([classify(GENERAL)])
+    assert complaint.due_at == datetime(2025, 9, 26, 17, 30, tzinfo=CST)
+    late = received(now=datetime(2025, 9, 26, 18, 0, tzinfo=CST))
+    classify(GENERAL)(late, datetime(2025, 9, 26, 18, 5, tzinfo=CST))
+    assert late.due_at == datetime(2025, 9, 28, 17, 30, tzinfo=CST)
+
+
+def test_complex_classification_has_no_due_until_dispatch() -> None:
+    complaint = given(signed(HARD))
+    assert complaint.due_at is None
+    assert complaint.status is Status.signed
+    assert complaint.officer_signature == OFFICER
+    assert complaint.leader_signature == LEADER
+
+
+def test_cannot_do_records_the_legal_basis() -> None:
+    complaint = given([*dispatched(CANNOT), resolve(MARKET, legal_basis="《行政许可法》第十二条")])
+    assert complaint.legal_basis == "《行政许可法》第十二条"
+    assert complaint.resolved_by == MARKET
+    assert complaint.feedback_due_at == datetime(2025, 9, 28, 17, 30, tzinfo=CST)
+
+
+@pytest.mark.parametrize("rating", [1, 2])
+def test_bad_rating_opens_a_rectification_round(rating: int) -> None:
+    complaint = given(FED_BACK_GENERAL)
+    now = now_after(FED_BACK_GENERAL)
+    call_back(rating)(complaint, now)
+    [event] = complaint.collect_events()
+    assert isinstance(event, Complaint.CalledBack)
+    assert event.rectification_due_at == deadline_for(ClockKind.rectification, now, CALENDAR, LIMITS).due_at
+    assert event.rectification_due_at == datetime(2025, 10, 10, 17, 30, tzinfo=CST)
+    assert complaint.status is Status.rectifying
+    assert complaint.rectification_round == 1
+    assert complaint.rectification_due_at == event.rectification_due_at
+    assert complaint.is_open
+
+
+@pytest.mark.parametrize("rating", [3, 4, 5])
+def test_satisfied_rating_closes(rating: int) -> None:
+    complaint = given([*FED_BACK_GENERAL, call_back(rating)])
+    assert complaint.status is Status.closed
+    assert complaint.rectification_round == 0
+    assert complaint.rectification_due_at is None
+    assert complaint.rating == rating
+    assert not complaint.is_open
+
+
+def test_rectification_rounds_repeat_until_satisfied() -> None:
+    steps = [
+        *RECTIFYING_MULTI,  # round 1 after a 2
+        consult(),
+        resolve(HOUSING),
+        feed_back(),
+        call_back(1),  # round 2
+        resolve(MARKET),
+        feed_back(),
+        call_back(4),
+    ]
+    events = history(steps)
+    complaint = given(steps)
+    assert complaint.status is Status.closed
+    assert complaint.ratings == (2, 1, 4)
+    assert complaint.rectification_round == 2
+    assert [type(e).__name__ for e in events].count("Resolved") == 3
+    assert complaint.first_resolved_at == step_time(len(MULTI))  # the first round's resolution
+    assert complaint.resolved_by == MARKET
+
+
+def test_escalation_key_is_clock_level_and_round() -> None:
+    steps = [
+        escalate(ClockKind.resolution, 1),
+        escalate(ClockKind.resolution, 2),
+        escalate(ClockKind.response, 1),
+        *FED_BACK_GENERAL,
+        call_back(1),
+        escalate(ClockKind.resolution, 1),
+    ]
+    complaint = given(steps)
+    assert complaint.escalations == (
+        (ClockKind.resolution, 1, 0),
+        (ClockKind.resolution, 2, 0),
+        (ClockKind.response, 1, 0),
+        (ClockKind.resolution, 1, 1),
+    )
+    escalated = [e for e in history(steps) if isinstance(e, Complaint.Escalated)]
+    assert [e.round for e in escalated] == [0, 0, 0, 1]
+    assert all(e.actor == SYSTEM and e.recipients == ["liaison-1"] for e in escalated)
+
+
+def test_every_event_records_actor_and_business_time() -> None:
+    steps = [
+        *dispatched(HARD, "market", "housing"),
+        consult(),
+        escalate(),
+        resolve(HOUSING),
+        feed_back(),
+        call_back(2),
+        resolve(MARKET),
+        feed_back(),
+        call_back(5),
+    ]
+    events = history(steps)
+    assert [type(e).__name__ for e in events] == [
+        "Received",
+        "Classified",
+        "Signed",
+        "Signed",
+        "Dispatched",
+        "Consulted",
+        "Escalated",
+        "Resolved",
+        "FedBack",
+        "CalledBack",
+        "Resolved",
+        "FedBack",
+        "CalledBack",
+    ]
+    assert events[0].actor == CLERK
+    assert events[0].occurred_at == T0
+    for i, (event, step) in enumerate(zip(events[1:], steps, strict=True)):
+        assert isinstance(event, Complaint.Event)
+        assert event.actor == step.actor
+        assert (event.actor.id, event.actor.name, event.actor.role) == (step.actor.id, step.actor.name, step.actor.role)
+        assert event.occurred_at == step_time(i)
+        assert event.occurred_at.tzinfo is not None
+
+
+# ---------------------------------------------------------------------------------------- intake
+
+
+def test_receive_records_the_slip_and_response_clock() -> None:
+    complaint = received()
+    [event] = complaint.collect_events()
+    assert isinstance(event, Complaint.Received)
+    assert (event.actor, event.occurred_at, event.received_at) == (CLERK, T0, T0)
+    assert event.slip_no == "YS2025092600001"
+    assert event.response_due_at == datetime(2025, 9, 26, 17, 30, tzinfo=CST)
+    assert not event.response_due_provisional
+    assert complaint.status is Status.received
+    assert complaint.version == 1
+
+
+def test_hotline_receipt_keeps_the_original_time() -> None:
+    original = datetime(2025, 9, 25, 20, 0, tzinfo=CST)  # Thursday evening, after close
+    complaint = received(
+        channel=Channel.hotline,
+        external_ref="12345-0001",
+        received_at=original,
+        actor=Actor("hl", "12345", Role.hotline),
+    )
+    assert complaint.received_at == original
+    assert complaint.registered_at == T0
+    assert complaint.response_due_at == datetime(2025, 9, 26, 17, 30, tzinfo=CST)
+    assert complaint.external_ref == "12345-0001"
+
+
+NAIVE = datetime(2025, 9, 26, 10, 0)  # noqa: DTZ001 — naive on purpose: it must be refused
+
+INVALID_INTAKE = [
+    ("blank-content", {"content": "   "}, "content"),
+    ("empty-content", {"content": ""}, "content"),
+    ("too-long-content", {"content": "诉" * 10_001}, "content"),
+    ("blank-category", {"category": " "}, "category"),
+    ("blank-slip", {"slip_no": ""}, "slip_no"),
+    ("blank-name", {"complainant": Complainant(ComplainantType.person, " ", "138")}, "complainant.name"),
+    ("blank-phone", {"complainant": Complainant(ComplainantType.person, "陈", "")}, "complainant.phone"),
+    (
+        "enterprise-without-name",
+        {"complainant": Complainant(ComplainantType.enterprise, "陈", "138")},
+        "complainant.enterprise_name",
+    ),
+    ("hotline-without-external-ref", {"channel": Channel.hotline}, "external_ref"),
+    ("naive-now", {"now": NAIVE}, "now"),
+    ("naive-received-at", {"received_at": NAIVE}, "received_at"),
+    ("received-in-the-future", {"received_at": T0 + timedelta(seconds=1)}, "received_at"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_name"), [c[1:] for c in INVALID_INTAKE], ids=[c[0] for c in INVALID_INTAKE]
+)
+def test_invalid_intake_raises_invalid_input(overrides: dict[str, Any], field_name: str) -> None:
+    with pytest.raises(errors.InvalidInput) as info:
+        received(**overrides)
+    assert info.value.field == field_name
+    assert info.value.code == "invalid_input"
+    assert info.value.detail
+
+
+def test_enterprise_with_name_is_received() -> None:
+    enterprise = Complainant(ComplainantType.enterprise, "陈经理", "0571-1", enterprise_name="某某科技有限公司")
+    assert received(complainant=enterprise).complainant == enterprise
+
+
+COMMANDS_WITH_NAIVE_NOW = [
+    ([], classify(GENERAL)),
+    ([classify(HARD)], sign(OFFICER)),
+    (signed(HARD), dispatch("market")),
+    (dispatched(HARD), consult()),
+    ([classify(GENERAL)], resolve(CLERK)),
+    (RESOLVED_GENERAL, feed_back()),
+    (FED_BACK_GENERAL, call_back(5)),
+    ([], escalate()),
+]
+
+
+@pytest.mark.parametrize(("steps", "when"), COMMANDS_WITH_NAIVE_NOW, ids=[c[1].name for c in COMMANDS_WITH_NAIVE_NOW])
+def test_naive_now_is_refused_and_records_nothing(steps: list[Step], when: Step) -> None:
+    complaint = given(steps)
+    version = complaint.version
+    with pytest.raises(errors.InvalidInput) as info:
+        when(complaint, NAIVE)
+    assert info.value.field == "now"
+    assert complaint.version == version
+    assert complaint.collect_events() == []
+
+
+@pytest.mark.parametrize(
+    ("steps", "when", "field_name"),
+    [
+        (signed(CANNOT), dispatch(), "departments"),
+        (signed(CANNOT), dispatch("market", "market"), "departments"),
+        (signed(CANNOT), dispatch("market", supervisor=""), "supervisor"),
+        (dispatched(HARD), consult(conclusion=""), "conclusion"),
+        ([classify(GENERAL)], resolve(CLERK, result=""), "result"),
+        (RESOLVED_GENERAL, feed_back(method=""), "method"),
+        (FED_BACK_GENERAL, call_back(7), "rating"),
+        ([], escalate(level=-1), "level"),
+    ],
+)
+def test_invalid_command_input_names_its_field(steps: list[Step], when: Step, field_name: str) -> None:
+    complaint = given(steps)
+    with pytest.raises(errors.InvalidInput) as info:
+        when(complaint, now_after(steps))
+    assert info.value.field == field_name
+
+
+# ---------------------------------------------------------------------------------------- slip book
+
+
+def test_slip_numbers_are_ordered_within_the_day() -> None:
+    book = SlipBook.open(T0.date())
+    numbers = [book.issue() for _ in range(12)]
+    assert numbers[0] == "YS2025092600001"
+    assert numbers[-1] == "YS2025092600012"
+    assert numbers == sorted(numbers)
+    assert len(set(numbers)) == len(numbers)
+    assert book.version == 13  # opened + twelve issued
+
+
+def test_slip_book_id_is_a_function_of_the_day() -> None:
+    day = T0.date()
+    assert SlipBook.id_for(day) == SlipBook.id_for(day)
+    assert SlipBook.id_for(day) != SlipBook.id_for(day + timedelta(days=1))
+    assert SlipBook.open(day).id == SlipBook.id_for(day)
+    later = SlipBook.open(day + timedelta(days=1)).issue()
+    assert later > SlipBook.open(day).issue()
