@@ -14,9 +14,12 @@ Decisions (the reference in the tests follows them):
   total may exceed the number of complaints.
 - **Clocks that fall due.** "Due" depends on the instant of the query: a clock counts in a
   denominator once it was met in time, or once its deadline has passed (met late or not at all).
-  ``yousu_metrics_counts`` keeps ``*_met`` (met in time); ``yousu_metrics_due`` keeps, per deadline
-  instant, the clocks not met in time. A query at ``now`` adds the due rows with ``due_at < now``.
-  Deadlines fall at close of business, so there is one ``due_at`` per working day.
+  The counts keep ``*_met`` (met in time) and ``*_unmet`` (not met in time, whether or not the
+  deadline has passed yet); ``yousu_metrics_due`` keeps the unmet ones per deadline instant. A query
+  at ``now`` takes ``met + unmet`` and subtracts the unmet clocks whose deadline is still ahead
+  (``due_at >= now``), found through the index on ``due_at``: only recent complaints have any.
+- **Rollups.** Counts are kept per day and, identically, per month (``month`` is the month's first
+  day); a query sums whole months from the monthly table and only the ragged ends from the daily one.
 - **Response** (接诉响应): answered = dispatched (complex kinds, after both signatures) or resolved
   (general, on the spot); rate = answered in time ÷ due.
 - **Closure** (办结): first resolution against the resolution deadline (rectification rounds do not
@@ -46,6 +49,7 @@ ALL_DEPARTMENTS = "*"  # the facet in which each complaint counts exactly once
 NO_DEPARTMENT = ""  # not dispatched (general complaints, or not yet)
 
 DIMENSIONS = ("day", "department", "classification", "channel", "category")
+MONTHLY_DIMENSIONS = ("month", "department", "classification", "channel", "category")
 COUNTS = (
     "received",
     "answered",
@@ -61,29 +65,45 @@ COUNTS = (
     "rated_4",
     "rated_5",
     "rectifications",
+    "response_unmet",
+    "resolution_unmet",
+    "callback_unmet",
 )
 DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
 BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
 DEFAULT_SATISFIED_LEVELS = (3, 4, 5)  # 非常满意, 满意, 基本满意
 
-_DIM_COLUMNS = (
-    Column("day", T.day),
+_FACETS = (
     Column("department", T.text),
     Column("classification", T.text),  # '' until classified
     Column("channel", T.text),
     Column("category", T.text),
 )
+_COUNT_COLUMNS = tuple(Column(c, T.integer, nullable=False) for c in COUNTS)
 
 METRICS_COUNTS = Table(
     "yousu_metrics_counts",
-    (*_DIM_COLUMNS, *(Column(c, T.integer, nullable=False) for c in COUNTS)),
+    (Column("day", T.day), *_FACETS, *_COUNT_COLUMNS),
     key=DIMENSIONS,
+)
+
+METRICS_MONTHLY = Table(
+    "yousu_metrics_monthly",
+    (Column("month", T.day), *_FACETS, *_COUNT_COLUMNS),
+    key=MONTHLY_DIMENSIONS,
 )
 
 METRICS_DUE = Table(
     "yousu_metrics_due",
-    (*_DIM_COLUMNS, Column("clock", T.text), Column("due_at", T.timestamp), Column("n", T.integer, nullable=False)),
+    (
+        Column("day", T.day),
+        *_FACETS,
+        Column("clock", T.text),
+        Column("due_at", T.timestamp),
+        Column("n", T.integer, nullable=False),
+    ),
     key=(*DIMENSIONS, "clock", "due_at"),
+    indexes=(("yousu_metrics_due_at_idx", "(due_at)"),),
 )
 
 # What the view remembers of each complaint, so that a later event knows where its counts sit.
@@ -136,7 +156,6 @@ def contributions(s: Mapping[str, Any]) -> tuple[list[tuple[Key, list[int]]], li
         *(ratings.count(level) for level in range(1, 6)),
         s["rectifications"],
     ]
-    vector = [int(v) for v in vector]
     unmet: list[tuple[str, datetime]] = []
     if not response_met:
         unmet.append((ClockKind.response.value, s["response_due_at"]))
@@ -144,6 +163,9 @@ def contributions(s: Mapping[str, Any]) -> tuple[list[tuple[Key, list[int]]], li
         unmet.append((ClockKind.resolution.value, s["resolution_due_at"]))
     if s["callback_due_at"] is not None and not callback_met:
         unmet.append((ClockKind.callback.value, s["callback_due_at"]))
+    clocks = {clock for clock, _ in unmet}
+    vector += [clock in clocks for clock in DUE_CLOCKS]
+    vector = [int(v) for v in vector]
     departments = s["departments"].split(",") if s["departments"] else [NO_DEPARTMENT]
     counts: list[tuple[Key, list[int]]] = []
     due: list[Key] = []
@@ -158,8 +180,8 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 1
-    tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_DUE)
+    version: ClassVar[int] = 2
+    tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:  # noqa: PLR0912
         """A complaint's remembered facts after event ``e``."""
@@ -236,8 +258,18 @@ class MetricsView(View):
                 _add(counts, due, new, 1)
                 if new != old:
                     changed.append(_state_tuple(new))
+        monthly: dict[Key, list[int]] = {}
+        for (day, *facets), vector in counts.items():
+            key = (day.replace(day=1), *facets)
+            acc = monthly.get(key)
+            if acc is None:
+                monthly[key] = list(vector)
+            else:
+                for i, v in enumerate(vector):
+                    acc[i] += v
         tx.upsert(METRICS_STATE, changed)
         tx.add_counts(METRICS_COUNTS, [(*k, *v) for k, v in counts.items() if any(v)])
+        tx.add_counts(METRICS_MONTHLY, [(*k, *v) for k, v in monthly.items() if any(v)])
         tx.add_counts(METRICS_DUE, [(*k, n) for k, n in due.items() if n])
 
 
@@ -275,18 +307,24 @@ RATE_NAMES = ("response", "closure", "on_time_closure", "satisfaction", "bad_rat
 
 
 def rates(
-    counts: Mapping[str, int], due_now: Mapping[str, int], satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS
+    counts: Mapping[str, int], ahead: Mapping[str, int], satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS
 ) -> dict[str, Rate]:
-    """The six DESIGN §3 rates from summed counts and the clocks due by the query instant.
+    """The six DESIGN §3 rates from summed counts, as of an instant.
 
-    ``due_now[clock]`` is the number of clocks of that kind whose deadline passed unmet-in-time.
+    ``ahead[clock]`` is the number of clocks of that kind not met yet whose deadline is still ahead
+    of the instant: they are pending, so they leave the denominator.
     """
     rated = sum(counts[f"rated_{level}"] for level in range(1, 6))
     satisfied = sum(counts[f"rated_{level}"] for level in set(satisfied_levels))
     bad = sum(counts[f"rated_{level}"] for level in BAD_LEVELS)
-    response_due = counts["response_met"] + due_now.get(ClockKind.response.value, 0)
-    resolution_due = counts["resolution_met"] + due_now.get(ClockKind.resolution.value, 0)
-    callback_due = counts["callback_met"] + due_now.get(ClockKind.callback.value, 0)
+
+    def due(clock: ClockKind) -> int:
+        name = clock.value
+        return counts[f"{name}_met"] + counts[f"{name}_unmet"] - ahead.get(name, 0)
+
+    response_due = due(ClockKind.response)
+    resolution_due = due(ClockKind.resolution)
+    callback_due = due(ClockKind.callback)
     return {
         "response": Rate(counts["response_met"], response_due),
         "closure": Rate(counts["resolved"], resolution_due),

@@ -6,7 +6,7 @@ import base64
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -338,11 +338,11 @@ def complaint_clocks(db: ViewDB, complaint_id: UUID, now: datetime, calendar: Wo
 
 @dataclass(frozen=True)
 class MetricsGroup:
-    """One group of a metrics query: its key, raw counts, and the six rates."""
+    """One group of a metrics query: its key, raw counts, the clocks still ahead, and the six rates."""
 
     group: str
     counts: dict[str, int]
-    due: dict[str, int]
+    ahead: dict[str, int]
     rates: dict[str, Rate] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -354,12 +354,31 @@ class MetricsGroup:
         }
 
 
-def _group_expr(tx: Tx, group_by: str | None) -> str:
+def _group_expr(tx: Tx, group_by: str | None, day_column: str) -> str:
     if group_by is None:
         return "''"
     if group_by == "month":
-        return "to_char(day, 'YYYY-MM')" if tx.is_postgres else "substr(day, 1, 7)"
+        return f"to_char({day_column}, 'YYYY-MM')" if tx.is_postgres else f"substr({day_column}, 1, 7)"
     return group_by
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def split_period(from_: date, to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Whole months within ``from_..to`` (first days of the first and last), and the days left over."""
+    first = from_ if from_.day == 1 else _next_month(from_)
+    last = _next_month(to) if _next_month(to) - timedelta(days=1) == to else to.replace(day=1)
+    # ``last`` is the first day after the last whole month
+    if first >= last:
+        return None, [(from_, to)] if from_ <= to else []
+    days = []
+    if from_ < first:
+        days.append((from_, first - timedelta(days=1)))
+    if last <= to:
+        days.append((last, to))
+    return (first, last - timedelta(days=1)), days
 
 
 def metrics(  # noqa: PLR0913 — the query's knobs
@@ -387,13 +406,9 @@ def metrics(  # noqa: PLR0913 — the query's knobs
     if not levels or any(not 1 <= lv <= 5 for lv in levels):
         msg = "satisfied levels must be within 1..5"
         raise QueryError(msg)
-    conds = ["day >= ?", "day <= ?"]
-    params: list[Any] = [from_, to]
-    if group_by == "department" or department is not None:
-        conds.append("department <> ?")  # the per-department facet
-    else:
-        conds.append("department = ?")  # each complaint once
-    params.append(ALL_DEPARTMENTS)
+    # The department facet when grouping or filtering by department, else each complaint once.
+    facet_conds = ["department <> ?" if group_by == "department" or department is not None else "department = ?"]
+    facet_params: list[Any] = [ALL_DEPARTMENTS]
     for column, value in (
         ("department", department),
         ("classification", classification),
@@ -401,29 +416,48 @@ def metrics(  # noqa: PLR0913 — the query's knobs
         ("category", category),
     ):
         if value is not None:
-            conds.append(f"{column} = ?")
-            params.append(value)
-    where = " AND ".join(conds)
+            facet_conds.append(f"{column} = ?")
+            facet_params.append(value)
+    facets = " AND ".join(facet_conds)
+    months, day_ranges = split_period(from_, to)
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    totals: dict[str, list[int]] = {}
+    ahead: dict[str, dict[str, int]] = {}
     with db.transaction(write=False) as tx:
-        g = _group_expr(tx, group_by)
-        sums = ", ".join(f"SUM({c})" for c in COUNTS)
-        count_rows = tx.query(
-            f"SELECT {g} AS g, {sums} FROM yousu_metrics_counts WHERE {where} GROUP BY 1",  # noqa: S608
-            params,
+        found: list[tuple[Any, ...]] = []
+        if months is not None:
+            g = _group_expr(tx, group_by, "month")
+            found += tx.query(
+                f"SELECT {g}, {sums} FROM yousu_metrics_monthly"  # noqa: S608 — our column names only
+                f" WHERE month >= ? AND month <= ? AND {facets} GROUP BY 1",
+                [*months, *facet_params],
+            )
+        if day_ranges:
+            g = _group_expr(tx, group_by, "day")
+            spans = " OR ".join("(day >= ? AND day <= ?)" for _ in day_ranges)
+            found += tx.query(
+                f"SELECT {g}, {sums} FROM yousu_metrics_counts WHERE ({spans}) AND {facets} GROUP BY 1",  # noqa: S608
+                [*(d for span in day_ranges for d in span), *facet_params],
+            )
+        g = _group_expr(tx, group_by, "day")
+        pending = tx.query(
+            f"SELECT {g}, clock, SUM(n) FROM yousu_metrics_due"  # noqa: S608
+            f" WHERE due_at >= ? AND day >= ? AND day <= ? AND {facets} GROUP BY 1, 2",
+            [now, from_, to, *facet_params],
         )
-        due_rows = tx.query(
-            f"SELECT {g} AS g, clock, SUM(n) FROM yousu_metrics_due WHERE {where} AND due_at < ? GROUP BY 1, 2",  # noqa: S608
-            [*params, now],
-        )
-    due: dict[str, dict[str, int]] = {}
-    for key, clock, n in due_rows:
-        due.setdefault(str(key), {})[str(clock)] = int(n)
+    for row in found:
+        acc = totals.setdefault(str(row[0]), [0] * len(COUNTS))
+        for i, v in enumerate(row[1:]):
+            acc[i] += int(v or 0)
+    for key, clock, n in pending:
+        ahead.setdefault(str(key), {})[str(clock)] = int(n)
     groups = []
-    for row in sorted(count_rows, key=lambda r: str(r[0])):
-        key = str(row[0])
-        counts = {c: int(v or 0) for c, v in zip(COUNTS, row[1:], strict=True)}
-        due_now = due.get(key, {})
-        groups.append(MetricsGroup(key, counts, due_now, rates(counts, due_now, levels)))
+    for key in sorted(totals):
+        counts = dict(zip(COUNTS, totals[key], strict=True))
+        if not counts["received"]:
+            continue
+        group_ahead = ahead.get(key, {})
+        groups.append(MetricsGroup(key, counts, group_ahead, rates(counts, group_ahead, levels)))
     return groups
 
 

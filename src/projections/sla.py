@@ -76,6 +76,12 @@ def clock_state(due_at: datetime, met_at: datetime | None, now: datetime, calend
 
 Clocks = dict[tuple[str, int], dict[str, Any]]
 
+
+def _round(clocks: Clocks) -> int:
+    """The current rectification round: 0 until a 差评 opens round 1, 2, …."""
+    return max((r for (c, r) in clocks if c == RECTIFICATION), default=0)
+
+
 RESPONSE = ClockKind.response.value
 RESOLUTION = ClockKind.resolution.value
 FEEDBACK = ClockKind.feedback.value
@@ -115,9 +121,9 @@ class SlaView(View):
     def fold(self, clocks: Clocks, e: Complaint.Event) -> None:
         """Apply one event to a complaint's clocks (keyed by clock and round)."""
         cid = e.originator_id
-        # The current rectification round: 0 until a 差评 opens round 1, 2, ….
-        current = max((r for (c, r) in clocks if c == RECTIFICATION), default=0)
         at = e.occurred_at
+        later_round = isinstance(e, Complaint.Resolved | Complaint.FedBack | Complaint.CalledBack)
+        current = _round(clocks) if later_round else 0
         if isinstance(e, Complaint.Received):
             self._start(clocks, cid, RESPONSE, 0, e.received_at, e.response_due_at, e.response_due_provisional)
         elif isinstance(e, Complaint.Classified):
@@ -166,8 +172,11 @@ class SlaView(View):
         changed: list[tuple[Any, ...]] = []
         for cid, events in groups.items():
             clocks = state[cid]
-            before = {k: tuple(v.values()) for k, v in clocks.items()}
+            before = {k: _as_tuple(v) for k, v in clocks.items()} if clocks else {}
             for applied in events:
                 self.fold(clocks, applied.event)
-            changed.extend(_as_tuple(v) for k, v in clocks.items() if before.get(k) != tuple(v.values()))
+            for k, v in clocks.items():
+                row = _as_tuple(v)
+                if before.get(k) != row:
+                    changed.append(row)
         tx.upsert(SLA, changed)

@@ -54,8 +54,16 @@ class View(ABC):
         """Write the changes ``page`` makes, inside the runner's transaction."""
 
 
+class Page(list[Applied]):
+    """A page of events as the runner hands it to every view; remembers its grouping by complaint."""
+
+    groups: dict[UUID, list[Applied]] | None = None
+
+
 def by_complaint(page: Sequence[Applied]) -> dict[UUID, list[Applied]]:
-    """The page's events grouped by complaint, each group in log order."""
+    """The page's events grouped by complaint, each group in log order (computed once per page)."""
+    if isinstance(page, Page) and page.groups is not None:
+        return page.groups
     groups: dict[UUID, list[Applied]] = {}
     for applied in page:
         key = applied.event.originator_id
@@ -64,6 +72,8 @@ def by_complaint(page: Sequence[Applied]) -> dict[UUID, list[Applied]]:
             groups[key] = [applied]
         else:
             group.append(applied)
+    if isinstance(page, Page):
+        page.groups = groups
     return groups
 
 

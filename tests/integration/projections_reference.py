@@ -42,7 +42,7 @@ from projections import queries
 from projections.db import Table, ViewDB
 from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
 from projections.main import all_views
-from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_STATE
+from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_MONTHLY, METRICS_STATE
 from projections.runner import ProjectionRunner
 from projections.sla import SLA
 
@@ -536,7 +536,7 @@ def table_rows(db: ViewDB, table: Table) -> list[tuple[Any, ...]]:
     return sorted((tuple(r) for r in rows), key=lambda r: tuple(str(r[i]) for i in key_idx))
 
 
-ALL_TABLES = (LEDGER, LEDGER_DEPARTMENTS, SLA, METRICS_STATE, METRICS_COUNTS, METRICS_DUE)
+ALL_TABLES = (LEDGER, LEDGER_DEPARTMENTS, SLA, METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
 
 def snapshot(db: ViewDB) -> dict[str, list[tuple[Any, ...]]]:
@@ -571,6 +571,15 @@ def assert_views_match(app: ComplaintsApp, db: ViewDB, calendar: WorkingCalendar
     clocks = reference_clocks(events)
     sla = {(r["complaint_id"], r["clock"], r["round"]): r for r in as_dicts(SLA, table_rows(db, SLA))}
     assert sla == reference_sla_rows(clocks, calendar)
+
+    monthly: dict[tuple[Any, ...], list[int]] = {}
+    for row in table_rows(db, METRICS_COUNTS):
+        acc = monthly.setdefault((row[0].replace(day=1), *row[1:5]), [0] * (len(row) - 5))
+        for i, v in enumerate(row[5:]):
+            acc[i] += v
+    assert {k: tuple(v) for k, v in monthly.items()} == {
+        tuple(r[:5]): tuple(r[5:]) for r in table_rows(db, METRICS_MONTHLY)
+    }
 
     facts = reference_facts(events, clocks, calendar)
     days = sorted({f.day for f in facts})
