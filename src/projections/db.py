@@ -183,6 +183,14 @@ class Tx:
         self._cur.execute(self.sql(statement), params)
         return list(self._cur.fetchall())
 
+    def query_binary(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Like :meth:`query`, with results in binary format on PostgreSQL (raw ``bytea``, no hex)."""
+        if not self.is_postgres:
+            return self.query(statement, params)
+        cur = self._conn.cursor(binary=True)
+        cur.execute(self.sql(statement), params)
+        return list(cur.fetchall())
+
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many parameter rows."""
         if rows:

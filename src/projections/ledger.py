@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
@@ -90,50 +90,83 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
     }
 
 
-def fold(row: dict[str, Any] | None, nid: int, e: Complaint.Event) -> dict[str, Any] | None:  # noqa: PLR0912
-    """The ledger row after event ``e`` (notification ``nid``); ``None`` until the complaint is received."""
-    if isinstance(e, Complaint.Received):
-        return _received(nid, e)
-    if row is None:
-        return None
-    if isinstance(e, Complaint.Classified):
-        row["classification"] = e.classification.value
-        row["status"] = Status.classified.value
-        if e.due_at is not None:
-            row["due_at"] = e.due_at
-            row["due_provisional"] = e.due_provisional
-    elif isinstance(e, Complaint.Signed):
-        officer = e.signer_role is Role.duty_officer
-        row["status"] = (Status.officer_signed if officer else Status.signed).value
-    elif isinstance(e, Complaint.Dispatched):
-        row["departments"] = ",".join(e.departments)
-        row["supervisor"] = e.supervisor
-        row["dispatched_at"] = e.occurred_at
+def _classified(row: dict[str, Any], e: Complaint.Classified) -> None:
+    row["classification"] = e.classification.value
+    row["status"] = Status.classified.value
+    if e.due_at is not None:
         row["due_at"] = e.due_at
         row["due_provisional"] = e.due_provisional
-        row["status"] = Status.dispatched.value
-    elif isinstance(e, Complaint.Consulted):
-        if row["status"] in (Status.dispatched.value, Status.consulted.value):
-            row["status"] = Status.consulted.value
-    elif isinstance(e, Complaint.Resolved):
-        row["resolved_at"] = e.occurred_at
-        row["status"] = Status.resolved.value
-    elif isinstance(e, Complaint.FedBack):
-        row["fed_back_at"] = e.occurred_at
-        row["status"] = Status.fed_back.value
-    elif isinstance(e, Complaint.CalledBack):
-        row["rating"] = e.rating
-        row["called_back_at"] = e.occurred_at
-        if e.rating < SATISFIED_THRESHOLD:
-            row["rectification_rounds"] += 1
-            row["status"] = Status.rectifying.value
-        else:
-            row["status"] = Status.closed.value
-    elif isinstance(e, Complaint.Escalated) and e.due_at <= e.occurred_at:
+
+
+def _signed(row: dict[str, Any], e: Complaint.Signed) -> None:
+    officer = e.signer_role is Role.duty_officer
+    row["status"] = (Status.officer_signed if officer else Status.signed).value
+
+
+def _dispatched(row: dict[str, Any], e: Complaint.Dispatched) -> None:
+    row["departments"] = ",".join(e.departments)
+    row["supervisor"] = e.supervisor
+    row["dispatched_at"] = e.occurred_at
+    row["due_at"] = e.due_at
+    row["due_provisional"] = e.due_provisional
+    row["status"] = Status.dispatched.value
+
+
+def _consulted(row: dict[str, Any], _e: Complaint.Consulted) -> None:
+    if row["status"] in (Status.dispatched.value, Status.consulted.value):
+        row["status"] = Status.consulted.value
+
+
+def _resolved(row: dict[str, Any], e: Complaint.Resolved) -> None:
+    row["resolved_at"] = e.occurred_at
+    row["status"] = Status.resolved.value
+
+
+def _fed_back(row: dict[str, Any], e: Complaint.FedBack) -> None:
+    row["fed_back_at"] = e.occurred_at
+    row["status"] = Status.fed_back.value
+
+
+def _called_back(row: dict[str, Any], e: Complaint.CalledBack) -> None:
+    row["rating"] = e.rating
+    row["called_back_at"] = e.occurred_at
+    if e.rating < SATISFIED_THRESHOLD:
+        row["rectification_rounds"] += 1
+        row["status"] = Status.rectifying.value
+    else:
+        row["status"] = Status.closed.value
+
+
+def _escalated(row: dict[str, Any], e: Complaint.Escalated) -> None:
+    if e.due_at <= e.occurred_at:
         # Raised because a limit passed (a 差评's escalation looks ahead to its rectification
         # deadline instead, and does not make the complaint overdue).
         row["overdue"] = True
         row["overdue_level"] = max(row["overdue_level"], e.level)
+
+
+# By exact class: stored events decode to exactly these classes.
+HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    Complaint.Classified: _classified,
+    Complaint.Signed: _signed,
+    Complaint.Dispatched: _dispatched,
+    Complaint.Consulted: _consulted,
+    Complaint.Resolved: _resolved,
+    Complaint.FedBack: _fed_back,
+    Complaint.CalledBack: _called_back,
+    Complaint.Escalated: _escalated,
+}
+
+
+def fold(row: dict[str, Any] | None, nid: int, e: Complaint.Event) -> dict[str, Any] | None:
+    """The ledger row after event ``e`` (notification ``nid``); ``None`` until the complaint is received."""
+    if type(e) is Complaint.Received:
+        return _received(nid, e)
+    if row is None:
+        return None
+    handler = HANDLERS.get(type(e))
+    if handler is not None:
+        handler(row, e)
     row["last_version"] = e.originator_version
     row["last_notification_id"] = nid
     return row
@@ -161,7 +194,7 @@ class LedgerView(View):
             row: dict[str, Any] | None = rows.get(cid)
             for nid, event in events:
                 row = fold(row, nid, event)
-                if isinstance(event, Complaint.Dispatched):
+                if type(event) is Complaint.Dispatched:
                     handled_by.extend((d, cid) for d in event.departments)
             if row is not None:
                 changed.append(_as_tuple(row))

@@ -32,13 +32,14 @@ Decisions (the reference in the tests follows them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.calendar import WorkingCalendar
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
 from domain.rules import ClockKind
 from projections.db import Column, Table, Tx
@@ -138,24 +139,27 @@ def _met(at: datetime | None, due: datetime | None) -> bool:
     return at is not None and due is not None and at <= due
 
 
-def contributions(s: Mapping[str, Any]) -> tuple[list[tuple[Key, list[int]]], list[Key]]:
-    """What one complaint adds to the count rows and to the due rows."""
-    ratings = [int(r) for r in s["ratings"].split(",")] if s["ratings"] else []
-    response_met = _met(s["answered_at"], s["response_due_at"])
-    resolution_met = _met(s["resolved_at"], s["resolution_due_at"])
-    callback_met = _met(s["called_back_at"], s["callback_due_at"])
-    vector = [
-        1,
-        s["answered_at"] is not None,
-        response_met,
-        s["resolved_at"] is not None,
-        resolution_met,
-        s["fed_back_at"] is not None,
-        s["called_back_at"] is not None,
-        callback_met,
-        *(ratings.count(level) for level in range(1, 6)),
-        s["rectifications"],
-    ]
+@dataclass(frozen=True)
+class Contribution:
+    """What one complaint adds: ``vector`` (in :data:`COUNTS` order) to each of ``keys`` (one per
+    department facet), and one to each due row ``(*key, clock, due_at)`` for its clocks in ``unmet``."""
+
+    keys: tuple[Key, ...]
+    vector: tuple[int, ...]
+    unmet: tuple[tuple[str, datetime], ...]
+
+    def due_keys(self) -> list[Key]:
+        """The due rows this complaint counts in."""
+        return [(*key, clock, at) for key in self.keys for clock, at in self.unmet]
+
+
+def contribution(s: Mapping[str, Any]) -> Contribution:
+    """What one complaint, as the view remembers it, adds to the count and due rows."""
+    ratings = s["ratings"]
+    answered, resolved, called_back = s["answered_at"], s["resolved_at"], s["called_back_at"]
+    response_met = _met(answered, s["response_due_at"])
+    resolution_met = _met(resolved, s["resolution_due_at"])
+    callback_met = _met(called_back, s["callback_due_at"])
     unmet: list[tuple[str, datetime]] = []
     if not response_met:
         unmet.append((ClockKind.response.value, s["response_due_at"]))
@@ -163,77 +167,167 @@ def contributions(s: Mapping[str, Any]) -> tuple[list[tuple[Key, list[int]]], li
         unmet.append((ClockKind.resolution.value, s["resolution_due_at"]))
     if s["callback_due_at"] is not None and not callback_met:
         unmet.append((ClockKind.callback.value, s["callback_due_at"]))
-    clocks = {clock for clock, _ in unmet}
-    vector += [clock in clocks for clock in DUE_CLOCKS]
-    vector = [int(v) for v in vector]
-    departments = s["departments"].split(",") if s["departments"] else [NO_DEPARTMENT]
-    counts: list[tuple[Key, list[int]]] = []
-    due: list[Key] = []
-    for facet in (ALL_DEPARTMENTS, *departments):
-        key = (s["day"], facet, s["classification"], s["channel"], s["category"])
-        counts.append((key, vector))
-        due.extend((*key, clock, at) for clock, at in unmet)
-    return counts, due
+    vector = (
+        1,
+        int(answered is not None),
+        int(response_met),
+        int(resolved is not None),
+        int(resolution_met),
+        int(s["fed_back_at"] is not None),
+        int(called_back is not None),
+        int(callback_met),
+        ratings.count("1"),  # ratings are single digits, comma-separated
+        ratings.count("2"),
+        ratings.count("3"),
+        ratings.count("4"),
+        ratings.count("5"),
+        s["rectifications"],
+        int(not response_met),
+        int(s["resolution_due_at"] is not None and not resolution_met),
+        int(s["callback_due_at"] is not None and not callback_met),
+    )
+    departments = s["departments"].split(",") if s["departments"] else (NO_DEPARTMENT,)
+    day, classification, channel, category = s["day"], s["classification"], s["channel"], s["category"]
+    keys = tuple((day, facet, classification, channel, category) for facet in (ALL_DEPARTMENTS, *departments))
+    return Contribution(keys, vector, tuple(unmet))
+
+
+class _Deltas:
+    """Count and due-row changes of one page, summed per key."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Key, list[int]] = {}
+        self.due: dict[Key, int] = {}
+
+    def add(self, keys: Iterable[Key], vector: Sequence[int]) -> None:
+        counts = self.counts
+        for key in keys:
+            acc = counts.get(key)
+            if acc is None:
+                counts[key] = list(vector)
+            else:
+                for i, v in enumerate(vector):
+                    if v:
+                        acc[i] += v
+
+    def change(self, old: Contribution | None, new: Contribution) -> None:
+        """Move one complaint from its old contribution to its new one."""
+        if old is None:
+            self.add(new.keys, new.vector)
+            for key in new.due_keys():
+                self.due[key] = self.due.get(key, 0) + 1
+            return
+        if old.keys == new.keys:
+            delta = [b - a for a, b in zip(old.vector, new.vector, strict=True)]
+            if any(delta):
+                self.add(new.keys, delta)
+        else:
+            self.add(old.keys, [-v for v in old.vector])
+            self.add(new.keys, new.vector)
+        if old.keys != new.keys or old.unmet != new.unmet:
+            before, after = set(old.due_keys()), set(new.due_keys())
+            for key in before - after:
+                self.due[key] = self.due.get(key, 0) - 1
+            for key in after - before:
+                self.due[key] = self.due.get(key, 0) + 1
+
+    def monthly(self) -> dict[Key, list[int]]:
+        """The same count changes, per month."""
+        out: dict[Key, list[int]] = {}
+        for (day, *facets), vector in self.counts.items():
+            key = (day.replace(day=1), *facets)
+            acc = out.get(key)
+            if acc is None:
+                out[key] = list(vector)
+            else:
+                for i, v in enumerate(vector):
+                    acc[i] += v
+        return out
+
+
+def _received(s: dict[str, Any] | None, e: Complaint.Received, calendar: WorkingCalendar) -> dict[str, Any]:
+    return {
+        "complaint_id": e.originator_id,
+        "day": calendar.local_day(e.received_at),
+        "channel": e.channel.value,
+        "category": e.category,
+        "classification": "",
+        "departments": "",
+        "response_due_at": e.response_due_at,
+        "answered_at": None,
+        "resolution_due_at": None,
+        "resolved_at": None,
+        "fed_back_at": None,
+        "callback_due_at": None,
+        "called_back_at": None,
+        "ratings": "",
+        "rectifications": 0,
+    }
+
+
+def _classified(s: dict[str, Any], e: Complaint.Classified) -> None:
+    s["classification"] = e.classification.value
+    if e.due_at is not None:
+        s["resolution_due_at"] = e.due_at
+
+
+def _dispatched(s: dict[str, Any], e: Complaint.Dispatched) -> None:
+    s["departments"] = ",".join(e.departments)
+    s["resolution_due_at"] = e.due_at
+    if s["answered_at"] is None:
+        s["answered_at"] = e.occurred_at
+
+
+def _resolved(s: dict[str, Any], e: Complaint.Resolved) -> None:
+    if s["answered_at"] is None:  # general: answered by resolving on the spot
+        s["answered_at"] = e.occurred_at
+    if s["resolved_at"] is None:
+        s["resolved_at"] = e.occurred_at
+
+
+def _fed_back(s: dict[str, Any], e: Complaint.FedBack) -> None:
+    if s["fed_back_at"] is None:
+        s["fed_back_at"] = e.occurred_at
+        s["callback_due_at"] = e.callback_due_at
+
+
+def _called_back(s: dict[str, Any], e: Complaint.CalledBack) -> None:
+    if s["called_back_at"] is None:
+        s["called_back_at"] = e.occurred_at
+    s["ratings"] = f"{s['ratings']},{e.rating}" if s["ratings"] else str(e.rating)
+    if e.rating < SATISFIED_THRESHOLD:
+        s["rectifications"] += 1
+
+
+# Events that change what the view remembers, by exact class; others (signatures, consultations,
+# escalations) leave the counts alone.
+HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    Complaint.Classified: _classified,
+    Complaint.Dispatched: _dispatched,
+    Complaint.Resolved: _resolved,
+    Complaint.FedBack: _fed_back,
+    Complaint.CalledBack: _called_back,
+}
 
 
 class MetricsView(View):
-    """Counts behind every rate, kept per day and dimensions."""
+    """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
     version: ClassVar[int] = 2
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
-    def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:  # noqa: PLR0912
-        """A complaint's remembered facts after event ``e``."""
-        if isinstance(e, Complaint.Received):
-            return {
-                "complaint_id": e.originator_id,
-                "day": self.calendar.local_day(e.received_at),
-                "channel": e.channel.value,
-                "category": e.category,
-                "classification": "",
-                "departments": "",
-                "response_due_at": e.response_due_at,
-                "answered_at": None,
-                "resolution_due_at": None,
-                "resolved_at": None,
-                "fed_back_at": None,
-                "callback_due_at": None,
-                "called_back_at": None,
-                "ratings": "",
-                "rectifications": 0,
-            }
-        if s is None:
-            return None
-        at = e.occurred_at
-        if isinstance(e, Complaint.Classified):
-            s["classification"] = e.classification.value
-            if e.due_at is not None:
-                s["resolution_due_at"] = e.due_at
-        elif isinstance(e, Complaint.Dispatched):
-            s["departments"] = ",".join(e.departments)
-            s["resolution_due_at"] = e.due_at
-            if s["answered_at"] is None:
-                s["answered_at"] = at
-        elif isinstance(e, Complaint.Resolved):
-            if s["answered_at"] is None:
-                s["answered_at"] = at
-            if s["resolved_at"] is None:
-                s["resolved_at"] = at
-        elif isinstance(e, Complaint.FedBack):
-            if s["fed_back_at"] is None:
-                s["fed_back_at"] = at
-                s["callback_due_at"] = e.callback_due_at
-        elif isinstance(e, Complaint.CalledBack):
-            if s["called_back_at"] is None:
-                s["called_back_at"] = at
-            s["ratings"] = f"{s['ratings']},{e.rating}" if s["ratings"] else str(e.rating)
-            if e.rating < SATISFIED_THRESHOLD:
-                s["rectifications"] += 1
+    def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:
+        """A complaint's remembered facts after event ``e`` (``s`` is changed in place)."""
+        if type(e) is Complaint.Received:
+            return _received(s, e, self.calendar)
+        handler = HANDLERS.get(type(e))
+        if s is not None and handler is not None:
+            handler(s, e)
         return s
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
-        """Fold the page, then add the difference of each touched complaint's contributions."""
+        """Fold the page, then move each touched complaint from its old contribution to its new one."""
         groups = by_complaint(page)
         states: dict[UUID, dict[str, Any]] = {}
         lookup = needs_lookup(groups)
@@ -242,48 +336,21 @@ class MetricsView(View):
             for values in tx.load(METRICS_STATE, found):
                 s = dict(zip(STATE_COLUMNS, values, strict=True))
                 states[s["complaint_id"]] = s
-        counts: dict[Key, list[int]] = {}
-        due: dict[Key, int] = {}
+        deltas = _Deltas()
         changed: list[tuple[Any, ...]] = []
         for cid, events in groups.items():
             old = states.get(cid)
-            if old is not None:
-                _add(counts, due, old, -1)
-                new: dict[str, Any] | None = dict(old)
-            else:
-                new = None
+            new = dict(old) if old is not None else None
             for applied in events:
                 new = self.fold(new, applied.event)
-            if new is not None:
-                _add(counts, due, new, 1)
-                if new != old:
-                    changed.append(_state_tuple(new))
-        monthly: dict[Key, list[int]] = {}
-        for (day, *facets), vector in counts.items():
-            key = (day.replace(day=1), *facets)
-            acc = monthly.get(key)
-            if acc is None:
-                monthly[key] = list(vector)
-            else:
-                for i, v in enumerate(vector):
-                    acc[i] += v
+            if new is None or new == old:
+                continue
+            deltas.change(contribution(old) if old is not None else None, contribution(new))
+            changed.append(_state_tuple(new))
         tx.upsert(METRICS_STATE, changed)
-        tx.add_counts(METRICS_COUNTS, [(*k, *v) for k, v in counts.items() if any(v)])
-        tx.add_counts(METRICS_MONTHLY, [(*k, *v) for k, v in monthly.items() if any(v)])
-        tx.add_counts(METRICS_DUE, [(*k, n) for k, n in due.items() if n])
-
-
-def _add(counts: dict[Key, list[int]], due: dict[Key, int], s: Mapping[str, Any], sign: int) -> None:
-    rows, unmet = contributions(s)
-    for key, vector in rows:
-        acc = counts.get(key)
-        if acc is None:
-            counts[key] = [sign * v for v in vector]
-        else:
-            for i, v in enumerate(vector):
-                acc[i] += sign * v
-    for key in unmet:
-        due[key] = due.get(key, 0) + sign
+        tx.add_counts(METRICS_COUNTS, [(*k, *v) for k, v in deltas.counts.items() if any(v)])
+        tx.add_counts(METRICS_MONTHLY, [(*k, *v) for k, v in deltas.monthly().items() if any(v)])
+        tx.add_counts(METRICS_DUE, [(*k, n) for k, n in deltas.due.items() if n])
 
 
 @dataclass(frozen=True)

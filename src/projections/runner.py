@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg_pool import PoolTimeout
 
@@ -215,17 +216,38 @@ class ProjectionRunner:
 
     def _fetch(self, start: int, limit: int) -> Fetched:
         """Read and decode the notifications after ``start`` (complaint events only are decoded)."""
-        notifications = self.app.recorder.select_notifications(start + 1, limit)
         to_event = self.app.mapper.to_domain_event
         page = Page()
         with _gc_paused():
-            for n in notifications:
-                if n.topic.startswith(COMPLAINT_TOPIC_PREFIX):
-                    event = to_event(n)
+            rows = self._select(start, limit)
+            for nid, originator_id, version, topic, state in rows:
+                if topic.startswith(COMPLAINT_TOPIC_PREFIX):
+                    event = to_event(StoredEvent(originator_id, version, topic, state))
                     if isinstance(event, Complaint.Event):
-                        page.append(Applied(n.id, event))
-        end = notifications[-1].id if notifications else start
-        return Fetched(start, end, len(notifications), len(notifications) == limit, page)
+                        page.append(Applied(nid, event))
+        end = rows[-1][0] if rows else start
+        return Fetched(start, end, len(rows), len(rows) == limit, page)
+
+    def _select(self, start: int, limit: int) -> list[tuple[int, Any, int, str, bytes]]:
+        """Notifications after ``start``: (id, originator id, version, topic, state).
+
+        On PostgreSQL the events table is read directly in binary format: the recorder's own query
+        returns ``bytea`` hex-encoded and builds a dataclass per row, together three times slower,
+        which a rebuild feels. Same table, same order, same committed rows.
+        """
+        recorder = self.app.recorder
+        if self.db.is_postgres and isinstance(recorder, PostgresApplicationRecorder):
+            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+            with self.db.transaction(write=False) as tx:
+                return tx.query_binary(
+                    "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608
+                    f" FROM {table} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+                    [start, limit],
+                )
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in recorder.select_notifications(start + 1, limit)
+        ]
 
     def _apply(self, views: Sequence[View], fetched: Fetched) -> int:
         """Apply a fetched page to the views whose tracking this runner can lock; returns notifications consumed."""

@@ -1,14 +1,15 @@
-"""SLA view: every clock of every complaint — its due instant, when it was met, how late.
+"""SLA view: every clock of every complaint — when it started, its due instant, when it was met.
 
-A clock that was met has a fixed state (met, or breached by so many working hours). An open
-clock's state depends on the instant it is looked at, so it is not stored: queries compare
-``due_at`` with an injected ``now`` (see :func:`clock_state`), and the partial index on open
-clocks' ``due_at`` makes "what is overdue now" cost the number of overdue clocks.
+States are not stored: an open clock's state depends on the instant it is looked at, and how late a
+clock was, in working hours, depends on the calendar, which changes when a year's schedule is
+loaded. Queries derive both with an injected ``now`` and the current calendar (:func:`clock_state`);
+the partial index on open clocks' ``due_at`` makes "what is overdue now" cost the number of overdue
+clocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -33,7 +34,6 @@ SLA = Table(
         Column("due_at", T.timestamp, nullable=False),
         Column("due_provisional", T.boolean, nullable=False),
         Column("met_at", T.timestamp),
-        Column("late_hours", T.real),  # working hours past due when met late; 0 when met in time
         Column("escalation_level", T.integer, nullable=False),
     ),
     key=("complaint_id", "clock", "round"),
@@ -75,12 +75,7 @@ def clock_state(due_at: datetime, met_at: datetime | None, now: datetime, calend
 
 
 Clocks = dict[tuple[str, int], dict[str, Any]]
-
-
-def _round(clocks: Clocks) -> int:
-    """The current rectification round: 0 until a 差评 opens round 1, 2, …."""
-    return max((r for (c, r) in clocks if c == RECTIFICATION), default=0)
-
+Handler = Callable[[Clocks, Any], None]
 
 RESPONSE = ClockKind.response.value
 RESOLUTION = ClockKind.resolution.value
@@ -89,76 +84,99 @@ CALLBACK = ClockKind.callback.value
 RECTIFICATION = ClockKind.rectification.value
 
 
+def _round(clocks: Clocks) -> int:
+    """The current rectification round: 0 until a 差评 opens round 1, 2, …."""
+    return max((r for (c, r) in clocks if c == RECTIFICATION), default=0)
+
+
+def _start(clocks: Clocks, e: Any, clock: str, round_: int, started: datetime, due: datetime, prov: bool) -> None:
+    clocks[(clock, round_)] = {
+        "complaint_id": e.originator_id,
+        "clock": clock,
+        "round": round_,
+        "started_at": started,
+        "due_at": due,
+        "due_provisional": prov,
+        "met_at": None,
+        "escalation_level": 0,
+    }
+
+
+def _meet(clocks: Clocks, clock: str, round_: int, at: datetime) -> None:
+    row = clocks.get((clock, round_))
+    if row is not None and row["met_at"] is None:
+        row["met_at"] = at
+
+
+def _received(clocks: Clocks, e: Complaint.Received) -> None:
+    _start(clocks, e, RESPONSE, 0, e.received_at, e.response_due_at, e.response_due_provisional)
+
+
+def _classified(clocks: Clocks, e: Complaint.Classified) -> None:
+    if e.due_at is not None:  # general: answered the same working day, counted from receipt
+        response = clocks.get((RESPONSE, 0))
+        started = response["started_at"] if response is not None else e.occurred_at
+        _start(clocks, e, RESOLUTION, 0, started, e.due_at, e.due_provisional)
+
+
+def _dispatched(clocks: Clocks, e: Complaint.Dispatched) -> None:
+    _meet(clocks, RESPONSE, 0, e.occurred_at)  # answered: dispatched after both signatures
+    _start(clocks, e, RESOLUTION, 0, e.occurred_at, e.due_at, e.due_provisional)
+
+
+def _resolved(clocks: Clocks, e: Complaint.Resolved) -> None:
+    at, current = e.occurred_at, _round(clocks)
+    _meet(clocks, RESPONSE, 0, at)  # general: answered by resolving on the spot
+    _meet(clocks, RESOLUTION, 0, at)
+    if current > 0:
+        _meet(clocks, RECTIFICATION, current, at)
+    _start(clocks, e, FEEDBACK, current, at, e.feedback_due_at, e.feedback_due_provisional)
+
+
+def _fed_back(clocks: Clocks, e: Complaint.FedBack) -> None:
+    at, current = e.occurred_at, _round(clocks)
+    _meet(clocks, FEEDBACK, current, at)
+    _start(clocks, e, CALLBACK, current, at, e.callback_due_at, e.callback_due_provisional)
+
+
+def _called_back(clocks: Clocks, e: Complaint.CalledBack) -> None:
+    at, current = e.occurred_at, _round(clocks)
+    _meet(clocks, CALLBACK, current, at)
+    if e.rating < SATISFIED_THRESHOLD and e.rectification_due_at is not None:
+        _start(clocks, e, RECTIFICATION, current + 1, at, e.rectification_due_at, e.rectification_due_provisional)
+
+
+def _escalated(clocks: Clocks, e: Complaint.Escalated) -> None:
+    row = clocks.get((e.clock.value, e.round))
+    if row is not None:
+        row["escalation_level"] = max(row["escalation_level"], e.level)
+
+
+# Events the clocks depend on, by exact class (stored events decode to exactly these classes).
+HANDLERS: dict[type, Handler] = {
+    Complaint.Received: _received,
+    Complaint.Classified: _classified,
+    Complaint.Dispatched: _dispatched,
+    Complaint.Resolved: _resolved,
+    Complaint.FedBack: _fed_back,
+    Complaint.CalledBack: _called_back,
+    Complaint.Escalated: _escalated,
+}
+
+
+def fold(clocks: Clocks, e: Complaint.Event) -> None:
+    """Apply one event to a complaint's clocks (keyed by clock and round)."""
+    handler = HANDLERS.get(type(e))
+    if handler is not None:
+        handler(clocks, e)
+
+
 class SlaView(View):
     """Each complaint's clocks: response, resolution, feedback, call-back, rectification."""
 
     name: ClassVar[str] = "sla"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     tables: ClassVar[tuple[Table, ...]] = (SLA,)
-
-    def _start(
-        self, clocks: Clocks, cid: UUID, clock: str, round_: int, started: datetime, due: datetime, prov: bool
-    ) -> None:
-        clocks[(clock, round_)] = {
-            "complaint_id": cid,
-            "clock": clock,
-            "round": round_,
-            "started_at": started,
-            "due_at": due,
-            "due_provisional": prov,
-            "met_at": None,
-            "late_hours": None,
-            "escalation_level": 0,
-        }
-
-    def _meet(self, clocks: Clocks, clock: str, round_: int, at: datetime) -> None:
-        row = clocks.get((clock, round_))
-        if row is not None and row["met_at"] is None:
-            row["met_at"] = at
-            due: datetime = row["due_at"]
-            row["late_hours"] = self.calendar.working_hours_between(due, at) if at > due else 0.0
-
-    def fold(self, clocks: Clocks, e: Complaint.Event) -> None:
-        """Apply one event to a complaint's clocks (keyed by clock and round)."""
-        cid = e.originator_id
-        at = e.occurred_at
-        later_round = isinstance(e, Complaint.Resolved | Complaint.FedBack | Complaint.CalledBack)
-        current = _round(clocks) if later_round else 0
-        if isinstance(e, Complaint.Received):
-            self._start(clocks, cid, RESPONSE, 0, e.received_at, e.response_due_at, e.response_due_provisional)
-        elif isinstance(e, Complaint.Classified):
-            if e.due_at is not None:  # general: answered the same working day, counted from receipt
-                response = clocks.get((RESPONSE, 0))
-                started = response["started_at"] if response is not None else at
-                self._start(clocks, cid, RESOLUTION, 0, started, e.due_at, e.due_provisional)
-        elif isinstance(e, Complaint.Dispatched):
-            self._meet(clocks, RESPONSE, 0, at)  # answered: dispatched after both signatures
-            self._start(clocks, cid, RESOLUTION, 0, at, e.due_at, e.due_provisional)
-        elif isinstance(e, Complaint.Resolved):
-            self._meet(clocks, RESPONSE, 0, at)  # general: answered by resolving on the spot
-            self._meet(clocks, RESOLUTION, 0, at)
-            if current > 0:
-                self._meet(clocks, RECTIFICATION, current, at)
-            self._start(clocks, cid, FEEDBACK, current, at, e.feedback_due_at, e.feedback_due_provisional)
-        elif isinstance(e, Complaint.FedBack):
-            self._meet(clocks, FEEDBACK, current, at)
-            self._start(clocks, cid, CALLBACK, current, at, e.callback_due_at, e.callback_due_provisional)
-        elif isinstance(e, Complaint.CalledBack):
-            self._meet(clocks, CALLBACK, current, at)
-            if e.rating < SATISFIED_THRESHOLD and e.rectification_due_at is not None:
-                self._start(
-                    clocks,
-                    cid,
-                    RECTIFICATION,
-                    current + 1,
-                    at,
-                    e.rectification_due_at,
-                    e.rectification_due_provisional,
-                )
-        elif isinstance(e, Complaint.Escalated):
-            row = clocks.get((e.clock.value, e.round))
-            if row is not None:
-                row["escalation_level"] = max(row["escalation_level"], e.level)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
         """Fold the page into the touched complaints' clocks and upsert the changed ones."""
@@ -170,13 +188,20 @@ class SlaView(View):
                 row = dict(zip(COLUMNS, values, strict=True))
                 state[row["complaint_id"]][(row["clock"], row["round"])] = row
         changed: list[tuple[Any, ...]] = []
+        handlers = HANDLERS
         for cid, events in groups.items():
             clocks = state[cid]
-            before = {k: _as_tuple(v) for k, v in clocks.items()} if clocks else {}
+            before = {k: _as_tuple(v) for k, v in clocks.items()} if clocks else None
             for applied in events:
-                self.fold(clocks, applied.event)
-            for k, v in clocks.items():
-                row = _as_tuple(v)
-                if before.get(k) != row:
-                    changed.append(row)
+                event = applied.event
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    handler(clocks, event)
+            if before is None:
+                changed.extend(_as_tuple(v) for v in clocks.values())
+            else:
+                for k, v in clocks.items():
+                    row = _as_tuple(v)
+                    if before.get(k) != row:
+                        changed.append(row)
         tx.upsert(SLA, changed)

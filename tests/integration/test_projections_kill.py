@@ -88,8 +88,13 @@ def kill_while_writing(url: str, logs: Path, seed: int) -> None:
     try:
         time.sleep(0.5)  # let the first runners set the views up
         thread.start()
-        ops = [op for op in seeded_history(seed, complaints=50, steps=350) if op[0] not in ("project", "check")]
-        Driver(app, clock).run(ops)
+        ops = [op for op in seeded_history(seed, complaints=80, steps=1500) if op[0] not in ("project", "check")]
+        driver = Driver(app, clock)
+        began = time.monotonic()
+        for i in range(0, len(ops), 20):
+            driver.run(ops[i : i + 20])
+            if runners.kills >= 8 and time.monotonic() - began > 2:
+                break
         done.set()
         thread.join()
         assert runners.kills >= 5
