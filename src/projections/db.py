@@ -149,6 +149,10 @@ _PG_BINARY: dict[ColumnType, str] = {
 }
 
 
+_PG_ARRAY = {t: f"{t.spelled('postgresql')}[]" for t in ColumnType}
+STAGE_FROM_ROWS = 200  # from this many rows on, COPY through a staging table beats column arrays
+
+
 @lru_cache(maxsize=1024)
 def _to_pg(sql: str) -> str:
     # SQL in the views is written with qmark placeholders; psycopg wants %s and literal %%.
@@ -257,6 +261,14 @@ class Tx:
         if stage is not None:
             match = " AND ".join(f"t.{c} = s.{c}" for c in table.key)
             self.execute(f"DELETE FROM {table.name} t USING {stage} s WHERE {match} AND {zero}")  # noqa: S608
+        elif self.is_postgres:
+            keys = ", ".join(f"t.{c}" for c in table.key)
+            kinds = {c.name: c.type for c in table.columns}
+            types = ", ".join(f"?::{_PG_ARRAY[kinds[k]]}" for k in table.key)
+            self.execute(
+                f"DELETE FROM {table.name} t WHERE ({keys}) IN (SELECT * FROM unnest({types})) AND {zero}",  # noqa: S608
+                [list(col) for col in zip(*shrinking, strict=True)],
+            )
         else:
             match = " AND ".join(f"t.{c} = ?" for c in table.key)
             self.executemany(f"DELETE FROM {table.name} AS t WHERE {match} AND {zero}", shrinking)  # noqa: S608
@@ -272,6 +284,12 @@ class Tx:
         if not self.is_postgres:
             marks = ", ".join("?" * len(table.columns))
             self.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}", rows)  # noqa: S608
+            return None
+        if len(rows) < STAGE_FROM_ROWS:
+            # A few rows (a follower's page): one statement over column arrays, one round trip.
+            types = ", ".join(f"?::{_PG_ARRAY[c.type]}" for c in table.columns)
+            columns = [list(col) for col in zip(*rows, strict=True)]
+            self.execute(f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({types}) {conflict}", columns)  # noqa: S608
             return None
         stage = self._stage(table, rows)
         self.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} {conflict}")  # noqa: S608
