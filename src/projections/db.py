@@ -115,20 +115,6 @@ def as_datetime(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def as_date(value: Any) -> date | None:
-    """A date column's value as a date."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-def as_uuid(value: Any) -> UUID | None:
-    """A uuid column's value as a UUID."""
-    if value is None or isinstance(value, UUID):
-        return value
-    return UUID(str(value))
-
-
 _FROM_SQLITE: dict[ColumnType, Any] = {
     ColumnType.timestamp: datetime.fromisoformat,
     ColumnType.day: date.fromisoformat,

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
@@ -370,7 +370,15 @@ class Rate:
         return {"numerator": self.numerator, "denominator": self.denominator, "rate": self.rate}
 
 
-RATE_NAMES = ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback")
+RATE_LABELS: dict[str, str] = {
+    "response": "接诉响应率",
+    "closure": "问题办结率",
+    "on_time_closure": "按期办结率",
+    "satisfaction": "群众满意率",
+    "bad_rating": "差评率",
+    "callback": "回访率",
+}
+RATE_NAMES = tuple(RATE_LABELS)
 
 
 def rates(
@@ -400,8 +408,3 @@ def rates(
         "bad_rating": Rate(bad, rated),
         "callback": Rate(counts["called_back"], callback_due),
     }
-
-
-def month_of(day: date) -> str:
-    """The ``YYYY-MM`` group label of a day."""
-    return f"{day:%Y-%m}"

@@ -368,17 +368,16 @@ def _next_month(day: date) -> date:
 
 def split_period(from_: date, to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """Whole months within ``from_..to`` (first days of the first and last), and the days left over."""
-    first = from_ if from_.day == 1 else _next_month(from_)
-    last = _next_month(to) if _next_month(to) - timedelta(days=1) == to else to.replace(day=1)
-    # ``last`` is the first day after the last whole month
-    if first >= last:
+    first = from_ if from_.day == 1 else _next_month(from_)  # the first whole month's first day
+    after = _next_month(to) if _next_month(to) - timedelta(days=1) == to else to.replace(day=1)  # after the last
+    if first >= after:
         return None, [(from_, to)] if from_ <= to else []
     days = []
     if from_ < first:
         days.append((from_, first - timedelta(days=1)))
-    if last <= to:
-        days.append((last, to))
-    return (first, last - timedelta(days=1)), days
+    if after <= to:
+        days.append((after, to))
+    return (first, (after - timedelta(days=1)).replace(day=1)), days
 
 
 def metrics(  # noqa: PLR0913 — the query's knobs

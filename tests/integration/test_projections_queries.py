@@ -6,13 +6,15 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.rules import ClockKind
 from domain.values import SYSTEM_ACTOR, Channel, Classification
 from projections import queries
-from projections.queries import LEDGER_COLUMNS_ZH, LedgerFilter, QueryError
+from projections.queries import LEDGER_COLUMNS_ZH, LedgerFilter, QueryError, split_period
 from projections.runner import ProjectionRunner
 from tests.integration.projections_reference import (
     CALENDAR,
@@ -239,3 +241,23 @@ def test_metrics_groups_and_rates(world: World) -> None:
         queries.metrics(db, *week, "weekday", now)
     with pytest.raises(QueryError):
         queries.metrics(db, *week, None, now, satisfied_levels=[0])
+
+
+@given(st.dates(date(2024, 1, 1), date(2026, 12, 31)), st.integers(0, 800))
+def test_split_period_covers_each_day_once(from_: date, span: int) -> None:
+    """Whole months plus leftover days cover the period exactly, without overlap."""
+    to = from_ + timedelta(days=span)
+    months, days = split_period(from_, to)
+    covered: list[date] = []
+    if months is not None:
+        first, last = months
+        assert first.day == 1
+        assert last.day == 1
+        month = first
+        while month <= last:
+            following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            covered += [month + timedelta(days=i) for i in range((following - month).days)]
+            month = following
+    for a, b in days:
+        covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
+    assert sorted(covered) == [from_ + timedelta(days=i) for i in range(span + 1)]
