@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from application.calendar_loader import load_calendar
@@ -32,6 +33,7 @@ def build_runner(
     *,
     app: ComplaintsApp | None = None,
     calendar: WorkingCalendar | None = None,
+    views: Sequence[View] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> ProjectionRunner:
     """A runner over the store and views at ``database_url``; pass ``app`` to reuse a configured one."""
@@ -40,7 +42,8 @@ def build_runner(
         calendar = app.calendar if app is not None else load_calendar(Path("ops/calendar"))
     if app is None:
         app = ComplaintsApp(database.env, calendar=calendar)
-    return ProjectionRunner(app, all_views(calendar), ViewDB(database), page_size=page_size)
+    chosen = list(views) if views is not None else all_views(calendar)
+    return ProjectionRunner(app, chosen, ViewDB(database), page_size=page_size)
 
 
 def run_forever(
@@ -49,11 +52,16 @@ def run_forever(
     *,
     app: ComplaintsApp | None = None,
     calendar: WorkingCalendar | None = None,
+    views: Sequence[View] | None = None,
     poll_interval: float = 0.05,
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> None:
-    """Set the views up, catch up and follow new events until ``stop`` is set (retrying outages)."""
-    runner = build_runner(database_url, app=app, calendar=calendar, page_size=page_size)
+    """Set the views up, catch up and follow new events until ``stop`` is set (retrying outages).
+
+    ``views`` defaults to :func:`all_views`; pass more (e.g. the liaison inbox) to feed them too.
+    """
+    runner = build_runner(database_url, app=app, calendar=calendar, views=views, page_size=page_size)
+    owns_app = app is None
     try:
         while not stop.is_set():
             try:
@@ -65,3 +73,5 @@ def run_forever(
         runner.follow(stop, poll_interval=poll_interval)
     finally:
         runner.db.close()
+        if owns_app:
+            runner.app.close()

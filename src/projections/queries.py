@@ -475,6 +475,11 @@ def positions(db: ViewDB) -> dict[str, int]:
     return {str(v): int(p) for v, p in rows}
 
 
+def lag(db: ViewDB, newest: int) -> dict[str, int]:
+    """Each view's distance behind ``newest`` (the store's newest notification id), for /readyz and status."""
+    return {name: max(0, newest - position) for name, position in positions(db).items()}
+
+
 def _missing_table(exc: Exception) -> bool:
     text = str(exc).lower()
     return "no such table" in text or "does not exist" in text
@@ -505,6 +510,7 @@ __all__ = [
     "complaint_clocks",
     "decode_cursor",
     "encode_cursor",
+    "lag",
     "ledger_export_values",
     "ledger_get",
     "ledger_iter",
@@ -512,5 +518,6 @@ __all__ = [
     "metrics",
     "overdue",
     "positions",
+    "split_period",
     "wait_until",
 ]

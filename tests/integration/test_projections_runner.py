@@ -123,6 +123,7 @@ def test_wait_until_times_out_when_behind(env: tuple[ComplaintsApp, ProjectionRu
     result = app.receive(**driver_receive_kwargs(1))
     assert not queries.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
     assert runner.lag()["ledger"] > 0
+    assert queries.lag(runner.db, app.max_notification_id()) == runner.lag()
     runner.run_once()
     assert queries.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
 
