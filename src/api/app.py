@@ -44,6 +44,7 @@ from api.schemas import (
     ResolveIn,
     SignIn,
 )
+from api.views import add_view_routes
 from application.complaints import CommandResult
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
@@ -435,6 +436,8 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
         if anchored is None:
             return JSONResponse(None, status_code=204)
         return JSONResponse(anchor_record(anchored), status_code=200)
+
+    add_view_routes(app, container, principal)
 
     # ------------------------------------------------------------------ health
 

@@ -11,6 +11,7 @@ from api.guard import StoreGuard
 from application.audit import AuditService
 from application.complaints import ComplaintsApp
 from application.reference import Reference
+from projections.db import ViewDB
 
 
 @dataclass
@@ -22,5 +23,6 @@ class Container:
     reference: Reference
     guard: StoreGuard
     audit: AuditService
+    views: ViewDB | None = None  # the read models (ledger, SLA, metrics, inbox)
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
