@@ -10,14 +10,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import FastAPI, Header, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import AuthError, Principal
+from api.auth import Principal
 from api.container import Container
+from api.deps import Caller, IfMatch
 from api.logging import RequestLogMiddleware
 from api.permissions import Action, allowed
 from api.presenters import complaint_out, history_item, may_see_personal_info
@@ -64,23 +65,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         503: "数据库暂不可用（见 Retry-After）",
     }.items()
 }
-
-
-def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """The verified caller (401 otherwise)."""
-    container: Container = request.app.state.container
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌")
-    try:
-        who = container.verifier.verify(authorization[7:].strip())
-    except AuthError as exc:
-        raise ApiProblem(401, "unauthenticated", str(exc)) from exc
-    request.state.principal = who
-    return who
-
-
-Caller = Annotated[Principal, Depends(principal)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 def anchor_record(a: Any) -> dict[str, Any]:
@@ -437,7 +421,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
             return JSONResponse(None, status_code=204)
         return JSONResponse(anchor_record(anchored), status_code=200)
 
-    add_view_routes(app, container, principal)
+    add_view_routes(app, container)
 
     # ------------------------------------------------------------------ health
 
@@ -451,11 +435,11 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 — one place 
         """The store is reachable (and, where running, projection lag)."""
         ok = guard.check()
         body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "store": "ok" if ok else "unreachable"}
-        for contribute in container.readiness:
+        for contribute in container.readiness if ok else ():
             try:
-                body.update(contribute())
-            except Exception:
-                body.setdefault("degraded", True)
+                body.update(guard.call(contribute))
+            except Exception:  # a failing contributor (e.g. views unreachable) degrades, never hangs
+                body["degraded"] = True
         headers = None if ok else {"Retry-After": str(guard.retry_after)}
         return JSONResponse(body, status_code=200 if ok else 503, headers=headers)
 

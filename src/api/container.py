@@ -24,5 +24,6 @@ class Container:
     guard: StoreGuard
     audit: AuditService
     views: ViewDB | None = None  # the read models (ledger, SLA, metrics, inbox)
+    catch_up: Callable[[], object] | None = None  # apply pending events to the views now
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)

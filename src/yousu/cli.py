@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import signal
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -12,20 +14,26 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
-from api.app import anchor_record
+from api.app import anchor_record, create_app
 from api.auth import mint_token
 from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
 from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
+from application.complaints import ComplaintsApp
 from application.persistence import DatabaseURLError
 from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
 from domain.values import Actor, Role
+from policies.sweeper import Sweeper
+from projections import queries
+from projections.main import run_forever
+from yousu.background import Periodic
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 from yousu.wiring import (
@@ -33,8 +41,12 @@ from yousu.wiring import (
     LOCAL_SECRET_FILE,
     StartupError,
     auth_secret,
+    background_enabled,
     build_complaints,
-    build_http_app,
+    build_container,
+    build_runner,
+    start_background,
+    views_for,
 )
 
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
@@ -100,10 +112,15 @@ def serve(
     settings = Settings()
     configure_logging(settings.log_level)
     try:
-        http_app = build_http_app(settings, _clock(settings))
+        container = build_container(settings, _clock(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    uvicorn.run(http_app, host=host, port=port, log_config=None, access_log=False)
+    bg = start_background(settings, container) if background_enabled(settings) else None
+    try:
+        uvicorn.run(create_app(container), host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if bg is not None:
+            bg.close()
 
 
 @app.command()
@@ -297,6 +314,88 @@ app.add_typer(keys_app, name="keys")
 def keys_generate() -> None:
     """Print a new random AES-256 key (base64) for YOUSU_CIPHER_KEY."""
     typer.echo(generate_key())
+
+
+project_app = typer.Typer(help="Read models (台账、时限、统计): run the projections", invoke_without_command=True)
+app.add_typer(project_app, name="project")
+
+
+@project_app.callback()
+def project(ctx: typer.Context) -> None:
+    """Follow the store and keep every view up to date (runs until interrupted)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = Settings()
+    configure_logging(settings.log_level)
+    complaints = _complaints(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_forever(settings.database_url, stop, app=complaints, views=views_for(complaints))
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@project_app.command("rebuild")
+def project_rebuild(
+    view: Annotated[list[str] | None, typer.Option("--view", help="view name (repeatable); default all")] = None,
+) -> None:
+    """Rebuild views from all stored events, with a progress bar."""
+    settings = Settings()
+    runner = build_runner(settings, _complaints(settings))
+    runner.setup()
+    names = [v.name for v in runner.views]
+    if view and (unknown := [v for v in view if v not in names]):
+        raise _fail(f"unknown view {', '.join(unknown)}; views: {', '.join(names)}")
+    with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=console) as bar:
+        task = bar.add_task("rebuilding", total=None)
+        done = runner.rebuild(view or None, progress=lambda n, total: bar.update(task, completed=n, total=total))
+    console.print(f"rebuilt {', '.join(view or names)} from {done} events")
+
+
+@app.command()
+def status() -> None:
+    """The store's newest notification and each view's lag."""
+    settings = Settings()
+    complaints = _complaints(settings)
+    runner = build_runner(settings, complaints)
+    newest = complaints.max_notification_id()
+    table = Table("view", "position", "lag")
+    lags = queries.lag(runner.db, newest)
+    for name, position in sorted(queries.positions(runner.db).items()):
+        table.add_row(name, str(position), str(lags.get(name, newest - position)))
+    console.print(f"store {settings.database().redacted}: newest notification {newest}")
+    console.print(table)
+
+
+@app.command()
+def sweep(
+    once: Annotated[bool, typer.Option("--once", help="one sweep, then exit")] = False,
+) -> None:
+    """Raise escalations for clocks past their deadline (every YOUSU_SWEEP_INTERVAL seconds, default 30)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    complaints = _complaints(settings)
+    runner = build_runner(settings, complaints)
+    runner.setup()
+    sweeper = Sweeper(complaints, runner.db)
+    if once:
+        result = sweeper.sweep()
+        console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
+        return
+    loop = Periodic("sweep", settings.sweep_interval, sweeper.sweep)
+    signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
+    try:
+        loop._loop()
+    except KeyboardInterrupt:
+        loop.stop.set()
+
+
+def _complaints(settings: Settings) -> ComplaintsApp:
+    try:
+        return build_complaints(settings, _clock(settings))
+    except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
 
 
 def main() -> None:

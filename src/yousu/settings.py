@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     reference_file: Path = Path("ops/reference.toml")
     store_timeout: float = Field(4.0, gt=0)
     retry_after: int = Field(5, ge=1)
+    background: bool | None = None  # projections, sweeper and anchoring inside `serve`; default: on SQLite
+    sweep_interval: float = Field(30.0, gt=0)
+    anchor_interval: float = Field(86_400.0, gt=0)
     fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
 
     @field_validator("timezone")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -20,6 +22,14 @@ from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
 from application.reference import load_reference
+from policies.sweeper import Sweeper
+from projections import queries
+from projections.db import ViewDB
+from projections.inbox import InboxView
+from projections.main import all_views, run_forever
+from projections.runner import ProjectionRunner
+from projections.view import View
+from yousu.background import Periodic
 from yousu.settings import Settings
 
 LOCAL_SECRET_FILE = Path("var/auth-secret")
@@ -138,19 +148,85 @@ def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]
     return complaints.max_notification_id
 
 
+def views_for(complaints: ComplaintsApp) -> list[View]:
+    """Every read model, the inbox included."""
+    return [*all_views(complaints.calendar), InboxView(complaints.calendar)]
+
+
+def build_runner(settings: Settings, complaints: ComplaintsApp, *, pool_size: int = 4) -> ProjectionRunner:
+    """A projection runner over the configured store (tables created on first use)."""
+    return ProjectionRunner(complaints, views_for(complaints), ViewDB(settings.database(), pool_size=pool_size))
+
+
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the HTTP app needs."""
     complaints = build_complaints(settings, clock)
     db = settings.database()
     probe = store_probe(db, complaints)
     guard = StoreGuard(probe, timeout=settings.store_timeout, retry_after=settings.retry_after)
-    return Container(
+    views: ViewDB | None = None
+    runner: ProjectionRunner | None = None
+    if db.kind != "memory":  # in-memory stores (unit tests only) have no read models
+        runner = build_runner(settings, complaints, pool_size=8)
+        runner.setup()  # the views' tables exist before the first query (idempotent, locked)
+        views = runner.db
+    container = Container(
         complaints=complaints,
         verifier=verifier(settings),
         reference=load_reference(settings.reference_file),
         guard=guard,
         audit=AuditService(complaints),
+        views=views,
+        catch_up=runner.run_once if runner is not None else None,
     )
+    if views is not None:
+        view_db = views
+        container.readiness.append(lambda: {"views_lag": queries.lag(view_db, complaints.max_notification_id())})
+    return container
+
+
+@dataclass
+class Background:
+    """Projections, deadline sweeps and anchoring running inside `yousu serve`."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    loops: list[Periodic] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop everything and wait a little."""
+        self.stop.set()
+        for loop in self.loops:
+            loop.close()
+        for t in self.threads:
+            t.join(5)
+
+
+def start_background(settings: Settings, container: Container) -> Background:
+    """Start the embedded default's background work (or, with YOUSU_BACKGROUND=true, anywhere)."""
+    bg = Background()
+    complaints = container.complaints
+    assert container.views is not None  # noqa: S101 — build_container sets it
+    follower = threading.Thread(
+        target=run_forever,
+        args=(settings.database_url, bg.stop),
+        kwargs={"app": complaints, "views": views_for(complaints)},
+        name="projections",
+        daemon=True,
+    )
+    follower.start()
+    bg.threads.append(follower)
+    sweeper = Sweeper(complaints, container.views)
+    bg.loops.append(Periodic("sweep", settings.sweep_interval, sweeper.sweep).start())
+    bg.loops.append(Periodic("anchor", settings.anchor_interval, container.audit.anchor).start())
+    return bg
+
+
+def background_enabled(settings: Settings) -> bool:
+    """On by default on the embedded SQLite store, off on PostgreSQL (separate processes there)."""
+    if settings.background is not None:
+        return settings.background
+    return settings.database().kind == "sqlite"
 
 
 def build_http_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
