@@ -51,3 +51,11 @@ def test_bench_runs_on_postgres(pg_url: str, metrics_pg_url: str) -> None:
 
 def test_bench_runs_on_sqlite(tmp_path: Path) -> None:
     check_figures(run_bench(f"sqlite:///{tmp_path / 'bench.db'}", f"sqlite:///{tmp_path / 'metrics.db'}"))
+
+
+def test_sweep_bench_smoke(pg_url: str) -> None:
+    cmd = [sys.executable, "bench/sweep.py", "--database-url", pg_url, "--open", "2000", "--due", "3", "--repeat", "3"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "find due clocks among" in done.stdout
+    assert "6 escalations raised for 3 candidates" in done.stdout
