@@ -49,11 +49,16 @@ class Sweeper:
         The partial index on open clocks' ``due_at`` makes this cost the number of due items.
         """
         with self.views.transaction(write=False) as tx:
+            # two index-backed halves (an OR across them would scan every open clock)
             rows = tx.query(
                 f"SELECT complaint_id, clock, round, due_at FROM {SLA.name} "  # noqa: S608 — fixed table name
-                "WHERE met_at IS NULL AND escalation_level < 2 AND (due_at < ? OR clock = ?) "
-                "ORDER BY due_at LIMIT ?",
-                [now, ClockKind.rectification.value, MAX_PER_SWEEP],
+                "WHERE met_at IS NULL AND due_at < ? AND escalation_level < 2 ORDER BY due_at LIMIT ?",
+                [now, MAX_PER_SWEEP],
+            )
+            rows += tx.query(
+                f"SELECT complaint_id, clock, round, due_at FROM {SLA.name} "  # noqa: S608 — fixed table name
+                "WHERE met_at IS NULL AND clock = 'rectification' AND due_at >= ? AND escalation_level < 2 LIMIT ?",
+                [now, MAX_PER_SWEEP],
             )
         out = []
         for cid, clock, round_, due in rows:

@@ -40,6 +40,8 @@ SLA = Table(
     indexes=(
         ("yousu_sla_open_due_idx", "(due_at) WHERE met_at IS NULL"),
         ("yousu_sla_due_idx", "(due_at)"),
+        # the sweeper's other question: open rectification rounds (差评 notices), few at any time
+        ("yousu_sla_open_rectification_idx", "(due_at) WHERE met_at IS NULL AND clock = 'rectification'"),
     ),
 )
 
