@@ -6,9 +6,8 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 import xlsxwriter  # type: ignore[import-untyped]  # XlsxWriter ships no type hints
 from fastapi import FastAPI, Query
@@ -20,6 +19,7 @@ from api.container import Container
 from api.deps import Caller
 from api.permissions import Action, allowed
 from api.problems import ApiProblem
+from domain.audit import plain as _plain
 from projections import queries
 from projections.db import as_datetime
 from projections.inbox import INBOX
@@ -30,16 +30,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 After = Annotated[
     int | None, Query(ge=0, le=2**62, description="wait (≤3 s) until the views include this notification")
 ]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def add_view_routes(app: FastAPI, container: Container) -> None:  # noqa: PLR0915 — the routes
