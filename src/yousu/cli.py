@@ -46,6 +46,7 @@ from yousu.wiring import (
     build_container,
     build_runner,
     start_background,
+    sweep_task,
     views_for,
 )
 
@@ -383,7 +384,7 @@ def sweep(
         result = sweeper.sweep()
         console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
         return
-    loop = Periodic("sweep", settings.sweep_interval, sweeper.sweep)
+    loop = Periodic("sweep", settings.sweep_interval, sweep_task(settings, complaints, runner.db))
     signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
     try:
         loop._loop()

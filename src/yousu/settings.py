@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     background: bool | None = None  # projections, sweeper and anchoring inside `serve`; default: on SQLite
     sweep_interval: float = Field(30.0, gt=0)
     anchor_interval: float = Field(86_400.0, gt=0)
+    webhooks: str | None = None  # JSON list of {"url", "recipients"?, "business_hours"?} for escalation notices
     fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
 
     @field_validator("timezone")

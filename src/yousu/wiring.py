@@ -22,6 +22,7 @@ from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
 from application.reference import load_reference
+from policies.delivery import Deliverer, parse_webhooks
 from policies.sweeper import Sweeper
 from projections import queries
 from projections.db import ViewDB
@@ -216,10 +217,28 @@ def start_background(settings: Settings, container: Container) -> Background:
     )
     follower.start()
     bg.threads.append(follower)
-    sweeper = Sweeper(complaints, container.views)
-    bg.loops.append(Periodic("sweep", settings.sweep_interval, sweeper.sweep).start())
+    bg.loops.append(
+        Periodic("sweep", settings.sweep_interval, sweep_task(settings, complaints, container.views)).start()
+    )
     bg.loops.append(Periodic("anchor", settings.anchor_interval, container.audit.anchor).start())
     return bg
+
+
+def sweep_task(settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> Callable[[], object]:
+    """One sweep, then the webhook deliveries of what it (or an earlier sweep) raised."""
+    sweeper = Sweeper(complaints, views)
+    hooks = parse_webhooks(settings.webhooks)
+    deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
+
+    def run() -> object:
+        result = sweeper.sweep()
+        if deliverer is not None:
+            caught_up = queries.wait_until(views, complaints.max_notification_id(), timeout=2.0)
+            if caught_up:
+                deliverer.run_once(complaints.clock.now())
+        return result
+
+    return run
 
 
 def background_enabled(settings: Settings) -> bool:

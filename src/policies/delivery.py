@@ -1,0 +1,211 @@
+"""Escalation notices to webhooks: queued from the inbox view, retried with backoff, every attempt logged.
+
+Nothing is lost: a notice stays queued until a webhook answers 2xx (the backoff is capped, never
+given up). Notices for people may wait for business hours (opening to close on working days);
+the escalation itself is recorded at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import httpx
+import structlog
+
+from domain.calendar import WorkingCalendar
+from projections.db import Column, Table, ViewDB, as_datetime
+from projections.db import ColumnType as T
+from projections.inbox import INBOX
+
+log = structlog.get_logger("yousu.delivery")
+
+DELIVERIES = Table(
+    "yousu_deliveries",
+    (
+        Column("escalation_id", T.bigint),  # the Escalated event's notification id
+        Column("webhook", T.text),
+        Column("delivered", T.boolean, nullable=False),
+        Column("attempts", T.integer, nullable=False),
+        Column("next_attempt_at", T.timestamp, nullable=False),
+        Column("payload", T.text, nullable=False),
+    ),
+    key=("escalation_id", "webhook"),
+    indexes=(("yousu_deliveries_due_idx", "(next_attempt_at) WHERE NOT delivered"),),
+)
+DELIVERY_LOG = Table(
+    "yousu_delivery_log",
+    (
+        Column("escalation_id", T.bigint),
+        Column("webhook", T.text),
+        Column("attempt", T.integer),
+        Column("attempted_at", T.timestamp, nullable=False),
+        Column("http_status", T.integer),
+        Column("error", T.text),
+    ),
+    key=("escalation_id", "webhook", "attempt"),
+)
+CURSOR = Table("yousu_delivery_cursor", (Column("name", T.text), Column("position", T.bigint)), key=("name",))
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where notices for some recipients go."""
+
+    url: str
+    recipients: frozenset[str] = frozenset({"liaison", "supervisor", "duty_leader"})
+    business_hours: bool = False
+
+
+def parse_webhooks(value: str | None) -> list[Webhook]:
+    """``YOUSU_WEBHOOKS``: a JSON list of {"url", "recipients"?, "business_hours"?}."""
+    if not value:
+        return []
+    items = json.loads(value)
+    if not isinstance(items, list):
+        msg = "YOUSU_WEBHOOKS must be a JSON list"
+        raise ValueError(msg)
+    hooks = []
+    for item in items:
+        url = str(item["url"])
+        if not url.startswith(("http://", "https://")):
+            msg = f"webhook url must be http(s): {url!r}"
+            raise ValueError(msg)
+        recipients = frozenset(item.get("recipients") or Webhook.recipients)
+        hooks.append(Webhook(url, recipients, bool(item.get("business_hours", False))))
+    return hooks
+
+
+def next_business_instant(at: datetime, calendar: WorkingCalendar, opening: time = time(9)) -> datetime:
+    """``at`` when within opening..close of a working day, else the next opening."""
+    local = at.astimezone(calendar.zone)
+    day = local.date()
+    if calendar.is_working_day(day) and opening <= local.time() < calendar.close_of_business:
+        return at
+    if calendar.is_working_day(day) and local.time() < opening:
+        return datetime.combine(day, opening, tzinfo=calendar.zone)
+    day += timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, opening, tzinfo=calendar.zone)
+
+
+def backoff(attempts: int, base: float = 5.0, cap: float = 3600.0) -> timedelta:
+    """Exponential, capped: 5 s, 10 s, 20 s … at most an hour."""
+    return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+class Deliverer:
+    """Queues inbox rows for the matching webhooks and delivers what is due."""
+
+    def __init__(
+        self, views: ViewDB, calendar: WorkingCalendar, webhooks: list[Webhook], *, timeout: float = 5.0
+    ) -> None:
+        self.views = views
+        self.calendar = calendar
+        self.webhooks = webhooks
+        self.client = httpx.Client(timeout=timeout)
+        with views.transaction() as tx:
+            for table in (DELIVERIES, DELIVERY_LOG, CURSOR):
+                for statement in table.ddl(tx.dialect):
+                    tx.execute(statement)
+
+    def run_once(self, now: datetime) -> int:
+        """Enqueue new escalations, then attempt every due delivery; returns the attempts made."""
+        self.enqueue(now)
+        return self.deliver(now)
+
+    def enqueue(self, now: datetime) -> None:
+        """New inbox rows → one queued delivery per matching webhook, with the cursor in the same transaction."""
+        with self.views.transaction() as tx:
+            found = tx.query(f"SELECT position FROM {CURSOR.name} WHERE name = ?", ["webhooks"])  # noqa: S608
+            position = int(found[0][0]) if found else 0
+            rows = tx.query(
+                f"SELECT notification_id, complaint_id, clock, round, level, due_at, escalated_at, reason, recipients "  # noqa: S608
+                f"FROM {INBOX.name} WHERE notification_id > ? ORDER BY notification_id LIMIT 1000",
+                [position],
+            )
+            queued = []
+            for nid, cid, clock, round_, level, due_at, escalated_at, reason, recipients in rows:
+                roles = {r for r in str(recipients).split(",") if r}
+                payload = json.dumps(
+                    {
+                        "escalation_id": nid,
+                        "complaint_id": str(cid),
+                        "clock": clock,
+                        "round": round_,
+                        "level": level,
+                        "due_at": _iso(due_at),
+                        "escalated_at": _iso(escalated_at),
+                        "reason": reason,
+                        "recipients": sorted(roles),
+                    },
+                    ensure_ascii=False,
+                )
+                for hook in self.webhooks:
+                    if hook.recipients & roles:
+                        first = next_business_instant(now, self.calendar) if hook.business_hours else now
+                        queued.append((nid, hook.url, False, 0, first, payload))
+                position = max(position, int(nid))
+            tx.insert_ignore(DELIVERIES, queued)
+            tx.upsert(CURSOR, [("webhooks", position)])
+
+    def deliver(self, now: datetime, limit: int = 100) -> int:
+        """Attempt due deliveries; each attempt is logged, failures are rescheduled with backoff."""
+        by_url = {h.url: h for h in self.webhooks}
+        with self.views.transaction() as tx:
+            lock = " FOR UPDATE SKIP LOCKED" if tx.is_postgres else ""
+            due = tx.query(
+                f"SELECT escalation_id, webhook, attempts, payload FROM {DELIVERIES.name} "  # noqa: S608
+                f"WHERE NOT delivered AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}",
+                [now, limit],
+            )
+            for eid, url, attempts, payload in due:
+                attempt = int(attempts) + 1
+                status, error = self._post(url, str(payload), int(eid))
+                ok = status is not None and 200 <= status < 300
+                tx.insert_ignore(DELIVERY_LOG, [(eid, url, attempt, now, status, error)])
+                hook = by_url.get(url)
+                retry_at = now + backoff(attempt)
+                if hook is not None and hook.business_hours:
+                    retry_at = next_business_instant(retry_at, self.calendar)
+                tx.execute(
+                    f"UPDATE {DELIVERIES.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608
+                    "WHERE escalation_id = ? AND webhook = ?",
+                    [ok, attempt, now if ok else retry_at, eid, url],
+                )
+                if not ok:
+                    log.warning("delivery_failed", escalation_id=eid, attempt=attempt, status=status)
+        return len(due)
+
+    def _post(self, url: str, payload: str, escalation_id: int) -> tuple[int | None, str | None]:
+        try:
+            r = self.client.post(
+                url,
+                content=payload.encode(),
+                headers={"Content-Type": "application/json", "Idempotency-Key": f"escalation-{escalation_id}"},
+            )
+        except httpx.HTTPError as exc:
+            return None, type(exc).__name__
+        return r.status_code, None if r.is_success else f"HTTP {r.status_code}"
+
+    def log_rows(self) -> list[dict[str, Any]]:
+        """The delivery log, oldest first."""
+        with self.views.transaction(write=False) as tx:
+            rows = tx.query(
+                f"SELECT escalation_id, webhook, attempt, attempted_at, http_status, error FROM {DELIVERY_LOG.name} "  # noqa: S608
+                "ORDER BY escalation_id, webhook, attempt"
+            )
+        keys = ("escalation_id", "webhook", "attempt", "attempted_at", "http_status", "error")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+
+def _iso(value: Any) -> str | None:
+    instant = as_datetime(value)
+    return instant.isoformat() if instant is not None else None
