@@ -225,6 +225,30 @@ class Complaint(Aggregate):
             else:
                 c.status = Status.closed
 
+    class DeadlineCorrected(Event):
+        """时限更正: a clock's due instant recomputed (a provisional Monday–Friday count met a loaded calendar)."""
+
+        clock: ClockKind
+        round: int
+        previous_due_at: datetime
+        due_at: datetime
+        provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            if self.clock is ClockKind.response:
+                c.response_due_at = self.due_at
+                c.response_due_provisional = self.provisional
+            elif self.clock is ClockKind.resolution:
+                c.due_at = self.due_at
+                c.due_provisional = self.provisional
+            elif self.clock is ClockKind.feedback:
+                c.feedback_due_at = self.due_at
+            elif self.clock is ClockKind.callback:
+                c.callback_due_at = self.due_at
+            else:
+                c.rectification_due_at = self.due_at
+
     class Escalated(Event):
         """升级督办, raised by a policy when a clock passes or on a 差评; never by a person."""
 
@@ -565,6 +589,49 @@ class Complaint(Aggregate):
             reason=reason,
             recipients=list(recipients),
         )
+
+    def open_clocks(self, limits: Limits) -> list[tuple[ClockKind, int, datetime, datetime, int]]:
+        """Each unmet clock: (clock, round, start, current due, limit in working days)."""
+        out: list[tuple[ClockKind, int, datetime, datetime, int]] = []
+        kind = self.classification
+        answered = self.dispatched_at is not None or self.first_resolved_at is not None
+        if not answered:
+            out.append((ClockKind.response, 0, self.received_at, self.response_due_at, limits.response))
+        if kind is not None and self.due_at is not None and self.first_resolved_at is None:
+            start = self.dispatched_at if kind.is_complex and self.dispatched_at else self.received_at
+            out.append((ClockKind.resolution, 0, start, self.due_at, limits.resolution[kind]))
+        r = self.rectification_round
+        if self.status is Status.resolved and self.resolved_at and self.feedback_due_at:
+            out.append((ClockKind.feedback, r, self.resolved_at, self.feedback_due_at, limits.feedback))
+        if self.status is Status.fed_back and self.fed_back_at and self.callback_due_at:
+            out.append((ClockKind.callback, r, self.fed_back_at, self.callback_due_at, limits.callback))
+        if self.status is Status.rectifying and self.called_back_at and self.rectification_due_at:
+            out.append(
+                (ClockKind.rectification, r, self.called_back_at, self.rectification_due_at, limits.rectification)
+            )
+        return out
+
+    def correct_deadlines(self, *, calendar: WorkingCalendar, limits: Limits, actor: Actor, now: datetime) -> int:
+        """Recompute every open clock's deadline with ``calendar``; record each change. Returns how many."""
+        _aware("now", now)
+        if actor.role is not Role.system:
+            raise errors.EscalationByPerson("时限更正只能由系统策略发起")
+        changed = 0
+        for clock, round_, start, due, days in self.open_clocks(limits):
+            fresh = calendar.add_working_days(start, days)
+            if fresh.due_at != due:
+                self.trigger_event(
+                    self.DeadlineCorrected,
+                    actor=actor,
+                    occurred_at=now,
+                    clock=clock,
+                    round=round_,
+                    previous_due_at=due,
+                    due_at=fresh.due_at,
+                    provisional=fresh.provisional,
+                )
+                changed += 1
+        return changed
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         """Every event commits to the chain head before it and carries its own hash."""

@@ -42,6 +42,7 @@ class Sweeper:
         self.views = views
         self.rules = rules or EscalationRules()
         self.catch_up = catch_up
+        self._corrected = False  # the calendar is loaded at start: one correction pass per process
 
     def candidates(self, now: datetime) -> list[tuple[UUID, ClockKind, int, datetime]]:
         """Open clocks past due (and open rectification rounds, for their 差评 notice) not yet at level 2.
@@ -67,6 +68,25 @@ class Sweeper:
             out.append((cid if isinstance(cid, UUID) else UUID(str(cid)), ClockKind(clock), int(round_), due_at))
         return out
 
+    def correct_provisional(self) -> int:
+        """Recompute deadlines counted Monday–Friday for want of a calendar, now that one may be loaded."""
+        with self.views.transaction(write=False) as tx:
+            rows = tx.query(
+                f"SELECT DISTINCT complaint_id FROM {SLA.name} WHERE met_at IS NULL AND due_provisional"  # noqa: S608
+            )
+        changed = 0
+        for (cid,) in rows:
+            try:
+                changed += self.app.correct_deadlines(
+                    cid if isinstance(cid, UUID) else UUID(str(cid)), actor=SYSTEM_ACTOR
+                )
+            except ConcurrentChange:
+                continue  # another sweeper corrected it, or a command got there first: next start retries
+        if changed:
+            log.info("deadlines_corrected", count=changed)
+            queries.wait_until(self.views, self.app.max_notification_id(), timeout=self.catch_up)
+        return changed
+
     def sweep(self) -> SweepResult:
         """One pass: views caught up to the store, candidates found, escalations raised."""
         import time  # noqa: PLC0415 — timing only
@@ -76,6 +96,10 @@ class Sweeper:
         started = time.perf_counter()
         found = self.candidates(now)
         find_ms = (time.perf_counter() - started) * 1000
+        if not self._corrected:
+            self.correct_provisional()
+            self._corrected = True
+            found = self.candidates(now)  # corrected deadlines decide what is due
         raised = already = 0
         for cid, clock, round_, due_at in found:
             complaint = self.app.get(cid)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
+from domain.rules import ClockKind
 from domain.values import Role, Status
 from projections.db import Column, Table, Tx
 from projections.db import ColumnType as T
@@ -146,6 +147,12 @@ def _escalated(row: dict[str, Any], e: Complaint.Escalated) -> None:
 
 
 # By exact class: stored events decode to exactly these classes.
+def _deadline_corrected(row: dict[str, Any], e: Complaint.DeadlineCorrected) -> None:
+    if e.clock is ClockKind.resolution:
+        row["due_at"] = e.due_at
+        row["due_provisional"] = e.provisional
+
+
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Classified: _classified,
     Complaint.Signed: _signed,
@@ -155,6 +162,7 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.FedBack: _fed_back,
     Complaint.CalledBack: _called_back,
     Complaint.Escalated: _escalated,
+    Complaint.DeadlineCorrected: _deadline_corrected,
 }
 
 
@@ -176,7 +184,7 @@ class LedgerView(View):
     """工作台账: one row per complaint."""
 
     name: ClassVar[str] = "ledger"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:

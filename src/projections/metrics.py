@@ -299,6 +299,16 @@ def _called_back(s: dict[str, Any], e: Complaint.CalledBack) -> None:
         s["rectifications"] += 1
 
 
+def _deadline_corrected(s: dict[str, Any], e: Complaint.DeadlineCorrected) -> None:
+    key = {
+        ClockKind.response: "response_due_at",
+        ClockKind.resolution: "resolution_due_at",
+        ClockKind.callback: "callback_due_at",
+    }.get(e.clock)
+    if key is not None and e.round == 0 and s[key] is not None:
+        s[key] = e.due_at
+
+
 # Events that change what the view remembers, by exact class; others (signatures, consultations,
 # escalations) leave the counts alone.
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
@@ -307,6 +317,7 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Resolved: _resolved,
     Complaint.FedBack: _fed_back,
     Complaint.CalledBack: _called_back,
+    Complaint.DeadlineCorrected: _deadline_corrected,
 }
 
 
@@ -314,7 +325,7 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:

@@ -41,6 +41,7 @@ SLA = Table(
         ("yousu_sla_open_due_idx", "(due_at) WHERE met_at IS NULL"),
         ("yousu_sla_due_idx", "(due_at)"),
         # the sweeper's other question: open rectification rounds (差评 notices), few at any time
+        ("yousu_sla_open_provisional_idx", "(due_at) WHERE met_at IS NULL AND due_provisional"),
         ("yousu_sla_open_rectification_idx", "(due_at) WHERE met_at IS NULL AND clock = 'rectification'"),
     ),
 )
@@ -154,6 +155,13 @@ def _escalated(clocks: Clocks, e: Complaint.Escalated) -> None:
         row["escalation_level"] = max(row["escalation_level"], e.level)
 
 
+def _deadline_corrected(clocks: Clocks, e: Complaint.DeadlineCorrected) -> None:
+    row = clocks.get((e.clock.value, e.round))
+    if row is not None:
+        row["due_at"] = e.due_at
+        row["due_provisional"] = e.provisional
+
+
 # Events the clocks depend on, by exact class (stored events decode to exactly these classes).
 HANDLERS: dict[type, Handler] = {
     Complaint.Received: _received,
@@ -163,6 +171,7 @@ HANDLERS: dict[type, Handler] = {
     Complaint.FedBack: _fed_back,
     Complaint.CalledBack: _called_back,
     Complaint.Escalated: _escalated,
+    Complaint.DeadlineCorrected: _deadline_corrected,
 }
 
 
@@ -177,7 +186,7 @@ class SlaView(View):
     """Each complaint's clocks: response, resolution, feedback, call-back, rectification."""
 
     name: ClassVar[str] = "sla"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (SLA,)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:

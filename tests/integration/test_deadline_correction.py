@@ -1,0 +1,82 @@
+"""Provisional deadlines: once the year's calendar is loaded, the policy corrects them and escalations follow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from application.clock import SettableClock
+from application.complaints import ComplaintsApp
+from application.persistence import parse_database_url
+from domain.calendar import WorkingCalendar, YearSchedule
+from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
+from policies.sweeper import Sweeper
+from projections.db import ViewDB
+from projections.inbox import InboxView
+from projections.main import all_views
+from projections.runner import ProjectionRunner
+from tests.conftest import CST
+
+CLERK = Actor("c", "窗口", Role.window_clerk)
+OFFICER = Actor("o", "值班", Role.duty_officer)
+LEADER = Actor("l", "带班", Role.duty_leader)
+
+
+def runner_for(app: ComplaintsApp, url: str) -> ProjectionRunner:
+    runner = ProjectionRunner(app, [*all_views(app.calendar), InboxView(app.calendar)], ViewDB(parse_database_url(url)))
+    runner.setup()
+    return runner
+
+
+def test_provisional_deadline_is_corrected_and_escalation_follows_it(pg_url: str, calendar: WorkingCalendar) -> None:
+    assert not calendar.has_year(2027)
+    env = parse_database_url(pg_url).env
+    clock = SettableClock(datetime(2026, 12, 31, 10, 0, tzinfo=CST))  # Thursday
+    before = ComplaintsApp(env, clock=clock, calendar=calendar)
+    cid = before.receive(
+        channel=Channel.window,
+        content="跨年诉求",
+        category="housing",
+        complainant=Complainant(ComplainantType.person, "测试", "13800000000"),
+        actor=CLERK,
+    ).id
+    before.classify(cid, classification=Classification.cannot_do, reason="", actor=CLERK)
+    before.sign(cid, opinion="", actor=OFFICER)
+    before.sign(cid, opinion="", actor=LEADER)
+    before.dispatch(cid, departments=["housing"], supervisor="督办", instructions="", actor=LEADER)
+    provisional = before.get(cid)
+    assert provisional.due_at == datetime(2027, 1, 1, 17, 30, tzinfo=CST)  # Monday–Friday fallback
+    assert provisional.due_provisional
+    before.close()
+
+    # the district loads 2027: New Year's Day is a holiday
+    loaded = WorkingCalendar(
+        schedules={**calendar.schedules, 2027: YearSchedule(2027, holidays=frozenset({date(2027, 1, 1)}))}
+    )
+    after = ComplaintsApp(env, clock=clock, calendar=loaded)
+    runner = runner_for(after, pg_url)
+    runner.run_once()
+    sweeper = Sweeper(after, runner.db, catch_up=0.1)
+    clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=CST))  # past the provisional deadline, before the real one
+    sweeper.correct_provisional()
+    runner.run_once()
+    corrected = after.get(cid)
+    assert corrected.due_at == datetime(2027, 1, 4, 17, 30, tzinfo=CST)
+    assert not corrected.due_provisional
+    history = after.history(cid)
+    [fix] = [h.event for h in history if h.type == "DeadlineCorrected"]
+    assert fix.previous_due_at == datetime(2027, 1, 1, 17, 30, tzinfo=CST)
+    assert fix.actor.role is Role.system
+    sweeper._corrected = True
+    assert sweeper.sweep().raised == 0  # the old deadline passed, the corrected one has not
+    clock.set(datetime(2027, 1, 4, 17, 31, tzinfo=CST))
+    assert sweeper.sweep().raised == 1
+    assert [(k.value, lv) for k, lv, _ in after.get(cid).escalations] == [("resolution", 1)]
+    runner.run_once()
+    with runner.db.transaction(write=False) as tx:
+        [(due_at, due_provisional)] = tx.query("SELECT due_at, due_provisional FROM yousu_ledger WHERE id = ?", [cid])
+        [(sla_due,)] = tx.query("SELECT due_at FROM yousu_sla WHERE complaint_id = ? AND clock = 'resolution'", [cid])
+    assert due_at == sla_due == datetime(2027, 1, 4, 17, 30, tzinfo=CST)
+    assert not due_provisional
+    assert sweeper.correct_provisional() == 0  # nothing provisional is left to correct
+    runner.db.close()
+    after.close()
