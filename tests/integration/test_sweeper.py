@@ -131,3 +131,45 @@ def test_racing_sweepers_raise_each_escalation_once(pg_url: str) -> None:
         for s in sweepers:
             s.app.close()
             s.views.close()
+
+
+def test_racing_sweep_processes_raise_each_escalation_once(pg_url: str) -> None:
+    """Three `yousu sweep --once` processes started together on one PostgreSQL."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from tests.support import CIPHER_KEY, SECRET  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
+    with client_for(pg_url, clock) as client:
+        ids = [dispatched_cannot_do(client) for _ in range(5)]
+        client.app.state.container.catch_up()  # type: ignore[attr-defined]
+        env = {
+            **os.environ,
+            "YOUSU_DATABASE_URL": pg_url,
+            "YOUSU_AUTH_SECRET": SECRET,
+            "YOUSU_CIPHER_KEY": CIPHER_KEY,
+            "YOUSU_FIXED_CLOCK": "2025-10-20T09:00:00+08:00",
+        }
+        procs = [
+            subprocess.Popen(
+                [str(root / ".venv" / "bin" / "yousu"), "sweep", "--once"],
+                env=env,
+                cwd=root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert all(p.returncode == 0 for p in procs), outs
+        raised = sum(int(out.split("raised ")[1].split(",")[0]) for out, _ in outs)
+        assert raised == 2 * len(ids)  # level 1 and level 2 for each, across all three processes
+        for cid in ids:
+            assert [e for e in escalations(client, cid) if e[0] == "resolution"] == [
+                ("resolution", 1),
+                ("resolution", 2),
+            ]
