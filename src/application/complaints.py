@@ -313,17 +313,13 @@ class ComplaintsApp(Application[UUID]):
 
     def correct_deadlines(self, complaint_id: UUID, *, actor: Actor) -> int:
         """时限更正: recompute open clocks with the current calendar (policies only); returns changes."""
-        complaint = self.get(complaint_id)
-        changed = complaint.correct_deadlines(
-            calendar=self.calendar, limits=self.limits, actor=actor, now=self.clock.now()
-        )
-        if changed:
-            try:
-                with store_errors():
-                    self.save(complaint)
-            except IntegrityError:
-                self._evict(complaint_id)
-                raise ConcurrentChange from None
+        changed = 0
+
+        def act(c: Complaint, now: datetime) -> None:
+            nonlocal changed
+            changed = c.correct_deadlines(calendar=self.calendar, limits=self.limits, actor=actor, now=now)
+
+        self._command(complaint_id, None, act)  # saving nothing when nothing changed is a no-op
         return changed
 
     # ------------------------------------------------------------------ queries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -89,8 +90,6 @@ class Sweeper:
 
     def sweep(self) -> SweepResult:
         """One pass: views caught up to the store, candidates found, escalations raised."""
-        import time  # noqa: PLC0415 — timing only
-
         now = self.app.clock.now()
         queries.wait_until(self.views, self.app.max_notification_id(), timeout=self.catch_up)
         started = time.perf_counter()
