@@ -12,8 +12,8 @@ from pydantic import AwareDatetime
 from api.auth import Principal
 from api.container import Container
 from api.deps import Caller, Complaints, ContainerDep, Guard, require
-from api.permissions import Action, allowed
-from api.presenters import complaint_out, history_item, may_see_personal_info
+from api.permissions import Action
+from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
 from api.problems import ApiProblem
 from api.schemas import ComplaintOut, HistoryOut
 from application.complaints import ComplaintsApp
@@ -27,19 +27,12 @@ HistoryReader = Annotated[Role, Depends(require(Action.read_history))]
 
 
 def audited_read(
-    container: Container,
-    who: Principal,
-    complaint_id: UUID,
-    endpoint: str,
-    *,
-    personal_info: bool,
-    role: Role | None = None,
+    container: Container, who: Principal, role: Role, complaint_id: UUID, endpoint: str, *, personal_info: bool
 ) -> None:
-    """Record the read before answering: no record, no answer."""
-    reader_role = role or allowed(Action.read_personal_info, who.roles) or next(iter(who.roles))
+    """Record the read (by ``who`` acting in ``role``) before answering: no record, no answer."""
     container.guard.call(
         lambda: container.audit.record_access(
-            reader=who.actor(reader_role), complaint_id=complaint_id, endpoint=endpoint, personal_info=personal_info
+            reader=who.actor(role), complaint_id=complaint_id, endpoint=endpoint, personal_info=personal_info
         )
     )
 
@@ -62,7 +55,7 @@ def load(complaints: ComplaintsApp, complaint_id: UUID, version: int | None, as_
 @router.get("/{complaint_id}", response_model=ComplaintOut)
 def get_complaint(
     complaint_id: UUID,
-    _role: StateReader,
+    role: StateReader,
     who: Caller,
     response: Response,
     complaints: Complaints,
@@ -74,7 +67,8 @@ def get_complaint(
     """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
     c = guard.call(lambda: load(complaints, complaint_id, version, as_of))
     if may_see_personal_info(who, c):
-        audited_read(container, who, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
+        reader = personal_info_role(who) or role
+        audited_read(container, who, reader, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
     response.headers["ETag"] = f'"{c.version}"'
     return complaint_out(c, who)
 
@@ -86,5 +80,5 @@ def get_history(
     """The audit trail: every event with actor, business time, recorded time and payload."""
     events, current = guard.call(lambda: (complaints.history(complaint_id), complaints.get(complaint_id)))
     clear = may_see_personal_info(who, current)
-    audited_read(container, who, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear, role=role)
+    audited_read(container, who, role, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear)
     return HistoryOut(id=current.id, slip_no=current.slip_no, events=[history_item(e, clear=clear) for e in events])
