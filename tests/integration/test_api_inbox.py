@@ -55,7 +55,7 @@ def inbox_ids(client: TestClient, url: str, headers: dict[str, str]) -> set[str]
 
 
 def test_supervisor_sees_the_complaints_whose_supervisor_is_their_sub(escalated: tuple[TestClient, str, str]) -> None:
-    client, mine, other = escalated
+    client, mine, _other = escalated
     headers = auth(Role.supervisor, sub=SUPERVISOR_ID, name="李督办")
     assert inbox_ids(client, "/v1/inbox", headers) == {mine}
     item = client.get("/v1/inbox", headers=headers).json()["items"][0]
