@@ -55,7 +55,8 @@ def test_doc_pages_load_only_local_assets(client: TestClient, page: str) -> None
     assert "https://" not in r.text
     assert "http://" not in r.text
     for url in parser.urls:
-        assert url.startswith("/") and not url.startswith("//"), url
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
         assert asset.content, url
