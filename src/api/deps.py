@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth import AuthError, Principal
 from api.container import Container
 from api.guard import StoreGuard
-from api.permissions import Action, allowed
+from api.permissions import ACTION_LABELS, Action, allowed
 from api.problems import ApiProblem
 from api.schemas import SignIn
 from application.complaints import ComplaintsApp
@@ -92,7 +92,7 @@ Caller = Annotated[Principal, Depends(principal)]
 def _permitted(action: Action, who: Principal) -> Role:
     role = allowed(action, who.roles)
     if role is None:
-        raise ApiProblem(403, "forbidden", "您的角色无权执行此操作")
+        raise ApiProblem(403, "forbidden", f"您的角色无权执行此操作：{ACTION_LABELS[action]}")
     return role
 
 

@@ -94,3 +94,6 @@ def test_inbox_permissions(escalated: tuple[TestClient, str, str], url: str, all
             continue
         r = client.get(url, headers=auth(role))
         assert r.status_code == (200 if role in allowed else 403), (role, r.text)
+        if r.status_code == 403:
+            assert r.json()["code"] == "forbidden"
+            assert "收件箱" in r.json()["detail"]  # the refusal names what was refused
