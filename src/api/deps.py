@@ -1,28 +1,169 @@
-"""Typed request dependencies: the verified caller, the If-Match header."""
+"""Typed request dependencies: the container's parts, the verified caller, permissions, If-Match.
+
+Routes declare what they need as ``Annotated`` aliases (``who: Caller``, ``complaints: Complaints``,
+``role: Annotated[Role, Depends(require(Action.classify))]``); nothing reads the container by hand.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import AuthError, Principal
 from api.container import Container
+from api.guard import StoreGuard
+from api.permissions import ACTION_LABELS, Action, allowed
 from api.problems import ApiProblem
+from api.schemas import SignIn
+from application.complaints import ComplaintsApp
+from application.reference import Reference
+from domain.values import Role
+from projections import queries
+from projections.db import ViewDB
+
+T = TypeVar("T")
+IF_MATCH_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+# Declares the bearer scheme in the OpenAPI schema; auto_error=False so that a missing or
+# malformed header is our own 401 problem, not FastAPI's plain 403.
+bearer = HTTPBearer(auto_error=False, description="JWT（HS256 或 RS256），含 sub、name、roles")
 
 
-def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """The verified caller (401 otherwise)."""
+def get_container(request: Request) -> Container:
+    """The container the app was built around."""
     container: Container = request.app.state.container
-    if not authorization or not authorization.lower().startswith("bearer "):
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_complaints(container: ContainerDep) -> ComplaintsApp:
+    """The complaints application (commands, state, history, calendar, clock)."""
+    return container.complaints
+
+
+def get_guard(container: ContainerDep) -> StoreGuard:
+    """The store guard every store call goes through."""
+    return container.guard
+
+
+def get_reference(container: ContainerDep) -> Reference:
+    """The district's department and category codes."""
+    return container.reference
+
+
+def get_views(container: ContainerDep) -> ViewDB:
+    """The read models (503 when this process has none configured)."""
+    if container.views is None:
+        raise ApiProblem(503, "views_unavailable", "统计视图未配置")
+    return container.views
+
+
+Complaints = Annotated[ComplaintsApp, Depends(get_complaints)]
+Guard = Annotated[StoreGuard, Depends(get_guard)]
+ReferenceDep = Annotated[Reference, Depends(get_reference)]
+Views = Annotated[ViewDB, Depends(get_views)]
+
+
+def principal(
+    request: Request,
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The verified caller (401 otherwise)."""
+    if credentials is None:
         raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌")
     try:
-        who = container.verifier.verify(authorization[7:].strip())
+        who = container.verifier.verify(credentials.credentials.strip())
     except AuthError as exc:
         raise ApiProblem(401, "unauthenticated", str(exc)) from exc
-    request.state.principal = who
+    request.state.principal = who  # for the request log
     return who
 
 
 Caller = Annotated[Principal, Depends(principal)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def _permitted(action: Action, who: Principal) -> Role:
+    role = allowed(action, who.roles)
+    if role is None:
+        raise ApiProblem(403, "forbidden", f"您的角色无权执行此操作：{ACTION_LABELS[action]}")
+    return role
+
+
+def require(action: Action) -> Callable[[Principal], Role]:
+    """A dependency answering the role in which the caller may perform ``action``; 403 otherwise."""
+
+    def acting_role(who: Caller) -> Role:
+        return _permitted(action, who)
+
+    acting_role.__name__ = f"require_{action.value}"
+    return acting_role
+
+
+SIGN_ACTIONS: dict[Role, Action] = {Role.duty_officer: Action.sign_officer, Role.duty_leader: Action.sign_leader}
+
+
+def signing_role(body: SignIn, who: Caller) -> Role:
+    """审核签字: the signature the caller gives — the one signer role they hold, or the one named in ``as``.
+
+    A token holding both signer roles must name one: the role is never guessed from the complaint.
+    """
+    if body.as_ is not None:
+        return _permitted(SIGN_ACTIONS[Role(body.as_)], who)
+    held = [action for action in SIGN_ACTIONS.values() if allowed(action, who.roles) is not None]
+    if len(held) > 1:
+        raise ApiProblem(422, "invalid_input", "同时持有值班人员与带班领导角色时，须以 as 指明签字身份", field="as")
+    if not held:
+        raise ApiProblem(403, "forbidden", "只有当天值班人员或带班领导可以签字")
+    return _permitted(held[0], who)
+
+
+def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The version named by ``If-Match: "<n>"`` (None when absent; 422 when malformed)."""
+    if if_match is None:
+        return None
+    m = IF_MATCH_RE.match(if_match)
+    if not m:
+        raise ApiProblem(422, "invalid_input", 'If-Match 须为 "<版本号>"', field="If-Match")
+    return int(m.group(1))
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+
+
+AFTER_TIMEOUT = 3.0  # below the store guard's deadline
+After = Annotated[
+    int | None, Query(ge=0, le=2**62, description="wait (≤3 s) until the views include this notification")
+]
+
+
+def caught_up(container: ContainerDep, views: Views, after: After = None) -> None:
+    """Read your own writes: wait until the views include notification ``after`` (503 if they lag)."""
+    if after is None:
+        return
+    guard = container.guard
+    if after > guard.call(container.complaints.max_notification_id):
+        raise ApiProblem(422, "invalid_query", f"通知编号 {after} 尚不存在", field="after")
+    if queries.wait_until(views, after, timeout=0.2):
+        return
+    if container.catch_up is not None:  # apply the missing events here (exactly once, as any runner)
+        guard.call(container.catch_up)
+    if not guard.call(lambda: queries.wait_until(views, after, timeout=AFTER_TIMEOUT)):
+        raise ApiProblem(503, "views_lagging", f"视图尚未追上通知 {after}，请稍后重试")
+
+
+CaughtUp = Annotated[None, Depends(caught_up)]
+
+
+def run_query(guard: StoreGuard, fn: Callable[[], T]) -> T:
+    """A read-model query through the store guard; a query the views cannot answer is a 422."""
+    try:
+        return guard.call(fn)
+    except queries.QueryError as exc:
+        raise ApiProblem(422, "invalid_query", str(exc)) from exc

@@ -22,7 +22,10 @@ class Action(Enum):
     read_state = "read_state"
     read_history = "read_history"
     read_calendar = "read_calendar"
+    read_reference = "read_reference"
     read_views = "read_views"
+    read_liaison_inbox = "read_liaison_inbox"
+    read_inbox = "read_inbox"
     read_personal_info = "read_personal_info"
     read_audit = "read_audit"
     anchor = "anchor"
@@ -41,7 +44,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.read_state: "查看诉求 read state",
     Action.read_history: "查看审计轨迹 read history",
     Action.read_calendar: "查询时限 calendar",
+    Action.read_reference: "查询代码表 reference codes",
     Action.read_views: "台账/统计 ledger, SLA, metrics",
+    Action.read_liaison_inbox: "抄送纪检收件箱 liaison inbox",
+    Action.read_inbox: "升级通知收件箱 my inbox",
     Action.read_personal_info: "查看个人信息 personal info",
     Action.read_audit: "审计核验/访问日志 audit verify, access log",
     Action.anchor: "锚定 anchor now",
@@ -63,7 +69,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_state: frozenset(set(Role) - {R.system}),
     Action.read_history: frozenset({R.liaison, R.duty_leader, R.admin}),
     Action.read_calendar: frozenset(set(Role) - {R.system}),
+    Action.read_reference: frozenset(set(Role) - {R.system}),
     Action.read_views: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}),
+    Action.read_liaison_inbox: frozenset({R.liaison, R.admin}),
+    # duty leaders see every notice addressed to the duty leader; supervisors only those of the
+    # complaints they supervise (matched by their token's `sub`); a token with both acts as duty leader
+    Action.read_inbox: frozenset({R.duty_leader, R.supervisor}),
     # the department only for complaints dispatched to it (checked per complaint)
     Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
     Action.read_audit: frozenset({R.liaison, R.admin}),

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from api.auth import Principal
-from api.permissions import PERMISSIONS, Action
+from api.permissions import PERMISSIONS, Action, allowed
 from api.schemas import ActorOut, ComplainantOut, ComplaintOut, HistoryItem
 from application.complaints import RecordedEvent
 from domain.complaint import EVENT_LABELS, Complaint
@@ -24,6 +24,11 @@ def may_see_personal_info(principal: Principal, complaint: Complaint) -> bool:
     if roles - {Role.department}:
         return True
     return Role.department in roles and principal.department in complaint.departments
+
+
+def personal_info_role(principal: Principal) -> Role | None:
+    """The role in which the caller reads personal information (the one the access log records), if any."""
+    return allowed(Action.read_personal_info, principal.roles)
 
 
 def complainant_out(c: Complainant, *, clear: bool) -> ComplainantOut:

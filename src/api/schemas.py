@@ -7,7 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -76,6 +85,9 @@ class ComplainantIn(Strict):
         return self
 
 
+HOTLINE_FIELDS = {"external_ref": "热线编号 external_ref", "received_at": "原始受理时间 received_at"}
+
+
 class ReceiveIn(Strict):
     """一窗受理."""
 
@@ -83,15 +95,18 @@ class ReceiveIn(Strict):
     content: Text
     category: Annotated[str, Field(max_length=64)]
     complainant: ComplainantIn
-    external_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-    received_at: AwareDatetime | None = None
+    # validate_default: the hotline rule below must also see these fields when they are left out
+    external_ref: Annotated[str | None, Field(min_length=1, max_length=128, validate_default=True)] = None
+    received_at: Annotated[AwareDatetime | None, Field(validate_default=True)] = None
 
-    @model_validator(mode="after")
-    def _hotline(self) -> ReceiveIn:
-        if self.channel == "hotline" and (not self.external_ref or self.received_at is None):
-            msg = "热线诉求须提供 external_ref 与原始受理时间 received_at"
+    @field_validator("external_ref", "received_at")
+    @classmethod
+    def _hotline(cls, value: object, info: ValidationInfo) -> object:
+        # a field validator (not a model validator) so that the 422 names the missing field itself
+        if value is None and info.data.get("channel") == "hotline":
+            msg = f"热线诉求须提供{HOTLINE_FIELDS[str(info.field_name)]}"
             raise ValueError(msg)
-        return self
+        return value
 
 
 class ClassifyIn(Strict):
@@ -102,16 +117,20 @@ class ClassifyIn(Strict):
 
 
 class SignIn(Strict):
-    """审核签字 (the role comes from the token)."""
+    """审核签字: as the token's one signer role, or, for a token holding both, the role named in ``as``."""
 
     opinion: OptionalText = ""
+    as_: Literal["duty_officer", "duty_leader"] | None = Field(
+        default=None, alias="as", description="以哪一身份签字（令牌同时持有两种签字角色时必填）"
+    )
 
 
 class DispatchIn(Strict):
     """转办."""
 
     departments: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=20)]
-    supervisor: ShortText
+    # the supervisor's user id (their token's `sub`): /v1/inbox matches supervisors by it, never by name
+    supervisor: Annotated[ShortText, Field(description="督办专人的用户编号（即其令牌的 sub）")]
     instructions: OptionalText = ""
 
 
@@ -250,3 +269,17 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+class CodeOut(BaseModel):
+    """A reference code and its Chinese name."""
+
+    code: str
+    name: str
+
+
+class ReferenceOut(BaseModel):
+    """The codes the API accepts: departments (转办, view filters) and categories (受理)."""
+
+    departments: list[CodeOut]
+    categories: list[CodeOut]

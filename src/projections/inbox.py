@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from domain.complaint import Complaint
-from projections.db import Column, Table, Tx
+from projections.db import Column, Table, Tx, ViewDB, as_datetime
 from projections.db import ColumnType as T
+from projections.ledger import LEDGER
 from projections.view import Applied, View
 
 INBOX = Table(
@@ -66,3 +67,53 @@ class InboxView(View):
             )
         if rows:
             tx.insert_ignore(INBOX, rows)
+
+
+# ------------------------------------------------------------------------------------ queries
+
+INBOX_KEYS = (
+    "complaint_id",
+    "slip_no",
+    "clock",
+    "round",
+    "level",
+    "due_at",
+    "escalated_at",
+    "reason",
+    "recipients",
+    "supervisor",
+)
+
+
+def _inbox(db: ViewDB, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT i.complaint_id, l.slip_no, i.clock, i.round, i.level, i.due_at, i.escalated_at, i.reason,"  # noqa: S608 — fixed columns, parameterised filter
+        f" i.recipients, l.supervisor FROM {INBOX.name} i LEFT JOIN {LEDGER.name} l ON l.id = i.complaint_id"
+        f" WHERE {where} ORDER BY i.escalated_at DESC LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [*params, limit])
+    items = []
+    for r in found:
+        item = dict(zip(INBOX_KEYS, r, strict=True))
+        item["complaint_id"] = str(item["complaint_id"])
+        item["due_at"] = as_datetime(item["due_at"])
+        item["escalated_at"] = as_datetime(item["escalated_at"])
+        item["recipients"] = [x for x in str(item["recipients"]).split(",") if x]
+        items.append(item)
+    return items
+
+
+def liaison_inbox(db: ViewDB, limit: int = 100) -> list[dict[str, Any]]:
+    """抄送纪检: escalations copied to discipline inspection, newest first."""
+    return _inbox(db, "i.to_liaison = ?", [True], limit)
+
+
+def duty_leader_inbox(db: ViewDB, limit: int = 100) -> list[dict[str, Any]]:
+    """Escalations addressed to the duty leader, newest first."""
+    return _inbox(db, "i.to_duty_leader = ?", [True], limit)
+
+
+def supervisor_inbox(db: ViewDB, supervisor_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Escalations addressed to the supervisor of complaints whose supervisor is ``supervisor_id`` (a token's sub)."""
+    return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ?", [True, supervisor_id], limit)

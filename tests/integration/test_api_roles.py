@@ -126,6 +126,16 @@ ENDPOINTS: dict[str, tuple[Action, Setup | None, str, str, dict[str, Any] | None
     "read_state": (Action.read_state, _by_role(received), "GET", "", None),
     "read_history": (Action.read_history, _by_role(received), "GET", "/history", None),
     "read_calendar": (Action.read_calendar, None, "GET", DUE_URL, None),
+    "read_reference": (Action.read_reference, None, "GET", "/v1/reference", None),
+    "ledger": (Action.read_views, None, "GET", "/v1/ledger", None),
+    "overdue": (Action.read_views, None, "GET", "/v1/sla/overdue", None),
+    "metrics": (Action.read_views, None, "GET", "/v1/metrics", None),
+    "liaison_inbox": (Action.read_liaison_inbox, None, "GET", "/v1/liaison/inbox", None),
+    "my_inbox": (Action.read_inbox, None, "GET", "/v1/inbox", None),
+    "audit_verify": (Action.read_audit, None, "GET", "/v1/audit/verify", None),
+    "audit_access": (Action.read_audit, None, "GET", "/v1/audit/access", None),
+    "audit_anchors": (Action.read_audit, None, "GET", "/v1/audit/anchors", None),
+    "anchor": (Action.anchor, None, "POST", "/v1/audit/anchors", None),
 }
 
 

@@ -1,0 +1,18 @@
+"""One APIRouter per resource; ``ROUTERS`` is what the app includes, in this order."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import audit, calendar, complaint_commands, complaint_reads, health, inboxes, reference, views
+
+ROUTERS: tuple[APIRouter, ...] = (
+    complaint_commands.router,
+    complaint_reads.router,
+    calendar.router,
+    reference.router,
+    audit.router,
+    views.router,
+    inboxes.router,
+    health.router,
+)

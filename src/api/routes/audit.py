@@ -1,0 +1,83 @@
+"""The audit trail for discipline inspection: chain verification, the access log, anchors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from api.deps import ContainerDep, require
+from api.permissions import Action
+from domain.values import Role
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+Auditor = Annotated[Role, Depends(require(Action.read_audit))]
+Anchorer = Annotated[Role, Depends(require(Action.anchor))]
+
+
+def anchor_record(a: Any) -> dict[str, Any]:
+    """The exportable digest record of one anchor."""
+    return {
+        "number": a.number,
+        "anchored_at": a.anchored_at.isoformat(),
+        "position": a.position,
+        "complaints": a.complaints,
+        "digest": a.digest,
+        "prev_digest": a.prev_digest,
+    }
+
+
+@router.get("/verify")
+def audit_verify(_role: Auditor, container: ContainerDep, complaint_id: UUID | None = None) -> JSONResponse:
+    """Check every hash chain (or one complaint's) and every anchor; 200 when clean, 409 otherwise."""
+    report = container.guard.call(lambda: container.audit.verify(complaint_id))
+    body = {
+        "ok": report.ok,
+        "complaints_checked": report.complaints_checked,
+        "events_checked": report.events_checked,
+        "anchors_checked": report.anchors_checked,
+        "findings": [
+            {"complaint_id": str(f.complaint_id), "version": f.version, "problem": f.problem, "detail": f.detail}
+            for f in report.findings
+        ],
+    }
+    return JSONResponse(body, status_code=200 if report.ok else 409)
+
+
+@router.get("/access")
+def audit_access(
+    _role: Auditor,
+    container: ContainerDep,
+    complaint_id: UUID | None = None,
+    reader: Annotated[str | None, Query(max_length=200)] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    """The access log: who read which complaint's history or personal information, when, and how."""
+    items = container.guard.call(
+        lambda: container.audit.access_log(
+            complaint_id=complaint_id, reader=reader, since=since, until=until, limit=limit
+        )
+    )
+    return {"items": items}
+
+
+@router.get("/anchors")
+def audit_anchors(_role: Auditor, container: ContainerDep) -> dict[str, Any]:
+    """Every anchor's digest record, for keeping outside the system."""
+    anchors = container.guard.call(container.audit.anchors)
+    return {"items": [anchor_record(a) for a in anchors]}
+
+
+@router.post("/anchors")
+def audit_anchor_now(_role: Anchorer, container: ContainerDep) -> JSONResponse:
+    """Anchor the heads of all complaints now (on demand); 200 with the record, 204 if nothing changed."""
+    anchored = container.guard.call(container.audit.anchor)
+    if anchored is None:
+        return JSONResponse(None, status_code=204)
+    return JSONResponse(anchor_record(anchored), status_code=200)

@@ -1,0 +1,264 @@
+"""Complaint commands: 受理, 分类, 签字, 转办, 会商, 办结, 反馈, 回访."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from api.deps import Caller, Complaints, ExpectedVersion, Guard, ReferenceDep, require, signing_role
+from api.permissions import Action
+from api.problems import ApiProblem
+from api.schemas import (
+    CallbackIn,
+    ClassifyIn,
+    CommandOut,
+    ConsultIn,
+    DispatchIn,
+    FeedbackIn,
+    ReceiveIn,
+    ResolveIn,
+    SignIn,
+)
+from application.complaints import CommandResult
+from domain.values import Channel, Classification, Complainant, ComplainantType, Role
+
+router = APIRouter(prefix="/v1/complaints", tags=["commands"])
+
+Receiver = Annotated[Role, Depends(require(Action.receive))]
+Classifier = Annotated[Role, Depends(require(Action.classify))]
+Signer = Annotated[Role, Depends(signing_role)]
+Dispatcher = Annotated[Role, Depends(require(Action.dispatch))]
+Consultant = Annotated[Role, Depends(require(Action.consult))]
+Resolver = Annotated[Role, Depends(require(Action.resolve))]
+FeedbackGiver = Annotated[Role, Depends(require(Action.feedback))]
+CallBacker = Annotated[Role, Depends(require(Action.callback))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def answer(result: CommandResult) -> CommandOut:
+    """Every command's answer."""
+    return CommandOut(
+        id=result.id,
+        slip_no=result.slip_no,
+        status=result.status,
+        version=result.version,
+        notification_id=result.notification_id,
+        due_at=result.due_at,
+    )
+
+
+def run(guard: Guard, command: Callable[[], CommandResult]) -> CommandOut:
+    """Run a command through the store guard and answer it."""
+    return answer(guard.call(command))
+
+
+def fingerprint(body: ReceiveIn) -> str:
+    """The intake's content hash: the same Idempotency-Key with another body is a conflict."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandOut,
+    responses={200: {"model": CommandOut, "description": "重复提交：返回同一幂等键（或热线编号）已受理的诉求"}},
+)
+def receive(
+    role: Receiver,
+    who: Caller,
+    body: ReceiveIn,
+    response: Response,
+    complaints: Complaints,
+    guard: Guard,
+    reference: ReferenceDep,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandOut:
+    """一窗受理: record a complaint. Retries with the same Idempotency-Key return the same complaint."""
+    if role is Role.hotline and body.channel != "hotline":
+        raise ApiProblem(422, "invalid_input", "热线接口只能提交 hotline 渠道的诉求", field="channel")
+    if body.category not in reference.categories:
+        raise ApiProblem(422, "unknown_category", f"未知的诉求类别：{body.category}", field="category")
+    c = body.complainant
+    complainant = Complainant(
+        type=ComplainantType(c.type),
+        name=c.name,
+        phone=c.phone,
+        id_number=c.id_number,
+        enterprise_name=c.enterprise_name,
+    )
+    result = guard.call(
+        lambda: complaints.receive(
+            channel=Channel(body.channel),
+            content=body.content,
+            category=body.category,
+            complainant=complainant,
+            actor=who.actor(role),
+            received_at=body.received_at,
+            external_ref=body.external_ref,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(body),
+        )
+    )
+    response.headers["Location"] = f"/v1/complaints/{result.id}"
+    if not result.created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer(result)
+
+
+@router.post("/{complaint_id}/classify", response_model=CommandOut)
+def classify(
+    complaint_id: UUID,
+    role: Classifier,
+    who: Caller,
+    body: ClassifyIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """按责分类: general, or one of the three complex kinds."""
+    return run(
+        guard,
+        lambda: complaints.classify(
+            complaint_id,
+            classification=Classification(body.classification),
+            reason=body.reason,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/sign", response_model=CommandOut)
+def sign(
+    complaint_id: UUID,
+    role: Signer,
+    who: Caller,
+    body: SignIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """审核签字 as duty officer or duty leader: the token's one signer role, or the one named in ``as``."""
+    return run(
+        guard,
+        lambda: complaints.sign(complaint_id, opinion=body.opinion, actor=who.actor(role), expected_version=version),
+    )
+
+
+@router.post("/{complaint_id}/dispatch", response_model=CommandOut)
+def dispatch(
+    complaint_id: UUID,
+    role: Dispatcher,
+    who: Caller,
+    body: DispatchIn,
+    complaints: Complaints,
+    guard: Guard,
+    reference: ReferenceDep,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """转办 to departments with a supervisor (their user id); answers the resolution deadline ``due_at``."""
+    unknown = [c for c in body.departments if c not in reference.departments]
+    if unknown:
+        raise ApiProblem(422, "unknown_department", f"未知的部门代码：{', '.join(unknown)}", field="departments")
+    return run(
+        guard,
+        lambda: complaints.dispatch(
+            complaint_id,
+            departments=body.departments,
+            supervisor=body.supervisor,
+            instructions=body.instructions,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/consult", response_model=CommandOut)
+def consult(
+    complaint_id: UUID,
+    role: Consultant,
+    who: Caller,
+    body: ConsultIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """会商."""
+    return run(
+        guard,
+        lambda: complaints.consult(
+            complaint_id,
+            participants=body.participants,
+            conclusion=body.conclusion,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/resolve", response_model=CommandOut)
+def resolve(
+    complaint_id: UUID,
+    role: Resolver,
+    who: Caller,
+    body: ResolveIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """限时办结 (`cannot_do` needs `legal_basis`)."""
+    return run(
+        guard,
+        lambda: complaints.resolve(
+            complaint_id,
+            result=body.result,
+            legal_basis=body.legal_basis,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/feedback", response_model=CommandOut)
+def feedback(
+    complaint_id: UUID,
+    role: FeedbackGiver,
+    who: Caller,
+    body: FeedbackIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """及时反馈."""
+    return run(
+        guard,
+        lambda: complaints.feed_back(
+            complaint_id, method=body.method, summary=body.summary, actor=who.actor(role), expected_version=version
+        ),
+    )
+
+
+@router.post("/{complaint_id}/callback", response_model=CommandOut)
+def callback(
+    complaint_id: UUID,
+    role: CallBacker,
+    who: Caller,
+    body: CallbackIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """回访 with a rating 1–5; 1–2 (差评) opens a rectification round."""
+    return run(
+        guard,
+        lambda: complaints.call_back(
+            complaint_id, rating=body.rating, comment=body.comment, actor=who.actor(role), expected_version=version
+        ),
+    )

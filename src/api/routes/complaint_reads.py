@@ -1,0 +1,84 @@
+"""One complaint's state (now, at a version or an instant) and its audit trail; reads of personal info are logged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
+
+from api.auth import Principal
+from api.container import Container
+from api.deps import Caller, Complaints, ContainerDep, Guard, require
+from api.permissions import Action
+from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
+from api.problems import ApiProblem
+from api.schemas import ComplaintOut, HistoryOut
+from application.complaints import ComplaintsApp
+from domain.complaint import Complaint
+from domain.values import Role
+
+router = APIRouter(prefix="/v1/complaints", tags=["queries"])
+
+StateReader = Annotated[Role, Depends(require(Action.read_state))]
+HistoryReader = Annotated[Role, Depends(require(Action.read_history))]
+
+
+def audited_read(
+    container: Container, who: Principal, role: Role, complaint_id: UUID, endpoint: str, *, personal_info: bool
+) -> None:
+    """Record the read (by ``who`` acting in ``role``) before answering: no record, no answer."""
+    container.guard.call(
+        lambda: container.audit.record_access(
+            reader=who.actor(role), complaint_id=complaint_id, endpoint=endpoint, personal_info=personal_info
+        )
+    )
+
+
+def load(complaints: ComplaintsApp, complaint_id: UUID, version: int | None, as_of: datetime | None) -> Complaint:
+    """The complaint now, at ``version``, or as it was recorded at ``as_of`` (404 when there is no such version)."""
+    if version is not None and as_of is not None:
+        raise ApiProblem(422, "invalid_input", "version 与 as_of 只能选其一", field="as_of")
+    v = version
+    if as_of is not None:
+        v = complaints.version_as_of(complaint_id, as_of)
+        if v is None:
+            raise ApiProblem(404, "not_yet_received", "该时刻诉求尚未受理")
+    current = complaints.get(complaint_id)
+    if v is not None and v > current.version:
+        raise ApiProblem(404, "version_not_found", f"该诉求只有 {current.version} 个版本")
+    return current if v is None or v == current.version else complaints.get(complaint_id, version=v)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintOut)
+def get_complaint(
+    complaint_id: UUID,
+    role: StateReader,
+    who: Caller,
+    response: Response,
+    complaints: Complaints,
+    guard: Guard,
+    container: ContainerDep,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    as_of: Annotated[AwareDatetime | None, Query()] = None,
+) -> ComplaintOut:
+    """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
+    c = guard.call(lambda: load(complaints, complaint_id, version, as_of))
+    if may_see_personal_info(who, c):
+        reader = personal_info_role(who) or role
+        audited_read(container, who, reader, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
+    response.headers["ETag"] = f'"{c.version}"'
+    return complaint_out(c, who)
+
+
+@router.get("/{complaint_id}/history", response_model=HistoryOut)
+def get_history(
+    complaint_id: UUID, role: HistoryReader, who: Caller, complaints: Complaints, guard: Guard, container: ContainerDep
+) -> HistoryOut:
+    """The audit trail: every event with actor, business time, recorded time and payload."""
+    events, current = guard.call(lambda: (complaints.history(complaint_id), complaints.get(complaint_id)))
+    clear = may_see_personal_info(who, current)
+    audited_read(container, who, role, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear)
+    return HistoryOut(id=current.id, slip_no=current.slip_no, events=[history_item(e, clear=clear) for e in events])

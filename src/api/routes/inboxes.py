@@ -1,0 +1,47 @@
+"""Escalation inboxes (抄送): the liaison's, and the duty leader's or supervisor's own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import Caller, CaughtUp, Guard, Views, require, run_query
+from api.permissions import Action
+from domain.audit import plain
+from domain.values import Role
+from projections import inbox
+
+router = APIRouter(prefix="/v1", tags=["views"])
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/liaison/inbox")
+def liaison_inbox(
+    _role: Annotated[Role, Depends(require(Action.read_liaison_inbox))],
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """抄送纪检: escalations copied to discipline inspection, newest first."""
+    return {"items": plain(run_query(guard, lambda: inbox.liaison_inbox(views, limit)))}
+
+
+@router.get("/inbox")
+def my_inbox(
+    role: Annotated[Role, Depends(require(Action.read_inbox))],
+    who: Caller,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """The caller's escalation notices: a duty leader's all of theirs; a supervisor's those of the complaints
+    whose supervisor is the caller's user id (token ``sub``)."""
+    if role is Role.duty_leader:
+        items = run_query(guard, lambda: inbox.duty_leader_inbox(views, limit))
+    else:
+        items = run_query(guard, lambda: inbox.supervisor_inbox(views, who.sub, limit))
+    return {"items": plain(items)}

@@ -1,0 +1,193 @@
+"""Read models: 工作台账 (JSON, CSV, XLSX), overdue clocks, metrics (JSON, CSV, XLSX); ``?after=`` reads own writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from api.deps import CaughtUp, Complaints, Guard, ReferenceDep, Views, require, run_query
+from api.exports import Cell, download, export_responses
+from api.permissions import Action
+from api.problems import ApiProblem
+from application.complaints import ComplaintsApp
+from application.reference import Reference
+from domain.audit import plain
+from domain.values import CLASSIFICATION_LABELS, Role
+from projections import queries
+from projections.metrics import RATE_LABELS
+from projections.queries import CHANNEL_LABELS, LEDGER_COLUMNS_ZH, LedgerFilter, MetricsGroup
+
+router = APIRouter(prefix="/v1", tags=["views"])
+
+ViewReader = Annotated[Role, Depends(require(Action.read_views))]
+ExportFormat = Literal["json", "csv", "xlsx"]
+GroupBy = Literal["department", "classification", "channel", "category", "month"]
+
+
+@router.get("/ledger", responses=export_responses("JSON page, or the whole filtered ledger as CSV / XLSX"))
+def ledger(  # noqa: PLR0913 — the ledger's filters
+    *,
+    _role: ViewReader,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    complaints: Complaints,
+    reference: ReferenceDep,
+    received_from: AwareDatetime | None = None,
+    received_to: AwareDatetime | None = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    classification: Annotated[str | None, Query(max_length=32)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    format: ExportFormat = "json",
+) -> Any:
+    """工作台账: one row per complaint, personal information masked; CSV/XLSX with Chinese headings."""
+    f = LedgerFilter(received_from, received_to, status, classification, department, channel, overdue, q)
+    if format == "json":
+        page = run_query(guard, lambda: queries.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
+        return {"items": [plain(r) for r in page.rows], "total": page.total, "next_cursor": page.next_cursor}
+    run_query(guard, lambda: queries.ledger_page(views, f, limit=1))  # validate filters before streaming
+    cal = complaints.calendar
+
+    def cells() -> Iterator[list[str]]:
+        for row in queries.ledger_iter(views, f):
+            yield queries.ledger_export_values(
+                row, cal, departments=reference.departments, categories=reference.categories
+            )
+
+    return download(format, "ledger", "工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
+
+
+@router.get("/sla/overdue")
+def sla_overdue(
+    *,
+    _role: ViewReader,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    complaints: Complaints,
+    clock: Annotated[str | None, Query(max_length=32)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Open clocks past their due instant now, most overdue first, with working hours late."""
+    now = complaints.clock.now()
+    page = run_query(
+        guard,
+        lambda: queries.overdue(
+            views, now, complaints.calendar, clock=clock, department=department, limit=limit, offset=offset
+        ),
+    )
+    return {"items": [plain(r) for r in page.rows], "total": page.total}
+
+
+# ------------------------------------------------------------------------------------------ metrics
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def metrics_period(complaints: ComplaintsApp, from_: date | None, to: date | None) -> tuple[date, date]:
+    """``from..to``; by default the current calendar month in the calendar's zone (Beijing), by the injected clock.
+
+    A missing ``to`` is the end of the current month; a missing ``from`` the first day of ``to``'s month.
+    """
+    today = complaints.calendar.local_day(complaints.clock.now())
+    to = to or _month_end(today)
+    from_ = from_ or to.replace(day=1)
+    if to < from_:
+        raise ApiProblem(422, "invalid_query", "to 不能早于 from", field="to")
+    return from_, to
+
+
+def group_label(group_by: str | None, code: str, reference: Reference) -> str:
+    """The Chinese name of a metrics group's key."""
+    if group_by is None:
+        return "全部"
+    if group_by == "month":
+        year, _, month = code.partition("-")
+        return f"{year}年{int(month)}月" if month.isdigit() else code
+    if not code:
+        return {"department": "未转办", "classification": "未分类"}.get(group_by, "未填写")
+    names: dict[str, str] = {
+        "department": reference.departments,
+        "category": reference.categories,
+        "channel": CHANNEL_LABELS,
+        "classification": {c.value: label for c, label in CLASSIFICATION_LABELS.items()},
+    }.get(group_by, {})
+    return names.get(code, code)
+
+
+def metrics_headings() -> list[str]:
+    """The export's Chinese headings: the group, 受理量, then each rate (%) with its numerator and denominator."""
+    rates = [h for label in RATE_LABELS.values() for h in (f"{label}（%）", f"{label}分子", f"{label}分母")]
+    return ["分组", "受理量", *rates]
+
+
+def metrics_cells(label: str, group: MetricsGroup) -> list[Cell]:
+    """One group as export cells under :func:`metrics_headings`."""
+    cells: list[Cell] = [label, group.counts["received"]]
+    for name in RATE_LABELS:
+        r = group.rates[name]
+        cells += [None if r.rate is None else round(r.rate * 100, 2), r.numerator, r.denominator]
+    return cells
+
+
+@router.get("/metrics", responses=export_responses("Rates per group as JSON, or as CSV / XLSX"))
+def metrics(  # noqa: PLR0913 — the query's filters
+    *,
+    _role: ViewReader,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    complaints: Complaints,
+    reference: ReferenceDep,
+    from_: Annotated[date | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
+    to: Annotated[date | None, Query(description="默认：本月最后一天（北京时间）")] = None,
+    group_by: GroupBy | None = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    classification: Annotated[str | None, Query(max_length=32)] = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    format: ExportFormat = "json",
+) -> Any:
+    """Response, closure, on-time, satisfaction, 差评 and call-back rates with numerators and denominators."""
+    start, end = metrics_period(complaints, from_, to)
+    now = complaints.clock.now()
+    groups = run_query(
+        guard,
+        lambda: queries.metrics(
+            views,
+            start,
+            end,
+            group_by,
+            now,
+            department=department,
+            classification=classification,
+            channel=channel,
+            category=category,
+        ),
+    )
+    labelled = [(group_label(group_by, g.group, reference), g) for g in groups]
+    if format != "json":
+        rows = [metrics_cells(label, g) for label, g in labelled]
+        name = f"metrics-{start.isoformat()}-{end.isoformat()}"
+        return download(format, name, "统计指标", metrics_headings(), rows)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "group_by": group_by,
+        "rate_labels": RATE_LABELS,
+        "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
+    }
