@@ -156,10 +156,12 @@ def token(
     name: str = typer.Option(..., "--name", help="display name of the staff member"),
     sub: str | None = typer.Option(None, "--sub", help="user id (default: derived from the name)"),
     department: str | None = typer.Option(None, "--department", help="department code, for role `department`"),
-    hours: int = typer.Option(12, min=1, max=24 * 30, help="lifetime in hours"),
+    hours: int = typer.Option(12, min=1, help="lifetime in hours (at most YOUSU_TOKEN_MAX_LIFETIME)"),
 ) -> None:
     """Mint an HS256 token for local use (signed with YOUSU_AUTH_SECRET or the local secret)."""
     settings = Settings()
+    if hours * 3600 > settings.token_max_lifetime:
+        raise _fail(f"--hours {hours} exceeds YOUSU_TOKEN_MAX_LIFETIME ({settings.token_max_lifetime} s)")
     try:
         roles = [Role(r) for r in role]
     except ValueError as exc:
@@ -180,6 +182,8 @@ def token(
             department=department,
             now=SystemClock().now(),
             lifetime=timedelta(hours=hours),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
         )
     )
 
