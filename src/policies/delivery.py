@@ -19,6 +19,7 @@ from domain.calendar import WorkingCalendar
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
 from projections.inbox import INBOX
+from projections.runner import SETUP_LOCK
 
 log = structlog.get_logger("yousu.delivery")
 
@@ -108,6 +109,8 @@ class Deliverer:
         self.webhooks = webhooks
         self.client = httpx.Client(timeout=timeout)
         with views.transaction() as tx:
+            if tx.is_postgres:  # CREATE … IF NOT EXISTS races against itself in another process
+                tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
             for table in (DELIVERIES, DELIVERY_LOG, CURSOR):
                 for statement in table.ddl(tx.dialect):
                     tx.execute(statement)
