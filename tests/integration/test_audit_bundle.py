@@ -19,7 +19,7 @@ from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
 from domain.calendar import WorkingCalendar
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
-from tests.support import SECRET, token
+from tests.support import SECRET, auth, client_for, receive_body, token
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFY_BUNDLE = ROOT / "ops" / "audit" / "verify_bundle.py"
@@ -207,3 +207,14 @@ def test_events_hashed_before_salting_still_verify(
     assert str(salted) not in result.stdout
     full = write_bundle(audit.export([legacy, salted], personal_info=True), tmp_path / "full")
     assert verifier(full).returncode == 0
+
+
+def test_salts_never_leave_through_the_history(sqlite_url: str) -> None:
+    """With the salts, a masked bundle's phone commitment could be brute-forced: the API never shows them."""
+    with client_for(sqlite_url) as client:
+        cid = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk)).json()["id"]
+        for role in (Role.liaison, Role.duty_leader):
+            r = client.get(f"/v1/complaints/{cid}/history", headers=auth(role))
+            assert r.status_code == 200
+            assert "personal_salts" not in r.text
+            assert "salt" not in json.dumps(r.json()["events"][0]["payload"])
