@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 
 from domain.values import Actor, Role
 
 ISSUER = "yousu"
+AUDIENCE = "yousu"
+DEFAULT_LEEWAY = 60  # seconds of clock skew tolerated on exp, iat and nbf
+DEFAULT_MAX_LIFETIME = 12 * 3600  # seconds a token may live (exp − iat)
+REQUIRED = ["sub", "exp", "iat", "iss", "aud"]
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+TEXT_CLAIMS = ("sub", "name", "department", "iss", "jti")
 
 
 class AuthError(Exception):
@@ -30,12 +37,39 @@ class Principal:
         return Actor(id=self.sub, name=self.name, role=role, department=self.department)
 
 
+def _check_types(claims: dict[str, Any]) -> None:
+    """Every claim we read has the JSON type the JWT rules give it (a string ``exp`` is not a date)."""
+    for claim in NUMERIC_CLAIMS:
+        value = claims.get(claim)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AuthError(f"令牌的 {claim} 必须是数字时间戳")
+    for claim in TEXT_CLAIMS:
+        value = claims.get(claim)
+        if value is not None and not isinstance(value, str):
+            raise AuthError(f"令牌的 {claim} 必须是文本")
+    if not claims.get("sub"):
+        raise AuthError("令牌的 sub 不能为空")
+    aud = claims.get("aud")
+    aud_ok = isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(a, str) for a in aud))
+    if aud is not None and not aud_ok:
+        raise AuthError("令牌的 aud 必须是文本或文本列表")
+    roles = claims.get("roles")
+    if not isinstance(roles, list) or not roles:
+        raise AuthError("令牌缺少 roles")
+    if not all(isinstance(r, str) for r in roles):
+        raise AuthError("令牌的 roles 必须是文本列表")
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
-    """Verifies tokens with HS256 (secret) or RS256 (public key)."""
+    """Verifies tokens with HS256 (secret) or RS256 (public key): issuer, audience, types and lifetime."""
 
     secret: str | None = None
     public_key: str | None = None
+    issuer: str = ISSUER
+    audience: str = AUDIENCE
+    leeway: float = DEFAULT_LEEWAY
+    max_lifetime: float = DEFAULT_MAX_LIFETIME
 
     def __post_init__(self) -> None:
         if not self.secret and not self.public_key:
@@ -46,21 +80,41 @@ class TokenVerifier:
         """Decode and check a token; raise AuthError with a reason otherwise."""
         key, algorithms = (self.public_key, ["RS256"]) if self.public_key else (self.secret, ["HS256"])
         try:
+            # signature first, then the claim types: PyJWT would read a string exp "9999999999" as a number
+            unchecked = jwt.decode(
+                token,
+                key=key or "",
+                algorithms=algorithms,
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
+            )
+            if not isinstance(unchecked, dict):
+                raise AuthError("令牌无效")
+            _check_types(unchecked)
             claims = jwt.decode(
                 token,
                 key=key or "",
                 algorithms=algorithms,
-                options={"require": ["sub", "exp"]},
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.leeway,
+                options={"require": REQUIRED},
             )
         except jwt.ExpiredSignatureError as exc:
             raise AuthError("令牌已过期") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(f"令牌缺少 {exc.claim}") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise AuthError("令牌签发方（iss）不符") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise AuthError("令牌受众（aud）不符") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise AuthError("令牌尚未生效（iat 或 nbf 在未来）") from exc
         except jwt.PyJWTError as exc:
             raise AuthError("令牌无效") from exc
-        raw_roles = claims.get("roles")
-        if not isinstance(raw_roles, list) or not raw_roles:
-            raise AuthError("令牌缺少 roles")
+        if claims["exp"] - claims["iat"] > self.max_lifetime:
+            raise AuthError(f"令牌有效期超过上限（{int(self.max_lifetime)} 秒）")
         try:
-            roles = frozenset(Role(r) for r in raw_roles)
+            roles = frozenset(Role(r) for r in claims["roles"])
         except ValueError as exc:
             raise AuthError("令牌含未知角色") from exc
         if Role.system in roles:
@@ -69,10 +123,10 @@ class TokenVerifier:
         if Role.department in roles and not department:
             raise AuthError("窗口部门角色的令牌须含 department")
         return Principal(
-            sub=str(claims["sub"]),
-            name=str(claims.get("name") or claims["sub"]),
+            sub=claims["sub"],
+            name=claims.get("name") or claims["sub"],
             roles=roles,
-            department=str(department) if department else None,
+            department=department or None,
         )
 
 
@@ -85,13 +139,16 @@ def mint_token(
     department: str | None,
     now: datetime,
     lifetime: timedelta = timedelta(hours=12),
+    issuer: str = ISSUER,
+    audience: str = AUDIENCE,
 ) -> str:
     """An HS256 token for local use (`yousu token`) and tests."""
     claims: dict[str, object] = {
         "sub": sub,
         "name": name,
         "roles": [r.value for r in roles],
-        "iss": ISSUER,
+        "iss": issuer,
+        "aud": audience,
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }

@@ -15,7 +15,16 @@ from domain.complaint import EVENT_LABELS, Complaint
 from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
 from projections.masking import mask_id_number, mask_name, mask_phone
 
-EVENT_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_at"}
+# personal_salts: with a masked payload they would let a reader brute-force the hashed phone number
+EVENT_ENVELOPE = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "actor",
+    "occurred_at",
+    "personal_salts",
+}
 
 
 def may_see_personal_info(principal: Principal, complaint: Complaint) -> bool:

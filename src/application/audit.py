@@ -13,8 +13,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from application.complaints import ComplaintsApp, store_errors
+from application.errors import ComplaintNotFound
 from domain.access import AccessRecord, AnchorLog
-from domain.audit import GENESIS, event_hash, event_payload, plain
+from domain.audit import GENESIS, PERSONAL_FIELDS, committed, event_hash, event_payload, event_salts, plain
 from domain.complaint import Complaint
 from domain.values import Actor
 
@@ -23,6 +24,7 @@ RECEIVED_TOPIC = get_topic(Complaint.Received)
 ACCESS_TOPIC = get_topic(AccessRecord.Recorded)
 ANCHORED_TOPIC = get_topic(AnchorLog.Anchored)
 PAGE = 1000
+WITHHELD = "（已隐去）"  # stands for a personal value a masked bundle cannot carry even as a commitment
 
 PROBLEM_LABELS = {
     "missing": "该版本的事件缺失（被删除）",
@@ -255,25 +257,28 @@ class AuditService:
             ids.append(event.originator_id)
         return ids
 
-    def export(self, complaint_ids: Iterable[UUID]) -> dict[str, Any]:
-        """A bundle: events (JSON-ready), each complaint's chain, and the newest anchor covering them."""
+    def export(self, complaint_ids: Iterable[UUID], *, personal_info: bool = False) -> dict[str, Any]:
+        """A bundle: events (JSON-ready), each complaint's chain, and the newest anchor covering them.
+
+        Without ``personal_info`` every personal value is replaced by its salted commitment (what the
+        chain hashes), so the bundle verifies without disclosing it; format-1 events, whose hash
+        covers the values in clear, carry ``withheld`` instead and verify only in a full bundle.
+        With ``personal_info`` the values are in clear and each event carries its salts.
+        Raises ComplaintNotFound (naming the ids) when a requested complaint has no events.
+        """
         events: list[dict[str, Any]] = []
         chains: dict[str, dict[str, Any]] = {}
+        unknown: list[str] = []
         for cid in complaint_ids:
             with store_errors():
                 stored = [e for e in self.app.events.get(cid) if isinstance(e, Complaint.Event)]
-            for e in stored:
-                events.append(
-                    {
-                        "complaint_id": str(e.originator_id),
-                        "version": e.originator_version,
-                        "type": type(e).__name__,
-                        "payload": event_payload(e),
-                        "row_hash": e.row_hash,
-                    }
-                )
-            if stored:
-                chains[str(cid)] = {"version": stored[-1].originator_version, "head": stored[-1].row_hash}
+            if not stored:
+                unknown.append(str(cid))
+                continue
+            events += [self._bundle_event(e, personal_info=personal_info) for e in stored]
+            chains[str(cid)] = {"version": stored[-1].originator_version, "head": stored[-1].row_hash}
+        if unknown:
+            raise ComplaintNotFound(f"未找到诉求：{', '.join(unknown)}")
         anchors = self.anchors()
         anchor_doc: dict[str, Any] | None = None
         if anchors:
@@ -287,7 +292,42 @@ class AuditService:
                 "complaints": last.complaints,
                 "heads": {cid: [heads[cid].version, heads[cid].row_hash] for cid in sorted(heads)},
             }
-        return {"format": "yousu-audit-bundle/1", "events": events, "chains": chains, "anchor": anchor_doc}
+        return {
+            "format": "yousu-audit-bundle/2",
+            "personal_info": personal_info,
+            "events": events,
+            "chains": chains,
+            "anchor": anchor_doc,
+        }
+
+    @staticmethod
+    def _bundle_event(e: Complaint.Event, *, personal_info: bool) -> dict[str, Any]:
+        payload = event_payload(e)
+        salts = event_salts(e)
+        doc: dict[str, Any] = {
+            "complaint_id": str(e.originator_id),
+            "version": e.originator_version,
+            "type": type(e).__name__,
+            "row_hash": e.row_hash,
+        }
+        if personal_info:
+            doc["payload"] = payload
+            if salts:
+                doc["salts"] = salts
+        elif salts:
+            doc["payload"] = committed(payload, salts)
+            doc["committed"] = sorted(salts)
+        else:
+            withheld = False
+            for outer, inner in PERSONAL_FIELDS:
+                part = payload.get(outer)
+                if isinstance(part, dict) and part.get(inner) is not None:
+                    part[inner] = WITHHELD
+                    withheld = True
+            doc["payload"] = payload
+            if withheld:
+                doc["withheld"] = True
+        return doc
 
     # ------------------------------------------------------------------ internals
 

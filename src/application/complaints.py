@@ -64,13 +64,22 @@ class RecordedEvent:
     recorded_at: datetime
 
 
-def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: str | None) -> UUID | None:
-    """A deterministic id for an intake that may be retried: one complaint per key."""
+def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: str | None, caller: str) -> UUID | None:
+    """A deterministic id for an intake that may be retried: one complaint per external ref, or per caller and key.
+
+    An Idempotency-Key is the caller's own: the same key from another user is another intake
+    (otherwise a second clerk could read the first clerk's complaint back by guessing a key).
+    """
     if external_ref:
         return uuid5(INTAKE_NAMESPACE, f"ref:{channel.value}:{external_ref}")
     if idempotency_key:
-        return uuid5(INTAKE_NAMESPACE, f"key:{idempotency_key}")
+        return uuid5(INTAKE_NAMESPACE, f"key:{len(caller)}:{caller}:{idempotency_key}")
     return None
+
+
+def legacy_key_id(idempotency_key: str | None) -> UUID | None:
+    """The id an Idempotency-Key gave before keys were scoped to the caller (retries of older intakes)."""
+    return uuid5(INTAKE_NAMESPACE, f"key:{idempotency_key}") if idempotency_key else None
 
 
 @contextmanager
@@ -128,12 +137,17 @@ class ComplaintsApp(Application[UUID]):
         fingerprint: str | None = None,
     ) -> CommandResult:
         """一窗受理. A retried intake (same key or external_ref) returns the first complaint."""
-        complaint_id = intake_id(channel=channel, external_ref=external_ref, idempotency_key=idempotency_key)
+        complaint_id = intake_id(
+            channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id
+        )
+        legacy = None if external_ref else legacy_key_id(idempotency_key)
         with self._intake_lock:
             for attempt in range(SLIP_RETRIES):
                 now = self.clock.now()
                 if complaint_id is not None:
                     existing = self._existing_intake(complaint_id, fingerprint)
+                    if existing is None and legacy is not None:
+                        existing = self._existing_intake(legacy, fingerprint, owner=actor.id)
                     if existing is not None:
                         return existing
                 book = self._slip_book(self.calendar.local_day(now))
@@ -400,10 +414,15 @@ class ComplaintsApp(Application[UUID]):
         assert isinstance(book, SlipBook)  # noqa: S101 — the id space is the slip book's
         return book
 
-    def _existing_intake(self, complaint_id: UUID, fingerprint: str | None) -> CommandResult | None:
+    def _existing_intake(
+        self, complaint_id: UUID, fingerprint: str | None, *, owner: str | None = None
+    ) -> CommandResult | None:
+        """The intake already recorded under ``complaint_id`` (by ``owner`` when given), else None."""
         try:
             complaint = self.get(complaint_id)
         except ComplaintNotFound:
+            return None
+        if owner is not None and (complaint.received_by is None or complaint.received_by.id != owner):
             return None
         if fingerprint is not None and complaint.fingerprint not in (None, fingerprint):
             raise IntakeConflict(complaint.id)

@@ -7,6 +7,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/yousu.db"
+# table creation serialised across processes (application/pg_setup.py); a topic, so SQLite never imports it
+PG_RECORDER_TOPIC = "application.pg_setup:SerialisedPostgresApplicationRecorder"
 
 
 class DatabaseURLError(ValueError):
@@ -81,6 +83,7 @@ def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
             "POSTGRES_MAX_WAITING": "20",
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": PG_RECORDER_TOPIC,
         }
         return Database(url, "postgresql", env)
     msg = f"unsupported database URL scheme {scheme!r}: use sqlite:///path, postgresql://user@host:port/db"

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.audit import GENESIS, chain_hash, fields_payload
+from domain.audit import GENESIS, chain_hash, hashed_payload, new_salts
 from domain.calendar import WorkingCalendar
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
@@ -43,7 +43,7 @@ EVENT_LABELS: dict[str, str] = {
 def _sealed(event_class: Any, complaint_id: UUID, version: int, **fields: Any) -> dict[str, Any]:
     """The event's fields plus its recording timestamp and ``row_hash`` over all of them."""
     fields["timestamp"] = event_class.create_timestamp()
-    fields["row_hash"] = chain_hash(str(complaint_id), version, event_class.__name__, fields_payload(fields))
+    fields["row_hash"] = chain_hash(str(complaint_id), version, event_class.__name__, hashed_payload(fields))
     return fields
 
 
@@ -92,6 +92,7 @@ class Complaint(Aggregate):
         fingerprint: str | None  # digest of the intake request, for idempotent retries
         response_due_at: datetime
         response_due_provisional: bool
+        personal_salts: dict[str, str]  # per personal field, for hash format 2 (absent on older events)
 
         def apply(self, aggregate: Any) -> None:
             c: Complaint = aggregate
@@ -361,6 +362,7 @@ class Complaint(Aggregate):
                 fingerprint=fingerprint,
                 response_due_at=response.due_at,
                 response_due_provisional=response.provisional,
+                personal_salts=new_salts({"complainant": complainant}),
             ),
         )
 

@@ -19,6 +19,7 @@ from domain.calendar import WorkingCalendar
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
 from projections.inbox import INBOX
+from projections.runner import SETUP_LOCK
 
 log = structlog.get_logger("yousu.delivery")
 
@@ -48,6 +49,19 @@ DELIVERY_LOG = Table(
     key=("escalation_id", "webhook", "attempt"),
 )
 CURSOR = Table("yousu_delivery_cursor", (Column("name", T.text), Column("position", T.bigint)), key=("name",))
+
+
+LEASE_MARGIN_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Leased:
+    """A delivery taken by one process until its lease expires."""
+
+    escalation_id: int
+    url: str
+    attempts: int
+    payload: str
 
 
 @dataclass(frozen=True)
@@ -106,8 +120,11 @@ class Deliverer:
         self.views = views
         self.calendar = calendar
         self.webhooks = webhooks
+        self.timeout = timeout
         self.client = httpx.Client(timeout=timeout)
         with views.transaction() as tx:
+            if tx.is_postgres:  # CREATE … IF NOT EXISTS races against itself in another process
+                tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
             for table in (DELIVERIES, DELIVERY_LOG, CURSOR):
                 for statement in table.ddl(tx.dialect):
                     tx.execute(statement)
@@ -153,8 +170,19 @@ class Deliverer:
             tx.upsert(CURSOR, [("webhooks", position)])
 
     def deliver(self, now: datetime, limit: int = 100) -> int:
-        """Attempt due deliveries; each attempt is logged, failures are rescheduled with backoff."""
-        by_url = {h.url: h for h in self.webhooks}
+        """Attempt due deliveries; each attempt is logged, failures are rescheduled with backoff.
+
+        No transaction is open while posting: the due rows are leased first (their next attempt moved
+        past the time the posts can take, committed), posted, then the results recorded in a second
+        short transaction. A lessee that dies leaves its rows to be retried when the lease expires.
+        """
+        leased = self.lease(now, limit)
+        results = [(row, *self._post(row.url, row.payload, row.escalation_id)) for row in leased]
+        self.record(now, results)
+        return len(leased)
+
+    def lease(self, now: datetime, limit: int = 100) -> list[Leased]:
+        """Take up to ``limit`` due rows for this process until the lease expires (committed at once)."""
         with self.views.transaction() as tx:
             lock = " FOR UPDATE SKIP LOCKED" if tx.is_postgres else ""
             due = tx.query(
@@ -162,23 +190,36 @@ class Deliverer:
                 f"WHERE NOT delivered AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}",
                 [now, limit],
             )
-            for eid, url, attempts, payload in due:
-                attempt = int(attempts) + 1
-                status, error = self._post(url, str(payload), int(eid))
+            # every post may take the full timeout; the margin covers recording the results
+            until = now + timedelta(seconds=self.timeout * len(due) + LEASE_MARGIN_SECONDS)
+            for eid, url, _, _ in due:
+                tx.execute(
+                    f"UPDATE {DELIVERIES.name} SET next_attempt_at = ? "  # noqa: S608
+                    "WHERE escalation_id = ? AND webhook = ?",
+                    [until, eid, url],
+                )
+        return [Leased(int(eid), str(url), int(attempts), str(payload)) for eid, url, attempts, payload in due]
+
+    def record(self, now: datetime, results: list[tuple[Leased, int | None, str | None]]) -> None:
+        """Log each attempt and mark it delivered or reschedule it, in one short transaction."""
+        by_url = {h.url: h for h in self.webhooks}
+        with self.views.transaction() as tx:
+            for row, status, error in results:
+                attempt = row.attempts + 1
                 ok = status is not None and 200 <= status < 300
-                tx.insert_ignore(DELIVERY_LOG, [(eid, url, attempt, now, status, error)])
-                hook = by_url.get(url)
+                tx.insert_ignore(DELIVERY_LOG, [(row.escalation_id, row.url, attempt, now, status, error)])
+                hook = by_url.get(row.url)
                 retry_at = now + backoff(attempt)
                 if hook is not None and hook.business_hours:
                     retry_at = next_business_instant(retry_at, self.calendar)
+                # only if no other lessee recorded this row since (its lease expired under us)
                 tx.execute(
                     f"UPDATE {DELIVERIES.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608
-                    "WHERE escalation_id = ? AND webhook = ?",
-                    [ok, attempt, now if ok else retry_at, eid, url],
+                    "WHERE escalation_id = ? AND webhook = ? AND attempts = ? AND NOT delivered",
+                    [ok, attempt, now if ok else retry_at, row.escalation_id, row.url, row.attempts],
                 )
                 if not ok:
-                    log.warning("delivery_failed", escalation_id=eid, attempt=attempt, status=status)
-        return len(due)
+                    log.warning("delivery_failed", escalation_id=row.escalation_id, attempt=attempt, status=status)
 
     def _post(self, url: str, payload: str, escalation_id: int) -> tuple[int | None, str | None]:
         try:

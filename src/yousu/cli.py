@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
 import signal
 import threading
 from datetime import datetime, timedelta
@@ -18,7 +19,8 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from api.app import anchor_record, create_app
-from api.auth import mint_token
+from api.auth import AuthError, mint_token
+from api.permissions import PERMISSIONS, Action
 from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
 from application.cipher import generate_key
@@ -47,6 +49,7 @@ from yousu.wiring import (
     build_runner,
     start_background,
     sweep_task,
+    verifier,
     views_for,
 )
 
@@ -57,6 +60,8 @@ console = Console()
 TOKEN_ROLES = [r.value for r in Role if r is not Role.system]
 DEMO_QUERY = "from=2025-09-26T10:00%2B08:00&working_days=1"
 err = Console(stderr=True)
+# the checkout (src/yousu/cli.py → repository root): audit bundles must not land in it
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -151,10 +156,12 @@ def token(
     name: str = typer.Option(..., "--name", help="display name of the staff member"),
     sub: str | None = typer.Option(None, "--sub", help="user id (default: derived from the name)"),
     department: str | None = typer.Option(None, "--department", help="department code, for role `department`"),
-    hours: int = typer.Option(12, min=1, max=24 * 30, help="lifetime in hours"),
+    hours: int = typer.Option(12, min=1, help="lifetime in hours (at most YOUSU_TOKEN_MAX_LIFETIME)"),
 ) -> None:
     """Mint an HS256 token for local use (signed with YOUSU_AUTH_SECRET or the local secret)."""
     settings = Settings()
+    if hours * 3600 > settings.token_max_lifetime:
+        raise _fail(f"--hours {hours} exceeds YOUSU_TOKEN_MAX_LIFETIME ({settings.token_max_lifetime} s)")
     try:
         roles = [Role(r) for r in role]
     except ValueError as exc:
@@ -175,6 +182,8 @@ def token(
             department=department,
             now=SystemClock().now(),
             lifetime=timedelta(hours=hours),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
         )
     )
 
@@ -269,30 +278,101 @@ def audit_anchor() -> None:
 
 @audit_app.command("export")
 def audit_export(
-    out: Annotated[Path, typer.Option("--out", help="directory to write the bundle into")],
+    out: Annotated[Path, typer.Option("--out", help="new or empty directory outside the working tree")],
     complaint: Annotated[list[str] | None, typer.Option("--complaint", help="complaint id (repeatable)")] = None,
     from_: Annotated[str | None, typer.Option("--from", help="received at or after (ISO instant)")] = None,
     to: Annotated[str | None, typer.Option("--to", help="received at or before (ISO instant)")] = None,
+    allow_unanchored: Annotated[
+        bool, typer.Option("--allow-unanchored", help="write the bundle even if no anchor covers a complaint")
+    ] = False,
+    with_personal_info: Annotated[
+        bool, typer.Option("--with-personal-info", help="names, phones, ID numbers in clear (needs --token)")
+    ] = False,
+    token: Annotated[
+        str | None, typer.Option("--token", envvar="YOUSU_TOKEN", help="your bearer token (liaison) for personal info")
+    ] = None,
 ) -> None:
-    """Write a bundle (events.jsonl, chain.json, anchor.json) for ops/audit/verify_bundle.py."""
-    audit = _audit(Settings())
+    """Write a bundle (events.jsonl, chain.json, anchor.json) for ops/audit/verify_bundle.py, mode 0600."""
+    settings = Settings()
+    reader = _personal_info_reader(settings, token) if with_personal_info else None
+    target = _bundle_dir(out)
+    audit = _audit(settings)
     if complaint:
         ids = [_uuid(c, "--complaint") for c in complaint]
     elif from_ or to:
         ids = audit.complaint_ids(since=_instant(from_, "--from"), until=_instant(to, "--to"))
+        if not ids:
+            raise _fail("no complaint was received in that period", 1)
     else:
         raise _fail("give --complaint ID or a period with --from/--to")
-    bundle = audit.export(ids)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "events.jsonl").open("w", encoding="utf-8") as f:
-        for e in bundle["events"]:
-            f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
-    (out / "chain.json").write_text(json.dumps(bundle["chains"], ensure_ascii=False, indent=1), encoding="utf-8")
+    try:
+        bundle = audit.export(ids, personal_info=reader is not None)
+    except ComplaintError as exc:
+        raise _fail(exc.detail, 1) from exc
+    heads = (bundle["anchor"] or {}).get("heads", {})
+    unanchored = [cid for cid in bundle["chains"] if cid not in heads]
+    if unanchored and not allow_unanchored:
+        raise _fail(
+            f"no anchor covers {', '.join(unanchored)}: run `yousu audit anchor` first "
+            "(or pass --allow-unanchored for a chain-only bundle)",
+            1,
+        )
+    if reader is not None:
+        for cid in ids:
+            audit.record_access(
+                reader=reader, complaint_id=cid, endpoint="yousu audit export --with-personal-info", personal_info=True
+            )
+    target.mkdir(mode=0o700, exist_ok=True)
+    target.chmod(0o700)  # an existing empty directory keeps its mode otherwise
+    lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in bundle["events"])
+    _write_private(target / "events.jsonl", lines)
+    _write_private(target / "chain.json", json.dumps(bundle["chains"], ensure_ascii=False, indent=1))
     if bundle["anchor"] is not None:
-        (out / "anchor.json").write_text(json.dumps(bundle["anchor"], ensure_ascii=False, indent=1), encoding="utf-8")
-    console.print(f"wrote {len(bundle['events'])} events of {len(bundle['chains'])} complaints to {out}")
-    if bundle["anchor"] is None:
-        console.print("[yellow]no anchor yet: run `yousu audit anchor` first for tail protection[/yellow]")
+        _write_private(target / "anchor.json", json.dumps(bundle["anchor"], ensure_ascii=False, indent=1))
+    kind = "with personal information in clear" if reader is not None else "personal information as commitments"
+    console.print(f"wrote {len(bundle['events'])} events of {len(bundle['chains'])} complaints to {target} ({kind})")
+    if unanchored:
+        console.print(f"[yellow]UNANCHORED (chain only): {', '.join(unanchored)}[/yellow]")
+
+
+def _personal_info_reader(settings: Settings, token: str | None) -> Actor:
+    """The verified caller allowed both audit export and personal information, as the API checks them."""
+    if not token:
+        raise _fail("--with-personal-info needs --token (or YOUSU_TOKEN): a liaison's token, verified like the API's")
+    try:
+        principal = verifier(settings).verify(token)
+    except (AuthError, ValueError) as exc:
+        raise _fail(f"token refused: {exc}") from exc
+    allowed = PERMISSIONS[Action.read_audit] & PERMISSIONS[Action.read_personal_info]
+    role = next((r for r in sorted(principal.roles, key=str) if r in allowed), None)
+    if role is None:
+        raise _fail("this token's roles may not export personal information (needs a role allowed both)")
+    return principal.actor(role)
+
+
+def _bundle_dir(out: Path) -> Path:
+    """The bundle directory: not a symlink, new or empty, and outside the working tree and the repository."""
+    if out.is_symlink():
+        raise _fail(f"--out {out} is a symbolic link; name a real directory")
+    target = out.resolve()
+    for tree in {Path.cwd().resolve(), REPO_ROOT}:
+        if target == tree or tree in target.parents:
+            raise _fail(f"--out {out} is inside {tree}: audit bundles hold personal data; write them elsewhere")
+    if target.exists():
+        if not target.is_dir():
+            raise _fail(f"--out {out} is not a directory")
+        if any(target.iterdir()):
+            raise _fail(f"--out {out} is not empty; name a new or empty directory")
+    elif not target.parent.is_dir():
+        raise _fail(f"--out {out}: its parent directory does not exist")
+    return target
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by the owner only; never follow or overwrite an existing entry."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _instant(value: str | None, option: str) -> datetime | None:

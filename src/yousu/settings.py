@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     anchor_interval: float = Field(86_400.0, gt=0)
     webhooks: str | None = None  # JSON list of {"url", "recipients"?, "business_hours"?} for escalation notices
     fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
+    auth_issuer: str = "yousu"  # required `iss` of every bearer token
+    auth_audience: str = "yousu"  # required `aud` of every bearer token
+    auth_leeway: int = Field(60, ge=0, le=600)  # seconds of clock skew tolerated on exp/iat/nbf
+    token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
 
     @field_validator("timezone")
     @classmethod

@@ -107,9 +107,17 @@ def auth_secret(settings: Settings, *, create: bool = False) -> str | None:
 def verifier(settings: Settings) -> TokenVerifier:
     """HS256 with the secret, or RS256 with the configured public key."""
     if settings.auth_public_key_file:
-        return TokenVerifier(public_key=settings.auth_public_key_file.read_text(encoding="utf-8"))
-    secret = auth_secret(settings, create=settings.database().kind == "sqlite")
-    return TokenVerifier(secret=secret)
+        key, secret = settings.auth_public_key_file.read_text(encoding="utf-8"), None
+    else:
+        key, secret = None, auth_secret(settings, create=settings.database().kind == "sqlite")
+    return TokenVerifier(
+        secret=secret,
+        public_key=key,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        leeway=settings.auth_leeway,
+        max_lifetime=settings.token_max_lifetime,
+    )
 
 
 def build_complaints(settings: Settings, clock: Clock | None = None, *, check: bool = True) -> ComplaintsApp:

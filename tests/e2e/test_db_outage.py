@@ -38,6 +38,7 @@ CLIENTS = 4
 OUTAGE_SECONDS = 4.0
 MAX_503_SECONDS = 10.0  # "within a few seconds": never a hang
 RECOVERY_SECONDS = 30.0
+CLERK_SUB = "window_clerk-1"  # the sub of auth("window_clerk"): idempotency keys are scoped to it
 
 
 class TcpProxy:
@@ -255,7 +256,9 @@ def test_cutting_postgres_under_load(proxied: tuple[Server, TcpProxy], pg_url: s
     # every acknowledged intake answered the complaint its key names
     for o in acked:
         assert o.json is not None
-        assert UUID(o.json["id"]) == intake_id(channel=Channel.window, external_ref=None, idempotency_key=o.key)
+        assert UUID(o.json["id"]) == intake_id(
+            channel=Channel.window, external_ref=None, idempotency_key=o.key, caller=CLERK_SUB
+        )
 
     # --- a client retries each refused intake with its key: now accepted, once
     with httpx.Client(base_url=server.base_url, timeout=30.0) as http:
@@ -279,7 +282,9 @@ def test_cutting_postgres_under_load(proxied: tuple[Server, TcpProxy], pg_url: s
         app.close()
     keys = {o.key for o in outcomes}
     assert len(received) == len(set(received)), "no complaint recorded twice"
-    assert set(received) == {intake_id(channel=Channel.window, external_ref=None, idempotency_key=k) for k in keys}
+    assert set(received) == {
+        intake_id(channel=Channel.window, external_ref=None, idempotency_key=k, caller=CLERK_SUB) for k in keys
+    }
     slips = [o.json["slip_no"] for o in acked + retried if o.json is not None]
     by_id = {o.json["id"]: o.json["slip_no"] for o in acked + retried if o.json is not None}
     assert len(set(by_id.values())) == len(by_id), "slip numbers are unique"

@@ -41,6 +41,7 @@ from application.calendar_loader import load_calendar
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
+from application.pg_setup import SerialisedPostgresApplicationRecorder
 from domain.complaint import Complaint
 from domain.rules import ClockKind
 from domain.values import (
@@ -149,7 +150,8 @@ class TestInfrastructureFactory(OurPostgres, es_persistence.InfrastructureFactor
         return PostgresAggregateRecorder
 
     def expected_application_recorder_class(self) -> type[ApplicationRecorder]:
-        return PostgresApplicationRecorder
+        # our env names the stock recorder's subclass that serialises table creation
+        return SerialisedPostgresApplicationRecorder
 
     def expected_tracking_recorder_class(self) -> type[TrackingRecorder]:
         return PostgresTrackingRecorder

@@ -1,0 +1,220 @@
+"""Audit bundles on a real PostgreSQL: anchored or refused, private files, personal values masked by default."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+import domain.complaint
+from application.audit import AuditService
+from application.clock import SettableClock
+from application.complaints import ComplaintsApp
+from application.persistence import parse_database_url
+from domain.calendar import WorkingCalendar
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role
+from tests.support import SECRET, auth, client_for, receive_body, token
+
+ROOT = Path(__file__).resolve().parents[2]
+VERIFY_BUNDLE = ROOT / "ops" / "audit" / "verify_bundle.py"
+YOUSU = str(ROOT / ".venv" / "bin" / "yousu")
+CLERK = Actor("c1", "窗口甲", Role.window_clerk)
+NAME, PHONE, ID_NUMBER = "欧阳锋", "13912345678", "11010519491231002X"
+
+
+@pytest.fixture
+def store(pg_url: str, clock: SettableClock, calendar: WorkingCalendar) -> Iterator[tuple[str, ComplaintsApp]]:
+    app = ComplaintsApp(env=parse_database_url(pg_url).env, clock=clock, calendar=calendar)
+    yield pg_url, app
+    app.close()
+
+
+def receive(app: ComplaintsApp) -> UUID:
+    return app.receive(
+        channel=Channel.window,
+        content="办证窗口无人",
+        category="housing",
+        complainant=Complainant(ComplainantType.person, NAME, PHONE, ID_NUMBER),
+        actor=CLERK,
+    ).id
+
+
+def write_bundle(bundle: dict[str, object], out: Path) -> Path:
+    out.mkdir()
+    events = bundle["events"]
+    assert isinstance(events, list)
+    (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), "utf-8")
+    (out / "chain.json").write_text(json.dumps(bundle["chains"]), encoding="utf-8")
+    if bundle["anchor"]:
+        (out / "anchor.json").write_text(json.dumps(bundle["anchor"]), encoding="utf-8")
+    return out
+
+
+def verifier(bundle: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-I", str(VERIFY_BUNDLE), str(bundle), *extra], capture_output=True, text=True, check=False
+    )
+
+
+def export(url: str, *args: str, tok: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"YOUSU_DATABASE_URL": url, "YOUSU_AUTH_SECRET": SECRET, "PATH": "/usr/bin:/bin", "COLUMNS": "400"}
+    if tok is not None:
+        env["YOUSU_TOKEN"] = tok
+    return subprocess.run(
+        [YOUSU, "audit", "export", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_verifier_fails_an_unanchored_bundle_unless_allowed(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    _, app = store
+    cid = receive(app)
+    bundle = write_bundle(AuditService(app).export([cid]), tmp_path / "b")
+    refused = verifier(bundle)
+    assert refused.returncode == 1, refused.stdout
+    assert "UNANCHORED" in refused.stdout
+    assert "OK" not in refused.stdout
+    allowed = verifier(bundle, "--allow-unanchored")
+    assert allowed.returncode == 0, allowed.stdout
+    assert "UNANCHORED" in allowed.stdout
+
+
+def test_verifier_fails_a_complaint_the_anchor_does_not_cover(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    _, app = store
+    first = receive(app)
+    AuditService(app).anchor()
+    later = receive(app)
+    bundle = write_bundle(AuditService(app).export([first, later]), tmp_path / "b")
+    result = verifier(bundle)
+    assert result.returncode == 1
+    assert f"does not cover {later}" in result.stdout
+
+
+def test_cli_export_refuses_unanchored_and_unknown(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    url, app = store
+    cid = receive(app)
+    unanchored = export(url, "--complaint", str(cid), "--out", str(tmp_path / "u"))
+    assert unanchored.returncode != 0
+    assert "yousu audit anchor" in unanchored.stderr
+    assert not (tmp_path / "u").exists()
+    chain_only = export(url, "--complaint", str(cid), "--out", str(tmp_path / "c"), "--allow-unanchored")
+    assert chain_only.returncode == 0, chain_only.stderr
+    assert verifier(tmp_path / "c", "--allow-unanchored").returncode == 0
+    AuditService(app).anchor()
+    missing = uuid4()
+    unknown = export(url, "--complaint", str(missing), "--out", str(tmp_path / "x"))
+    assert unknown.returncode != 0
+    assert str(missing) in unknown.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_export_refuses_unsafe_directories(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    url, app = store
+    cid = receive(app)
+    AuditService(app).anchor()
+    inside = export(url, "--complaint", str(cid), "--out", str(ROOT / "var" / f"bundle-{uuid4().hex}"))
+    assert inside.returncode != 0
+    assert "inside" in inside.stderr
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    link = export(url, "--complaint", str(cid), "--out", str(tmp_path / "link"))
+    assert link.returncode != 0
+    assert "symbolic link" in link.stderr
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "old.txt").write_text("x", encoding="utf-8")
+    full = export(url, "--complaint", str(cid), "--out", str(tmp_path / "full"))
+    assert full.returncode != 0
+    assert "not empty" in full.stderr
+    assert not any((tmp_path / "real").iterdir())
+    missing_out = subprocess.run(
+        [YOUSU, "audit", "export", "--complaint", str(cid)],
+        env={"YOUSU_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing_out.returncode != 0
+
+
+def test_cli_export_is_private_and_masked_yet_verifies(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    url, app = store
+    cid = receive(app)
+    anchored = AuditService(app).anchor()
+    assert anchored is not None
+    out = tmp_path / "bundle"
+    result = export(url, "--complaint", str(cid), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    for f in out.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+        text = f.read_text(encoding="utf-8")
+        for secret in (NAME, PHONE, ID_NUMBER):
+            assert secret not in text, (f.name, secret)
+    checked = verifier(out, "--digest", anchored.digest)
+    assert checked.returncode == 0, checked.stdout
+    # a forged phone commitment no longer matches the chain
+    lines = [json.loads(x) for x in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines[0]["payload"]["complainant"]["phone"] = "sha256:" + "0" * 64
+    (out / "events.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    assert f"{cid} version 1: altered" in verifier(out).stdout
+
+
+def test_personal_info_only_for_a_liaison_token(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
+    url, app = store
+    cid = receive(app)
+    AuditService(app).anchor()
+    args = ["--complaint", str(cid), "--with-personal-info"]
+    no_token = export(url, *args, "--out", str(tmp_path / "a"))
+    assert no_token.returncode != 0
+    assert "--token" in no_token.stderr
+    analyst = export(url, *args, "--out", str(tmp_path / "b"), tok=token(Role.analyst))
+    assert analyst.returncode != 0
+    forged = export(url, *args, "--out", str(tmp_path / "c"), tok=token(Role.liaison)[:-4] + "AAAA")
+    assert forged.returncode != 0
+    assert not any((tmp_path / d).exists() for d in "abc")
+    ok = export(url, *args, "--out", str(tmp_path / "d"), tok=token(Role.liaison, sub="liaison-9"))
+    assert ok.returncode == 0, ok.stderr
+    first = json.loads((tmp_path / "d" / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["payload"]["complainant"]["name"] == NAME
+    assert first["payload"]["complainant"]["id_number"] == ID_NUMBER
+    assert verifier(tmp_path / "d").returncode == 0
+    log = AuditService(app).access_log(complaint_id=cid)
+    assert [(x["reader"]["id"], x["personal_info"]) for x in log] == [("liaison-9", True)]
+
+
+def test_events_hashed_before_salting_still_verify(
+    store: tuple[str, ComplaintsApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event written by the earlier code (hash over personal values in clear, no salts)."""
+    _, app = store
+    with monkeypatch.context() as m:
+        m.setattr(domain.complaint, "new_salts", lambda _fields: {})
+        legacy = receive(app)
+    salted = receive(app)
+    audit = AuditService(app)
+    audit.anchor()
+    assert audit.verify().ok
+    masked = write_bundle(audit.export([legacy, salted]), tmp_path / "masked")
+    assert NAME not in (masked / "events.jsonl").read_text(encoding="utf-8")
+    result = verifier(masked)
+    assert result.returncode == 1
+    assert f"{legacy} version 1: not verifiable here" in result.stdout
+    assert str(salted) not in result.stdout
+    full = write_bundle(audit.export([legacy, salted], personal_info=True), tmp_path / "full")
+    assert verifier(full).returncode == 0
+
+
+def test_salts_never_leave_through_the_history(sqlite_url: str) -> None:
+    """With the salts, a masked bundle's phone commitment could be brute-forced: the API never shows them."""
+    with client_for(sqlite_url) as client:
+        cid = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk)).json()["id"]
+        for role in (Role.liaison, Role.duty_leader):
+            r = client.get(f"/v1/complaints/{cid}/history", headers=auth(role))
+            assert r.status_code == 200
+            assert "personal_salts" not in r.text
+            assert "salt" not in json.dumps(r.json()["events"][0]["payload"])

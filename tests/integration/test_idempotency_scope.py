@@ -1,0 +1,93 @@
+"""Idempotency keys belong to the caller: another clerk's same key is another intake (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from application.clock import SettableClock
+from application.complaints import ComplaintsApp, legacy_key_id
+from application.persistence import parse_database_url
+from domain.calendar import WorkingCalendar
+from domain.complaint import Complaint
+from domain.rules import Limits
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role
+from tests.support import auth, client_for, receive_body
+
+ALICE = Actor("clerk-alice", "窗口甲", Role.window_clerk)
+BOB = Actor("clerk-bob", "窗口乙", Role.window_clerk)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'yousu.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def client(url: str) -> Iterator[TestClient]:
+    with client_for(url) as c:
+        yield c
+
+
+def test_same_key_and_body_from_another_clerk_is_a_new_complaint(client: TestClient) -> None:
+    alice = {**auth(Role.window_clerk, sub="clerk-alice"), "Idempotency-Key": "intake-0001"}
+    bob = {**auth(Role.window_clerk, sub="clerk-bob"), "Idempotency-Key": "intake-0001"}
+    first = client.post("/v1/complaints", json=receive_body(), headers=alice)
+    assert first.status_code == 201
+    theirs = client.post("/v1/complaints", json=receive_body(), headers=bob)
+    assert theirs.status_code == 201
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert theirs.json()["id"] != first.json()["id"]
+    assert theirs.json()["slip_no"] != first.json()["slip_no"]
+    retry = client.post("/v1/complaints", json=receive_body(), headers=alice)
+    assert retry.status_code == 200
+    assert retry.json()["id"] == first.json()["id"]
+    bob_retry = client.post("/v1/complaints", json=receive_body(), headers=bob)
+    assert bob_retry.json()["id"] == theirs.json()["id"]
+
+
+def test_an_intake_recorded_before_scoping_is_still_found_by_its_clerk(
+    url: str, clock: SettableClock, calendar: WorkingCalendar
+) -> None:
+    app = ComplaintsApp(env=parse_database_url(url).env, clock=clock, calendar=calendar)
+    try:
+        complainant = Complainant(ComplainantType.person, "张三", "13800001111")
+        # what the earlier code stored: the id derived from the key alone
+        legacy = Complaint.receive(
+            slip_no="20250926-LEGACY",
+            channel=Channel.window,
+            content="旧版本受理",
+            category="housing",
+            complainant=complainant,
+            actor=ALICE,
+            now=clock.now(),
+            calendar=calendar,
+            limits=Limits(),
+            complaint_id=legacy_key_id("old-key"),
+            fingerprint="fp-1",
+        )
+        app.save(legacy)
+
+        def intake(actor: Actor) -> tuple[str, bool]:
+            result = app.receive(
+                channel=Channel.window,
+                content="旧版本受理",
+                category="housing",
+                complainant=complainant,
+                actor=actor,
+                idempotency_key="old-key",
+                fingerprint="fp-1",
+            )
+            return str(result.id), result.created
+
+        assert intake(ALICE) == (str(legacy.id), False)
+        bob_id, created = intake(BOB)
+        assert created
+        assert bob_id != str(legacy.id)
+    finally:
+        app.close()
