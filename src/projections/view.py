@@ -59,11 +59,6 @@ class View(ABC):
         for table in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {table.name}")
 
-    def clear(self, tx: Tx) -> None:
-        """Empty the view's tables (before a rebuild)."""
-        for table in self.tables:
-            tx.execute(f"TRUNCATE {table.name}" if tx.is_postgres else f"DELETE FROM {table.name}")  # noqa: S608 — our table names
-
     @abstractmethod
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
         """Write the changes ``page`` makes, inside the runner's transaction."""
