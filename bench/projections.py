@@ -47,11 +47,11 @@ from domain.values import (  # noqa: E402
     ComplainantType,
     Role,
 )
-from projections import queries  # noqa: E402
 from projections.db import ViewDB  # noqa: E402
 from projections.main import all_views  # noqa: E402
-from projections.metrics import MetricsView  # noqa: E402
+from projections.metrics import MetricsView, metrics  # noqa: E402
 from projections.runner import ProjectionRunner  # noqa: E402
+from projections.tracking import positions, wait_until  # noqa: E402
 from projections.view import Applied  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
@@ -269,7 +269,7 @@ class Watcher(threading.Thread):
                     else:
                         waiting.append(item)
             if waiting:
-                reached = min(queries.positions(self.db).values() or [0])
+                reached = min(positions(self.db).values() or [0])
                 now = time.perf_counter()
                 self.lags.extend(now - t for nid, t in waiting if nid <= reached)
                 waiting = [(nid, t) for nid, t in waiting if nid > reached]
@@ -297,7 +297,7 @@ def bench_lag(app: ComplaintsApp, url: str, commands: int, rate: float) -> dict[
     acks: list[float] = []
     try:
         # The runner process is up once it has projected a command made after it started.
-        if not queries.wait_until(db, _command(app, 0, []), timeout=600):
+        if not wait_until(db, _command(app, 0, []), timeout=600):
             msg = "the runner did not catch up"
             raise RuntimeError(msg)
         watcher.start()
@@ -426,7 +426,7 @@ def seed_metrics(url: str, calendar: WorkingCalendar, complaints: int, days: int
 
 
 def bench_metrics(url: str, repeat: int, days: int) -> dict[str, Any]:
-    """Latency of queries.metrics over the whole period and over one month, for every grouping."""
+    """Latency of metrics() over the whole period and over one month, for every grouping."""
     db = ViewDB.from_url(url)
     start = date(2025, 1, 2)
     whole = (start, start + timedelta(days=days))
@@ -441,7 +441,7 @@ def bench_metrics(url: str, repeat: int, days: int) -> dict[str, Any]:
         for group_by in (None, "department", "classification", "channel", "category", "month"):
             for period in (whole, month):
                 t0 = time.perf_counter()
-                result = queries.metrics(db, *period, group_by, now)
+                result = metrics(db, *period, group_by, now)
                 took = time.perf_counter() - t0
                 times.append(took)
                 groups = max(groups, len(result))

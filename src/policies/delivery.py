@@ -137,10 +137,10 @@ class Deliverer:
     def enqueue(self, now: datetime) -> None:
         """New inbox rows → one queued delivery per matching webhook, with the cursor in the same transaction."""
         with self.views.transaction() as tx:
-            found = tx.query(f"SELECT position FROM {CURSOR.name} WHERE name = ?", ["webhooks"])  # noqa: S608
+            found = tx.query(f"SELECT position FROM {CURSOR.name} WHERE name = ?", ["webhooks"])  # noqa: S608 — fixed table names, values bound
             position = int(found[0][0]) if found else 0
             rows = tx.query(
-                f"SELECT notification_id, complaint_id, clock, round, level, due_at, escalated_at, reason, recipients "  # noqa: S608
+                f"SELECT notification_id, complaint_id, clock, round, level, due_at, escalated_at, reason, recipients "  # noqa: S608 — fixed table names, values bound
                 f"FROM {INBOX.name} WHERE notification_id > ? ORDER BY notification_id LIMIT 1000",
                 [position],
             )
@@ -186,7 +186,7 @@ class Deliverer:
         with self.views.transaction() as tx:
             lock = " FOR UPDATE SKIP LOCKED" if tx.is_postgres else ""
             due = tx.query(
-                f"SELECT escalation_id, webhook, attempts, payload FROM {DELIVERIES.name} "  # noqa: S608
+                f"SELECT escalation_id, webhook, attempts, payload FROM {DELIVERIES.name} "  # noqa: S608 — fixed table names, values bound
                 f"WHERE NOT delivered AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}",
                 [now, limit],
             )
@@ -214,7 +214,7 @@ class Deliverer:
                     retry_at = next_business_instant(retry_at, self.calendar)
                 # only if no other lessee recorded this row since (its lease expired under us)
                 tx.execute(
-                    f"UPDATE {DELIVERIES.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608
+                    f"UPDATE {DELIVERIES.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608 — fixed table names, values bound
                     "WHERE escalation_id = ? AND webhook = ? AND attempts = ? AND NOT delivered",
                     [ok, attempt, now if ok else retry_at, row.escalation_id, row.url, row.attempts],
                 )
@@ -236,7 +236,7 @@ class Deliverer:
         """The delivery log, oldest first."""
         with self.views.transaction(write=False) as tx:
             rows = tx.query(
-                f"SELECT escalation_id, webhook, attempt, attempted_at, http_status, error FROM {DELIVERY_LOG.name} "  # noqa: S608
+                f"SELECT escalation_id, webhook, attempt, attempted_at, http_status, error FROM {DELIVERY_LOG.name} "  # noqa: S608 — fixed table names, values bound
                 "ORDER BY escalation_id, webhook, attempt"
             )
         keys = ("escalation_id", "webhook", "attempt", "attempted_at", "http_status", "error")

@@ -153,6 +153,13 @@ class Tx:
         self._conn = conn
         self._cur = conn.cursor()
         self._staged: set[str] = set()
+        # A rebuild writes a view into shadow tables: the table helpers below write to
+        # ``targets[table.name]`` instead of the live table while it is set.
+        self.targets: dict[str, str] = {}
+
+    def target(self, table: Table) -> str:
+        """The name the table helpers write ``table`` under in this transaction (its shadow during a rebuild)."""
+        return self.targets.get(table.name, table.name)
 
     @property
     def is_postgres(self) -> bool:
@@ -216,9 +223,10 @@ class Tx:
         out: list[Row] = []
         chunk = 50_000 if self.is_postgres else 900
         cols = ", ".join(columns)
+        name = self.target(table)
         for i in range(0, len(keys), chunk):
             cond, params = self.in_list(key_column, keys[i : i + chunk], key_type)
-            out.extend(self.query(f"SELECT {cols} FROM {table.name} WHERE {cond}", params))  # noqa: S608 — names are ours
+            out.extend(self.query(f"SELECT {cols} FROM {name} WHERE {cond}", params))  # noqa: S608 — names are ours, values bound
         return out
 
     def upsert(self, table: Table, rows: Sequence[Sequence[Any]]) -> None:
@@ -235,7 +243,8 @@ class Tx:
         if not rows:
             return
         counts = [c for c in table.column_names if c not in table.key]
-        updates = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counts)
+        name = self.target(table)
+        updates = ", ".join(f"{c} = {name}.{c} + excluded.{c}" for c in counts)
         stage = self._write(table, rows, f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}")
         # A key whose total fell back to zero is removed, so that tables built incrementally and
         # tables rebuilt in one pass hold exactly the same rows.
@@ -246,18 +255,18 @@ class Tx:
         zero = " AND ".join(f"t.{c} = 0" for c in counts)
         if stage is not None:
             match = " AND ".join(f"t.{c} = s.{c}" for c in table.key)
-            self.execute(f"DELETE FROM {table.name} t USING {stage} s WHERE {match} AND {zero}")  # noqa: S608
+            self.execute(f"DELETE FROM {name} t USING {stage} s WHERE {match} AND {zero}")  # noqa: S608 — names are ours
         elif self.is_postgres:
             keys = ", ".join(f"t.{c}" for c in table.key)
             kinds = {c.name: c.type for c in table.columns}
             types = ", ".join(f"?::{_PG_ARRAY[kinds[k]]}" for k in table.key)
             self.execute(
-                f"DELETE FROM {table.name} t WHERE ({keys}) IN (SELECT * FROM unnest({types})) AND {zero}",  # noqa: S608
+                f"DELETE FROM {name} t WHERE ({keys}) IN (SELECT * FROM unnest({types})) AND {zero}",  # noqa: S608 — names are ours, values bound
                 [list(col) for col in zip(*shrinking, strict=True)],
             )
         else:
             match = " AND ".join(f"t.{c} = ?" for c in table.key)
-            self.executemany(f"DELETE FROM {table.name} AS t WHERE {match} AND {zero}", shrinking)  # noqa: S608
+            self.executemany(f"DELETE FROM {name} AS t WHERE {match} AND {zero}", shrinking)  # noqa: S608 — names are ours, values bound
 
     def insert_ignore(self, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows, leaving existing keys alone."""
@@ -267,18 +276,19 @@ class Tx:
     def _write(self, table: Table, rows: Sequence[Sequence[Any]], conflict: str) -> str | None:
         """Insert ``rows`` with ``conflict``; on PostgreSQL returns the staging table that held them."""
         names = ", ".join(table.column_names)
+        target = self.target(table)
         if not self.is_postgres:
             marks = ", ".join("?" * len(table.columns))
-            self.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}", rows)  # noqa: S608
+            self.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks}) {conflict}", rows)  # noqa: S608 — names are ours, values bound
             return None
         if len(rows) < STAGE_FROM_ROWS:
             # A few rows (a follower's page): one statement over column arrays, one round trip.
             types = ", ".join(f"?::{_PG_ARRAY[c.type]}" for c in table.columns)
             columns = [list(col) for col in zip(*rows, strict=True)]
-            self.execute(f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({types}) {conflict}", columns)  # noqa: S608
+            self.execute(f"INSERT INTO {target} ({names}) SELECT * FROM unnest({types}) {conflict}", columns)  # noqa: S608 — names are ours, values bound
             return None
         stage = self._stage(table, rows)
-        self.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} {conflict}")  # noqa: S608
+        self.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} {conflict}")  # noqa: S608 — names are ours
         return stage
 
     def _stage(self, table: Table, rows: Sequence[Sequence[Any]]) -> str:
@@ -286,11 +296,12 @@ class Tx:
         parameter arrays), emptied at commit; its name carries the column list, so a changed view
         never meets a staging table of its old shape."""
         shape = zlib.crc32(",".join(f"{c.name}:{c.type.name}" for c in table.columns).encode())
-        stage = f"_stage_{table.name}_{shape:08x}"
+        target = self.target(table)
+        stage = f"_stage_{target}_{shape:08x}"
         if stage in self._staged:
             self.execute(f"TRUNCATE {stage}")
         else:
-            self.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS")
+            self.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {target}) ON COMMIT DELETE ROWS")
             self._staged.add(stage)
         names = ", ".join(table.column_names)
         with self._cur.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:

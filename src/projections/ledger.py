@@ -1,19 +1,26 @@
-"""工作台账 (the ledger): one row per complaint, with the complainant masked and no ID number."""
+"""工作台账 (the ledger): one row per complaint, with the complainant masked and no ID number.
+
+The module holds the view's tables, its fold, and its queries (filtered pages, cursors, the CSV/XLSX cells).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import base64
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.calendar import WorkingCalendar
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
 from domain.rules import ClockKind
-from domain.values import Role, Status
-from projections.db import Column, Table, Tx
+from domain.values import CLASSIFICATION_LABELS, RATING_LABELS, STATUS_LABELS, Classification, Role, Status
+from projections.db import Column, Table, Tx, ViewDB
 from projections.db import ColumnType as T
 from projections.masking import mask_complainant
-from projections.view import Applied, View, by_complaint, needs_lookup
+from projections.view import MAX_PAGE, Applied, QueryError, View, aware, by_complaint, needs_lookup
 
 LEDGER = Table(
     "yousu_ledger",
@@ -208,3 +215,207 @@ class LedgerView(View):
                 changed.append(_as_tuple(row))
         tx.upsert(LEDGER, changed)
         tx.insert_ignore(LEDGER_DEPARTMENTS, handled_by)
+
+
+# ---------------------------------------------------------------------------------------- queries
+
+# 工作台账 export headings, in column order (CSV and XLSX use exactly these).
+LEDGER_COLUMNS_ZH: dict[str, str] = {
+    "slip_no": "受理单号",
+    "received_at": "受理时间",
+    "channel": "受理渠道",
+    "complainant_masked": "诉求人",
+    "category": "诉求类别",
+    "classification": "问题分类",
+    "status": "办理状态",
+    "departments": "承办部门",
+    "supervisor": "督办专人",
+    "due_at": "办结时限",
+    "overdue": "是否逾期",
+    "overdue_level": "督办级别",
+    "resolved_at": "办结时间",
+    "fed_back_at": "反馈时间",
+    "called_back_at": "回访时间",
+    "rating": "满意度评价",
+    "rectification_rounds": "整改轮次",
+}
+
+CHANNEL_LABELS = {"window": "窗口", "hotline": "12345热线", "online": "网上"}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Ledger filters; ``received_from`` inclusive, ``received_to`` exclusive; ``q`` is text in the slip number."""
+
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    status: str | None = None
+    classification: str | None = None
+    department: str | None = None
+    channel: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """One page of ledger rows, the number of rows matching, and the cursor of the next page."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    next_cursor: str | None = None
+
+
+def _ledger_where(f: LedgerFilter) -> tuple[list[str], list[Any]]:
+    conds: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("status", f.status),
+        ("classification", f.classification),
+        ("channel", f.channel),
+    ):
+        if value is not None:
+            conds.append(f"l.{column} = ?")
+            params.append(value)
+    if f.received_from is not None:
+        conds.append("l.received_at >= ?")
+        params.append(aware(f.received_from, "received_from"))
+    if f.received_to is not None:
+        conds.append("l.received_at < ?")
+        params.append(aware(f.received_to, "received_to"))
+    if f.overdue is not None:
+        conds.append("l.overdue = ?")
+        params.append(f.overdue)
+    if f.department is not None:
+        conds.append(
+            f"EXISTS (SELECT 1 FROM {LEDGER_DEPARTMENTS.name} d WHERE d.complaint_id = l.id AND d.department = ?)"  # noqa: S608 — fixed table name, value bound
+        )
+        params.append(f.department)
+    if f.q:
+        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append("l.slip_no LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    return conds, params
+
+
+def _ledger_row(tx: Tx, values: Sequence[Any]) -> dict[str, Any]:
+    row = dict(zip(LEDGER.column_names, tx.load(LEDGER, [tuple(values)])[0], strict=True))
+    row["departments"] = row["departments"].split(",") if row["departments"] else []
+    row["overdue"] = bool(row["overdue"])
+    row["due_provisional"] = bool(row["due_provisional"])
+    return row
+
+
+def encode_cursor(received_at: datetime, slip_no: str) -> str:
+    """An opaque cursor after the row (received_at, slip_no)."""
+    return base64.urlsafe_b64encode(f"{received_at.isoformat()}|{slip_no}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (received_at, slip_no) a cursor points after."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        stamp, slip_no = text.split("|", 1)
+        return datetime.fromisoformat(stamp), slip_no
+    except (ValueError, UnicodeDecodeError) as exc:
+        msg = "invalid cursor"
+        raise QueryError(msg) from exc
+
+
+LEDGER_ORDER = "ORDER BY l.received_at DESC, l.slip_no DESC"
+
+
+def ledger_page(
+    db: ViewDB,
+    filters: LedgerFilter | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> LedgerPage:
+    """Ledger rows, newest first; page with ``offset`` or, for deep pages, with ``cursor``."""
+    f = filters or LedgerFilter()
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    if offset < 0:
+        msg = "offset must be >= 0"
+        raise QueryError(msg)
+    conds, params = _ledger_where(f)
+    where = f"WHERE {' AND '.join(conds)}" if conds else ""
+    page_conds, page_params = list(conds), list(params)
+    if cursor:
+        after_at, after_slip = decode_cursor(cursor)
+        page_conds.append("(l.received_at, l.slip_no) < (?, ?)")
+        page_params += [after_at, after_slip]
+    page_where = f"WHERE {' AND '.join(page_conds)}" if page_conds else ""
+    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
+    with db.transaction(write=False) as tx:
+        total = int(tx.query(f"SELECT COUNT(*) FROM {LEDGER.name} l {where}", params)[0][0])  # noqa: S608 — our table and column names, values bound
+        found = tx.query(
+            f"SELECT {cols} FROM {LEDGER.name} l {page_where} {LEDGER_ORDER} LIMIT ? OFFSET ?",  # noqa: S608 — our table and column names, values bound
+            [*page_params, limit, offset],
+        )
+        rows = [_ledger_row(tx, r) for r in found]
+    next_cursor = None
+    if len(rows) == limit:
+        last = rows[-1]
+        next_cursor = encode_cursor(last["received_at"], last["slip_no"])
+    return LedgerPage(rows=rows, total=total, next_cursor=next_cursor)
+
+
+def ledger_iter(db: ViewDB, filters: LedgerFilter | None = None, *, batch: int = 1_000) -> Iterator[dict[str, Any]]:
+    """Every matching ledger row, newest first, read in short transactions (for CSV/XLSX streaming)."""
+    cursor: str | None = None
+    while True:
+        page = ledger_page(db, filters, limit=min(batch, MAX_PAGE), cursor=cursor)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def ledger_get(db: ViewDB, complaint_id: UUID) -> dict[str, Any] | None:
+    """One complaint's ledger row, or None."""
+    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
+    with db.transaction(write=False) as tx:
+        found = tx.query(f"SELECT {cols} FROM {LEDGER.name} l WHERE l.id = ?", [complaint_id])  # noqa: S608 — our table and column names, values bound
+        return _ledger_row(tx, found[0]) if found else None
+
+
+def _fmt_time(value: datetime | None, calendar: WorkingCalendar) -> str:
+    return value.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def ledger_export_values(
+    row: dict[str, Any],
+    calendar: WorkingCalendar,
+    *,
+    departments: dict[str, str] | None = None,
+    categories: dict[str, str] | None = None,
+) -> list[str]:
+    """A ledger row as the cells under :data:`LEDGER_COLUMNS_ZH`, in Chinese and local time."""
+    depts = departments or {}
+    cats = categories or {}
+    status = row["status"]
+    classification = row["classification"]
+    values: dict[str, str] = {
+        "slip_no": row["slip_no"],
+        "received_at": _fmt_time(row["received_at"], calendar),
+        "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
+        "complainant_masked": row["complainant_masked"],
+        "category": cats.get(row["category"], row["category"]),
+        "classification": CLASSIFICATION_LABELS[Classification(classification)] if classification else "",
+        "status": STATUS_LABELS[Status(status)],
+        "departments": "、".join(depts.get(d, d) for d in row["departments"]),
+        "supervisor": row["supervisor"] or "",
+        "due_at": _fmt_time(row["due_at"], calendar),
+        "overdue": "是" if row["overdue"] else "否",
+        "overdue_level": str(row["overdue_level"]) if row["overdue_level"] else "",
+        "resolved_at": _fmt_time(row["resolved_at"], calendar),
+        "fed_back_at": _fmt_time(row["fed_back_at"], calendar),
+        "called_back_at": _fmt_time(row["called_back_at"], calendar),
+        "rating": RATING_LABELS.get(row["rating"], "") if row["rating"] is not None else "",
+        "rectification_rounds": str(row["rectification_rounds"]),
+    }
+    return [values[c] for c in LEDGER_COLUMNS_ZH]

@@ -33,8 +33,8 @@ Decisions (the reference in the tests follows them):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
@@ -42,9 +42,9 @@ from uuid import UUID
 from domain.calendar import WorkingCalendar
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
 from domain.rules import ClockKind
-from projections.db import Column, Table, Tx
+from projections.db import Column, Table, Tx, ViewDB
 from projections.db import ColumnType as T
-from projections.view import Applied, View, by_complaint, needs_lookup
+from projections.view import Applied, QueryError, View, aware, by_complaint, needs_lookup
 
 ALL_DEPARTMENTS = "*"  # the facet in which each complaint counts exactly once
 NO_DEPARTMENT = ""  # not dispatched (general complaints, or not yet)
@@ -419,3 +419,132 @@ def rates(
         "bad_rating": Rate(bad, rated),
         "callback": Rate(counts["called_back"], callback_due),
     }
+
+
+# ---------------------------------------------------------------------------------------- queries
+
+GROUP_BY = ("department", "classification", "channel", "category", "month")
+
+
+@dataclass(frozen=True)
+class MetricsGroup:
+    """One group of a metrics query: its key, raw counts, the clocks still ahead, and the six rates."""
+
+    group: str
+    counts: dict[str, int]
+    ahead: dict[str, int]
+    rates: dict[str, Rate] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{group, counts, rates: {name: {numerator, denominator, rate}}}``."""
+        return {
+            "group": self.group,
+            "counts": dict(self.counts),
+            "rates": {name: r.as_dict() for name, r in self.rates.items()},
+        }
+
+
+def _group_expr(tx: Tx, group_by: str | None, day_column: str) -> str:
+    if group_by is None:
+        return "''"
+    if group_by == "month":
+        return f"to_char({day_column}, 'YYYY-MM')" if tx.is_postgres else f"substr({day_column}, 1, 7)"
+    return group_by
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def split_period(from_: date, to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Whole months within ``from_..to`` (first days of the first and last), and the days left over."""
+    first = from_ if from_.day == 1 else _next_month(from_)  # the first whole month's first day
+    after = _next_month(to) if _next_month(to) - timedelta(days=1) == to else to.replace(day=1)  # after the last
+    if first >= after:
+        return None, [(from_, to)] if from_ <= to else []
+    days = []
+    if from_ < first:
+        days.append((from_, first - timedelta(days=1)))
+    if after <= to:
+        days.append((after, to))
+    return (first, (after - timedelta(days=1)).replace(day=1)), days
+
+
+def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an instant and four filters
+    db: ViewDB,
+    from_: date,
+    to: date,
+    group_by: str | None,
+    now: datetime,
+    *,
+    satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS,
+    department: str | None = None,
+    classification: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+) -> list[MetricsGroup]:
+    """Rates for complaints received from ``from_`` to ``to`` (local days, inclusive), per group, as of ``now``.
+
+    ``now`` decides which deadlines have passed; it should not be earlier than the events counted.
+    """
+    if group_by is not None and group_by not in GROUP_BY:
+        msg = f"group_by must be one of {', '.join(GROUP_BY)}"
+        raise QueryError(msg)
+    aware(now, "now")
+    levels = sorted(set(satisfied_levels))
+    if not levels or any(not 1 <= lv <= 5 for lv in levels):
+        msg = "satisfied levels must be within 1..5"
+        raise QueryError(msg)
+    # The department facet when grouping or filtering by department, else each complaint once.
+    facet_conds = ["department <> ?" if group_by == "department" or department is not None else "department = ?"]
+    facet_params: list[Any] = [ALL_DEPARTMENTS]
+    for column, value in (
+        ("department", department),
+        ("classification", classification),
+        ("channel", channel),
+        ("category", category),
+    ):
+        if value is not None:
+            facet_conds.append(f"{column} = ?")
+            facet_params.append(value)
+    facets = " AND ".join(facet_conds)
+    months, day_ranges = split_period(from_, to)
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    totals: dict[str, list[int]] = {}
+    ahead: dict[str, dict[str, int]] = {}
+    with db.transaction(write=False) as tx:
+        found: list[tuple[Any, ...]] = []
+        if months is not None:
+            g = _group_expr(tx, group_by, "month")
+            found += tx.query(
+                f"SELECT {g}, {sums} FROM {METRICS_MONTHLY.name}"  # noqa: S608 — our table and column names, values bound
+                f" WHERE month >= ? AND month <= ? AND {facets} GROUP BY 1",
+                [*months, *facet_params],
+            )
+        if day_ranges:
+            g = _group_expr(tx, group_by, "day")
+            spans = " OR ".join("(day >= ? AND day <= ?)" for _ in day_ranges)
+            found += tx.query(
+                f"SELECT {g}, {sums} FROM {METRICS_COUNTS.name} WHERE ({spans}) AND {facets} GROUP BY 1",  # noqa: S608 — our table and column names, values bound
+                [*(d for span in day_ranges for d in span), *facet_params],
+            )
+        g = _group_expr(tx, group_by, "day")
+        pending = tx.query(
+            f"SELECT {g}, clock, SUM(n) FROM {METRICS_DUE.name}"  # noqa: S608 — our table and column names, values bound
+            f" WHERE due_at >= ? AND day >= ? AND day <= ? AND {facets} GROUP BY 1, 2",
+            [now, from_, to, *facet_params],
+        )
+    for row in found:
+        acc = totals.setdefault(str(row[0]), [0] * len(COUNTS))
+        for i, v in enumerate(row[1:]):
+            acc[i] += int(v or 0)
+    for key, clock, n in pending:
+        ahead.setdefault(str(key), {})[str(clock)] = int(n)
+    groups = []
+    for key in sorted(totals):
+        counts = dict(zip(COUNTS, totals[key], strict=True))
+        if not counts["received"]:
+            continue
+        group_ahead = ahead.get(key, {})
+        groups.append(MetricsGroup(key, counts, group_ahead, rates(counts, group_ahead, levels)))
+    return groups

@@ -4,6 +4,11 @@ Exactly once: a page's view rows and the views' new tracking positions commit to
 process killed mid-page leaves both as they were. Several runners against one PostgreSQL lock
 each view's tracking row (``FOR UPDATE SKIP LOCKED``) before writing, re-read the position under
 the lock, apply only the events past it, and move the position with a conditional update.
+
+A rebuild never empties a live view: it folds every event into shadow tables while the live ones
+keep being followed, then, in one transaction, catches the shadows up to the newest event, drops
+the live tables, renames the shadows into their place and moves the tracking position. A rebuild
+killed at any point leaves the old views and their position, consistent with each other.
 """
 
 from __future__ import annotations
@@ -11,12 +16,11 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
@@ -28,24 +32,16 @@ from psycopg_pool import PoolTimeout
 from application.complaints import ComplaintsApp
 from application.errors import StoreUnavailable
 from domain.complaint import Complaint
-from projections.db import UNAVAILABLE_ERRORS, Column, Table, Tx, ViewDB
-from projections.db import ColumnType as T
+from projections.db import UNAVAILABLE_ERRORS, Table, ViewDB
+from projections.tracking import TRACKING, lock_positions, read_positions
 from projections.view import Applied, Page, View
 
 log = logging.getLogger(__name__)
 
-TRACKING = Table(
-    "yousu_tracking",
-    (
-        Column("view", T.text),
-        Column("position", T.bigint, nullable=False),  # the last notification id applied
-        Column("version", T.integer, nullable=False),  # the view's schema version
-    ),
-    key=("view",),
-)
-
 COMPLAINT_TOPIC_PREFIX = get_topic(Complaint) + "."
 SETUP_LOCK = zlib.crc32(b"yousu projections setup")  # advisory lock key serialising DDL
+REBUILD_LOCK = zlib.crc32(b"yousu projections rebuild")  # session advisory lock: one rebuild at a time
+SHADOW_SUFFIX = "_rebuild"
 DEFAULT_PAGE_SIZE = 2_000
 # Rebuild pages: big on PostgreSQL (fewer complaints straddle pages); smaller on SQLite, where a page
 # holds the file's single write lock and commands wait for it.
@@ -134,7 +130,8 @@ class ProjectionRunner:
                 tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
             for statement in TRACKING.ddl(tx.dialect):
                 tx.execute(statement)
-            known: dict[str, int] = {str(v): int(n) for v, n in tx.query("SELECT view, version FROM yousu_tracking")}
+            rows = tx.query(f"SELECT view, version FROM {TRACKING.name}")  # noqa: S608 — fixed table name
+            known: dict[str, int] = {str(v): int(n) for v, n in rows}
             for view in self.views:
                 stored = known.get(view.name)
                 if stored is None:
@@ -164,19 +161,6 @@ class ProjectionRunner:
     def _ensure_setup(self) -> None:
         if not self._ready:
             self.setup()
-
-    # ------------------------------------------------------------------ positions
-
-    def positions(self) -> dict[str, int]:
-        """Each view's tracking position (the last notification id applied)."""
-        self._ensure_setup()
-        with self.db.transaction(write=False) as tx:
-            return read_positions(tx, [v.name for v in self.views])
-
-    def lag(self) -> dict[str, int]:
-        """Each view's distance behind the store's newest notification id."""
-        newest = self.app.recorder.max_notification_id() or 0
-        return {name: max(0, newest - pos) for name, pos in self.positions().items()}
 
     # ------------------------------------------------------------------ processing
 
@@ -240,7 +224,7 @@ class ProjectionRunner:
             table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
             with self.db.transaction(write=False) as tx:
                 return tx.query_binary(
-                    "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608
+                    "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608 — the recorder's table name, values bound
                     f" FROM {table} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
                     [start, limit],
                 )
@@ -309,7 +293,11 @@ class ProjectionRunner:
     # ------------------------------------------------------------------ rebuild
 
     def rebuild(self, view_names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        """Empty the named views (default: all) and replay every event into them; returns notifications read."""
+        """Replay every event into shadow tables of the named views (default: all), then swap them in.
+
+        Returns the notifications read. The live views stay readable and followed until the swap,
+        which is one transaction (see the module docstring).
+        """
         self._ensure_setup()
         known = {v.name: v for v in self.views}
         unknown = sorted(set(view_names or ()) - set(known))
@@ -317,63 +305,110 @@ class ProjectionRunner:
             msg = f"unknown views: {', '.join(unknown)} (known: {', '.join(known)})"
             raise ValueError(msg)
         views = [known[n] for n in view_names] if view_names else list(self.views)
-        names = [v.name for v in views]
-        with self.db.transaction() as tx:
-            if tx.is_postgres:
-                # Wait for any runner's page in flight on these views, then hold them while emptying.
-                cond, params = tx.in_list("view", names, T.text)
-                tx.query(f"SELECT view FROM yousu_tracking WHERE {cond} FOR UPDATE", params)  # noqa: S608
-            for view in views:
-                view.clear(tx)
-                tx.execute("UPDATE yousu_tracking SET position = 0 WHERE view = ?", [view.name])
-        target = self.app.recorder.max_notification_id() or 0
-
-        def reached() -> int:
-            with self.db.transaction(write=False) as tx:
-                return min(read_positions(tx, names).values())
-
-        def report() -> None:
+        tables = [t for v in views for t in v.tables]
+        targets = {t.name: shadow(t).name for t in tables}
+        with self._rebuild_lock():
+            with self.db.transaction() as tx:
+                for table in tables:
+                    # a shadow left by a killed rebuild is discarded; indexes come after loading
+                    tx.execute(f"DROP TABLE IF EXISTS {targets[table.name]}")
+                    tx.execute(shadow(table).ddl(tx.dialect)[0])
+            target = self.app.recorder.max_notification_id() or 0
             if progress is not None:
-                progress(min(reached(), target), target)
+                progress(0, target)
 
+            def report(position: int) -> None:
+                if progress is not None:
+                    progress(min(position, target), target)
+
+            position, total = self._fill(views, targets, 0, report)
+            if self.db.is_postgres:
+                # Built before the swap under the shadow's names, so the swap only renames them.
+                with self.db.transaction() as tx:
+                    for table in tables:
+                        for statement in shadow(table).ddl(tx.dialect)[1:]:
+                            tx.execute(statement)
+                        tx.execute(f"ANALYZE {targets[table.name]}")
+            total += self._swap(views, targets, position)
+            report(target)
+        return total
+
+    @contextmanager
+    def _rebuild_lock(self) -> Iterator[None]:
+        """On PostgreSQL, a session advisory lock: one rebuild at a time, released if the process dies."""
+        if not self.db.is_postgres:
+            yield
+            return
+        with psycopg.connect(self.db.conninfo(), autocommit=True, connect_timeout=3) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK])
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
+
+    def _fill(
+        self, views: Sequence[View], targets: dict[str, str], position: int, on_page: Callable[[int], None]
+    ) -> tuple[int, int]:
+        """Fold pages after ``position`` into the shadow tables until caught up; returns (position, notifications)."""
+        limit = self.rebuild_page_size
         total = 0
-        if progress is not None:
-            progress(0, target)
-        while True:
-            consumed = self._run(views, self.rebuild_page_size, None, on_page=report)
-            total += consumed
-            if reached() >= target:
-                report()
-                return total
-            if consumed == 0:
-                time.sleep(0.01)  # another runner holds the views for a moment
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="projections-read") as reader:
+            ahead: Future[Fetched] | None = None
+            while True:
+                fetched = ahead.result() if ahead is not None else self._fetch(position, limit)
+                ahead = reader.submit(self._fetch, fetched.end, limit) if fetched.full else None
+                if fetched.page:
+                    with self.db.transaction() as tx, _gc_paused():
+                        tx.targets = targets
+                        for view in views:
+                            view.apply(tx, fetched.page)
+                position = fetched.end
+                total += fetched.count
+                on_page(position)
+                if not fetched.full:
+                    return position, total
+
+    def _swap(self, views: Sequence[View], targets: dict[str, str], position: int) -> int:
+        """In one transaction: catch the shadows up, put them in the live tables' place, move tracking."""
+        total = 0
+        with self.db.transaction() as tx:
+            # Waits for a runner's page in flight on these views; then no runner moves them until commit.
+            lock_positions(tx, [v.name for v in views], wait=True)
+            tx.targets = targets
+            while True:  # the events written since the fill: the views never step back
+                fetched = self._fetch(position, self.rebuild_page_size)
+                if fetched.page:
+                    with _gc_paused():
+                        for view in views:
+                            view.apply(tx, fetched.page)
+                position = fetched.end
+                total += fetched.count
+                if not fetched.full:
+                    break
+            tx.targets = {}
+            for view in views:
+                for table in view.tables:
+                    standby = shadow(table)
+                    tx.execute(f"DROP TABLE IF EXISTS {table.name}")
+                    tx.execute(f"ALTER TABLE {standby.name} RENAME TO {table.name}")
+                    if tx.is_postgres:
+                        tx.execute(f"ALTER INDEX {standby.name}_pkey RENAME TO {table.name}_pkey")
+                        for (name, _), (standby_name, _) in zip(table.indexes, standby.indexes, strict=True):
+                            tx.execute(f"ALTER INDEX {standby_name} RENAME TO {name}")
+                    else:  # SQLite cannot rename an index: create them now, on the renamed table
+                        for statement in table.ddl(tx.dialect)[1:]:
+                            tx.execute(statement)
+                tx.execute(f"UPDATE {TRACKING.name} SET position = ? WHERE view = ?", [position, view.name])  # noqa: S608 — fixed table name, values bound
+        return total
 
 
-def read_positions(tx: Tx, names: Sequence[str]) -> dict[str, int]:
-    """Tracking positions of ``names`` (without locking)."""
-    cond, params = tx.in_list("view", names, T.text)
-    rows = tx.query(f"SELECT view, position FROM yousu_tracking WHERE {cond}", params)  # noqa: S608
-    found = {str(v): int(p) for v, p in rows}
-    missing = set(names) - set(found)
-    if missing:
-        msg = f"views not set up: {sorted(missing)}"
-        raise LookupError(msg)
-    return found
-
-
-def lock_positions(tx: Tx, names: Sequence[str]) -> dict[str, int]:
-    """Lock the tracking rows no other runner holds and return their positions.
-
-    On SQLite the writing transaction already holds the file's write lock.
-    """
-    if not tx.is_postgres:
-        return read_positions(tx, names)
-    cond, params = tx.in_list("view", names, T.text)
-    rows = tx.query(
-        f"SELECT view, position FROM yousu_tracking WHERE {cond} FOR UPDATE SKIP LOCKED",  # noqa: S608
-        params,
+def shadow(table: Table) -> Table:
+    """The table a rebuild fills before it replaces ``table``: same columns, its own name and index names."""
+    return replace(
+        table,
+        name=table.name + SHADOW_SUFFIX,
+        indexes=tuple((name + SHADOW_SUFFIX, definition) for name, definition in table.indexes),
     )
-    return {str(v): int(p) for v, p in rows}
 
 
 class _Waiter:

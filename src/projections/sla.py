@@ -20,9 +20,10 @@ from uuid import UUID
 from domain.calendar import WorkingCalendar
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
 from domain.rules import ClockKind
-from projections.db import Column, Table, Tx
+from projections.db import Column, Table, Tx, ViewDB, as_datetime
 from projections.db import ColumnType as T
-from projections.view import Applied, View, by_complaint, needs_lookup
+from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
+from projections.view import MAX_PAGE, Applied, QueryError, View, aware, by_complaint, needs_lookup
 
 SLA = Table(
     "yousu_sla",
@@ -216,3 +217,146 @@ class SlaView(View):
                     if before.get(k) != row:
                         changed.append(row)
         tx.upsert(SLA, changed)
+
+
+# ---------------------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    """Open clocks past their due instant at ``now``, most overdue first."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def overdue(
+    db: ViewDB,
+    now: datetime,
+    calendar: WorkingCalendar,
+    *,
+    clock: str | None = None,
+    department: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> OverduePage:
+    """Open clocks whose due instant is before ``now`` (uses the partial index on open clocks)."""
+    aware(now, "now")
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    conds = ["s.met_at IS NULL", "s.due_at < ?"]
+    params: list[Any] = [now]
+    if clock is not None:
+        conds.append("s.clock = ?")
+        params.append(clock)
+    if department is not None:
+        conds.append(
+            f"EXISTS (SELECT 1 FROM {LEDGER_DEPARTMENTS.name} d WHERE d.complaint_id = s.complaint_id"  # noqa: S608 — fixed table name, value bound
+            " AND d.department = ?)"
+        )
+        params.append(department)
+    where = " AND ".join(conds)
+    cols = (
+        "s.complaint_id, s.clock, s.round, s.started_at, s.due_at, s.due_provisional, s.escalation_level,"
+        " l.slip_no, l.status, l.classification, l.departments, l.supervisor"
+    )
+    order = "ORDER BY s.due_at, s.complaint_id, s.clock, s.round"
+    sql = f"SELECT {cols} FROM {SLA.name} s LEFT JOIN {LEDGER.name} l ON l.id = s.complaint_id WHERE {where} {order}"  # noqa: S608 — our table and column names, values bound
+    sql += " LIMIT ? OFFSET ?"
+    with db.transaction(write=False) as tx:
+        total = int(tx.query(f"SELECT COUNT(*) FROM {SLA.name} s WHERE {where}", params)[0][0])  # noqa: S608 — our table and column names, values bound
+        found = tx.query(sql, [*params, limit, offset])
+    rows = []
+    for r in found:
+        due_at = as_datetime(r[4])
+        assert due_at is not None  # noqa: S101 — a NOT NULL column, for the type checker
+        rows.append(
+            {
+                "complaint_id": r[0] if isinstance(r[0], UUID) else UUID(str(r[0])),
+                "clock": r[1],
+                "round": r[2],
+                "started_at": as_datetime(r[3]),
+                "due_at": due_at,
+                "due_provisional": bool(r[5]),
+                "escalation_level": r[6],
+                "slip_no": r[7],
+                "status": r[8],
+                "classification": r[9],
+                "departments": r[10].split(",") if r[10] else [],
+                "supervisor": r[11],
+                "late_hours": round(calendar.working_hours_between(due_at, now), 2),
+            }
+        )
+    return OverduePage(rows=rows, total=total)
+
+
+def complaint_clocks(db: ViewDB, complaint_id: UUID, now: datetime, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """One complaint's clocks with their state (pending / met / breached) at ``now``."""
+    aware(now, "now")
+    cols = ", ".join(SLA.column_names)
+    with db.transaction(write=False) as tx:
+        found = tx.load(
+            SLA,
+            tx.query(
+                f"SELECT {cols} FROM {SLA.name} WHERE complaint_id = ? ORDER BY started_at, round",  # noqa: S608 — our table and column names, values bound
+                [complaint_id],
+            ),
+        )
+    out = []
+    for values in found:
+        row = dict(zip(SLA.column_names, values, strict=True))
+        status = clock_state(row["due_at"], row["met_at"], now, calendar)
+        row["state"] = status.state.value
+        row["late_hours"] = round(status.late_hours, 2)
+        row["due_provisional"] = bool(row["due_provisional"])
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True)
+class DueClock:
+    """An open clock the deadline sweeper must look at: past due, or a rectification round (for its 差评 notice)."""
+
+    complaint_id: UUID
+    clock: ClockKind
+    round: int
+    due_at: datetime
+
+
+def due_clocks(db: ViewDB, now: datetime, limit: int) -> list[DueClock]:
+    """Open clocks past due at ``now`` and open rectification rounds, not yet escalated to level 2.
+
+    The partial indexes on open clocks make this cost the number of due items, not of open clocks.
+    """
+    aware(now, "now")
+    with db.transaction(write=False) as tx:
+        # two index-backed halves (an OR across them would scan every open clock)
+        rows = tx.query(
+            f"SELECT complaint_id, clock, round, due_at FROM {SLA.name} "  # noqa: S608 — fixed table name, values bound
+            "WHERE met_at IS NULL AND due_at < ? AND escalation_level < 2 ORDER BY due_at LIMIT ?",
+            [now, limit],
+        )
+        rows += tx.query(
+            f"SELECT complaint_id, clock, round, due_at FROM {SLA.name} "  # noqa: S608 — fixed table name, values bound
+            "WHERE met_at IS NULL AND clock = 'rectification' AND due_at >= ? AND escalation_level < 2 LIMIT ?",
+            [now, limit],
+        )
+    out = []
+    for cid, clock, round_, due in rows:
+        due_at = as_datetime(due)
+        assert due_at is not None  # noqa: S101 — a NOT NULL column, for the type checker
+        out.append(DueClock(_uuid(cid), ClockKind(clock), int(round_), due_at))
+    return out
+
+
+def provisional_complaints(db: ViewDB) -> list[UUID]:
+    """Complaints with an open clock whose deadline was counted Monday–Friday for want of a calendar."""
+    with db.transaction(write=False) as tx:
+        rows = tx.query(f"SELECT DISTINCT complaint_id FROM {SLA.name} WHERE met_at IS NULL AND due_provisional")  # noqa: S608 — fixed table name
+    return [_uuid(cid) for (cid,) in rows]
+
+
+def _uuid(value: Any) -> UUID:
+    # PostgreSQL hands back a UUID, SQLite its text
+    return value if isinstance(value, UUID) else UUID(str(value))

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar, NamedTuple
 from uuid import UUID
 
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
 from projections.db import Table, Tx
+
+MAX_PAGE = 1_000  # rows one query answers at most
+
+
+class QueryError(ValueError):
+    """A query parameter the views cannot answer (the HTTP layer maps it to 422)."""
+
+
+def aware(value: datetime, name: str) -> datetime:
+    """``value`` if it carries a UTC offset; a naive instant cannot be compared with stored ones."""
+    if value.tzinfo is None:
+        msg = f"{name} needs a UTC offset"
+        raise QueryError(msg)
+    return value
 
 
 class Applied(NamedTuple):
@@ -43,11 +58,6 @@ class View(ABC):
         """Drop the view's tables."""
         for table in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {table.name}")
-
-    def clear(self, tx: Tx) -> None:
-        """Empty the view's tables (before a rebuild)."""
-        for table in self.tables:
-            tx.execute(f"TRUNCATE {table.name}" if tx.is_postgres else f"DELETE FROM {table.name}")  # noqa: S608
 
     @abstractmethod
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:

@@ -38,13 +38,12 @@ from domain.values import (
     Role,
     Status,
 )
-from projections import queries
 from projections.db import Table, ViewDB
 from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
 from projections.main import all_views
-from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_MONTHLY, METRICS_STATE
+from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_MONTHLY, METRICS_STATE, metrics
 from projections.runner import ProjectionRunner
-from projections.sla import SLA
+from projections.sla import SLA, complaint_clocks
 
 CST = timezone(timedelta(hours=8))
 START = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # a Friday before the National Day holiday
@@ -512,7 +511,7 @@ def view_metrics(
 ) -> dict[str, dict[str, tuple[int, int]]]:
     """The same shape from the metrics view."""
     out = {}
-    for g in queries.metrics(db, from_, to, group_by, now, satisfied_levels=satisfied):
+    for g in metrics(db, from_, to, group_by, now, satisfied_levels=satisfied):
         out[g.group] = {n: (r.numerator, r.denominator) for n, r in g.rates.items()}
     return out
 
@@ -592,7 +591,7 @@ def assert_clocks(
         for cid in list(clocks)[:25]:
             got = {
                 (c["clock"], c["round"]): (c["state"], c["late_hours"])
-                for c in queries.complaint_clocks(db, cid, now, calendar)
+                for c in complaint_clocks(db, cid, now, calendar)
             }
             assert got == {key: _state(c, now, calendar) for key, c in clocks[cid].items()}, cid
 

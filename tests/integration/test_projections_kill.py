@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from application.clock import SettableClock
-from projections import queries
 from projections.db import ViewDB
+from projections.tracking import positions, wait_until
 from tests.integration.projections_reference import (
     CALENDAR,
     START,
@@ -68,7 +68,7 @@ class RunnerProcesses:
 
 def wait_caught_up(db: ViewDB, newest: int, timeout: float = 60.0) -> None:
     """Until every view's tracking reached ``newest``."""
-    assert queries.wait_until(db, newest, timeout=timeout, views=["ledger", "sla", "metrics"]), queries.positions(db)
+    assert wait_until(db, newest, timeout=timeout, views=["ledger", "sla", "metrics"]), positions(db)
 
 
 def kill_while_writing(url: str, logs: Path, seed: int) -> None:

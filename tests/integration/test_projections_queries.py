@@ -13,9 +13,18 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.rules import ClockKind
 from domain.values import SYSTEM_ACTOR, Channel, Classification
-from projections import queries
-from projections.queries import LEDGER_COLUMNS_ZH, LedgerFilter, QueryError, split_period
+from projections.ledger import (
+    LEDGER_COLUMNS_ZH,
+    LedgerFilter,
+    ledger_export_values,
+    ledger_get,
+    ledger_iter,
+    ledger_page,
+)
+from projections.metrics import metrics, split_period
 from projections.runner import ProjectionRunner
+from projections.sla import complaint_clocks, overdue
+from projections.view import QueryError
 from tests.integration.projections_reference import (
     CALENDAR,
     CLERK,
@@ -111,43 +120,43 @@ def slips(rows: list[dict[str, object]]) -> list[object]:
 def test_ledger_filters(world: World) -> None:
     app, runner, _clock, ids = world
     db = runner.db
-    everything = queries.ledger_page(db)
+    everything = ledger_page(db)
     assert everything.total == 4
     # newest first by the time received (the hotline complaint was received an hour before intake)
     assert slips(everything.rows) == [ids["refused"], ids["hard_to_do"], ids["general"], ids["cannot_do"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(status="closed")).rows) == [ids["general"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(classification="hard_to_do")).rows) == [ids["hard_to_do"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(channel="hotline")).rows) == [ids["cannot_do"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(department="tax")).rows) == [ids["refused"], ids["cannot_do"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(department="market")).rows) == [ids["cannot_do"]]
-    assert slips(queries.ledger_page(db, LedgerFilter(overdue=True)).rows) == [ids["cannot_do"]]
-    assert queries.ledger_page(db, LedgerFilter(overdue=False)).total == 3
+    assert slips(ledger_page(db, LedgerFilter(status="closed")).rows) == [ids["general"]]
+    assert slips(ledger_page(db, LedgerFilter(classification="hard_to_do")).rows) == [ids["hard_to_do"]]
+    assert slips(ledger_page(db, LedgerFilter(channel="hotline")).rows) == [ids["cannot_do"]]
+    assert slips(ledger_page(db, LedgerFilter(department="tax")).rows) == [ids["refused"], ids["cannot_do"]]
+    assert slips(ledger_page(db, LedgerFilter(department="market")).rows) == [ids["cannot_do"]]
+    assert slips(ledger_page(db, LedgerFilter(overdue=True)).rows) == [ids["cannot_do"]]
+    assert ledger_page(db, LedgerFilter(overdue=False)).total == 3
     tuesday = MONDAY + timedelta(days=1)
     assert slips(
-        queries.ledger_page(
+        ledger_page(
             db, LedgerFilter(received_from=tuesday - timedelta(hours=1), received_to=tuesday + timedelta(hours=1))
         ).rows
     ) == [ids["hard_to_do"]]
     general = app.get(ids["general"])  # type: ignore[arg-type]
-    assert slips(queries.ledger_page(db, LedgerFilter(q=general.slip_no[6:])).rows) == [ids["general"]]
-    assert queries.ledger_page(db, LedgerFilter(q="%")).total == 0  # LIKE wildcards are literal
-    assert queries.ledger_page(db, LedgerFilter(q="_")).total == 0
+    assert slips(ledger_page(db, LedgerFilter(q=general.slip_no[6:])).rows) == [ids["general"]]
+    assert ledger_page(db, LedgerFilter(q="%")).total == 0  # LIKE wildcards are literal
+    assert ledger_page(db, LedgerFilter(q="_")).total == 0
     with pytest.raises(QueryError):
-        queries.ledger_page(db, LedgerFilter(received_from=datetime(2025, 9, 22)))  # noqa: DTZ001 — naive on purpose
+        ledger_page(db, LedgerFilter(received_from=datetime(2025, 9, 22)))  # noqa: DTZ001 — naive on purpose
     with pytest.raises(QueryError):
-        queries.ledger_page(db, limit=0)
+        ledger_page(db, limit=0)
 
 
 def test_ledger_rows_are_masked_and_typed(world: World) -> None:
     _app, runner, _clock, ids = world
-    row = queries.ledger_get(runner.db, ids["cannot_do"])  # type: ignore[arg-type]
+    row = ledger_get(runner.db, ids["cannot_do"])  # type: ignore[arg-type]
     assert row is not None
     assert row["complainant_masked"] == PEOPLE[1].masked
     assert row["departments"] == ["market", "tax"]
     assert row["overdue"] is True
     assert row["overdue_level"] == 1
     assert isinstance(row["received_at"], datetime)
-    enterprise = queries.ledger_get(runner.db, ids["hard_to_do"])  # type: ignore[arg-type]
+    enterprise = ledger_get(runner.db, ids["hard_to_do"])  # type: ignore[arg-type]
     assert enterprise is not None
     assert enterprise["complainant_masked"] == PEOPLE[2].masked
 
@@ -155,22 +164,22 @@ def test_ledger_rows_are_masked_and_typed(world: World) -> None:
 def test_ledger_paging_by_offset_and_cursor_agree(world: World) -> None:
     _app, runner, _clock, _ids = world
     db = runner.db
-    by_offset = [r["id"] for off in range(0, 4, 3) for r in queries.ledger_page(db, limit=3, offset=off).rows]
-    first = queries.ledger_page(db, limit=3)
+    by_offset = [r["id"] for off in range(0, 4, 3) for r in ledger_page(db, limit=3, offset=off).rows]
+    first = ledger_page(db, limit=3)
     assert first.next_cursor is not None
-    second = queries.ledger_page(db, limit=3, cursor=first.next_cursor)
+    second = ledger_page(db, limit=3, cursor=first.next_cursor)
     assert [r["id"] for r in first.rows + second.rows] == by_offset
     assert second.next_cursor is None
-    assert [r["id"] for r in queries.ledger_iter(db, batch=1)] == by_offset
+    assert [r["id"] for r in ledger_iter(db, batch=1)] == by_offset
     with pytest.raises(QueryError):
-        queries.ledger_page(db, cursor="not-a-cursor")
+        ledger_page(db, cursor="not-a-cursor")
 
 
 def test_export_cells_follow_the_chinese_headings(world: World) -> None:
     _app, runner, _clock, ids = world
-    row = queries.ledger_get(runner.db, ids["refused"])  # type: ignore[arg-type]
+    row = ledger_get(runner.db, ids["refused"])  # type: ignore[arg-type]
     assert row is not None
-    cells = queries.ledger_export_values(row, CALENDAR, departments={"tax": "税务"}, categories={"housing": "住房城建"})
+    cells = ledger_export_values(row, CALENDAR, departments={"tax": "税务"}, categories={"housing": "住房城建"})
     assert len(cells) == len(LEDGER_COLUMNS_ZH)
     cell = dict(zip(LEDGER_COLUMNS_ZH.values(), cells, strict=True))
     assert cell["受理渠道"] == "窗口"
@@ -187,7 +196,7 @@ def test_export_cells_follow_the_chinese_headings(world: World) -> None:
 def test_overdue_and_clock_states(world: World) -> None:
     _app, runner, clock, ids = world
     now = clock.now()  # Thursday 10:00
-    page = queries.overdue(runner.db, now, CALENDAR)
+    page = overdue(runner.db, now, CALENDAR)
     by_clock = {(r["complaint_id"], r["clock"]): r for r in page.rows}
     late = by_clock[(ids["cannot_do"], "resolution")]
     assert late["escalation_level"] == 1
@@ -196,17 +205,17 @@ def test_overdue_and_clock_states(world: World) -> None:
     # hard_to_do was classified on Tuesday and never dispatched: its response clock is overdue
     assert (ids["hard_to_do"], "response") in by_clock
     assert page.total == len(page.rows)
-    assert queries.overdue(runner.db, now, CALENDAR, department="market").total == 1
-    assert queries.overdue(runner.db, now, CALENDAR, clock="response").total == 1
-    assert queries.overdue(runner.db, MONDAY, CALENDAR).total == 0
-    states = {(c["clock"], c["round"]): c for c in queries.complaint_clocks(runner.db, ids["refused"], now, CALENDAR)}  # type: ignore[arg-type]
+    assert overdue(runner.db, now, CALENDAR, department="market").total == 1
+    assert overdue(runner.db, now, CALENDAR, clock="response").total == 1
+    assert overdue(runner.db, MONDAY, CALENDAR).total == 0
+    states = {(c["clock"], c["round"]): c for c in complaint_clocks(runner.db, ids["refused"], now, CALENDAR)}  # type: ignore[arg-type]
     assert states[("response", 0)]["state"] == "met"
     assert states[("resolution", 0)]["state"] == "met"
     assert states[("feedback", 0)]["state"] == "met"
     assert states[("callback", 0)]["state"] == "met"
     assert states[("rectification", 1)]["state"] == "pending"
     later = now + timedelta(days=30)
-    after = {(c["clock"], c["round"]): c for c in queries.complaint_clocks(runner.db, ids["refused"], later, CALENDAR)}  # type: ignore[arg-type]
+    after = {(c["clock"], c["round"]): c for c in complaint_clocks(runner.db, ids["refused"], later, CALENDAR)}  # type: ignore[arg-type]
     assert after[("rectification", 1)]["state"] == "breached"
     assert after[("rectification", 1)]["late_hours"] > 0
 
@@ -216,7 +225,7 @@ def test_metrics_groups_and_rates(world: World) -> None:
     db = runner.db
     now = clock.now()
     week = (date(2025, 9, 22), date(2025, 9, 28))
-    (total,) = queries.metrics(db, *week, None, now)
+    (total,) = metrics(db, *week, None, now)
     assert total.counts["received"] == 4
     rates = total.as_dict()["rates"]
     assert set(rates) == {"response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback"}
@@ -225,22 +234,22 @@ def test_metrics_groups_and_rates(world: World) -> None:
     assert rates["bad_rating"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     # closure: general and refused resolved; cannot_do due Tuesday and unresolved; hard_to_do has no deadline
     assert rates["closure"] == {"numerator": 2, "denominator": 3, "rate": pytest.approx(2 / 3)}
-    depts = {g.group: g for g in queries.metrics(db, *week, "department", now)}
+    depts = {g.group: g for g in metrics(db, *week, "department", now)}
     assert set(depts) == {"", "market", "tax"}
     assert depts["tax"].counts["received"] == 2
     assert depts["market"].counts["received"] == 1
     assert depts[""].counts["received"] == 2
-    months = queries.metrics(db, *week, "month", now)
+    months = metrics(db, *week, "month", now)
     assert [g.group for g in months] == ["2025-09"]
-    channels = {g.group: g.counts["received"] for g in queries.metrics(db, *week, "channel", now)}
+    channels = {g.group: g.counts["received"] for g in metrics(db, *week, "channel", now)}
     assert channels == {"window": 2, "hotline": 1, "online": 1}
-    only_tax = queries.metrics(db, *week, "classification", now, department="tax")
+    only_tax = metrics(db, *week, "classification", now, department="tax")
     assert {g.group for g in only_tax} == {"cannot_do", "refused_to_do"}
-    assert queries.metrics(db, date(2030, 1, 1), date(2030, 1, 2), None, now) == []
+    assert metrics(db, date(2030, 1, 1), date(2030, 1, 2), None, now) == []
     with pytest.raises(QueryError):
-        queries.metrics(db, *week, "weekday", now)
+        metrics(db, *week, "weekday", now)
     with pytest.raises(QueryError):
-        queries.metrics(db, *week, None, now, satisfied_levels=[0])
+        metrics(db, *week, None, now, satisfied_levels=[0])
 
 
 @given(st.dates(date(2024, 1, 1), date(2026, 12, 31)), st.integers(0, 800))

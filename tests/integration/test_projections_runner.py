@@ -13,7 +13,8 @@ import pytest
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.values import Channel
-from projections import queries
+from projections import tracking
+from projections.ledger import ledger_get
 from projections.metrics import MetricsView
 from projections.runner import ProjectionRunner
 from tests.integration.projections_reference import (
@@ -68,6 +69,44 @@ def test_rebuild_gives_identical_tables(env: tuple[ComplaintsApp, ProjectionRunn
         runner.rebuild(["nope"])
 
 
+def test_rebuild_while_following_and_writing(
+    url: str, env: tuple[ComplaintsApp, ProjectionRunner, SettableClock]
+) -> None:
+    """Commands and a follower carry on during a rebuild: the live ledger never loses rows, the end equals the reference."""
+    app, runner, clock = env
+    driver = Driver(app, clock)
+    ops = [op for op in seeded_history(6, complaints=20, steps=240) if op[0] not in ("project", "check")]
+    half = len(ops) // 2
+    driver.run(ops[:half])
+    runner.run_once()
+    received = len(driver.ids)
+    follower = make_runner(app, url, page_size=5)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.follow, args=(stop,), kwargs={"poll_interval": 0.01})
+    thread.start()
+    ledger_rows: list[int] = []
+    rest = iter(ops[half:])
+
+    def between_pages(_done: int, _total: int) -> None:
+        with runner.db.transaction(write=False) as tx:
+            ledger_rows.append(int(tx.query("SELECT COUNT(*) FROM yousu_ledger")[0][0]))
+        driver.run([op for _, op in zip(range(8), rest, strict=False)])  # events the swap must catch up on
+
+    try:
+        runner.rebuild_page_size = 40
+        runner.rebuild(progress=between_pages)
+        driver.run(list(rest))
+        assert tracking.wait_until(runner.db, app.max_notification_id(), timeout=30)
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        follower.db.close()
+    assert len(ledger_rows) > 3
+    assert min(ledger_rows) >= received
+    assert_views_match(app, runner.db, CALENDAR, [clock.now()])
+
+
 def test_changed_view_version_is_rebuilt_on_setup(
     env: tuple[ComplaintsApp, ProjectionRunner, SettableClock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -78,8 +117,8 @@ def test_changed_view_version_is_rebuilt_on_setup(
     monkeypatch.setattr(MetricsView, "version", MetricsView.version + 1)
     fresh = make_runner(app, runner.db.database.url)
     try:
-        assert fresh.positions()["metrics"] == 0
-        assert fresh.positions()["ledger"] > 0
+        assert tracking.positions(fresh.db)["metrics"] == 0
+        assert tracking.positions(fresh.db)["ledger"] > 0
         fresh.run_once()
         assert snapshot(fresh.db) == before
     finally:
@@ -96,15 +135,15 @@ def test_follow_keeps_views_fresh(env: tuple[ComplaintsApp, ProjectionRunner, Se
         for i in range(15):
             result = app.receive(**driver_receive_kwargs(i))
             t0 = time.perf_counter()
-            assert queries.wait_until(runner.db, result.notification_id or 0, timeout=5)
+            assert tracking.wait_until(runner.db, result.notification_id or 0, timeout=5)
             lags.append(time.perf_counter() - t0)
-            assert queries.ledger_get(runner.db, result.id) is not None
+            assert ledger_get(runner.db, result.id) is not None
         assert sorted(lags)[len(lags) // 2] < 0.2
     finally:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-    assert runner.lag() == {"ledger": 0, "sla": 0, "metrics": 0}
+    assert tracking.lag(runner.db, app.max_notification_id()) == {"ledger": 0, "sla": 0, "metrics": 0}
 
 
 def driver_receive_kwargs(i: int) -> dict[str, Any]:
@@ -121,11 +160,14 @@ def driver_receive_kwargs(i: int) -> dict[str, Any]:
 def test_wait_until_times_out_when_behind(env: tuple[ComplaintsApp, ProjectionRunner, SettableClock]) -> None:
     app, runner, _clock = env
     result = app.receive(**driver_receive_kwargs(1))
-    assert not queries.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
-    assert runner.lag()["ledger"] > 0
-    assert queries.lag(runner.db, app.max_notification_id()) == runner.lag()
+    assert not tracking.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
+    newest = app.max_notification_id()
+    assert tracking.lag(runner.db, newest)["ledger"] == newest  # nothing applied yet
+    assert tracking.lagging(runner.db, newest, max_lag=newest - 1) == tracking.lag(runner.db, newest)
+    assert tracking.lagging(runner.db, newest, max_lag=newest) == {}
+    assert tracking.lag(runner.db, newest, ["ledger", "nope"]) == {"ledger": newest, "nope": newest}
     runner.run_once()
-    assert queries.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
+    assert tracking.wait_until(runner.db, result.notification_id or 0, timeout=0.1)
 
 
 @pytest.mark.postgres
@@ -162,7 +204,7 @@ def test_follow_survives_connections_being_killed(pg_url: str) -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        assert queries.wait_until(runner.db, newest, timeout=30)
+        assert tracking.wait_until(runner.db, newest, timeout=30)
         assert thread.is_alive()
     finally:
         stop.set()

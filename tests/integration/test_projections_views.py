@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 import projections.db
 from application.clock import SettableClock
+from projections import tracking
 from tests.integration.projections_reference import (
     CALENDAR,
     OPS,
@@ -48,7 +49,7 @@ def check_history(url: str, ops: list[Op]) -> None:
         Driver(app, clock).run(ops, runner, check)
         runner.page_size = 7
         runner.run_once()
-        assert runner.lag() == dict.fromkeys(("ledger", "sla", "metrics"), 0)
+        assert tracking.lag(runner.db, app.max_notification_id()) == dict.fromkeys(("ledger", "sla", "metrics"), 0)
         now = clock.now()
         nows = [START, now - timedelta(hours=20), now, now + timedelta(days=12)]
         assert_views_match(app, runner.db, CALENDAR, nows)
