@@ -22,8 +22,9 @@ from api.schemas import SignIn
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.values import Role
-from projections import queries
+from projections import tracking
 from projections.db import ViewDB
+from projections.view import QueryError
 
 T = TypeVar("T")
 IF_MATCH_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
@@ -150,11 +151,11 @@ def caught_up(container: ContainerDep, views: Views, after: After = None) -> Non
     guard = container.guard
     if after > guard.call(container.complaints.max_notification_id):
         raise ApiProblem(422, "invalid_query", f"通知编号 {after} 尚不存在", field="after")
-    if queries.wait_until(views, after, timeout=0.2):
+    if tracking.wait_until(views, after, timeout=0.2):
         return
     if container.catch_up is not None:  # apply the missing events here (exactly once, as any runner)
         guard.call(container.catch_up)
-    if not guard.call(lambda: queries.wait_until(views, after, timeout=AFTER_TIMEOUT)):
+    if not guard.call(lambda: tracking.wait_until(views, after, timeout=AFTER_TIMEOUT)):
         raise ApiProblem(503, "views_lagging", f"视图尚未追上通知 {after}，请稍后重试")
 
 
@@ -165,5 +166,5 @@ def run_query(guard: StoreGuard, fn: Callable[[], T]) -> T:
     """A read-model query through the store guard; a query the views cannot answer is a 422."""
     try:
         return guard.call(fn)
-    except queries.QueryError as exc:
+    except QueryError as exc:
         raise ApiProblem(422, "invalid_query", str(exc)) from exc

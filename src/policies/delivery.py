@@ -194,7 +194,7 @@ class Deliverer:
             until = now + timedelta(seconds=self.timeout * len(due) + LEASE_MARGIN_SECONDS)
             for eid, url, _, _ in due:
                 tx.execute(
-                    f"UPDATE {DELIVERIES.name} SET next_attempt_at = ? "  # noqa: S608
+                    f"UPDATE {DELIVERIES.name} SET next_attempt_at = ? "  # noqa: S608 — fixed table names, values bound
                     "WHERE escalation_id = ? AND webhook = ?",
                     [until, eid, url],
                 )

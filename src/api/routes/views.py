@@ -17,9 +17,11 @@ from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.audit import plain
 from domain.values import CLASSIFICATION_LABELS, Role
-from projections import queries
-from projections.metrics import RATE_LABELS
-from projections.queries import CHANNEL_LABELS, LEDGER_COLUMNS_ZH, LedgerFilter, MetricsGroup
+from projections import ledger as ledger_view
+from projections import metrics as metrics_view
+from projections import sla as sla_view
+from projections.ledger import CHANNEL_LABELS, LEDGER_COLUMNS_ZH, LedgerFilter
+from projections.metrics import RATE_LABELS, MetricsGroup
 
 router = APIRouter(prefix="/v1", tags=["views"])
 
@@ -53,14 +55,14 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     """工作台账: one row per complaint, personal information masked; CSV/XLSX with Chinese headings."""
     f = LedgerFilter(received_from, received_to, status, classification, department, channel, overdue, q)
     if format == "json":
-        page = run_query(guard, lambda: queries.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
+        page = run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
         return {"items": [plain(r) for r in page.rows], "total": page.total, "next_cursor": page.next_cursor}
-    run_query(guard, lambda: queries.ledger_page(views, f, limit=1))  # validate filters before streaming
+    run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=1))  # validate filters before streaming
     cal = complaints.calendar
 
     def cells() -> Iterator[list[str]]:
-        for row in queries.ledger_iter(views, f):
-            yield queries.ledger_export_values(
+        for row in ledger_view.ledger_iter(views, f):
+            yield ledger_view.ledger_export_values(
                 row, cal, departments=reference.departments, categories=reference.categories
             )
 
@@ -84,7 +86,7 @@ def sla_overdue(
     now = complaints.clock.now()
     page = run_query(
         guard,
-        lambda: queries.overdue(
+        lambda: sla_view.overdue(
             views, now, complaints.calendar, clock=clock, department=department, limit=limit, offset=offset
         ),
     )
@@ -167,7 +169,7 @@ def metrics(  # noqa: PLR0913 — the query's filters
     now = complaints.clock.now()
     groups = run_query(
         guard,
-        lambda: queries.metrics(
+        lambda: metrics_view.metrics(
             views,
             start,
             end,
