@@ -532,11 +532,20 @@ class Complaint(Aggregate):
             due_provisional=deadline.provisional,
         )
 
-    def consult(self, *, participants: Sequence[str], conclusion: str, actor: Actor, now: datetime) -> None:
+    def consult(
+        self,
+        *,
+        participants: Sequence[str],
+        conclusion: str,
+        actor: Actor,
+        now: datetime,
+        duty: DutyDay | None = None,
+        mode: SigningMode = SigningMode.roles_only,
+    ) -> None:
         """会商 by the people concerned, while the complaint is with its departments.
 
-        Only the duty leader or a department it was dispatched to records it; with several departments,
-        every one of them must take part.
+        Only the duty leader (in ``SigningMode.roster``: the day's, or a substitute) or a department it was
+        dispatched to records it; with several departments, every one of them must take part.
         """
         _aware("now", now)
         if self.dispatched_at is None:
@@ -548,6 +557,8 @@ class Complaint(Aggregate):
         )
         if not concerned:
             raise errors.ConsultantNotConcerned
+        if actor.role is Role.duty_leader:
+            may_sign(duty, actor, Role.duty_leader, mode, act="主持会商")
         _text("conclusion", conclusion)
         if any(not isinstance(p, str) or not p.strip() for p in participants):
             raise errors.InvalidInput("participants", "参会部门不能为空")

@@ -165,18 +165,18 @@ def plan_month(
     return {centre: sorted(days, key=lambda d: d.day) for centre, days in plan.items()}
 
 
-def may_sign(entry: DutyDay | None, actor: Actor, role: Role, mode: SigningMode) -> None:
-    """Whether ``actor`` may sign as ``role`` on the day of ``entry``; raises the refusal, else returns."""
+def may_sign(entry: DutyDay | None, actor: Actor, role: Role, mode: SigningMode, *, act: str = "签字") -> None:
+    """Whether ``actor`` may sign (or ``act``) as ``role`` on the day of ``entry``; raises the refusal, else returns."""
     if role not in DUTY_ROLES or actor.role is not role:
         raise errors.SignerRoleInvalid
     if mode is SigningMode.roles_only:
         return
     if entry is None:
-        raise errors.NoRosterToday
+        raise errors.NoRosterToday(f"今日未导入值班表，无法按值班表核对{act}人；请管理员导入本月值班表")
     if any(p.sub == actor.id for p in entry.may_sign_as(role)):
         return
     raise errors.NotOnDuty(
-        f"您不在 {entry.day.isoformat()} 的值班表上，不能以{DUTY_ROLE_LABELS[role]}身份签字；"
+        f"您不在 {entry.day.isoformat()} 的值班表上，不能以{DUTY_ROLE_LABELS[role]}身份{act}；"
         f"当天{DUTY_ROLE_LABELS[role]}：{entry.describe(role)}"
     )
 

@@ -130,11 +130,15 @@ def consult(
     actor: Actor = LEADER,
     conclusion: str = "会商一致，由市场监管牵头",
     participants: Sequence[str] = ("market", "housing"),
+    duty: DutyDay | None = None,
+    mode: SigningMode = SigningMode.roles_only,
 ) -> Step:
     return Step(
-        f"consult:{actor.department or actor.role.value}",
+        f"consult:{actor.department or actor.role.value}:{mode.value}",
         actor,
-        lambda c, now: c.consult(participants=list(participants), conclusion=conclusion, actor=actor, now=now),
+        lambda c, now: c.consult(
+            participants=list(participants), conclusion=conclusion, actor=actor, now=now, duty=duty, mode=mode
+        ),
     )
 
 
@@ -304,6 +308,9 @@ ALLOWED = [
     Allowed("consult-by-the-department", dispatched(HARD, "market"), consult(MARKET, participants=["market"]), Complaint.Consulted, Status.consulted),
     Allowed("consult-by-one-of-several", dispatched(REFUSED, "market", "housing"), consult(HOUSING), Complaint.Consulted, Status.consulted),
     Allowed("consult-with-more-than-the-departments", dispatched(REFUSED, "market", "housing"), consult(participants=["housing", "market", "tax"]), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-the-days-leader", dispatched(HARD), consult(duty=DUTY, mode=ROSTER), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-the-leaders-substitute", dispatched(HARD), consult(LEADER_SUB, duty=DUTY, mode=ROSTER), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-a-department-without-roster", dispatched(HARD), consult(MARKET, participants=["market"], mode=ROSTER), Complaint.Consulted, Status.consulted),
     Allowed("consult-one-department-any-participants", dispatched(HARD, "market"), consult(participants=["tax"]), Complaint.Consulted, Status.consulted),
     # 限时办结
     Allowed("refused-to-do-one-department-no-consultation", dispatched(REFUSED), resolve(MARKET), Complaint.Resolved, Status.resolved),
@@ -409,6 +416,8 @@ REFUSED_CASES = [
         Refused(f"consult-by-{a.department or a.role.value}", dispatched(HARD, "market", "housing"), consult(a), errors.ConsultantNotConcerned, "consultant_not_concerned")
         for a in (CLERK, OFFICER, SUPERVISOR, LIAISON, SYSTEM, TAX)
     ),
+    Refused("consult-by-a-leader-not-on-duty", dispatched(HARD), consult(LEADER_2, duty=DUTY, mode=ROSTER), errors.NotOnDuty, "not_on_duty"),
+    Refused("consult-by-a-leader-without-roster", dispatched(HARD), consult(duty=None, mode=ROSTER), errors.NoRosterToday, "no_roster_today"),
     Refused("consult-department-not-dispatched-to", dispatched(HARD, "market"), consult(HOUSING), errors.ConsultantNotConcerned, "consultant_not_concerned"),
     Refused("consult-without-every-department", dispatched(REFUSED, "market", "housing", "tax"), consult(), errors.ConsultParticipantsMissing, "consult_participants_missing"),
     Refused("consult-without-any-department", dispatched(REFUSED, "market", "housing"), consult(participants=[]), errors.ConsultParticipantsMissing, "consult_participants_missing"),
