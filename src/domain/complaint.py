@@ -157,6 +157,8 @@ class Complaint(Aggregate):
             c.due_at = None
             c.due_provisional = False
             c.status = Status.classified
+            # escalations of the same-day clock stay in the history but do not stand for the new clock
+            c.reclassified_at_escalation = len(c.escalations)
 
     class Signed(Event):
         """审核签字, one per role: duty officer, then duty leader."""
@@ -317,6 +319,7 @@ class Complaint(Aggregate):
         self.classification_reason = ""
         self.reclassified_from: Classification | None = None
         self.reclassification_reason = ""
+        self.reclassified_at_escalation = 0  # how many escalations were raised before 改分类
         self.officer_signature: Actor | None = None
         self.leader_signature: Actor | None = None
         self.departments: tuple[str, ...] = ()
@@ -679,7 +682,7 @@ class Complaint(Aggregate):
         if level < 0:
             raise errors.InvalidInput("level", "升级级别不能为负（0 为差评整改通知，1、2 为逾期升级）")
         key_round = self.rectification_round if round_ is None else round_
-        if (clock, level, key_round) in self.escalations:
+        if level in self.escalated_levels(clock, key_round):
             raise errors.AlreadyEscalated
         self.trigger_event(
             self.Escalated,
@@ -743,6 +746,13 @@ class Complaint(Aggregate):
         )
 
     # ------------------------------------------------------------------ queries
+
+    def escalated_levels(self, clock: ClockKind, round_: int) -> frozenset[int]:
+        """The levels already raised for ``clock`` in ``round_`` (after 改分类, the resolution clock starts afresh)."""
+        raised = self.escalations
+        if clock is ClockKind.resolution and self.reclassified_from is not None:
+            raised = raised[self.reclassified_at_escalation :]
+        return frozenset(lv for (k, lv, r) in raised if k is clock and r == round_)
 
     @property
     def needs_consultation(self) -> bool:

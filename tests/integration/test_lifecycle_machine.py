@@ -158,6 +158,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert event.reason.strip()
             classification = event.to_classification
             reclassified = True
+            keys = {k for k in keys if k[0] is not ClockKind.resolution}  # the complex clock is a new one
         elif isinstance(event, Complaint.Signed):
             assert classification is not None
             assert classification.is_complex

@@ -293,6 +293,7 @@ ALLOWED = [
         for k in COMPLEX
     ),
     Allowed("reclassify-after-escalation", [classify(GENERAL), escalate()], reclassify(HARD), Complaint.Reclassified, Status.classified),
+    Allowed("escalate-the-new-resolution-clock-after-reclassification", [classify(GENERAL), escalate(), escalate(ClockKind.response), reclassify(HARD)], escalate(), Complaint.Escalated, Status.classified),
     Allowed("officer-signs-after-reclassification", [classify(GENERAL), reclassify(HARD)], sign(OFFICER), Complaint.Signed, Status.officer_signed),
     Allowed("dispatch-after-reclassification", [classify(GENERAL), reclassify(CANNOT), sign(OFFICER), sign(LEADER)], dispatch("market"), Complaint.Dispatched, Status.dispatched),
     # 转办 after both signatures
@@ -485,6 +486,8 @@ REFUSED_CASES = [
     Refused("escalate-twice-same-key", [escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-twice-explicit-round", [escalate(round_=0)], escalate(), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-twice-in-a-round", [*RECTIFYING_GENERAL, escalate(ClockKind.rectification)], escalate(ClockKind.rectification), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-twice-after-reclassification", [classify(GENERAL), escalate(), reclassify(HARD), escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-response-again-after-reclassification", [classify(GENERAL), escalate(ClockKind.response), reclassify(HARD)], escalate(ClockKind.response), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-negative-level", [], escalate(level=-1), errors.InvalidInput, "invalid_input"),
 ]  # fmt: skip
 
@@ -909,3 +912,13 @@ def test_after_reclassification_the_complex_flow_applies() -> None:
 
 def test_complaint_without_reclassification_has_none() -> None:
     assert given(RESOLVED_GENERAL).reclassified_from is None
+
+
+def test_escalated_levels_restart_for_the_resolution_clock_after_reclassification() -> None:
+    steps = [classify(GENERAL), escalate(level=1), escalate(level=2), escalate(ClockKind.response), reclassify(HARD)]
+    complaint = given(steps)
+    assert complaint.escalated_levels(ClockKind.resolution, 0) == frozenset()
+    assert complaint.escalated_levels(ClockKind.response, 0) == {1}
+    assert len(complaint.escalations) == 3
+    assert given([*steps, escalate(level=1)]).escalated_levels(ClockKind.resolution, 0) == {1}
+    assert given([classify(GENERAL), escalate(level=2)]).escalated_levels(ClockKind.resolution, 0) == {2}
