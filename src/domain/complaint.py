@@ -16,6 +16,7 @@ from domain.centres import DEFAULT_CENTRE, check_centre
 from domain.roster import DutyDay, SigningMode, may_sign
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
+    CLASSIFICATION_LABELS,
     Actor,
     Channel,
     Classification,
@@ -447,7 +448,8 @@ class Complaint(Aggregate):
         if self.first_resolved_at is not None:
             raise errors.ReclassifyAfterResolved
         if current.is_complex:
-            raise errors.ReclassifyNotGeneral(f"{current.value} 已是复杂类别，只有一般性问题可以改分类")
+            label = CLASSIFICATION_LABELS[current]
+            raise errors.ReclassifyNotGeneral(f"该诉求已是「{label}」，只有一般性问题可以改分类")
         if not isinstance(classification, Classification) or not classification.is_complex:
             raise errors.InvalidInput("classification", "只能改为办不了、很难办或不给办")
         _text("reason", reason, max_len=2000)
