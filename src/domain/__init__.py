@@ -1,1 +1,1 @@
-"""The pure domain: the Complaint aggregate, its rules and the working-day calendar (no I/O)."""
+"""The pure domain: the Complaint aggregate and its rules, centres, duty roster, working-day calendar (no I/O)."""

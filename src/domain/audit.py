@@ -33,6 +33,9 @@ PERSONAL_FIELDS = (
     ("complainant", "enterprise_name"),
 )
 COMMITMENT_PREFIX = "sha256:"
+# An upcaster lists here the fields it filled in for an event stored before they existed. The hash
+# covers the event as it was recorded, so those fields (and this list) are left out of the payload.
+UPCAST_DEFAULTS = "_upcast_defaults"
 
 
 def plain(value: Any) -> Any:  # noqa: PLR0911 — one return per kind of value
@@ -58,8 +61,9 @@ def event_payload(event: Any) -> dict[str, Any]:
 
 
 def fields_payload(fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields in clear from an event's keyword arguments."""
-    return {k: plain(v) for k, v in sorted(fields.items()) if k not in ENVELOPE}
+    """The hashed fields from an event's keyword arguments (as recorded: upcast defaults left out)."""
+    skip = {*ENVELOPE, UPCAST_DEFAULTS, *fields.get(UPCAST_DEFAULTS, ())}
+    return {k: plain(v) for k, v in sorted(fields.items()) if k not in skip}
 
 
 def event_salts(event: Any) -> dict[str, str] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,10 +10,13 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.audit import GENESIS, chain_hash, hashed_payload, new_salts
+from domain.audit import GENESIS, UPCAST_DEFAULTS, chain_hash, hashed_payload, new_salts
 from domain.calendar import WorkingCalendar
+from domain.centres import DEFAULT_CENTRE, check_centre
+from domain.roster import DutyDay, SigningMode, may_sign
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
+    CLASSIFICATION_LABELS,
     Actor,
     Channel,
     Classification,
@@ -29,6 +32,7 @@ SATISFIED_THRESHOLD = 3  # ratings 1 and 2 are 差评 and open a rectification r
 EVENT_LABELS: dict[str, str] = {
     "Received": "受理",
     "Classified": "分类",
+    "Reclassified": "改分类",
     "Signed": "审核签字",
     "Dispatched": "转办",
     "Consulted": "会商",
@@ -80,7 +84,12 @@ class Complaint(Aggregate):
             return result
 
     class Received(Event, Aggregate.Created):
-        """一窗受理."""
+        """一窗受理 at a service centre.
+
+        Version 2 added ``centre``; a version-1 event (stored before centres) loads as the district hall's.
+        """
+
+        class_version = 2
 
         slip_no: str
         channel: Channel
@@ -93,9 +102,17 @@ class Complaint(Aggregate):
         response_due_at: datetime
         response_due_provisional: bool
         personal_salts: dict[str, str]  # per personal field, for hash format 2 (absent on older events)
+        centre: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Before centres there was one hall: the district's. Not part of the recorded hash."""
+            state["centre"] = DEFAULT_CENTRE
+            state[UPCAST_DEFAULTS] = [*state.get(UPCAST_DEFAULTS, ()), "centre"]
 
         def apply(self, aggregate: Any) -> None:
             c: Complaint = aggregate
+            c.centre = self.centre
             c.slip_no = self.slip_no
             c.channel = self.channel
             c.content = self.content
@@ -125,6 +142,25 @@ class Complaint(Aggregate):
                 c.due_at = self.due_at
                 c.due_provisional = self.due_provisional
             c.status = Status.classified
+
+    class Reclassified(Event):
+        """改分类: a general complaint not solved on the spot becomes a complex kind (once, with a reason)."""
+
+        from_classification: Classification
+        to_classification: Classification
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.reclassified_from = self.from_classification
+            c.reclassification_reason = self.reason
+            c.classification = self.to_classification
+            # the same-day deadline of a general complaint no longer applies: a complex kind's runs from dispatch
+            c.due_at = None
+            c.due_provisional = False
+            c.status = Status.classified
+            # escalations of the same-day clock stay in the history but do not stand for the new clock
+            c.reclassified_at_escalation = len(c.escalations)
 
     class Signed(Event):
         """审核签字, one per role: duty officer, then duty leader."""
@@ -267,6 +303,7 @@ class Complaint(Aggregate):
     # ------------------------------------------------------------------ construction
 
     def __init__(self) -> None:
+        self.centre = DEFAULT_CENTRE
         self.slip_no = ""
         self.channel = Channel.window
         self.content = ""
@@ -282,6 +319,9 @@ class Complaint(Aggregate):
         self.status = Status.received
         self.classification: Classification | None = None
         self.classification_reason = ""
+        self.reclassified_from: Classification | None = None
+        self.reclassification_reason = ""
+        self.reclassified_at_escalation = 0  # how many escalations were raised before 改分类
         self.officer_signature: Actor | None = None
         self.leader_signature: Actor | None = None
         self.departments: tuple[str, ...] = ()
@@ -324,9 +364,12 @@ class Complaint(Aggregate):
         external_ref: str | None = None,
         complaint_id: UUID | None = None,
         fingerprint: str | None = None,
+        centre: str = DEFAULT_CENTRE,
+        known_centres: Collection[str] | None = None,
     ) -> Complaint:
-        """一窗受理: record a complaint; the response clock starts at ``received_at``."""
+        """一窗受理 at ``centre``: record a complaint; the response clock starts at ``received_at``."""
         _aware("now", now)
+        check_centre(centre, known_centres)
         _text("slip_no", slip_no, max_len=64)
         _text("content", content)
         _text("category", category, max_len=64)
@@ -363,6 +406,7 @@ class Complaint(Aggregate):
                 response_due_at=response.due_at,
                 response_due_provisional=response.provisional,
                 personal_salts=new_salts({"complainant": complainant}),
+                centre=centre,
             ),
         )
 
@@ -397,8 +441,43 @@ class Complaint(Aggregate):
             due_provisional=provisional,
         )
 
-    def sign(self, *, opinion: str, actor: Actor, now: datetime) -> None:
-        """审核签字: the duty officer first, then the duty leader."""
+    def reclassify(self, *, classification: Classification, reason: str, actor: Actor, now: datetime) -> None:
+        """改分类: once, with a reason, a general complaint not solved on the spot becomes a complex kind."""
+        _aware("now", now)
+        current = self._require_classified()
+        if self.reclassified_from is not None:
+            raise errors.AlreadyReclassified
+        if self.first_resolved_at is not None:
+            raise errors.ReclassifyAfterResolved
+        if current.is_complex:
+            label = CLASSIFICATION_LABELS[current]
+            raise errors.ReclassifyNotGeneral(f"该诉求已是「{label}」，只有一般性问题可以改分类")
+        if not isinstance(classification, Classification) or not classification.is_complex:
+            raise errors.InvalidInput("classification", "只能改为办不了、很难办或不给办")
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(
+            self.Reclassified,
+            actor=actor,
+            occurred_at=now,
+            from_classification=current,
+            to_classification=classification,
+            reason=reason,
+        )
+
+    def sign(
+        self,
+        *,
+        opinion: str,
+        actor: Actor,
+        now: datetime,
+        duty: DutyDay | None = None,
+        mode: SigningMode = SigningMode.roles_only,
+    ) -> None:
+        """审核签字: the duty officer first, then the duty leader, two different people.
+
+        In ``SigningMode.roster`` the signer must be on ``duty`` (the centre's roster entry for the day of
+        ``now``, ``None`` when there is none) in the role signed, or be a named substitute.
+        """
         _aware("now", now)
         classification = self._require_classified()
         if not classification.is_complex:
@@ -415,6 +494,9 @@ class Complaint(Aggregate):
                 raise errors.OfficerSignatureMissing
             if self.leader_signature is not None:
                 raise errors.AlreadySigned("带班领导已签字")
+            if self.officer_signature.id == actor.id:
+                raise errors.SameSigner(f"{actor.name} 已作为当天值班人员签字，带班领导须由另一人签字")
+        may_sign(duty, actor, actor.role, mode)
         self.trigger_event(self.Signed, actor=actor, occurred_at=now, signer_role=actor.role, opinion=opinion or "")
 
     def dispatch(
@@ -457,14 +539,40 @@ class Complaint(Aggregate):
             due_provisional=deadline.provisional,
         )
 
-    def consult(self, *, participants: Sequence[str], conclusion: str, actor: Actor, now: datetime) -> None:
-        """会商: recorded while the complaint is with its departments."""
+    def consult(
+        self,
+        *,
+        participants: Sequence[str],
+        conclusion: str,
+        actor: Actor,
+        now: datetime,
+        duty: DutyDay | None = None,
+        mode: SigningMode = SigningMode.roles_only,
+    ) -> None:
+        """会商 by the people concerned, while the complaint is with its departments.
+
+        Only the duty leader (in ``SigningMode.roster``: the day's, or a substitute) or a department it was
+        dispatched to records it; with several departments, every one of them must take part.
+        """
         _aware("now", now)
         if self.dispatched_at is None:
             raise errors.NotDispatched
         if self.status not in (Status.dispatched, Status.consulted, Status.rectifying):
             raise errors.AlreadyResolved if self.status is not Status.closed else errors.AlreadyClosed
+        concerned = actor.role is Role.duty_leader or (
+            actor.role is Role.department and actor.department in self.departments
+        )
+        if not concerned:
+            raise errors.ConsultantNotConcerned
+        if actor.role is Role.duty_leader:
+            may_sign(duty, actor, Role.duty_leader, mode, act="主持会商")
         _text("conclusion", conclusion)
+        if any(not isinstance(p, str) or not p.strip() for p in participants):
+            raise errors.InvalidInput("participants", "参会部门不能为空")
+        if len(self.departments) > 1:
+            missing = [d for d in self.departments if d not in participants]
+            if missing:
+                raise errors.ConsultParticipantsMissing(f"会商须有全部承办部门参加，缺少：{'、'.join(missing)}")
         self.trigger_event(
             self.Consulted, actor=actor, occurred_at=now, participants=list(participants), conclusion=conclusion
         )
@@ -578,7 +686,7 @@ class Complaint(Aggregate):
         if level < 0:
             raise errors.InvalidInput("level", "升级级别不能为负（0 为差评整改通知，1、2 为逾期升级）")
         key_round = self.rectification_round if round_ is None else round_
-        if (clock, level, key_round) in self.escalations:
+        if level in self.escalated_levels(clock, key_round):
             raise errors.AlreadyEscalated
         self.trigger_event(
             self.Escalated,
@@ -642,6 +750,13 @@ class Complaint(Aggregate):
         )
 
     # ------------------------------------------------------------------ queries
+
+    def escalated_levels(self, clock: ClockKind, round_: int) -> frozenset[int]:
+        """The levels already raised for ``clock`` in ``round_`` (after 改分类, the resolution clock starts afresh)."""
+        raised = self.escalations
+        if clock is ClockKind.resolution and self.reclassified_from is not None:
+            raised = raised[self.reclassified_at_escalation :]
+        return frozenset(lv for (k, lv, r) in raised if k is clock and r == round_)
 
     @property
     def needs_consultation(self) -> bool:

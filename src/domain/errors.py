@@ -130,3 +130,113 @@ class AlreadyEscalated(NotAllowedInState):
 class EscalationByPerson(NotAllowedInState):
     code = "escalation_by_person"
     detail = "升级只能由系统策略发起"
+
+
+class UnknownCentre(ComplaintError):
+    """A centre code that is not configured."""
+
+    code = "unknown_centre"
+    detail = "未知的服务中心代码"
+
+
+# ---------------------------------------------------------------------------------------- signing
+
+
+class SameSigner(NotAllowedInState):
+    code = "same_signer"
+    detail = "值班人员与带班领导的签字须由两个不同的人作出"
+
+
+class NoRosterToday(NotAllowedInState):
+    code = "no_roster_today"
+    detail = "今日未导入值班表，无法按值班表核对签字人；请管理员导入本月值班表"
+
+
+class NotOnDuty(NotAllowedInState):
+    code = "not_on_duty"
+    detail = "您不在今日值班表上，不能以该角色签字"
+
+
+# ---------------------------------------------------------------------------------------- 会商
+
+
+class ConsultantNotConcerned(NotAllowedInState):
+    code = "consultant_not_concerned"
+    detail = "会商只能由带班领导或承办部门发起"
+
+
+class ConsultParticipantsMissing(NotAllowedInState):
+    code = "consult_participants_missing"
+    detail = "会商须有全部承办部门参加"
+
+
+# ---------------------------------------------------------------------------------------- 改分类
+
+
+class AlreadyReclassified(NotAllowedInState):
+    code = "already_reclassified"
+    detail = "该诉求已改过一次分类，不能再改"
+
+
+class ReclassifyNotGeneral(NotAllowedInState):
+    code = "reclassify_not_general"
+    detail = "只有一般性问题可以改为复杂类别"
+
+
+class ReclassifyAfterResolved(NotAllowedInState):
+    code = "reclassify_after_resolved"
+    detail = "诉求已办结，不能再改分类"
+
+
+# ---------------------------------------------------------------------------------------- 值班表导入
+
+
+class RosterRowInvalid(ComplaintError):
+    """One row of a duty-roster import is wrong; nothing of the import is recorded."""
+
+    code = "roster_row_invalid"
+    detail = "值班表有误"
+
+    def __init__(self, row: int, detail: str | None = None) -> None:
+        self.row = row
+        super().__init__(f"第 {row} 行：{detail or type(self).detail}")
+
+
+class RosterLeaderTwice(RosterRowInvalid):
+    code = "roster_leader_twice"
+    detail = "同一天只能有一名带班领导"
+
+
+class RosterNonWorkingDay(RosterRowInvalid):
+    code = "roster_non_working_day"
+    detail = "该日不是工作日，不能排班"
+
+
+class RosterUnknownCentre(RosterRowInvalid):
+    code = "roster_unknown_centre"
+    detail = "未知的服务中心代码"
+
+
+class RosterDuplicateDay(RosterRowInvalid):
+    code = "roster_duplicate_day"
+    detail = "同一中心同一天重复排班"
+
+
+class RosterDayOutsideMonth(RosterRowInvalid):
+    code = "roster_day_outside_month"
+    detail = "日期不在导入的月份内"
+
+
+class RosterOfficerMissing(RosterRowInvalid):
+    code = "roster_officer_missing"
+    detail = "缺少当天值班人员"
+
+
+class RosterLeaderMissing(RosterRowInvalid):
+    code = "roster_leader_missing"
+    detail = "缺少带班领导"
+
+
+class RosterOfficerIsLeader(RosterRowInvalid):
+    code = "roster_officer_is_leader"
+    detail = "同一人不能同时担任当天值班人员和带班领导（两个签字须由不同的人作出）"

@@ -125,7 +125,14 @@ def test_general_needs_no_signature_or_dispatch(client: TestClient) -> None:
 def test_consultation_required(client: TestClient) -> None:
     cid = to_dispatched(client, "refused_to_do", ["housing", "market"])
     assert_problem(post(client, cid, "resolve", {"result": "已办"}, HOUSING), 409, "consultation_required")
-    assert post(client, cid, "consult", {"conclusion": "由住建牵头"}, MARKET).status_code == 200
+    # 会商 with several departments must include every dispatched department
+    assert_problem(
+        post(client, cid, "consult", {"conclusion": "由住建牵头", "participants": ["market"]}, MARKET),
+        409,
+        "consult_participants_missing",
+    )
+    body = {"conclusion": "由住建牵头", "participants": ["housing", "market"]}
+    assert post(client, cid, "consult", body, MARKET).status_code == 200
     assert post(client, cid, "resolve", {"result": "已办"}, HOUSING).status_code == 200
     hard = to_dispatched(client, "hard_to_do", ["housing"])
     assert_problem(post(client, hard, "resolve", {"result": "已办"}, HOUSING), 409, "consultation_required")

@@ -69,7 +69,11 @@ def test_both_roles_sign_as_named_each_in_turn(client: TestClient) -> None:
     assert r.json()["status"] == "officer_signed"
     # naming the officer again is refused by the workflow, never turned into the leader's signature
     assert sign(client, cid, {"as": "duty_officer"}, both_roles()).json()["code"] == "already_signed"
+    # separation of duties: the same person (sub) cannot give the leader's signature too
     r = sign(client, cid, {"opinion": "同意", "as": "duty_leader"}, both_roles())
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "same_signer"
+    r = sign(client, cid, {"opinion": "同意", "as": "duty_leader"}, auth(Role.duty_leader))
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "signed"
     assert signer_roles(client, cid) == ["duty_officer", "duty_leader"]

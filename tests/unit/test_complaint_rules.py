@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,6 +13,7 @@ import pytest
 from application.calendar_loader import load_calendar
 from domain import errors
 from domain.complaint import Complaint
+from domain.roster import DutyDay, Person, SigningMode
 from domain.rules import DEFAULT_RESOLUTION_LIMITS, ClockKind, Limits, deadline_for
 from domain.slips import SlipBook
 from domain.values import (
@@ -40,6 +41,22 @@ TAX = Actor("dept-tax-1", "孙税务", Role.department, department="tax")
 SUPERVISOR = Actor("sup-1", "周督办", Role.supervisor)
 LIAISON = Actor("liaison-1", "吴纪检", Role.liaison)
 SYSTEM = SYSTEM_ACTOR
+OFFICER_2 = Actor("officer-2", "赵值班", Role.duty_officer)  # an officer, but not on the day's roster
+LEADER_2 = Actor("leader-2", "钱带班", Role.duty_leader)
+OFFICER_SUB = Actor("officer-sub", "孙替班", Role.duty_officer)
+LEADER_SUB = Actor("leader-sub", "周替班", Role.duty_leader)
+OFFICER_AS_LEADER = Actor("officer-1", "李值班", Role.duty_leader)  # the same person holding the other role
+LEADER_SUB_AS_OFFICER = Actor("leader-sub", "周替班", Role.duty_officer)  # a leader's substitute, not an officer's
+ROSTER = SigningMode.roster
+ROLES_ONLY = SigningMode.roles_only
+# T0's day at the district hall: 李值班 on duty, 张带班 leading, each with a named substitute
+DUTY = DutyDay(
+    date(2025, 9, 26),
+    officers=(Person("officer-1", "李值班"),),
+    leader=Person("leader-1", "张带班"),
+    officer_substitutes=(Person("officer-sub", "孙替班"),),
+    leader_substitutes=(Person("leader-sub", "周替班"),),
+)
 
 GENERAL = Classification.general
 CANNOT = Classification.cannot_do  # 办不了
@@ -75,8 +92,22 @@ def classify(kind: Classification, actor: Actor = CLERK, reason: str = "按责�
     )
 
 
-def sign(actor: Actor, opinion: str = "同意") -> Step:
-    return Step(f"sign:{actor.role.value}", actor, lambda c, now: c.sign(opinion=opinion, actor=actor, now=now))
+def sign(
+    actor: Actor, opinion: str = "同意", duty: DutyDay | None = None, mode: SigningMode = SigningMode.roles_only
+) -> Step:
+    return Step(
+        f"sign:{actor.role.value}:{mode.value}",
+        actor,
+        lambda c, now: c.sign(opinion=opinion, actor=actor, now=now, duty=duty, mode=mode),
+    )
+
+
+def reclassify(kind: Any, reason: str = "现场无法解决，需部门协调", actor: Actor = CLERK) -> Step:
+    return Step(
+        f"reclassify:{getattr(kind, 'value', kind)}",
+        actor,
+        lambda c, now: c.reclassify(classification=kind, reason=reason, actor=actor, now=now),
+    )
 
 
 def dispatch(*departments: str, supervisor: str = "周督办", actor: Actor = LEADER, limits: Limits = LIMITS) -> Step:
@@ -95,11 +126,19 @@ def dispatch(*departments: str, supervisor: str = "周督办", actor: Actor = LE
     )
 
 
-def consult(actor: Actor = LEADER, conclusion: str = "会商一致，由市场监管牵头") -> Step:
+def consult(
+    actor: Actor = LEADER,
+    conclusion: str = "会商一致，由市场监管牵头",
+    participants: Sequence[str] = ("market", "housing"),
+    duty: DutyDay | None = None,
+    mode: SigningMode = SigningMode.roles_only,
+) -> Step:
     return Step(
-        "consult",
+        f"consult:{actor.department or actor.role.value}:{mode.value}",
         actor,
-        lambda c, now: c.consult(participants=["market", "housing"], conclusion=conclusion, actor=actor, now=now),
+        lambda c, now: c.consult(
+            participants=list(participants), conclusion=conclusion, actor=actor, now=now, duty=duty, mode=mode
+        ),
     )
 
 
@@ -240,6 +279,23 @@ ALLOWED = [
         Allowed(f"leader-signs-after-officer-{k.value}", [classify(k), sign(OFFICER)], sign(LEADER), Complaint.Signed, Status.signed)
         for k in COMPLEX
     ),
+    # 值班表: in roster mode the day's people or their named substitutes sign; by role alone, any holder
+    Allowed("officer-on-roster-signs", [classify(HARD)], sign(OFFICER, duty=DUTY, mode=ROSTER), Complaint.Signed, Status.officer_signed),
+    Allowed("officer-substitute-signs", [classify(HARD)], sign(OFFICER_SUB, duty=DUTY, mode=ROSTER), Complaint.Signed, Status.officer_signed),
+    Allowed("leader-on-roster-signs", [classify(HARD), sign(OFFICER)], sign(LEADER, duty=DUTY, mode=ROSTER), Complaint.Signed, Status.signed),
+    Allowed("leader-substitute-signs", [classify(HARD), sign(OFFICER)], sign(LEADER_SUB, duty=DUTY, mode=ROSTER), Complaint.Signed, Status.signed),
+    Allowed("roles-only-any-officer-signs", [classify(HARD)], sign(OFFICER_2, duty=DUTY, mode=ROLES_ONLY), Complaint.Signed, Status.officer_signed),
+    Allowed("roles-only-without-roster", [classify(HARD), sign(OFFICER_2)], sign(LEADER_2, duty=None, mode=ROLES_ONLY), Complaint.Signed, Status.signed),
+    Allowed("two-different-people-sign", [classify(CANNOT), sign(OFFICER_2)], sign(LEADER), Complaint.Signed, Status.signed),
+    # 改分类: general not solved on the spot, once, to a complex kind; then the complex flow
+    *(
+        Allowed(f"reclassify-general-to-{k.value}", [classify(GENERAL)], reclassify(k), Complaint.Reclassified, Status.classified)
+        for k in COMPLEX
+    ),
+    Allowed("reclassify-after-escalation", [classify(GENERAL), escalate()], reclassify(HARD), Complaint.Reclassified, Status.classified),
+    Allowed("escalate-the-new-resolution-clock-after-reclassification", [classify(GENERAL), escalate(), escalate(ClockKind.response), reclassify(HARD)], escalate(), Complaint.Escalated, Status.classified),
+    Allowed("officer-signs-after-reclassification", [classify(GENERAL), reclassify(HARD)], sign(OFFICER), Complaint.Signed, Status.officer_signed),
+    Allowed("dispatch-after-reclassification", [classify(GENERAL), reclassify(CANNOT), sign(OFFICER), sign(LEADER)], dispatch("market"), Complaint.Dispatched, Status.dispatched),
     # 转办 after both signatures
     *(
         Allowed(f"dispatch-{k.value}", signed(k), dispatch("market"), Complaint.Dispatched, Status.dispatched)
@@ -250,6 +306,13 @@ ALLOWED = [
     Allowed("consult-after-dispatch", dispatched(HARD), consult(), Complaint.Consulted, Status.consulted),
     Allowed("consult-twice", [*dispatched(HARD), consult()], consult(), Complaint.Consulted, Status.consulted),
     Allowed("consult-while-rectifying", RECTIFYING_MULTI, consult(), Complaint.Consulted, Status.rectifying),
+    Allowed("consult-by-the-department", dispatched(HARD, "market"), consult(MARKET, participants=["market"]), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-one-of-several", dispatched(REFUSED, "market", "housing"), consult(HOUSING), Complaint.Consulted, Status.consulted),
+    Allowed("consult-with-more-than-the-departments", dispatched(REFUSED, "market", "housing"), consult(participants=["housing", "market", "tax"]), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-the-days-leader", dispatched(HARD), consult(duty=DUTY, mode=ROSTER), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-the-leaders-substitute", dispatched(HARD), consult(LEADER_SUB, duty=DUTY, mode=ROSTER), Complaint.Consulted, Status.consulted),
+    Allowed("consult-by-a-department-without-roster", dispatched(HARD), consult(MARKET, participants=["market"], mode=ROSTER), Complaint.Consulted, Status.consulted),
+    Allowed("consult-one-department-any-participants", dispatched(HARD, "market"), consult(participants=["tax"]), Complaint.Consulted, Status.consulted),
     # 限时办结
     Allowed("refused-to-do-one-department-no-consultation", dispatched(REFUSED), resolve(MARKET), Complaint.Resolved, Status.resolved),
     Allowed("cannot-do-with-legal-basis", dispatched(CANNOT), resolve(MARKET, legal_basis="《行政许可法》第十二条"), Complaint.Resolved, Status.resolved),
@@ -320,6 +383,14 @@ REFUSED_CASES = [
     Refused("officer-signs-twice", [classify(HARD), sign(OFFICER)], sign(OFFICER), errors.AlreadySigned, "already_signed"),
     Refused("leader-signs-twice", signed(HARD), sign(LEADER), errors.AlreadySigned, "already_signed"),
     Refused("sign-after-dispatch", dispatched(HARD), sign(OFFICER), errors.AlreadyDispatched, "already_dispatched"),
+    Refused("same-person-signs-twice-in-two-roles", [classify(HARD), sign(OFFICER)], sign(OFFICER_AS_LEADER), errors.SameSigner, "same_signer"),
+    Refused("same-person-signs-twice-on-roster", [classify(HARD), sign(OFFICER)], sign(OFFICER_AS_LEADER, duty=DUTY, mode=ROSTER), errors.SameSigner, "same_signer"),
+    Refused("no-roster-today-officer", [classify(HARD)], sign(OFFICER, duty=None, mode=ROSTER), errors.NoRosterToday, "no_roster_today"),
+    Refused("no-roster-today-leader", [classify(HARD), sign(OFFICER)], sign(LEADER, duty=None, mode=ROSTER), errors.NoRosterToday, "no_roster_today"),
+    Refused("officer-not-on-duty", [classify(HARD)], sign(OFFICER_2, duty=DUTY, mode=ROSTER), errors.NotOnDuty, "not_on_duty"),
+    Refused("leader-not-on-duty", [classify(HARD), sign(OFFICER)], sign(LEADER_2, duty=DUTY, mode=ROSTER), errors.NotOnDuty, "not_on_duty"),
+    Refused("leader-substitute-signs-as-officer", [classify(HARD)], sign(LEADER_SUB_AS_OFFICER, duty=DUTY, mode=ROSTER), errors.NotOnDuty, "not_on_duty"),
+    Refused("roster-mode-still-needs-a-duty-role", [classify(HARD)], sign(CLERK, duty=DUTY, mode=ROSTER), errors.SignerRoleInvalid, "signer_role_invalid"),
     # 转办
     Refused("dispatch-before-classified", [], dispatch("market"), errors.NotClassified, "not_classified"),
     Refused("dispatch-general", [classify(GENERAL)], dispatch("market"), errors.DispatchNotNeeded, "dispatch_not_needed"),
@@ -342,6 +413,31 @@ REFUSED_CASES = [
     Refused("consult-after-resolved", [*MULTI, resolve(MARKET)], consult(), errors.AlreadyResolved, "already_resolved"),
     Refused("consult-after-closed", [*MULTI, resolve(MARKET), feed_back(), call_back(5)], consult(), errors.AlreadyClosed, "already_closed"),
     Refused("consult-blank-conclusion", dispatched(HARD), consult(conclusion=" "), errors.InvalidInput, "invalid_input"),
+    *(
+        Refused(f"consult-by-{a.department or a.role.value}", dispatched(HARD, "market", "housing"), consult(a), errors.ConsultantNotConcerned, "consultant_not_concerned")
+        for a in (CLERK, OFFICER, SUPERVISOR, LIAISON, SYSTEM, TAX)
+    ),
+    Refused("consult-by-a-leader-not-on-duty", dispatched(HARD), consult(LEADER_2, duty=DUTY, mode=ROSTER), errors.NotOnDuty, "not_on_duty"),
+    Refused("consult-by-a-leader-without-roster", dispatched(HARD), consult(duty=None, mode=ROSTER), errors.NoRosterToday, "no_roster_today"),
+    Refused("consult-department-not-dispatched-to", dispatched(HARD, "market"), consult(HOUSING), errors.ConsultantNotConcerned, "consultant_not_concerned"),
+    Refused("consult-without-every-department", dispatched(REFUSED, "market", "housing", "tax"), consult(), errors.ConsultParticipantsMissing, "consult_participants_missing"),
+    Refused("consult-without-any-department", dispatched(REFUSED, "market", "housing"), consult(participants=[]), errors.ConsultParticipantsMissing, "consult_participants_missing"),
+    Refused("consult-blank-participant", dispatched(HARD), consult(participants=["market", " "]), errors.InvalidInput, "invalid_input"),
+    # 改分类
+    Refused("reclassify-before-classified", [], reclassify(HARD), errors.NotClassified, "not_classified"),
+    Refused("reclassify-twice", [classify(GENERAL), reclassify(HARD)], reclassify(CANNOT), errors.AlreadyReclassified, "already_reclassified"),
+    Refused("reclassify-twice-after-dispatch", [classify(GENERAL), reclassify(CANNOT), sign(OFFICER), sign(LEADER), dispatch("market")], reclassify(HARD), errors.AlreadyReclassified, "already_reclassified"),
+    *(
+        Refused(f"reclassify-{k.value}", [classify(k)], reclassify(HARD if k is not HARD else CANNOT), errors.ReclassifyNotGeneral, "reclassify_not_general")
+        for k in COMPLEX
+    ),
+    Refused("reclassify-after-resolved", RESOLVED_GENERAL, reclassify(HARD), errors.ReclassifyAfterResolved, "reclassify_after_resolved"),
+    Refused("reclassify-when-fed-back", FED_BACK_GENERAL, reclassify(HARD), errors.ReclassifyAfterResolved, "reclassify_after_resolved"),
+    Refused("reclassify-while-rectifying", RECTIFYING_GENERAL, reclassify(HARD), errors.ReclassifyAfterResolved, "reclassify_after_resolved"),
+    Refused("reclassify-when-closed", CLOSED_GENERAL, reclassify(HARD), errors.ReclassifyAfterResolved, "reclassify_after_resolved"),
+    Refused("reclassify-to-general", [classify(GENERAL)], reclassify(GENERAL), errors.InvalidInput, "invalid_input"),
+    Refused("reclassify-to-a-string", [classify(GENERAL)], reclassify("hard_to_do"), errors.InvalidInput, "invalid_input"),
+    Refused("reclassify-without-reason", [classify(GENERAL)], reclassify(HARD, reason="  "), errors.InvalidInput, "invalid_input"),
     # 办结
     Refused("resolve-before-classified", [], resolve(CLERK), errors.NotClassified, "not_classified"),
     Refused("general-resolved-by-department", [classify(GENERAL)], resolve(MARKET), errors.ResolverRoleInvalid, "resolver_role_invalid"),
@@ -390,6 +486,8 @@ REFUSED_CASES = [
     Refused("escalate-twice-same-key", [escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-twice-explicit-round", [escalate(round_=0)], escalate(), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-twice-in-a-round", [*RECTIFYING_GENERAL, escalate(ClockKind.rectification)], escalate(ClockKind.rectification), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-twice-after-reclassification", [classify(GENERAL), escalate(), reclassify(HARD), escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
+    Refused("escalate-response-again-after-reclassification", [classify(GENERAL), escalate(ClockKind.response), reclassify(HARD)], escalate(ClockKind.response), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-negative-level", [], escalate(level=-1), errors.InvalidInput, "invalid_input"),
 ]  # fmt: skip
 
@@ -419,7 +517,9 @@ def test_every_error_code_is_distinct_and_under_one_base() -> None:
     ]
     assert len({c.code for c in classes}) == len(classes)
     refused_with = {case.error for case in REFUSED_CASES}
-    assert refused_with == set(classes), "every refusal class has a refused-path case"
+    # the roster import and the centre check at intake have their own tables (test_roster, test_centres)
+    elsewhere = {c for c in classes if issubclass(c, errors.RosterRowInvalid)} | {errors.UnknownCentre}
+    assert refused_with == set(classes) - elsewhere, "every refusal class has a refused-path case"
 
 
 # ---------------------------------------------------------------------------------------- details of the rules
@@ -724,3 +824,101 @@ def test_slip_book_id_is_a_function_of_the_day() -> None:
     assert SlipBook.open(day).id == SlipBook.id_for(day)
     later = SlipBook.open(day + timedelta(days=1)).issue()
     assert later > SlipBook.open(day).issue()
+
+
+# ---------------------------------------------------------------------------------------- signers, 会商, 改分类
+
+
+def test_not_on_duty_names_who_is_on_duty() -> None:
+    complaint = given([classify(HARD)])
+    with pytest.raises(errors.NotOnDuty) as info:
+        sign(OFFICER_2, duty=DUTY, mode=ROSTER)(complaint, now_after([classify(HARD)]))
+    assert "李值班" in info.value.detail
+    assert "孙替班" in info.value.detail  # the substitute may sign too
+    assert "2025-09-26" in info.value.detail
+
+
+def test_no_roster_today_says_what_to_do() -> None:
+    complaint = given([classify(HARD)])
+    with pytest.raises(errors.NoRosterToday) as info:
+        sign(OFFICER, mode=ROSTER)(complaint, now_after([classify(HARD)]))
+    assert "值班表" in info.value.detail
+    assert "导入" in info.value.detail
+
+
+def test_the_two_signatures_come_from_two_people() -> None:
+    complaint = given(
+        [classify(CANNOT), sign(OFFICER_SUB, duty=DUTY, mode=ROSTER), sign(LEADER_SUB, duty=DUTY, mode=ROSTER)]
+    )
+    assert complaint.officer_signature == OFFICER_SUB
+    assert complaint.leader_signature == LEADER_SUB
+    assert complaint.officer_signature.id != complaint.leader_signature.id
+
+
+def test_consult_names_the_missing_departments() -> None:
+    steps = dispatched(REFUSED, "market", "housing", "tax")
+    complaint = given(steps)
+    with pytest.raises(errors.ConsultParticipantsMissing) as info:
+        consult(participants=["housing"])(complaint, now_after(steps))
+    assert "market" in info.value.detail
+    assert "tax" in info.value.detail
+    assert "housing" not in info.value.detail
+
+
+def test_reclassification_records_from_to_and_reason_and_drops_the_same_day_deadline() -> None:
+    steps = [classify(GENERAL)]
+    complaint = given(steps)
+    assert complaint.due_at == datetime(2025, 9, 26, 17, 30, tzinfo=CST)
+    now = now_after(steps)
+    reclassify(HARD, reason="需住建、市监两部门协调")(complaint, now)
+    [event] = complaint.collect_events()
+    assert isinstance(event, Complaint.Reclassified)
+    assert (event.from_classification, event.to_classification) == (GENERAL, HARD)
+    assert event.reason == "需住建、市监两部门协调"
+    assert (event.actor, event.occurred_at) == (CLERK, now)
+    assert complaint.classification is HARD
+    assert complaint.reclassified_from is GENERAL
+    assert complaint.reclassification_reason == "需住建、市监两部门协调"
+    assert complaint.due_at is None  # a complex kind's clock starts at dispatch
+    assert complaint.status is Status.classified
+
+
+def test_after_reclassification_the_complex_flow_applies() -> None:
+    steps = [classify(GENERAL), reclassify(HARD)]
+    with pytest.raises(errors.ResolverRoleInvalid):
+        given([*steps, sign(OFFICER), sign(LEADER), dispatch("market")]).resolve(
+            result="当场办结",
+            legal_basis=None,
+            actor=CLERK,
+            now=T0 + timedelta(hours=1),
+            calendar=CALENDAR,
+            limits=LIMITS,
+        )
+    with pytest.raises(errors.OfficerSignatureMissing):
+        resolve(CLERK)(given(steps), now_after(steps))  # no longer resolved on the spot: signatures first
+    after = given(
+        [
+            *steps,
+            sign(OFFICER),
+            sign(LEADER),
+            dispatch("market"),
+            consult(MARKET, participants=["market"]),
+            resolve(MARKET),
+        ]
+    )
+    assert after.status is Status.resolved
+    assert after.due_at == deadline_for(ClockKind.resolution, step_time(4), CALENDAR, LIMITS, HARD).due_at
+
+
+def test_complaint_without_reclassification_has_none() -> None:
+    assert given(RESOLVED_GENERAL).reclassified_from is None
+
+
+def test_escalated_levels_restart_for_the_resolution_clock_after_reclassification() -> None:
+    steps = [classify(GENERAL), escalate(level=1), escalate(level=2), escalate(ClockKind.response), reclassify(HARD)]
+    complaint = given(steps)
+    assert complaint.escalated_levels(ClockKind.resolution, 0) == frozenset()
+    assert complaint.escalated_levels(ClockKind.response, 0) == {1}
+    assert len(complaint.escalations) == 3
+    assert given([*steps, escalate(level=1)]).escalated_levels(ClockKind.resolution, 0) == {1}
+    assert given([classify(GENERAL), escalate(level=2)]).escalated_levels(ClockKind.resolution, 0) == {2}
