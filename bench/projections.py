@@ -49,10 +49,10 @@ from domain.values import (  # noqa: E402
 )
 from projections import queries  # noqa: E402
 from projections.db import ViewDB  # noqa: E402
-from projections.main import all_views  # noqa: E402
 from projections.metrics import MetricsView  # noqa: E402
 from projections.runner import ProjectionRunner  # noqa: E402
 from projections.view import Applied  # noqa: E402
+from yousu.wiring import all_views  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/yousu_bench"

@@ -41,10 +41,10 @@ from domain.values import (
 from projections import queries
 from projections.db import Table, ViewDB
 from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
-from projections.main import all_views
 from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_MONTHLY, METRICS_STATE
 from projections.runner import ProjectionRunner
 from projections.sla import SLA
+from yousu.wiring import all_views
 
 CST = timezone(timedelta(hours=8))
 START = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # a Friday before the National Day holiday
