@@ -19,6 +19,7 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from projections import queries
 from projections.db import ViewDB
+from tests.e2e.conftest import yousu_executable
 from tests.integration.projections_reference import (
     CALENDAR,
     START,
@@ -26,7 +27,6 @@ from tests.integration.projections_reference import (
     assert_views_match,
     seeded_history,
 )
-from tests.e2e.conftest import yousu_executable
 from tests.support import CIPHER_KEY, settings_for
 from yousu.wiring import store_env
 
