@@ -119,15 +119,20 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown; the app's lifespan then stops the
-    # background threads and closes the pools and HTTP clients before the process exits 0
+    # background threads and closes the pools and HTTP clients. Afterwards uvicorn re-raises the
+    # signal to the handler it found: a no-op one here, so a requested stop exits 0 (systemd: clean).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     uvicorn.run(http_app, host=host, port=port, log_config=None, access_log=False)
 
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValueError as exc:
         raise _fail(f"invalid settings: {exc}") from exc
+    configure_logging(settings.log_level)  # JSON logs on stderr: stdout stays the command's output
+    return settings
 
 
 def _say_store(settings: Settings) -> None:
