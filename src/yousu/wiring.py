@@ -315,6 +315,7 @@ def build_http_app(settings: Settings, clock: Clock | None = None, *, background
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         bg = start_background(settings, container) if background else None
+        a.state.background = bg  # what is running, for /readyz-style inspection and the shutdown tests
         try:
             async with inner(a):
                 yield

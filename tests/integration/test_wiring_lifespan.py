@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.container import Container
 from tests.support import auth, settings_for
-from yousu.wiring import build_http_app
+from yousu.wiring import Background, SweepTask, build_http_app
 
 BACKGROUND_THREADS = {"projections", "sweep", "anchor"}
 
@@ -33,6 +33,11 @@ def test_lifespan_end_closes_pools_and_stops_background_threads(pg_url: str) -> 
     assert container.complaints.recorder.datastore.pool.closed  # type: ignore[attr-defined] — PostgreSQL recorder
     assert container.guard._pool._shutdown
     assert not (BACKGROUND_THREADS & (_alive() - before))
+    bg: Background = app.state.background
+    sweep = next(loop.task for loop in bg.loops if loop.name == "sweep")
+    assert isinstance(sweep, SweepTask)
+    assert sweep.deliverer is not None
+    assert sweep.deliverer.client.is_closed  # the webhook HTTP client
 
 
 def test_without_background_the_lifespan_still_closes_the_store(sqlite_url: str) -> None:
