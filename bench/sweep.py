@@ -23,10 +23,9 @@ from application.persistence import parse_database_url  # noqa: E402
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role  # noqa: E402
 from policies.sweeper import MAX_PER_SWEEP, Sweeper  # noqa: E402
 from projections.db import ViewDB  # noqa: E402
-from projections.inbox import InboxView  # noqa: E402
-from projections.main import all_views  # noqa: E402
 from projections.runner import ProjectionRunner  # noqa: E402
 from projections.sla import SLA, due_clocks  # noqa: E402
+from yousu.wiring import all_views  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 CLERK = Actor("c", "窗口", Role.window_clerk)
@@ -47,7 +46,7 @@ def main() -> None:
     clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
     app = ComplaintsApp(parse_database_url(args.database_url).env, clock=clock, calendar=calendar)
     db = ViewDB(parse_database_url(args.database_url))
-    runner = ProjectionRunner(app, [*all_views(calendar), InboxView(calendar)], db)
+    runner = ProjectionRunner(app, all_views(calendar), db)
     runner.setup()
 
     t0 = time.perf_counter()

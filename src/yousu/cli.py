@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
-from api.app import anchor_record, create_app
+from api.app import anchor_record
 from api.auth import AuthError, mint_token
 from api.permissions import PERMISSIONS, Action
 from application.audit import AuditService
@@ -33,24 +33,21 @@ from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
 from domain.values import Actor, Role
 from policies.sweeper import Sweeper
-from projections import queries
-from projections.main import run_forever
+from projections import tracking
 from yousu.background import Periodic
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 from yousu.wiring import (
-    LOCAL_CIPHER_KEY_FILE,
-    LOCAL_SECRET_FILE,
     StartupError,
+    SweepTask,
     auth_secret,
     background_enabled,
     build_complaints,
-    build_container,
+    build_http_app,
     build_runner,
-    start_background,
-    sweep_task,
+    run_forever,
+    store_line,
     verifier,
-    views_for,
 )
 
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
@@ -88,7 +85,7 @@ def calendar_due(
         raise _fail(f"--from is not an ISO 8601 instant: {from_!r}") from exc
     if start.tzinfo is None:
         raise _fail("--from needs a UTC offset, e.g. 2025-09-26T10:00+08:00")
-    calendar = _load_calendar(Settings())
+    calendar = _load_calendar(_settings())
     deadline = calendar.add_working_days(start, working_days)
     line = deadline.due_at.isoformat()
     if deadline.provisional:
@@ -99,7 +96,7 @@ def calendar_due(
 @calendar_app.command("years")
 def calendar_years() -> None:
     """List the years with a loaded holiday schedule and where each came from."""
-    calendar = _load_calendar(Settings())
+    calendar = _load_calendar(_settings())
     table = Table("year", "holidays", "调休 workdays", "source")
     for year in sorted(calendar.schedules):
         s = calendar.schedules[year]
@@ -112,21 +109,39 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
 ) -> None:
-    """Start the HTTP API (FastAPI under uvicorn)."""
+    """Start the HTTP API (FastAPI under uvicorn); SIGTERM stops it cleanly."""
+    settings = _settings()
+    _say_store(settings)
+    _serve(settings, host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn  # noqa: PLC0415 — only the serving commands need it
 
-    settings = Settings()
     configure_logging(settings.log_level)
     try:
-        container = build_container(settings, _clock(settings))
+        http_app = build_http_app(settings, _clock(settings), background=background_enabled(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    bg = start_background(settings, container) if background_enabled(settings) else None
+    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown; the app's lifespan then stops the
+    # background threads and closes the pools and HTTP clients. Afterwards uvicorn re-raises the
+    # signal to the handler it found: a no-op one here, so a requested stop exits 0 (systemd: clean).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    uvicorn.run(http_app, host=host, port=port, log_config=None, access_log=False)
+
+
+def _settings() -> Settings:
     try:
-        uvicorn.run(create_app(container), host=host, port=port, log_config=None, access_log=False)
-    finally:
-        if bg is not None:
-            bg.close()
+        settings = Settings()
+    except ValueError as exc:
+        raise _fail(f"invalid settings: {exc}") from exc
+    configure_logging(settings.log_level)  # JSON logs on stderr: stdout stays the command's output
+    return settings
+
+
+def _say_store(settings: Settings) -> None:
+    typer.echo(store_line(settings), err=True)
 
 
 @app.command()
@@ -135,19 +150,20 @@ def run(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
 ) -> None:
     """`make run`: serve on the configured store (embedded SQLite by default) and say how to use it."""
-    settings = Settings()
+    settings = _settings()
+    _say_store(settings)
     db = settings.database()
     secret = auth_secret(settings, create=True)
     base = f"http://{host}:{port}"
-    console.print(f"[bold]yousu 有诉即办[/bold] on {db.redacted}")
+    console.print(f"[bold]yousu 有诉即办[/bold] home {settings.home}")
     console.print(f"  API docs (OpenAPI): {base}/docs")
     console.print("  get a token:  .venv/bin/yousu token --role window_clerk --name 王小明")
     console.print(f'  then:         curl -H "Authorization: Bearer $TOKEN" "{base}/v1/calendar/due?{DEMO_QUERY}"')
     if secret and not settings.auth_secret:
-        console.print(f"  (tokens are signed with the local secret in {LOCAL_SECRET_FILE})")
+        console.print(f"  (tokens are signed with the local secret in {settings.auth_secret_file})")
     if db.kind == "sqlite" and not settings.cipher_key:
-        console.print(f"  (events are encrypted with the local key in {LOCAL_CIPHER_KEY_FILE}: back it up)")
-    serve(host=host, port=port)
+        console.print(f"  (events are encrypted with the local key in {settings.cipher_key_file}: back it up)")
+    _serve(settings, host, port)
 
 
 @app.command()
@@ -159,7 +175,7 @@ def token(
     hours: int = typer.Option(12, min=1, help="lifetime in hours (at most YOUSU_TOKEN_MAX_LIFETIME)"),
 ) -> None:
     """Mint an HS256 token for local use (signed with YOUSU_AUTH_SECRET or the local secret)."""
-    settings = Settings()
+    settings = _settings()
     if hours * 3600 > settings.token_max_lifetime:
         raise _fail(f"--hours {hours} exceeds YOUSU_TOKEN_MAX_LIFETIME ({settings.token_max_lifetime} s)")
     try:
@@ -200,6 +216,7 @@ app.add_typer(audit_app, name="audit")
 
 
 def _audit(settings: Settings) -> AuditService:
+    _say_store(settings)
     try:
         return AuditService(build_complaints(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
@@ -220,7 +237,7 @@ def audit_replay(
 ) -> None:
     """Print one complaint's full history as a timeline (the read is recorded)."""
     cid = _uuid(complaint_id, "COMPLAINT_ID")
-    audit = _audit(Settings())
+    audit = _audit(_settings())
     try:
         events = audit.app.history(cid)
     except ComplaintError as exc:
@@ -254,8 +271,13 @@ def audit_verify(
     complaint: Annotated[str | None, typer.Option("--complaint", help="only this complaint")] = None,
 ) -> None:
     """Check every hash chain and anchor; exit 1 when anything fails."""
-    audit = _audit(Settings())
+    audit = _audit(_settings())
     report = audit.verify(_uuid(complaint, "--complaint") if complaint else None)
+    if report.complaints_checked == 0:
+        err.print(
+            "[yellow]warning:[/yellow] the store holds no complaints: nothing was verified. "
+            "Is this the store you meant (see the `store:` line, YOUSU_HOME, YOUSU_DATABASE_URL)?"
+        )
     for f in report.findings:
         console.print(f"[red]FAIL[/red] {f.complaint_id} version {f.version}: {f.problem} — {f.detail}")
     console.print(
@@ -269,7 +291,7 @@ def audit_verify(
 @audit_app.command("anchor")
 def audit_anchor() -> None:
     """Anchor the heads of all complaints now; prints the digest record to keep outside the system."""
-    anchored = _audit(Settings()).anchor()
+    anchored = _audit(_settings()).anchor()
     if anchored is None:
         console.print("nothing changed since the last anchor")
         return
@@ -293,7 +315,7 @@ def audit_export(
     ] = None,
 ) -> None:
     """Write a bundle (events.jsonl, chain.json, anchor.json) for ops/audit/verify_bundle.py, mode 0600."""
-    settings = Settings()
+    settings = _settings()
     reader = _personal_info_reader(settings, token) if with_personal_info else None
     target = _bundle_dir(out)
     audit = _audit(settings)
@@ -402,19 +424,27 @@ app.add_typer(project_app, name="project")
 
 
 @project_app.callback()
-def project(ctx: typer.Context) -> None:
-    """Follow the store and keep every view up to date (runs until interrupted)."""
+def project(
+    ctx: typer.Context,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, help="events per page")] = 2_000,
+    poll_interval: Annotated[float, typer.Option("--poll-interval", min=0.001, help="seconds between polls")] = 0.05,
+) -> None:
+    """Follow the store and keep every view up to date (runs until SIGTERM/SIGINT)."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     complaints = _complaints(settings)
+    runner = build_runner(settings, complaints, page_size=page_size)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        run_forever(settings.database_url, stop, app=complaints, views=views_for(complaints))
+        run_forever(runner, stop, poll_interval=poll_interval)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        runner.db.close()
+        complaints.close()
 
 
 @project_app.command("rebuild")
@@ -422,7 +452,7 @@ def project_rebuild(
     view: Annotated[list[str] | None, typer.Option("--view", help="view name (repeatable); default all")] = None,
 ) -> None:
     """Rebuild views from all stored events, with a progress bar."""
-    settings = Settings()
+    settings = _settings()
     runner = build_runner(settings, _complaints(settings))
     runner.setup()
     names = [v.name for v in runner.views]
@@ -437,13 +467,13 @@ def project_rebuild(
 @app.command()
 def status() -> None:
     """The store's newest notification and each view's lag."""
-    settings = Settings()
+    settings = _settings()
     complaints = _complaints(settings)
     runner = build_runner(settings, complaints)
     newest = complaints.max_notification_id()
     table = Table("view", "position", "lag")
-    lags = queries.lag(runner.db, newest)
-    for name, position in sorted(queries.positions(runner.db).items()):
+    lags = tracking.lag(runner.db, newest)
+    for name, position in sorted(tracking.positions(runner.db).items()):
         table.add_row(name, str(position), str(lags.get(name, newest - position)))
     console.print(f"store {settings.database().redacted}: newest notification {newest}")
     console.print(table)
@@ -454,25 +484,34 @@ def sweep(
     once: Annotated[bool, typer.Option("--once", help="one sweep, then exit")] = False,
 ) -> None:
     """Raise escalations for clocks past their deadline (every YOUSU_SWEEP_INTERVAL seconds, default 30)."""
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     complaints = _complaints(settings)
     runner = build_runner(settings, complaints)
     runner.setup()
-    sweeper = Sweeper(complaints, runner.db)
     if once:
-        result = sweeper.sweep()
+        try:
+            result = Sweeper(complaints, runner.db).sweep()
+        finally:
+            runner.db.close()
+            complaints.close()
         console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
         return
-    loop = Periodic("sweep", settings.sweep_interval, sweep_task(settings, complaints, runner.db))
+    task = SweepTask(settings, complaints, runner.db)
+    loop = Periodic("sweep", settings.sweep_interval, task)
     signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
     try:
         loop._loop()
     except KeyboardInterrupt:
         loop.stop.set()
+    finally:
+        task.close()
+        runner.db.close()
+        complaints.close()
 
 
 def _complaints(settings: Settings) -> ComplaintsApp:
+    _say_store(settings)
     try:
         return build_complaints(settings, _clock(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:

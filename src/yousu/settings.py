@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from application.calendar_loader import load_calendar
@@ -16,11 +17,34 @@ from domain.rules import Limits
 from domain.values import Classification
 
 
+def resolve_sqlite_url(url: str, base: Path) -> str:
+    """A ``sqlite:///relative.db`` URL made absolute against ``base``; other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "sqlite":
+        return url
+    raw = unquote(parts.path)
+    if not raw.startswith("/") or raw.startswith("//") or raw == "/":
+        return url  # empty, or already absolute (sqlite:////abs.db)
+    return f"sqlite:///{base / raw[1:]}"
+
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # src/yousu/settings.py → the checkout it was installed from
+
+
+def default_home() -> Path:
+    """The checkout the package was installed from (``pip install -e``); elsewhere YOUSU_HOME must be set."""
+    if (PACKAGE_ROOT / "pyproject.toml").is_file() and (PACKAGE_ROOT / "ops").is_dir():
+        return PACKAGE_ROOT
+    msg = f"YOUSU_HOME is not set and {PACKAGE_ROOT} is not a yousu checkout: set YOUSU_HOME to the service's home"
+    raise ValueError(msg)
+
+
 class Settings(BaseSettings):
-    """Configuration with the district's defaults (DESIGN §1–§2)."""
+    """Configuration with the district's defaults; relative paths are relative to ``home`` (YOUSU_HOME)."""
 
     model_config = SettingsConfigDict(env_prefix="YOUSU_", extra="ignore")
 
+    home: Path | None = None  # default: the checkout the package was installed from
     database_url: str = DEFAULT_DATABASE_URL
     calendar_dir: Path = Path("ops/calendar")
     close_of_business: time = time(17, 30)
@@ -33,7 +57,10 @@ class Settings(BaseSettings):
     limit_callback: int = Field(3, ge=0)
     limit_rectification: int = Field(5, ge=0)
     auth_secret: str | None = None
+    auth_secret_file: Path = Path("var/auth-secret")  # made on first start when YOUSU_AUTH_SECRET is unset
     cipher_key: str | None = None  # "new,old,…" base64 AES keys; the first encrypts
+    cipher_key_file: Path = Path("var/cipher-key")  # the embedded default's key, made on first start
+    allow_plaintext: bool = False  # PostgreSQL without YOUSU_CIPHER_KEY: refused unless this is true
     auth_public_key_file: Path | None = None
     log_level: str = "INFO"
     reference_file: Path = Path("ops/reference.toml")
@@ -54,6 +81,20 @@ class Settings(BaseSettings):
     def _zone_exists(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @model_validator(mode="after")
+    def _relative_to_home(self) -> Settings:
+        """Resolve every relative path against the home, never against the current directory."""
+        home = (self.home or default_home()).expanduser().resolve()
+        self.home = home
+        self.calendar_dir = home / self.calendar_dir
+        self.reference_file = home / self.reference_file
+        self.auth_secret_file = home / self.auth_secret_file
+        self.cipher_key_file = home / self.cipher_key_file
+        if self.auth_public_key_file is not None:
+            self.auth_public_key_file = home / self.auth_public_key_file
+        self.database_url = resolve_sqlite_url(self.database_url, home)
+        return self
 
     def database(self) -> Database:
         """The parsed database URL."""

@@ -1,15 +1,21 @@
-"""The composition root: settings → application, store guard, HTTP app."""
+"""The one composition root: settings → application, views, policies, HTTP app, background work.
+
+Every process (``serve``, ``project``, ``sweep``, the audit commands) is built here, so each goes
+through the same settings, home directory and cipher-key path.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import structlog
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -22,19 +28,26 @@ from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
 from application.reference import load_reference
+from domain.calendar import WorkingCalendar
 from policies.delivery import Deliverer, parse_webhooks
 from policies.sweeper import Sweeper
-from projections import queries
+from projections import tracking
 from projections.db import ViewDB
 from projections.inbox import InboxView
-from projections.main import all_views, run_forever
-from projections.runner import ProjectionRunner
+from projections.ledger import LedgerView
+from projections.metrics import MetricsView
+from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
+from projections.sla import SlaView
 from projections.view import View
 from yousu.background import Periodic
 from yousu.settings import Settings
 
-LOCAL_SECRET_FILE = Path("var/auth-secret")
-LOCAL_CIPHER_KEY_FILE = Path("var/cipher-key")
+log = structlog.get_logger("yousu.wiring")
+
+
+def all_views(calendar: WorkingCalendar) -> list[View]:
+    """Every read model, the inbox included, in the order they are applied within a page."""
+    return [LedgerView(calendar), SlaView(calendar), MetricsView(calendar), InboxView(calendar)]
 
 
 class StartupError(RuntimeError):
@@ -59,13 +72,23 @@ def cipher_key(settings: Settings, *, create: bool = False) -> str | None:
         return settings.cipher_key
     if settings.database().kind != "sqlite":
         return None
-    return _local_file(LOCAL_CIPHER_KEY_FILE, generate_key, create=create)
+    return _local_file(settings.cipher_key_file, generate_key, create=create)
 
 
 def store_env(settings: Settings, *, create_key: bool = False) -> dict[str, str]:
     """The eventsourcing environment: persistence plus, when a key is configured, encryption."""
-    env = dict(settings.database().env)
+    db = settings.database()
+    env = dict(db.env)
     key = cipher_key(settings, create=create_key)
+    if not key and db.kind == "postgresql":
+        if not settings.allow_plaintext:
+            msg = (
+                "YOUSU_CIPHER_KEY is not set: events on PostgreSQL would be stored in clear. "
+                "Set YOUSU_CIPHER_KEY (generate one with `yousu keys generate`), "
+                "or YOUSU_ALLOW_PLAINTEXT=true to accept an unencrypted store."
+            )
+            raise StartupError(msg)
+        log.warning("plaintext_store", store=db.redacted, detail="YOUSU_ALLOW_PLAINTEXT=true: events are not encrypted")
     if key:
         try:
             parse_keys(key)
@@ -101,7 +124,7 @@ def auth_secret(settings: Settings, *, create: bool = False) -> str | None:
     """YOUSU_AUTH_SECRET, or on the embedded default a local secret kept in var/ (made on first start)."""
     if settings.auth_secret:
         return settings.auth_secret
-    return _local_file(LOCAL_SECRET_FILE, lambda: secrets.token_urlsafe(32), create=create)
+    return _local_file(settings.auth_secret_file, lambda: secrets.token_urlsafe(32), create=create)
 
 
 def verifier(settings: Settings) -> TokenVerifier:
@@ -157,14 +180,34 @@ def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]
     return complaints.max_notification_id
 
 
+def store_line(settings: Settings) -> str:
+    """Which store a command opens (password hidden), for the first line of its output."""
+    return f"store: {settings.database().redacted}"
+
+
 def views_for(complaints: ComplaintsApp) -> list[View]:
     """Every read model, the inbox included."""
-    return [*all_views(complaints.calendar), InboxView(complaints.calendar)]
+    return all_views(complaints.calendar)
 
 
-def build_runner(settings: Settings, complaints: ComplaintsApp, *, pool_size: int = 4) -> ProjectionRunner:
+def build_runner(
+    settings: Settings, complaints: ComplaintsApp, *, pool_size: int = 4, page_size: int = DEFAULT_PAGE_SIZE
+) -> ProjectionRunner:
     """A projection runner over the configured store (tables created on first use)."""
-    return ProjectionRunner(complaints, views_for(complaints), ViewDB(settings.database(), pool_size=pool_size))
+    db = ViewDB(settings.database(), pool_size=pool_size)
+    return ProjectionRunner(complaints, views_for(complaints), db, page_size=page_size)
+
+
+def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interval: float = 0.05) -> None:
+    """Set the views up (retrying while the database is down), then follow new events until ``stop``."""
+    while not stop.is_set():
+        try:
+            runner.setup()
+            break
+        except Exception as exc:  # the database may not be up yet: keep trying
+            log.warning("projections_setup_failed", error=type(exc).__name__)
+            stop.wait(1.0)
+    runner.follow(stop, poll_interval=poll_interval)
 
 
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
@@ -190,7 +233,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     )
     if views is not None:
         view_db = views
-        container.readiness.append(lambda: {"views_lag": queries.lag(view_db, complaints.max_notification_id())})
+        container.readiness.append(lambda: {"views_lag": tracking.lag(view_db, complaints.max_notification_id())})
     return container
 
 
@@ -201,14 +244,17 @@ class Background:
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
     loops: list[Periodic] = field(default_factory=list)
+    closers: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
-        """Stop everything and wait a little."""
+        """Stop everything, wait a little, then close what the loops held (HTTP clients, pools)."""
         self.stop.set()
         for loop in self.loops:
             loop.close()
         for t in self.threads:
             t.join(5)
+        for closer in self.closers:
+            closer()
 
 
 def start_background(settings: Settings, container: Container) -> Background:
@@ -216,37 +262,41 @@ def start_background(settings: Settings, container: Container) -> Background:
     bg = Background()
     complaints = container.complaints
     assert container.views is not None  # noqa: S101 — build_container sets it
-    follower = threading.Thread(
-        target=run_forever,
-        args=(settings.database_url, bg.stop),
-        kwargs={"app": complaints, "views": views_for(complaints)},
-        name="projections",
-        daemon=True,
-    )
+    runner = build_runner(settings, complaints)
+    bg.closers.append(runner.db.close)
+    follower = threading.Thread(target=run_forever, args=(runner, bg.stop), name="projections", daemon=True)
     follower.start()
     bg.threads.append(follower)
-    bg.loops.append(
-        Periodic("sweep", settings.sweep_interval, sweep_task(settings, complaints, container.views)).start()
-    )
+    sweep = SweepTask(settings, complaints, container.views)
+    bg.closers.append(sweep.close)
+    bg.loops.append(Periodic("sweep", settings.sweep_interval, sweep).start())
     bg.loops.append(Periodic("anchor", settings.anchor_interval, container.audit.anchor).start())
     return bg
 
 
-def sweep_task(settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> Callable[[], object]:
+class SweepTask:
     """One sweep, then the webhook deliveries of what it (or an earlier sweep) raised."""
-    sweeper = Sweeper(complaints, views)
-    hooks = parse_webhooks(settings.webhooks)
-    deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
 
-    def run() -> object:
-        result = sweeper.sweep()
-        if deliverer is not None:
-            caught_up = queries.wait_until(views, complaints.max_notification_id(), timeout=2.0)
+    def __init__(self, settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> None:
+        self.complaints = complaints
+        self.views = views
+        self.sweeper = Sweeper(complaints, views)
+        hooks = parse_webhooks(settings.webhooks)
+        self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
+
+    def __call__(self) -> object:
+        """Sweep once and deliver pending notices."""
+        result = self.sweeper.sweep()
+        if self.deliverer is not None:
+            caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
             if caught_up:
-                deliverer.run_once(complaints.clock.now())
+                self.deliverer.run_once(self.complaints.clock.now())
         return result
 
-    return run
+    def close(self) -> None:
+        """Close the webhook HTTP client."""
+        if self.deliverer is not None:
+            self.deliverer.close()
 
 
 def background_enabled(settings: Settings) -> bool:
@@ -256,6 +306,32 @@ def background_enabled(settings: Settings) -> bool:
     return settings.database().kind == "sqlite"
 
 
-def build_http_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    """The FastAPI app for uvicorn."""
-    return create_app(build_container(settings, clock))
+def close_container(container: Container) -> None:
+    """Close the container's pools and threads: the store guard, the view pool, the event store."""
+    container.guard.close()
+    if container.views is not None:
+        container.views.close()
+    container.complaints.close()
+
+
+def build_http_app(settings: Settings, clock: Clock | None = None, *, background: bool = False) -> FastAPI:
+    """The FastAPI app; its lifespan starts the background work (if asked) and closes everything at shutdown."""
+    container = build_container(settings, clock)
+    app = create_app(container)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        bg = start_background(settings, container) if background else None
+        a.state.background = bg  # what is running, for /readyz-style inspection and the shutdown tests
+        try:
+            async with inner(a):
+                yield
+        finally:
+            if bg is not None:
+                bg.close()
+            close_container(container)
+            log.info("shutdown_complete")
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -136,7 +136,8 @@ def test_each_tampering_is_reported_with_complaint_and_version(
 def test_cli_verify_exit_status(store: tuple[str, ComplaintsApp], clock: SettableClock, tmp_path: Path) -> None:
     url, app = store
     cid = lifecycle(app, clock, 1)
-    env = {"YOUSU_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    # the fixture's store is written unencrypted, so the CLI must be told that is intended
+    env = {"YOUSU_DATABASE_URL": url, "YOUSU_ALLOW_PLAINTEXT": "true", "PATH": "/usr/bin:/bin"}
     yousu = str(ROOT / ".venv" / "bin" / "yousu")
     ok = subprocess.run([yousu, "audit", "verify"], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stdout + ok.stderr

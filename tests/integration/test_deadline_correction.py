@@ -11,10 +11,9 @@ from domain.calendar import WorkingCalendar, YearSchedule
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from policies.sweeper import Sweeper
 from projections.db import ViewDB
-from projections.inbox import InboxView
-from projections.main import all_views
 from projections.runner import ProjectionRunner
 from tests.conftest import CST
+from yousu.wiring import all_views
 
 CLERK = Actor("c", "窗口", Role.window_clerk)
 OFFICER = Actor("o", "值班", Role.duty_officer)
@@ -22,7 +21,7 @@ LEADER = Actor("l", "带班", Role.duty_leader)
 
 
 def runner_for(app: ComplaintsApp, url: str) -> ProjectionRunner:
-    runner = ProjectionRunner(app, [*all_views(app.calendar), InboxView(app.calendar)], ViewDB(parse_database_url(url)))
+    runner = ProjectionRunner(app, all_views(app.calendar), ViewDB(parse_database_url(url)))
     runner.setup()
     return runner
 

@@ -69,8 +69,10 @@ def test_wrong_or_missing_key_refuses_to_start(pg_url: str, variant: str) -> Non
     old, new = generate_key(), generate_key()
     receive(pg_url, old)
     key = {"wrong": generate_key(), "missing": None, "old_key_dropped": new}[variant]
+    # "missing" with plaintext allowed: the store is encrypted, so reading it must still fail
+    chosen = settings(pg_url, key).model_copy(update={"allow_plaintext": key is None})
     with pytest.raises(StartupError) as err:
-        build_complaints(settings(pg_url, key))
+        build_complaints(chosen)
     assert "YOUSU_CIPHER_KEY" in str(err.value)
 
 
@@ -98,7 +100,7 @@ def test_malformed_key_is_refused(pg_url: str) -> None:
 
 
 def test_embedded_default_creates_and_keeps_a_local_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("YOUSU_HOME", str(tmp_path))  # relative paths resolve against the home
     (tmp_path / "ops").symlink_to(ROOT / "ops")
     receive("sqlite:///var/yousu.db", None)
     key_file = tmp_path / "var" / "cipher-key"

@@ -6,9 +6,9 @@ must equal the reference and every metric its brute-force count: nothing lost, n
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,22 +16,25 @@ from pathlib import Path
 import pytest
 
 from application.clock import SettableClock
+from application.complaints import ComplaintsApp
 from projections.db import ViewDB
 from projections.tracking import positions, wait_until
+from tests.e2e.conftest import yousu_executable
 from tests.integration.projections_reference import (
     CALENDAR,
     START,
     Driver,
     assert_views_match,
-    make_app,
     seeded_history,
 )
+from tests.support import CIPHER_KEY, settings_for
+from yousu.wiring import store_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class RunnerProcesses:
-    """``python -m projections`` subprocesses that can be killed and restarted."""
+    """``yousu project`` subprocesses that can be killed and restarted."""
 
     def __init__(self, url: str, logs: Path, count: int) -> None:
         self.url = url
@@ -43,8 +46,9 @@ class RunnerProcesses:
     def _start(self) -> subprocess.Popen[bytes]:
         self.started += 1
         log = (self.logs / f"runner-{self.started}.log").open("wb")
-        cmd = [sys.executable, "-m", "projections", self.url, "--page-size", "13", "--poll-interval", "0.02"]
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cmd = [str(yousu_executable()), "project", "--page-size", "13", "--poll-interval", "0.02"]
+        env = {**os.environ, "YOUSU_DATABASE_URL": self.url, "YOUSU_CIPHER_KEY": CIPHER_KEY}
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def kill_one(self, rnd: random.Random) -> None:
         """SIGKILL one runner and start a fresh one in its place."""
@@ -75,7 +79,8 @@ def kill_while_writing(url: str, logs: Path, seed: int) -> None:
     """Commands from one thread, random SIGKILLs from another, two runners alive throughout."""
     rnd = random.Random(seed)
     clock = SettableClock(START)
-    app = make_app(url, clock)
+    # written through the same settings and cipher path as the `yousu project` processes read it
+    app = ComplaintsApp(env=store_env(settings_for(url)), clock=clock, calendar=CALENDAR)
     runners = RunnerProcesses(url, logs, count=2)
     done = threading.Event()
 

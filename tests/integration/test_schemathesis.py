@@ -15,7 +15,8 @@ strategies are driven with Hypothesis directly: one pytest item per operation, r
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 from uuid import UUID
 
@@ -33,7 +34,7 @@ from application.complaints import ComplaintsApp
 from application.reference import load_reference
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import auth, settings_for
-from yousu.wiring import build_http_app
+from yousu.wiring import build_http_app, close_container
 
 MAX_EXAMPLES = 25
 REFERENCE = load_reference(settings_for("memory://").reference_file)
@@ -145,8 +146,16 @@ def seed(app: ComplaintsApp) -> list[str]:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = tmp_path_factory.mktemp("schemathesis") / "yousu.db"
     app = build_http_app(settings_for(f"sqlite:///{db}"))
+    # schemathesis runs the ASGI lifespan around every call, and the app's lifespan closes the store
+    # at its end (as `yousu serve` must): here the module owns the app's lifetime instead
+    app.router.lifespan_context = _module_owned
     yield app
-    app.state.container.guard.close()
+    close_container(app.state.container)
+
+
+@contextlib.asynccontextmanager
+async def _module_owned(_app: FastAPI) -> AsyncIterator[None]:
+    yield
 
 
 @pytest.fixture(scope="module")
