@@ -334,7 +334,7 @@ def test_refused_to_do_two_departments_consult_and_rectification(flow: Flow) -> 
     flow.command(
         "consult",
         "department",
-        {"participants": ["市场监管", "住建"], "conclusion": "市场监管主办，住建协办"},
+        {"participants": ["market", "housing"], "conclusion": "市场监管主办，住建协办"},
         status="consulted",
         department="market",
     )
