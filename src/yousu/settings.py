@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     anchor_interval: float = Field(86_400.0, gt=0)
     webhooks: str | None = None  # JSON list of {"url", "recipients"?, "business_hours"?} for escalation notices
     fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
+    backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
 
     @field_validator("timezone")
     @classmethod
