@@ -314,3 +314,46 @@ def test_quiet_service_when_postgres_refuses_connections(proxied: tuple[Server, 
             r = http.get(f"/v1/complaints/{cid}", headers=auth("liaison"))
             assert r.status_code == 200
             assert r.json()["status"] == "received"
+
+
+# one read of each kind: a view (JSON and the CSV download's pre-check), metrics, the inbox, the audit
+# trail, one complaint's history (the event store)
+READS = [
+    "/v1/ledger",
+    "/v1/ledger?format=csv",
+    "/v1/metrics",
+    "/v1/inbox",
+    "/v1/audit/verify",
+    "/v1/complaints/{id}/history",
+]
+
+
+def test_every_read_answers_503_while_postgres_is_cut(proxied: tuple[Server, TcpProxy]) -> None:
+    """Each read path meets the outage itself (the breaker is closed again before each): views, audit, state.
+
+    Before the fix the views' own connections raised psycopg's OperationalError ("consuming input failed")
+    or the pool's PoolTimeout past the store guard: 500.
+    """
+    server, proxy = proxied
+    with httpx.Client(base_url=server.base_url, timeout=60.0) as http:
+        made = send_intake(http, f"reads-{uuid.uuid4()}", receive_body())
+        assert made.status == 201
+        assert made.json is not None
+        for path in READS:
+            url = path.format(id=made.json["id"])
+            headers = auth("duty_leader") if url == "/v1/inbox" else auth("liaison")
+            # up again: the views' pool may still hold connections the last cut broke (each fails once, 503)
+            for _ in range(40):
+                if (up := http.get(url, headers=headers)).status_code != 503:
+                    break
+                time.sleep(0.5)
+            assert up.status_code in {200, 409}, (url, up.text)
+            proxy.cut(blackhole=False)
+            r = http.get(url, headers=headers)
+            assert r.status_code == 503, (url, r.status_code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json"), url
+            assert r.json()["code"] in {"store_unavailable", "views_unavailable"}, url
+            assert int(r.headers["retry-after"]) == 2, url
+            proxy.restore()
+            wait_ready(server.base_url, RECOVERY_SECONDS)
+    assert "Traceback" not in server.stderr()
