@@ -316,6 +316,7 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(default=None, description="500 only: the request's id, as in X-Request-Id")
 
 
 class CodeOut(BaseModel):
