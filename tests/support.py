@@ -63,10 +63,7 @@ def receive_body(**overrides: Any) -> dict[str, Any]:
 
 
 def hotline_body(ref: str, **overrides: Any) -> dict[str, Any]:
-    """A valid 12345 hotline intake."""
-    return receive_body(
-        channel="hotline",
-        external_ref=ref,
-        received_at="2025-09-26T09:00:00+08:00",
-        **overrides,
-    )
+    """A valid 12345 hotline intake, taken by the hotline an hour ago (wall clock: pass ``received_at``
+    when the app runs on another clock — it must lie within the backdating window)."""
+    overrides.setdefault("received_at", (datetime.now(tz=CST) - timedelta(hours=1)).isoformat())
+    return receive_body(channel="hotline", external_ref=ref, **overrides)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.container import Container
 from api.docs import add_docs
 from api.logging import RequestLogMiddleware
+from api.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware
 from api.problems import (
     PROBLEM_JSON,
     ApiProblem,
@@ -34,7 +35,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "未找到",
         409: "当前状态不允许 / 并发冲突",
         412: "If-Match 版本不一致",
+        413: "请求体过大",
         422: "输入无效",
+        500: "服务器内部错误（含请求编号 request_id）",
         503: "数据库暂不可用（见 Retry-After）",
     }.items()
 }
@@ -51,6 +54,9 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    # the last added runs first: request log → error boundary → body limit → routing, auth, parsing
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.limits.max_body_bytes)
+    app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.add_exception_handler(ComplaintError, complaint_error_handler(container.guard.retry_after))
     app.add_exception_handler(ApiProblem, api_problem_handler)

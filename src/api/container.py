@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from api.auth import TokenVerifier
@@ -12,6 +13,15 @@ from application.audit import AuditService
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from projections.db import ViewDB
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    """What the HTTP layer refuses: bodies over ``max_body_bytes``; a hotline ``received_at`` further back than
+    ``backdate`` (or ahead of the clock: the domain allows no skew)."""
+
+    max_body_bytes: int = 1024 * 1024
+    backdate: timedelta = timedelta(days=7)
 
 
 @dataclass
@@ -27,3 +37,4 @@ class Container:
     catch_up: Callable[[], object] | None = None  # apply pending events to the views now
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
+    limits: ApiLimits = field(default_factory=ApiLimits)

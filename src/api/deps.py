@@ -18,7 +18,7 @@ from api.container import Container
 from api.guard import StoreGuard
 from api.permissions import ACTION_LABELS, Action, allowed
 from api.problems import ApiProblem
-from api.schemas import SignIn
+from api.schemas import Line, ReceiveIn, SignIn
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.values import Role
@@ -27,7 +27,7 @@ from projections.db import ViewDB
 from projections.view import QueryError
 
 T = TypeVar("T")
-IF_MATCH_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+IF_MATCH_RE = re.compile(r'^\s*(W/)?"?(\d+)"?\s*$')
 
 # Declares the bearer scheme in the OpenAPI schema; auto_error=False so that a missing or
 # malformed header is our own 401 problem, not FastAPI's plain 403.
@@ -107,6 +107,22 @@ def require(action: Action) -> Callable[[Principal], Role]:
     return acting_role
 
 
+# The channel follows from who records it: the window (and its online desk) or the 12345 hotline.
+CHANNEL_ROLES = {"window": Role.window_clerk, "online": Role.window_clerk, "hotline": Role.hotline}
+CHANNEL_LABELS = {"window": "窗口", "online": "网上", "hotline": "热线"}
+
+
+def intake_role(_may_receive: Annotated[Role, Depends(require(Action.receive))], body: ReceiveIn, who: Caller) -> Role:
+    """受理: the role the intake is recorded in — the one its channel requires (403 without either, before the
+    body is validated; 422 for a channel the caller's roles do not take)."""
+    required = CHANNEL_ROLES[body.channel]
+    if required not in who.roles:
+        desk = "热线" if required is Role.hotline else "窗口"
+        detail = f"{CHANNEL_LABELS[body.channel]}渠道的诉求只能由{desk}受理人员提交"
+        raise ApiProblem(422, "channel_not_allowed", detail, field="channel")
+    return required
+
+
 SIGN_ACTIONS: dict[Role, Action] = {Role.duty_officer: Action.sign_officer, Role.duty_leader: Action.sign_leader}
 
 
@@ -132,11 +148,26 @@ def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] =
     m = IF_MATCH_RE.match(if_match)
     if not m:
         raise ApiProblem(422, "invalid_input", 'If-Match 须为 "<版本号>"', field="If-Match")
-    return int(m.group(1))
+    if m.group(1):
+        # RFC 9110 §13.1.1: If-Match uses the strong comparison, which a weak tag never passes — the
+        # request is well-formed, its precondition is simply false: 412, as for a stale version.
+        raise ApiProblem(
+            412, "weak_etag", 'If-Match 须为强校验标签 "<版本号>"，弱标签 W/ 不能用于修改', field="If-Match"
+        )
+    return int(m.group(2))
 
 
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
+
+# Query parameters, bounded: an integer past what SQL's bigint holds, or a NUL that PostgreSQL refuses,
+# is a 422 naming the parameter, never a 500 from the database. Dates and instants: api.schemas.Day/Instant.
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"跳过的条数（0–{MAX_OFFSET}）")]
+Word = Annotated[Line | None, Query(max_length=32)]
+"""A short code: status, classification, channel, clock."""
+Code = Annotated[Line | None, Query(max_length=64)]
+"""A reference code (department, category) or a search term."""
 
 AFTER_TIMEOUT = 3.0  # below the store guard's deadline
 After = Annotated[

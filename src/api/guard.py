@@ -10,11 +10,24 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 import structlog
+from eventsourcing.persistence import InterfaceError, OperationalError
+from psycopg_pool import PoolTimeout
 
 from application.errors import StoreUnavailable
+from projections.db import UNAVAILABLE_ERRORS
 
 T = TypeVar("T")
 log = structlog.get_logger("yousu.store")
+
+# What a store call raises when the database is unreachable — from the event store (eventsourcing's
+# wrappers) or from the views' own connections (psycopg, its pool, SQLite): all of it is a 503.
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    StoreUnavailable,
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+    *UNAVAILABLE_ERRORS,
+)
 
 
 class StoreGuard:
@@ -62,6 +75,9 @@ class StoreGuard:
         except StoreUnavailable:
             self._trip("error")
             raise
+        except STORE_ERRORS as exc:
+            self._trip(type(exc).__name__)
+            raise StoreUnavailable from exc
 
     def check(self) -> bool:
         """Probe the store now (for /readyz); trips or resets the breaker accordingly."""

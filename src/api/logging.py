@@ -28,6 +28,7 @@ class RequestLogMiddleware:
         start = time.perf_counter()
         status = 500
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        scope.setdefault("state", {})["request_id"] = request_id  # for answers made outside the app (500, 413)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -50,6 +51,8 @@ class RequestLogMiddleware:
             complaint_id = (scope.get("path_params") or {}).get("complaint_id")
             if complaint_id is not None:
                 fields["complaint_id"] = str(complaint_id)
+            if (scope.get("state") or {}).get("aborted"):
+                fields["aborted"] = True  # the response broke off after its headers
             if principal is not None:
                 fields["actor"] = principal.sub
                 fields["roles"] = sorted(r.value for r in principal.roles)

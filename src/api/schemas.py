@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -39,9 +39,56 @@ def _stripped(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(max_length=10_000), AfterValidator(_stripped)]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_stripped)]
-OptionalText = Annotated[str, Field(max_length=10_000)]
+# Control characters: NUL cannot be stored in a PostgreSQL text column (a 500 deep in the store or
+# the projections), and the others have no business in a complaint. Body text keeps tab and newlines.
+BODY_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+MIN_YEAR, MAX_YEAR = 1970, 2199  # dates and instants outside these years are typos or probes
+
+
+def _no_control(value: str) -> str:
+    if BODY_CONTROL_RE.search(value):
+        msg = "不能包含控制字符"
+        raise ValueError(msg)
+    return value
+
+
+def _single_line(value: str) -> str:
+    if LINE_CONTROL_RE.search(value):
+        msg = "不能包含控制字符（含换行、制表符）"
+        raise ValueError(msg)
+    return value
+
+
+def _year_in_range(value: date) -> None:
+    # the local year: converting 0001-01-01T00:00+14:00 to UTC would itself overflow
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        msg = f"日期须在 {MIN_YEAR}–{MAX_YEAR} 年之间"
+        raise ValueError(msg)
+
+
+def _instant_in_range(value: datetime) -> datetime:
+    _year_in_range(value)
+    return value
+
+
+def _day_in_range(value: date) -> date:
+    _year_in_range(value)
+    return value
+
+
+Str = Annotated[str, AfterValidator(_no_control)]
+"""Any string of a request body: no control characters other than tab and newlines."""
+Line = Annotated[str, AfterValidator(_single_line)]
+"""A one-line string (query parameters, codes): no control characters at all."""
+Instant = Annotated[AwareDatetime, AfterValidator(_instant_in_range)]
+"""An instant with its UTC offset, within MIN_YEAR..MAX_YEAR."""
+Day = Annotated[date, AfterValidator(_day_in_range)]
+"""A calendar day within MIN_YEAR..MAX_YEAR."""
+
+Text = Annotated[Str, Field(max_length=10_000), AfterValidator(_stripped)]
+ShortText = Annotated[Str, Field(max_length=200), AfterValidator(_stripped)]
+OptionalText = Annotated[Str, Field(max_length=10_000)]
 
 
 class Strict(BaseModel):
@@ -55,8 +102,8 @@ class ComplainantIn(Strict):
 
     type: Literal["person", "enterprise"] = "person"
     name: ShortText
-    phone: Annotated[str, Field(max_length=32)]
-    id_number: Annotated[str, Field(max_length=18)] | None = None
+    phone: Annotated[Line, Field(max_length=32)]
+    id_number: Annotated[Line, Field(max_length=18)] | None = None
     enterprise_name: ShortText | None = None
 
     @field_validator("phone")
@@ -93,11 +140,11 @@ class ReceiveIn(Strict):
 
     channel: Literal["window", "hotline", "online"]
     content: Text
-    category: Annotated[str, Field(max_length=64)]
+    category: Annotated[Line, Field(max_length=64)]
     complainant: ComplainantIn
     # validate_default: the hotline rule below must also see these fields when they are left out
-    external_ref: Annotated[str | None, Field(min_length=1, max_length=128, validate_default=True)] = None
-    received_at: Annotated[AwareDatetime | None, Field(validate_default=True)] = None
+    external_ref: Annotated[Line | None, Field(min_length=1, max_length=128, validate_default=True)] = None
+    received_at: Annotated[Instant | None, Field(validate_default=True)] = None
 
     @field_validator("external_ref", "received_at")
     @classmethod
@@ -128,7 +175,7 @@ class SignIn(Strict):
 class DispatchIn(Strict):
     """转办."""
 
-    departments: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=20)]
+    departments: Annotated[list[Annotated[Line, Field(max_length=64)]], Field(min_length=1, max_length=20)]
     # the supervisor's user id (their token's `sub`): /v1/inbox matches supervisors by it, never by name
     supervisor: Annotated[ShortText, Field(description="督办专人的用户编号（即其令牌的 sub）")]
     instructions: OptionalText = ""
@@ -137,7 +184,7 @@ class DispatchIn(Strict):
 class ConsultIn(Strict):
     """会商."""
 
-    participants: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)] = []
+    participants: Annotated[list[Annotated[Str, Field(max_length=200)]], Field(max_length=50)] = []
     conclusion: Text
 
 
@@ -145,13 +192,13 @@ class ResolveIn(Strict):
     """限时办结."""
 
     result: Text
-    legal_basis: Annotated[str, Field(max_length=2000)] | None = None
+    legal_basis: Annotated[Str, Field(max_length=2000)] | None = None
 
 
 class FeedbackIn(Strict):
     """及时反馈."""
 
-    method: Annotated[str, Field(min_length=1, max_length=64)]
+    method: Annotated[Str, Field(min_length=1, max_length=64)]
     summary: OptionalText = ""
 
 
@@ -269,6 +316,7 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(default=None, description="500 only: the request's id, as in X-Request-Id")
 
 
 class CodeOut(BaseModel):

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     auth_audience: str = "yousu"  # required `aud` of every bearer token
     auth_leeway: int = Field(60, ge=0, le=600)  # seconds of clock skew tolerated on exp/iat/nbf
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
+    backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import TokenVerifier
-from api.container import Container
+from api.container import ApiLimits, Container
 from api.guard import StoreGuard
 from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
@@ -230,6 +231,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         audit=AuditService(complaints),
         views=views,
         catch_up=runner.run_once if runner is not None else None,
+        limits=ApiLimits(max_body_bytes=settings.max_body_bytes, backdate=timedelta(days=settings.backdate_days)),
     )
     if views is not None:
         view_db = views

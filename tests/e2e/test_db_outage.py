@@ -27,10 +27,10 @@ import pytest
 
 from application.complaints import ComplaintsApp, intake_id
 from domain.complaint import Complaint
-from domain.values import Channel
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from tests.e2e.conftest import Server
 from tests.support import auth, receive_body, settings_for
-from yousu.wiring import store_env
+from yousu.wiring import build_complaints, build_runner, store_env
 
 pytestmark = pytest.mark.postgres
 
@@ -319,3 +319,118 @@ def test_quiet_service_when_postgres_refuses_connections(proxied: tuple[Server, 
             r = http.get(f"/v1/complaints/{cid}", headers=auth("liaison"))
             assert r.status_code == 200
             assert r.json()["status"] == "received"
+
+
+# one read of each kind: a view (JSON and the CSV download's pre-check), metrics, the inbox, the audit
+# trail, one complaint's history (the event store)
+READS = [
+    "/v1/ledger",
+    "/v1/ledger?format=csv",
+    "/v1/metrics",
+    "/v1/inbox",
+    "/v1/audit/verify",
+    "/v1/complaints/{id}/history",
+]
+
+
+def test_every_read_answers_503_while_postgres_is_cut(proxied: tuple[Server, TcpProxy]) -> None:
+    """Each read path meets the outage itself (the breaker is closed again before each): views, audit, state.
+
+    Before the fix the views' own connections raised psycopg's OperationalError ("consuming input failed")
+    or the pool's PoolTimeout past the store guard: 500.
+    """
+    server, proxy = proxied
+    with httpx.Client(base_url=server.base_url, timeout=60.0) as http:
+        made = send_intake(http, f"reads-{uuid.uuid4()}", receive_body())
+        assert made.status == 201
+        assert made.json is not None
+        for path in READS:
+            url = path.format(id=made.json["id"])
+            headers = auth("duty_leader") if url == "/v1/inbox" else auth("liaison")
+            # up again: the views' pool may still hold connections the last cut broke (each fails once, 503)
+            for _ in range(40):
+                if (up := http.get(url, headers=headers)).status_code != 503:
+                    break
+                time.sleep(0.5)
+            assert up.status_code in {200, 409}, (url, up.text)
+            proxy.cut(blackhole=False)
+            r = http.get(url, headers=headers)
+            assert r.status_code == 503, (url, r.status_code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json"), url
+            assert r.json()["code"] in {"store_unavailable", "views_unavailable"}, url
+            assert int(r.headers["retry-after"]) == 2, url
+            proxy.restore()
+            wait_ready(server.base_url, RECOVERY_SECONDS)
+    assert "Traceback" not in server.stderr()
+
+
+EXPORT_ROWS = 2_100  # more than two of the export's 1 000-row pages: later pages are read mid-stream
+
+
+def seed_ledger(pg_url: str, rows: int) -> None:
+    """``rows`` complaints straight into the store (not through the proxy), projected into the ledger."""
+    settings = settings_for(pg_url)
+    complaints = build_complaints(settings, check=False)
+    clerk = Actor("c-export", "窗口", Role.window_clerk)
+    person = Complainant(ComplainantType.person, "导出测试", "13800000000")
+    for n in range(rows):
+        complaints.receive(
+            channel=Channel.window, content=f"导出 {n}", category="housing", complainant=person, actor=clerk
+        )
+    runner = build_runner(settings, complaints)
+    runner.setup()
+    runner.run_once()
+    runner.db.close()
+    complaints.close()
+
+
+def read_chunked(s: socket.socket, cut: Callable[[], None]) -> tuple[bytes, bool]:
+    """A chunked response's body, calling ``cut`` after the first chunk; and whether it ended cleanly."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"transfer-encoding: chunked" in head.lower(), head
+    body, buf, called = b"", rest, False
+    while True:
+        while b"\r\n" not in buf:
+            more = s.recv(4096)
+            if not more:
+                return body, False  # closed mid-stream: no terminating chunk
+            buf += more
+        size_line, _, buf = buf.partition(b"\r\n")
+        size = int(size_line, 16)
+        while len(buf) < size + 2:
+            more = s.recv(4096)
+            if not more:
+                return body, False
+            buf += more
+        if size == 0:
+            return body, True
+        body, buf = body + buf[:size], buf[size + 2 :]
+        if not called:
+            called = True
+            cut()
+            time.sleep(0.5)  # the server is now blocked writing page 1: the next page meets the cut
+
+
+def test_csv_download_cut_mid_stream_is_detectably_incomplete(proxied: tuple[Server, TcpProxy], pg_url: str) -> None:
+    server, proxy = proxied
+    seed_ledger(pg_url, EXPORT_ROWS)
+    url = urlsplit(server.base_url)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the server can only run a little ahead of us
+    s.settimeout(30)
+    s.connect((url.hostname or "127.0.0.1", url.port or 80))
+    token = auth("liaison")["Authorization"]
+    s.sendall(f"GET /v1/ledger?format=csv HTTP/1.1\r\nHost: yousu\r\nAuthorization: {token}\r\n\r\n".encode())
+    body, clean = read_chunked(s, lambda: proxy.cut(blackhole=False))
+    s.close()
+    proxy.restore()
+    rows = body.decode("utf-8-sig", errors="replace").count("\n") - 1
+    assert not clean, f"the download ended as if complete with {rows} of {EXPORT_ROWS} rows"
+    assert rows < EXPORT_ROWS
+    [line] = [x for x in server.log_lines() if x.get("event") == "request" and x.get("aborted")]
+    assert line["path"] == "/v1/ledger"
+    assert "导出测试" not in server.stderr()  # no personal data in what was logged about the failure

@@ -36,6 +36,8 @@ def command(client: TestClient, cid: str, verb: str, body: dict[str, Any], heade
 def seed(client: TestClient) -> int:
     """Four complaints; the clock stands at Friday 2025-09-26 10:00 Beijing time (the wall clock is elsewhere).
 
+    The hotline intakes lie up to 27 days back: these apps allow a 30-day backdating window.
+
     - hotline, received 2025-08-31 23:30 Beijing: August;
     - hotline, received 2025-09-01 00:30 Beijing (still 31 August in UTC): September;
     - window, general, resolved on the spot: September;
@@ -65,14 +67,14 @@ def seeded(
     clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'yousu.db'}"
-        with client_for(url, clock) as client:
+        with client_for(url, clock, backdate_days=30) as client:
             yield client, seed(client)
         return
     from tests.conftest import create_pg_database, drop_pg_database  # noqa: PLC0415 — only the postgres param needs it
 
     url = create_pg_database()
     try:
-        with client_for(url, clock) as client:
+        with client_for(url, clock, backdate_days=30) as client:
             yield client, seed(client)
     finally:
         drop_pg_database(url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
@@ -26,10 +26,24 @@ def runner_for(app: ComplaintsApp, url: str) -> ProjectionRunner:
     return runner
 
 
+def weekday_on_or_after(day: date) -> date:
+    """The Monday–Friday fallback's first working day from ``day`` on."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 def test_provisional_deadline_is_corrected_and_escalation_follows_it(pg_url: str, calendar: WorkingCalendar) -> None:
-    assert not calendar.has_year(2027)
+    # "a year without data" is derived from the loaded calendar, not written down: it moves as years are added
+    year = max(calendar.schedules) + 1
+    assert not calendar.has_year(year)
+    last = date(year - 1, 12, 31)
+    while not calendar.is_working_day(last):
+        last -= timedelta(days=1)
+    provisional_day = weekday_on_or_after(date(year, 1, 1))  # 1 working day after the year's last working day
+    real_day = weekday_on_or_after(provisional_day + timedelta(days=1))  # once provisional_day is a holiday
     env = parse_database_url(pg_url).env
-    clock = SettableClock(datetime(2026, 12, 31, 10, 0, tzinfo=CST))  # Thursday
+    clock = SettableClock(datetime.combine(last, time(10), tzinfo=CST))
     before = ComplaintsApp(env, clock=clock, calendar=calendar)
     cid = before.receive(
         channel=Channel.window,
@@ -43,39 +57,39 @@ def test_provisional_deadline_is_corrected_and_escalation_follows_it(pg_url: str
     before.sign(cid, opinion="", actor=LEADER)
     before.dispatch(cid, departments=["housing"], supervisor="督办", instructions="", actor=LEADER)
     provisional = before.get(cid)
-    assert provisional.due_at == datetime(2027, 1, 1, 17, 30, tzinfo=CST)  # Monday–Friday fallback
+    provisional_due = datetime.combine(provisional_day, time(17, 30), tzinfo=CST)
+    real_due = datetime.combine(real_day, time(17, 30), tzinfo=CST)
+    assert provisional.due_at == provisional_due  # Monday–Friday fallback
     assert provisional.due_provisional
     before.close()
 
-    # the district loads 2027: New Year's Day is a holiday
+    # the district loads the year: the provisional due day turns out to be a holiday
     loaded = WorkingCalendar(
-        schedules={**calendar.schedules, 2027: YearSchedule(2027, holidays=frozenset({date(2027, 1, 1)}))}
+        schedules={**calendar.schedules, year: YearSchedule(year, holidays=frozenset({provisional_day}))}
     )
     after = ComplaintsApp(env, clock=clock, calendar=loaded)
     runner = runner_for(after, pg_url)
     runner.run_once()
     sweeper = Sweeper(after, runner.db, catch_up=0.1)
-    clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=CST))  # past the provisional deadline, before the real one
+    clock.set(provisional_due + timedelta(minutes=30))  # past the provisional deadline, before the real one
     sweeper.correct_provisional()
     runner.run_once()
     corrected = after.get(cid)
-    assert corrected.due_at == datetime(2027, 1, 4, 17, 30, tzinfo=CST)
+    assert corrected.due_at == real_due
     assert not corrected.due_provisional
     history = after.history(cid)
     [fix] = [h.event for h in history if h.type == "DeadlineCorrected"]
-    assert fix.previous_due_at == datetime(2027, 1, 1, 17, 30, tzinfo=CST)
+    assert fix.previous_due_at == provisional_due
     assert fix.actor.role is Role.system
     sweeper._corrected = True
     assert sweeper.sweep().raised == 0  # the old deadline passed, the corrected one has not
-    clock.set(datetime(2027, 1, 4, 17, 31, tzinfo=CST))
+    clock.set(real_due + timedelta(minutes=1))
     assert sweeper.sweep().raised == 1
     assert [(k.value, lv) for k, lv, _ in after.get(cid).escalations] == [("resolution", 1)]
     runner.run_once()
     with runner.db.transaction(write=False) as tx:
         [(due_at, due_provisional)] = tx.query("SELECT due_at, due_provisional FROM yousu_ledger WHERE id = ?", [cid])
         [(sla_due,)] = tx.query("SELECT due_at FROM yousu_sla WHERE complaint_id = ? AND clock = 'resolution'", [cid])
-    assert due_at == sla_due == datetime(2027, 1, 4, 17, 30, tzinfo=CST)
+    assert due_at == sla_due == real_due
     assert not due_provisional
     assert sweeper.correct_provisional() == 0  # nothing provisional is left to correct
-    runner.db.close()
-    after.close()

@@ -277,3 +277,129 @@ def test_undecodable_body_is_422_not_400(api: FastAPI) -> None:
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "invalid_input"
     assert r.json()["errors"][0]["field"] == "body"
+
+
+# ----------------------------------------------------------------------------- extremes (issue 11)
+# schemathesis' generators seldom send what an outside probe sends first: NUL and other control
+# characters in text, integers past 64 bits, dates in year 1 or 9999. These cases put such values
+# into the query parameters of every operation (by the type the schema declares) and into intake
+# bodies, on top of schemathesis' own generated requests. None may be a 500; a refusal is a problem.
+
+EXTREME_TEXT = ["\x00", "a\x00b", "\x1b[31m", "\x7f", "住建\x00", "\r\n"]
+EXTREME_INTEGERS = [10**20, -(10**20), 2**63, 2**63 - 1, -(2**63)]
+EXTREME_DAYS = ["0001-01-01", "9999-12-31", "1969-12-31", "2200-01-01"]
+EXTREME_INSTANTS = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T10:00+08:00",
+    "1900-01-01T00:00:00+08:00",
+]
+
+
+def _kinds(schema: dict[str, Any]) -> set[tuple[str, str]]:
+    """(type, format) of a parameter's schema, through ``anyOf`` (nullable parameters)."""
+    found = {(str(schema.get("type", "")), str(schema.get("format", "")))}
+    for alternative in schema.get("anyOf", []):
+        found |= _kinds(alternative)
+    return found
+
+
+def extremes_for(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Extreme values of the parameter's declared type (text that is not a number is schemathesis' job)."""
+    kinds = _kinds(schema)
+    if any(t == "integer" for t, _ in kinds):
+        return st.sampled_from(EXTREME_INTEGERS)
+    if any(f == "date" for _, f in kinds):
+        return st.sampled_from(EXTREME_DAYS)
+    if any(f == "date-time" for _, f in kinds):
+        return st.sampled_from(EXTREME_INSTANTS)
+    return st.sampled_from(EXTREME_TEXT)
+
+
+def query_operations() -> list[Any]:
+    """Every operation taking query parameters, with their schemas."""
+    app = build_http_app(settings_for("memory://"))
+    try:
+        paths = app.openapi()["paths"]
+    finally:
+        app.state.container.guard.close()
+    found = []
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            query = [p for p in op.get("parameters", []) if p["in"] == "query"]
+            params = {p["name"]: p["schema"] for p in query}
+            required = {p["name"] for p in query if p.get("required")}
+            if params:
+                found.append(pytest.param(method.upper(), path, params, required, id=f"{method.upper()} {path}"))
+    return found
+
+
+def extreme_query(params: dict[str, dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """One parameter set to an extreme of its type (one at a time: a second refused value would hide it)."""
+    return st.sampled_from(sorted(params)).flatmap(lambda k: st.fixed_dictionaries({k: extremes_for(params[k])}))
+
+
+def assert_no_500(response: Any) -> None:
+    """No 5xx; a refusal is application/problem+json."""
+    assert response.status_code < 500, (response.status_code, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"][0].startswith("application/problem+json"), response.headers
+
+
+@pytest.mark.parametrize(("method", "path", "params", "required"), query_operations())
+def test_extreme_query_values_are_never_500(
+    api_schema: Any, seeded: list[str], method: str, path: str, params: dict[str, dict[str, Any]], required: set[str]
+) -> None:
+    headers = auth("liaison")  # reads the views, the audit trail and every complaint
+    operation = api_schema[path][method]
+    path_parameters = {"complaint_id": seeded[-1]} if "{complaint_id}" in path else None
+
+    @given(query=extreme_query(params), data=st.data())
+    @bounded
+    def check(query: dict[str, Any], data: st.DataObject) -> None:
+        case = data.draw(operation.as_strategy(headers=headers, query=query, path_parameters=path_parameters))
+        # only the extremes (and what is required): another generated value refused first would hide them
+        case.query = {k: v for k, v in (case.query or {}).items() if k in query or k in required}
+        assert_no_500(case.call(headers=headers))
+
+    check()
+
+
+def poisoned(case: Case[Any], field: str, value: Any) -> Case[Any]:
+    """An intake body with one field (``complainant.name`` for nested ones) set to an extreme value."""
+    body = case.body
+    if isinstance(body, dict):
+        target, _, leaf = field.rpartition(".")
+        holder = body.get(target) if target else body
+        if isinstance(holder, dict):
+            holder[leaf] = value
+    return case
+
+
+INTAKE_FIELDS = ["content", "category", "external_ref", "complainant.name", "complainant.enterprise_name"]
+
+
+@pytest.mark.parametrize("role", ["window_clerk", "hotline"])
+def test_extreme_intake_bodies_are_never_500(api_schema: Any, role: str) -> None:
+    headers = auth(role)
+    operation = api_schema["/v1/complaints"]["POST"]
+    text = st.builds(
+        poisoned, operation.as_strategy(headers=headers), st.sampled_from(INTAKE_FIELDS), st.sampled_from(EXTREME_TEXT)
+    )
+    instants = st.builds(
+        poisoned,
+        operation.as_strategy(headers=headers),
+        st.just("received_at"),
+        st.sampled_from(EXTREME_INSTANTS + EXTREME_DAYS),
+    )
+    statuses: collections.Counter[int] = collections.Counter()
+
+    @given(case=st.one_of(text, instants))
+    @bounded
+    def check(case: Case[Any]) -> None:
+        response = case.call(headers=headers)
+        statuses[response.status_code] += 1
+        assert_no_500(response)
+
+    check()
+    assert statuses[422], statuses  # the extremes were refused as invalid input, not just waved through

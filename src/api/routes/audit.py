@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from api.deps import ContainerDep, require
 from api.permissions import Action
+from api.schemas import Instant, Line
 from domain.values import Role
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -53,9 +53,9 @@ def audit_access(
     _role: Auditor,
     container: ContainerDep,
     complaint_id: UUID | None = None,
-    reader: Annotated[str | None, Query(max_length=200)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    reader: Annotated[Line | None, Query(max_length=200)] = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> dict[str, Any]:
     """The access log: who read which complaint's history or personal information, when, and how."""
@@ -74,10 +74,10 @@ def audit_anchors(_role: Auditor, container: ContainerDep) -> dict[str, Any]:
     return {"items": [anchor_record(a) for a in anchors]}
 
 
-@router.post("/anchors")
-def audit_anchor_now(_role: Anchorer, container: ContainerDep) -> JSONResponse:
-    """Anchor the heads of all complaints now (on demand); 200 with the record, 204 if nothing changed."""
+@router.post("/anchors", responses={204: {"description": "自上次锚定以来没有变化：无响应体"}})
+def audit_anchor_now(_role: Anchorer, container: ContainerDep) -> Response:
+    """Anchor the heads of all complaints now (on demand); 200 with the record, 204 (no body) if nothing changed."""
     anchored = container.guard.call(container.audit.anchor)
     if anchored is None:
-        return JSONResponse(None, status_code=204)
+        return Response(status_code=204)
     return JSONResponse(anchor_record(anchored), status_code=200)

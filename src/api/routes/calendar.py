@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from api.deps import Complaints, require
 from api.permissions import Action
-from api.schemas import DueOut
+from api.schemas import DueOut, Instant
 from domain.values import Role
 
 router = APIRouter(prefix="/v1/calendar", tags=["queries"])
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/v1/calendar", tags=["queries"])
 def calendar_due(
     _role: Annotated[Role, Depends(require(Action.read_calendar))],
     complaints: Complaints,
-    from_: Annotated[AwareDatetime, Query(alias="from")],
+    from_: Annotated[Instant, Query(alias="from")],
     working_days: Annotated[int, Query(ge=0, le=366)],
 ) -> DueOut:
     """The deadline N working days after ``from`` (Civil Code counting; 0 = the same working day)."""

@@ -5,12 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from api.deps import Caller, Complaints, ExpectedVersion, Guard, ReferenceDep, require, signing_role
+from api.container import ApiLimits
+from api.deps import (
+    Caller,
+    Complaints,
+    ContainerDep,
+    ExpectedVersion,
+    Guard,
+    ReferenceDep,
+    intake_role,
+    require,
+    signing_role,
+)
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import (
@@ -29,7 +41,7 @@ from domain.values import Channel, Classification, Complainant, ComplainantType,
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
-Receiver = Annotated[Role, Depends(require(Action.receive))]
+Receiver = Annotated[Role, Depends(intake_role)]
 Classifier = Annotated[Role, Depends(require(Action.classify))]
 Signer = Annotated[Role, Depends(signing_role)]
 Dispatcher = Annotated[Role, Depends(require(Action.dispatch))]
@@ -63,6 +75,20 @@ def fingerprint(body: ReceiveIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def check_received_at(body: ReceiveIn, now: datetime, limits: ApiLimits) -> None:
+    """``received_at`` is the hotline's own receipt time: only for the hotline, within the backdating window."""
+    if body.received_at is None:
+        return
+    if body.channel != "hotline":
+        raise ApiProblem(422, "received_at_not_allowed", "只有热线诉求可以提供原始受理时间", field="received_at")
+    if body.received_at > now:
+        raise ApiProblem(422, "received_at_in_future", "原始受理时间不能晚于当前时间", field="received_at")
+    if body.received_at < now - limits.backdate:
+        days = limits.backdate.total_seconds() / 86_400
+        detail = f"原始受理时间不能早于当前时间 {days:g} 天以上"
+        raise ApiProblem(422, "received_at_too_early", detail, field="received_at")
+
+
 @router.post(
     "",
     status_code=201,
@@ -77,11 +103,11 @@ def receive(
     complaints: Complaints,
     guard: Guard,
     reference: ReferenceDep,
+    container: ContainerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandOut:
     """一窗受理: record a complaint. Retries with the same Idempotency-Key return the same complaint."""
-    if role is Role.hotline and body.channel != "hotline":
-        raise ApiProblem(422, "invalid_input", "热线接口只能提交 hotline 渠道的诉求", field="channel")
+    check_received_at(body, complaints.clock.now(), container.limits)
     if body.category not in reference.categories:
         raise ApiProblem(422, "unknown_category", f"未知的诉求类别：{body.category}", field="category")
     c = body.complainant

@@ -7,7 +7,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from api.auth import Principal
 from api.container import Container
@@ -15,7 +14,7 @@ from api.deps import Caller, Complaints, ContainerDep, Guard, require
 from api.permissions import Action
 from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
 from api.problems import ApiProblem
-from api.schemas import ComplaintOut, HistoryOut
+from api.schemas import ComplaintOut, HistoryOut, Instant
 from application.complaints import ComplaintsApp
 from domain.complaint import Complaint
 from domain.values import Role
@@ -61,8 +60,8 @@ def get_complaint(
     complaints: Complaints,
     guard: Guard,
     container: ContainerDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    as_of: Annotated[Instant | None, Query()] = None,
 ) -> ComplaintOut:
     """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
     c = guard.call(lambda: load(complaints, complaint_id, version, as_of))

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
-from api.deps import CaughtUp, Complaints, Guard, ReferenceDep, Views, require, run_query
+from api.deps import CaughtUp, Code, Complaints, Guard, Offset, ReferenceDep, Views, Word, require, run_query
 from api.exports import Cell, download, export_responses
 from api.permissions import Action
 from api.problems import ApiProblem
+from api.schemas import Day, Instant, Line
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.audit import plain
@@ -39,17 +39,17 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
-    received_from: AwareDatetime | None = None,
-    received_to: AwareDatetime | None = None,
-    status: Annotated[str | None, Query(max_length=32)] = None,
-    classification: Annotated[str | None, Query(max_length=32)] = None,
-    department: Annotated[str | None, Query(max_length=64)] = None,
-    channel: Annotated[str | None, Query(max_length=32)] = None,
+    received_from: Instant | None = None,
+    received_to: Instant | None = None,
+    status: Word = None,
+    classification: Word = None,
+    department: Code = None,
+    channel: Word = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=64)] = None,
+    q: Code = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Offset = 0,
+    cursor: Annotated[Line | None, Query(max_length=200)] = None,
     format: ExportFormat = "json",
 ) -> Any:
     """工作台账: one row per complaint, personal information masked; CSV/XLSX with Chinese headings."""
@@ -77,10 +77,10 @@ def sla_overdue(
     views: Views,
     guard: Guard,
     complaints: Complaints,
-    clock: Annotated[str | None, Query(max_length=32)] = None,
-    department: Annotated[str | None, Query(max_length=64)] = None,
+    clock: Word = None,
+    department: Code = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Open clocks past their due instant now, most overdue first, with working hours late."""
     now = complaints.clock.now()
@@ -155,13 +155,13 @@ def metrics(  # noqa: PLR0913 — the query's filters
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
-    from_: Annotated[date | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
-    to: Annotated[date | None, Query(description="默认：本月最后一天（北京时间）")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
+    to: Annotated[Day | None, Query(description="默认：本月最后一天（北京时间）")] = None,
     group_by: GroupBy | None = None,
-    department: Annotated[str | None, Query(max_length=64)] = None,
-    classification: Annotated[str | None, Query(max_length=32)] = None,
-    channel: Annotated[str | None, Query(max_length=32)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    department: Code = None,
+    classification: Word = None,
+    channel: Word = None,
+    category: Code = None,
     format: ExportFormat = "json",
 ) -> Any:
     """Response, closure, on-time, satisfaction, 差评 and call-back rates with numerators and denominators."""
