@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,6 +112,9 @@ class TokenVerifier:
             raise AuthError("令牌尚未生效（iat 或 nbf 在未来）") from exc
         except jwt.PyJWTError as exc:
             raise AuthError("令牌无效") from exc
+        # PyJWT checks nbf but not a future iat: a token "issued" later than now (beyond the skew) is refused here
+        if claims["iat"] > time.time() + self.leeway:
+            raise AuthError("令牌尚未生效（iat 或 nbf 在未来）")
         if claims["exp"] - claims["iat"] > self.max_lifetime:
             raise AuthError(f"令牌有效期超过上限（{int(self.max_lifetime)} 秒）")
         try:

@@ -63,7 +63,13 @@ def verifier(bundle: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def export(url: str, *args: str, tok: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"YOUSU_DATABASE_URL": url, "YOUSU_AUTH_SECRET": SECRET, "PATH": "/usr/bin:/bin", "COLUMNS": "400"}
+    env = {
+        "YOUSU_DATABASE_URL": url,
+        "YOUSU_AUTH_SECRET": SECRET,
+        "YOUSU_ALLOW_PLAINTEXT": "true",  # the fixture's store is written without a cipher
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "400",
+    }
     if tok is not None:
         env["YOUSU_TOKEN"] = tok
     return subprocess.run(
@@ -133,7 +139,7 @@ def test_cli_export_refuses_unsafe_directories(store: tuple[str, ComplaintsApp],
     assert not any((tmp_path / "real").iterdir())
     missing_out = subprocess.run(
         [YOUSU, "audit", "export", "--complaint", str(cid)],
-        env={"YOUSU_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        env={"YOUSU_DATABASE_URL": url, "YOUSU_ALLOW_PLAINTEXT": "true", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         check=False,
