@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from application.clock import Clock
+from application.errors import StoreUnavailable
 from application.persistence import Database
 from domain.values import Role
 
@@ -121,6 +122,15 @@ class AccountStore:
 
     @contextmanager
     def _tx(self) -> Iterator[_Conn]:
+        try:
+            with self._connect() as tx:
+                yield tx
+        except (sqlite3.OperationalError, psycopg.OperationalError) as exc:
+            # the store is down or locked: a 503 with Retry-After, as for complaints
+            raise StoreUnavailable from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[_Conn]:
         if self.db.kind == "sqlite":
             assert self.db.sqlite_path is not None  # noqa: S101 — parse_database_url sets it for sqlite
             conn = sqlite3.connect(self.db.sqlite_path, timeout=5, isolation_level=None)
