@@ -1,0 +1,95 @@
+"""Console sign-in over HTTP on a real store: cookie session, CSRF on cookie writes, Bearer unchanged, lockout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from domain.values import Role
+from tests.support import auth, client_for, receive_body
+
+PASSWORD = "窗口密码-2025"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def client(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[TestClient]:
+    """The real app (console wiring included) on SQLite or PostgreSQL, with two local accounts."""
+    url = f"sqlite:///{tmp_path / 'yousu.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with client_for(url) as c:
+        store = c.app.state.accounts  # type: ignore[attr-defined]  # set by install_console
+        store.add(username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD)
+        store.add(username="fenxi", name="分析员", roles=[Role.analyst], password=PASSWORD)
+        yield c
+
+
+def login(c: TestClient, username: str = "wangxm", password: str = PASSWORD) -> Any:
+    return c.post("/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_login_sets_an_httponly_strict_session_cookie_and_a_readable_csrf_cookie(client: TestClient) -> None:
+    r = login(client)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"sub": "local:wangxm", "name": "王小明", "roles": ["window_clerk"], "department": None}
+    cookies = r.headers.get_list("set-cookie")
+    session = next(h for h in cookies if h.startswith("yousu_session="))
+    csrf = next(h for h in cookies if h.startswith("yousu_csrf="))
+    assert "httponly" in session.lower()
+    assert "samesite=strict" in session.lower()
+    assert "httponly" not in csrf.lower()
+    assert "samesite=strict" in csrf.lower()
+    assert "token" not in r.json()  # never handed to page scripts
+    assert client.get("/v1/auth/me").json()["name"] == "王小明"
+
+
+def test_cookie_write_needs_the_csrf_header(client: TestClient) -> None:
+    login(client)
+    refused = client.post("/v1/complaints", json=receive_body())
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "csrf_failed"
+    wrong = client.post("/v1/complaints", json=receive_body(), headers={"X-CSRF-Token": "forged"})
+    assert wrong.json()["code"] == "csrf_failed"
+    token = client.cookies["yousu_csrf"]
+    ok = client.post("/v1/complaints", json=receive_body(), headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201, ok.text
+
+
+def test_cookie_reads_need_no_csrf_and_roles_still_apply(client: TestClient) -> None:
+    login(client)
+    refused = client.get("/v1/metrics", params={"from": "2025-01-01", "to": "2025-12-31"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "您的角色无权查看台账与统计"
+
+
+def test_bearer_tokens_keep_working_without_csrf(client: TestClient) -> None:
+    r = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk))
+    assert r.status_code == 201, r.text
+
+
+def test_wrong_password_is_401_in_chinese_and_logout_ends_the_session(client: TestClient) -> None:
+    bad = login(client, password="not-the-password")
+    assert bad.status_code == 401
+    assert bad.json()["detail"] == "用户名或密码错误"
+    assert login(client).status_code == 200
+    assert client.post("/v1/auth/logout").status_code == 204
+    assert client.get("/v1/auth/me").status_code == 401
+
+
+def test_five_failures_lock_the_account_with_retry_after(client: TestClient) -> None:
+    for _ in range(5):
+        assert login(client, "fenxi", "wrong-password").status_code == 401
+    locked = login(client, "fenxi", PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "account_locked"
+    assert int(locked.headers["Retry-After"]) > 0
+    assert login(client).status_code == 200  # another account is unaffected
+
+
+def test_login_input_is_validated(client: TestClient) -> None:
+    r = client.post("/v1/auth/login", json={"username": "", "password": "x", "extra": 1})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"username", "extra"} <= fields
