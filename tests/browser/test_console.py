@@ -1,0 +1,125 @@
+"""The staff console in a real browser against a real `yousu serve`: sign-in, intake, refusals, dashboard."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Hall, shot, sign_in
+from tests.support import receive_body
+
+CST = timezone(timedelta(hours=8))
+
+
+def pick(page: Page, select: str, option: str) -> None:
+    """Choose ``option`` in the Element Plus select marked ``data-test=select``."""
+    page.locator(f"[data-test={select}]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def test_clerk_signs_in_and_records_a_complaint(page: Page, hall: Hall) -> None:
+    sign_in(page, hall, "clerk")
+    expect(page).to_have_url(re.compile(r"/intake$"))
+    expect(page.locator("[data-test=menu]")).to_contain_text("受理")
+    expect(page.locator("[data-test=menu]")).not_to_contain_text("统计")  # not the clerk's to use
+    page.locator("[data-test=content] textarea, textarea[data-test=content]").first.fill("营业执照变更被拖延两周")
+    pick(page, "category", "市场监管")
+    page.locator("input[data-test=name], [data-test=name] input").first.fill("张三丰")
+    page.locator("input[data-test=phone], [data-test=phone] input").first.fill("13812345678")
+    shot(page, "intake-filled")
+    page.get_by_role("button", name="受理", exact=True).click()
+    expect(page.locator(".el-message--success")).to_contain_text("已受理，受理单号")
+    row = page.locator("[data-test=today] .el-table__body tr").first
+    expect(row).to_contain_text("已受理")
+    slip = row.locator("a").inner_text().strip()
+    shot(page, "intake-today")
+
+    # the complaint is really in the store, recorded by this clerk
+    link = row.locator("a").get_attribute("href")
+    assert link is not None
+    complaint_id = link.rsplit("/", 1)[1]
+    with hall.api() as api:
+        got = api.get(f"/v1/complaints/{complaint_id}", headers=hall.bearer("duty_leader")).json()
+        history = api.get(f"/v1/complaints/{complaint_id}/history", headers=hall.bearer("duty_leader")).json()
+    assert got["slip_no"] == slip
+    assert got["content"] == "营业执照变更被拖延两周"
+    assert got["complainant"]["phone"] == "13812345678"
+    assert history["events"][0]["actor"]["id"] == "local:clerk"
+
+    # the complaint's page: state and the version slider
+    row.locator("a").click()
+    expect(page.locator("[data-test=status]")).to_have_text("已受理")
+    shot(page, "complaint-detail")
+
+
+def test_refused_submission_shows_the_apis_chinese_detail(page: Page, hall: Hall) -> None:
+    sign_in(page, hall, "clerk")
+    page.locator("[data-test=content] textarea, textarea[data-test=content]").first.fill("噪音扰民")
+    pick(page, "category", "其他")
+    page.locator("input[data-test=name], [data-test=name] input").first.fill("李四")
+    page.locator("input[data-test=phone], [data-test=phone] input").first.fill("电话不对")
+    page.get_by_role("button", name="受理", exact=True).click()
+    error = page.locator("[data-test=error]")
+    expect(error).to_contain_text("以下字段无效：complainant.phone")
+    expect(error).to_contain_text("电话号码格式不正确")
+    shot(page, "intake-refused")
+
+
+def test_a_role_without_the_ledger_sees_the_apis_refusal(page: Page, hall: Hall) -> None:
+    sign_in(page, hall, "dept")
+    expect(page).to_have_url(re.compile(r"/department$"))
+    expect(page.locator("[data-test=error]")).to_contain_text("您的角色无权查看台账与统计")
+
+
+def test_dashboard_numbers_equal_the_metrics_api(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        last = 0
+        for n in range(3):
+            r = api.post(
+                "/v1/complaints", json=receive_body(content=f"统计用诉求 {n}"), headers=hall.bearer("window_clerk")
+            )
+            assert r.status_code == 201, r.text
+            last = r.json()["notification_id"]
+        # a general complaint resolved on the spot meets its response clock, so the rates are not all 0 / 0
+        cid = r.json()["id"]
+        c = api.post(
+            f"/v1/complaints/{cid}/classify", json={"classification": "general"}, headers=hall.bearer("window_clerk")
+        )
+        assert c.status_code == 200, c.text
+        resolved = api.post(
+            f"/v1/complaints/{cid}/resolve", json={"result": "当场办结"}, headers=hall.bearer("window_clerk")
+        )
+        assert resolved.status_code == 200, resolved.text
+        last = resolved.json()["notification_id"]
+        today = datetime.now(CST).date()
+        params = {"from": f"{today.year}-01-01", "to": today.isoformat(), "after": last}
+        group = api.get("/v1/metrics", params=params, headers=hall.bearer("analyst")).json()["groups"][0]
+        expected = group["rates"]
+    sign_in(page, hall, "analyst")
+    expect(page).to_have_url(re.compile(r"/ledger$"))
+    shot(page, "ledger")
+    page.goto(f"{hall.url}/dashboard")
+    for key in ("response", "closure", "satisfaction", "on_time_closure"):
+        r = expected[key]
+        card = page.locator(f"[data-test=rate-{key}]")
+        expect(card.locator("[data-test=rate-fraction]")).to_have_text(f"{r['numerator']} / {r['denominator']}")
+        value = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
+        expect(card.locator("[data-test=rate-value]")).to_have_text(value)
+    assert group["counts"]["received"] >= 3
+    assert expected["response"]["numerator"] >= 1
+    expect(page.locator("[data-test=chart] canvas")).to_have_count(1)
+    shot(page, "dashboard")
+
+
+def test_duty_pages_render(page: Page, hall: Hall) -> None:
+    sign_in(page, hall, "leader")
+    expect(page).to_have_url(re.compile(r"/sign$"))
+    shot(page, "sign")
+    page.goto(f"{hall.url}/dispatch")
+    expect(page.locator("[data-test=dispatch-list]")).to_be_visible()
+    shot(page, "dispatch")
+    page.goto(f"{hall.url}/inbox")
+    expect(page.locator("[data-test=inbox]")).to_be_visible()
+    shot(page, "inbox")
