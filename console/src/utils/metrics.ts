@@ -17,7 +17,7 @@ export function rateText(r: Rate | undefined): string {
 
 /** A group key as a label (department/category/channel codes through `labels`; months as they are). */
 export function groupLabel(key: string, labels: Record<string, string>): string {
-  if (key === "") return "全部";
+  if (key === "") return "未指定"; // e.g. complaints not yet dispatched, grouped by department
   return labels[key] ?? key;
 }
 
