@@ -69,6 +69,15 @@ def ensure_chromium() -> str:
     return CHROMIUM if Path(CHROMIUM).exists() else found
 
 
+def ensure_cjk_font() -> None:
+    """A Chinese font, so that screenshots are legible (Debian's fonts-noto-cjk; the tests pass without)."""
+    fc_list, apt = shutil.which("fc-list"), shutil.which("apt-get")
+    if fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
+        return
+    if apt:
+        subprocess.run([apt, "install", "-y", "fonts-noto-cjk"], capture_output=True, check=False)
+
+
 def ensure_console_built() -> None:
     """console/dist exists (`make test` builds it first; build here when run on its own)."""
     if (DIST / "index.html").is_file():
@@ -141,6 +150,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
 def browser() -> Iterator[Browser]:
     """Headless Debian chromium (never a downloaded browser)."""
     executable = ensure_chromium()
+    ensure_cjk_font()
     pw: Playwright
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)

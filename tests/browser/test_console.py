@@ -123,3 +123,51 @@ def test_duty_pages_render(page: Page, hall: Hall) -> None:
     page.goto(f"{hall.url}/inbox")
     expect(page.locator("[data-test=inbox]")).to_be_visible()
     shot(page, "inbox")
+
+
+def test_officer_signs_with_an_opinion(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        clerk = hall.bearer("window_clerk")
+        cid = api.post("/v1/complaints", json=receive_body(content="拆迁补偿长期未落实"), headers=clerk).json()["id"]
+        c = api.post(
+            f"/v1/complaints/{cid}/classify",
+            json={"classification": "hard_to_do", "reason": "涉及多部门"},
+            headers=clerk,
+        )
+        assert c.status_code == 200, c.text
+        slip = c.json()["slip_no"]
+        # wait until the views include the classification, as the page reads the ledger
+        caught = api.get("/v1/ledger", params={"after": c.json()["notification_id"]}, headers=hall.bearer("analyst"))
+        assert caught.status_code == 200
+    sign_in(page, hall, "officer")
+    expect(page).to_have_url(re.compile(r"/sign$"))
+    row = page.locator("[data-test=sign-list] .el-table__body tr", has_text=slip)
+    row.get_by_role("button", name="签字").click()
+    page.locator("textarea[data-test=opinion], [data-test=opinion] textarea").first.fill("同意，请带班领导审定")
+    shot(page, "sign-dialog")
+    page.locator("[data-test=do-sign]").click()
+    expect(page.locator(".el-message--success")).to_contain_text("已签字")
+    with hall.api() as api:
+        got = api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")).json()
+        history = api.get(f"/v1/complaints/{cid}/history", headers=hall.bearer("duty_leader")).json()
+    assert got["status"] == "officer_signed"
+    assert history["events"][-1]["payload"].get("opinion") == "同意，请带班领导审定"
+    assert history["events"][-1]["actor"]["id"] == "local:officer"
+
+
+def test_complaint_page_shows_a_past_version_and_the_timeline(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        clerk = hall.bearer("window_clerk")
+        cid = api.post("/v1/complaints", json=receive_body(content="窗口排队过久"), headers=clerk).json()["id"]
+        c = api.post(f"/v1/complaints/{cid}/classify", json={"classification": "general"}, headers=clerk)
+        assert c.json()["version"] == 2
+    sign_in(page, hall, "leader")
+    page.goto(f"{hall.url}/complaints/{cid}?version=1")
+    expect(page.locator("[data-test=status]")).to_have_text("已受理")
+    expect(page.get_by_text("历史版本 1 / 2")).to_be_visible()
+    timeline = page.locator("[data-test=timeline] .el-timeline-item")
+    expect(timeline).to_have_count(2)
+    shot(page, "complaint-version-1")
+    timeline.nth(1).locator("a, .el-link").first.click()
+    expect(page.locator("[data-test=status]")).to_have_text("已分类")
+    expect(page).not_to_have_url(re.compile(r"version="))
