@@ -158,6 +158,7 @@ class AccountStore:
     def setup(self) -> None:
         """Create the tables (idempotent)."""
         with self._tx() as tx:
+            tx.lock("schema")  # several `yousu serve` processes starting at once on PostgreSQL
             for statement in SCHEMA:
                 tx.execute(statement)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import timedelta
 
 import psycopg
@@ -127,3 +128,23 @@ def test_set_password_replaces_the_old_one(store: AccountStore) -> None:
     with pytest.raises(LoginFailed):
         store.authenticate("wangxm", PASSWORD)
     assert store.authenticate("wangxm", "新的密码-12345").name == "王小明"
+
+
+def test_concurrent_setup_on_postgresql_creates_the_tables_once(pg_url: str, clock: SettableClock) -> None:
+    stores = [AccountStore(parse_database_url(pg_url), clock, hasher=FAST) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def run(s: AccountStore) -> None:
+        try:
+            s.setup()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    stores[0].add(username="ok", name="甲", roles=[Role.analyst], password=PASSWORD)
+    assert stores[3].get("ok") is not None
