@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -171,3 +172,61 @@ def test_complaint_page_shows_a_past_version_and_the_timeline(page: Page, hall: 
     timeline.nth(1).locator("a, .el-link").first.click()
     expect(page.locator("[data-test=status]")).to_have_text("已分类")
     expect(page).not_to_have_url(re.compile(r"version="))
+
+
+def test_leader_dispatches_with_a_deadline_preview_and_the_department_resolves(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        clerk = hall.bearer("window_clerk")
+        cid = api.post("/v1/complaints", json=receive_body(content="食品经营许可迟迟不批"), headers=clerk).json()["id"]
+        api.post(f"/v1/complaints/{cid}/classify", json={"classification": "cannot_do"}, headers=clerk)
+        api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "同意"}, headers=hall.bearer("duty_officer"))
+        signed = api.post(
+            f"/v1/complaints/{cid}/sign", json={"opinion": "转市场监管"}, headers=hall.bearer("duty_leader")
+        )
+        assert signed.json()["status"] == "signed", signed.text
+        slip = signed.json()["slip_no"]
+        api.get("/v1/ledger", params={"after": signed.json()["notification_id"]}, headers=hall.bearer("analyst"))
+    sign_in(page, hall, "leader")
+    page.goto(f"{hall.url}/dispatch")
+    page.locator("[data-test=dispatch-list] .el-table__body tr", has_text=slip).get_by_role(
+        "button", name="转办"
+    ).click()
+    dialog = page.locator(".el-dialog")
+    dialog.locator(".el-select").first.click()
+    page.locator(".el-select-dropdown__item:visible", has_text="市场监管").first.click()
+    dialog.locator(".el-dialog__title").click()  # close the dropdown
+    dialog.locator("input").last.fill("周督办")
+    expect(page.locator("[data-test=due-preview]")).to_contain_text("1 个工作日")
+    shot(page, "dispatch-dialog")
+    dialog.get_by_role("button", name="转办").click()
+    expect(page.locator(".el-message--success")).to_contain_text("已转办，办结时限")
+    with hall.api() as api:
+        got = api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")).json()
+    assert (got["status"], got["departments"], got["supervisor"]) == ("dispatched", ["market"], "周督办")
+
+    # the department handler resolves it by number; 办不了 needs its legal basis
+    page.locator("[data-test=logout]").click()
+    sign_in(page, hall, "dept")
+    page.get_by_placeholder("诉求编号").fill(cid)
+    page.get_by_role("button", name="按编号办结").click()
+    dialog = page.locator(".el-dialog")
+    dialog.locator("textarea").first.fill("依法不予许可，已告知申请人")
+    dialog.get_by_role("button", name="办结").click()
+    expect(dialog.locator("[data-test=error]")).to_be_visible()  # the API's refusal without a legal basis
+    dialog.locator("textarea").nth(1).fill("《食品经营许可管理办法》第十三条")
+    dialog.get_by_role("button", name="办结").click()
+    expect(page.locator(".el-message--success")).to_contain_text("已办结")
+    with hall.api() as api:
+        got = api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")).json()
+    assert (got["status"], got["legal_basis"]) == ("resolved", "《食品经营许可管理办法》第十三条")
+
+
+def test_ledger_exports_csv_with_the_session_cookie(page: Page, hall: Hall) -> None:
+    sign_in(page, hall, "analyst")
+    page.goto(f"{hall.url}/ledger")
+    with page.expect_download() as info:
+        page.locator("[data-test=export-csv]").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("受理单号,受理时间,受理渠道")  # the ledger's Chinese headings
+    assert len(lines) >= 2  # complaints recorded by the other tests of this session
