@@ -27,7 +27,7 @@ from application.errors import StoreUnavailable
 from application.persistence import Database
 from domain.values import Role
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
+USERNAME_RE = re.compile(r"^[\w.@\-]{2,64}$")  # \w: Chinese names may serve as user names
 MIN_PASSWORD = 8
 
 SCHEMA = (
@@ -176,7 +176,7 @@ class AccountStore:
     ) -> Account:
         """Create an account; refuses a taken name, a short password, a department role without department."""
         if not USERNAME_RE.fullmatch(username):
-            raise AccountError("invalid_username", "用户名须为 2–64 位字母、数字或 _.@-", field="username")
+            raise AccountError("invalid_username", "用户名须为 2–64 位汉字、字母、数字或 _.@-", field="username")
         if not name.strip():
             raise AccountError("invalid_name", "姓名不能为空", field="name")
         if not roles:
