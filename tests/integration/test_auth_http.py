@@ -19,7 +19,7 @@ def client(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[TestClient
     """The real app (console wiring included) on SQLite or PostgreSQL, with two local accounts."""
     url = f"sqlite:///{tmp_path / 'yousu.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     with client_for(url) as c:
-        store = c.app.state.accounts  # type: ignore[attr-defined]  # set by install_console
+        store = c.app.state.container.accounts  # type: ignore[attr-defined]  # made by the composition root
         store.add(username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD)
         store.add(username="fenxi", name="分析员", roles=[Role.analyst], password=PASSWORD)
         yield c
@@ -61,7 +61,25 @@ def test_cookie_reads_need_no_csrf_and_roles_still_apply(client: TestClient) -> 
     login(client)
     refused = client.get("/v1/metrics", params={"from": "2025-01-01", "to": "2025-12-31"})
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "您的角色无权查看台账与统计"
+    assert refused.json()["code"] == "forbidden"
+    assert "台账" in refused.json()["detail"]  # a window clerk may not read the ledger and statistics
+
+
+def test_session_token_satisfies_the_verifier_and_its_lifetime_cap(tmp_path: Any) -> None:
+    """A district issuer/audience and YOUSU_SESSION_HOURS above the cap: the session is cut to the cap and accepted."""
+    url = f"sqlite:///{tmp_path / 'cap.db'}"
+    settings = {"session_hours": 24, "token_max_lifetime": 3600, "auth_issuer": "cgq-idp", "auth_audience": "hall"}
+    with client_for(url, **settings) as c:
+        c.app.state.container.accounts.add(  # type: ignore[attr-defined]  # made by the composition root
+            username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD
+        )
+        r = login(c)
+        assert r.status_code == 200, r.text
+        session = next(h for h in r.headers.get_list("set-cookie") if h.startswith("yousu_session="))
+        assert "max-age=3600" in session.lower()
+        me = c.get("/v1/auth/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["sub"] == "local:wangxm"
 
 
 def test_bearer_tokens_keep_working_without_csrf(client: TestClient) -> None:

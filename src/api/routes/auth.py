@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, mint_token
 from api.container import Container
-from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, principal
+from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE
+from api.deps import Caller, ContainerDep
 from api.problems import ApiProblem, problem
 from api.schemas import Strict
 from application.accounts import AccountLocked, AccountStore, LoginFailed
-
-SESSION_LIFETIME = timedelta(hours=12)
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -41,27 +39,27 @@ def _me(who: Principal) -> MeOut:
     return MeOut(sub=who.sub, name=who.name, roles=sorted(r.value for r in who.roles), department=who.department)
 
 
-def _accounts(request: Request) -> tuple[AccountStore, str, Container]:
-    container: Container = request.app.state.container
-    accounts: AccountStore | None = getattr(request.app.state, "accounts", None)
+def _accounts(container: Container) -> tuple[AccountStore, str]:
+    accounts = container.accounts
     secret = container.verifier.secret
     if accounts is None or not secret or container.verifier.public_key:
         # with an identity provider (RS256) the API cannot mint tokens it would accept
         raise ApiProblem(404, "local_login_disabled", "本服务未启用本地账户登录，请使用统一身份认证")
-    return accounts, secret, container
+    return accounts, secret
 
 
 @router.post("/login", response_model=MeOut, responses={429: {"description": "账户已锁定（见 Retry-After）"}})
-def login(body: LoginIn, request: Request, response: Response) -> Any:
+def login(body: LoginIn, request: Request, response: Response, container: ContainerDep) -> Any:
     """Sign in with a local account; sets the HttpOnly session cookie and the CSRF cookie."""
-    accounts, secret, container = _accounts(request)
+    accounts, secret = _accounts(container)
     try:
         account = container.guard.call(lambda: accounts.authenticate(body.username, body.password))
     except AccountLocked as exc:
         return problem(429, exc.code, exc.detail, request=request, headers={"Retry-After": str(exc.retry_after)})
     except LoginFailed as exc:
         raise ApiProblem(401, exc.code, exc.detail) from exc
-    lifetime: timedelta = getattr(request.app.state, "session_lifetime", SESSION_LIFETIME)
+    lifetime, verifier = container.session_lifetime, container.verifier
+    # the verifier's own issuer and audience, and a lifetime within its cap: the session is an ordinary token
     token = mint_token(
         secret=secret,
         sub=account.sub,
@@ -70,8 +68,10 @@ def login(body: LoginIn, request: Request, response: Response) -> Any:
         department=account.department,
         now=container.complaints.clock.now(),
         lifetime=lifetime,
+        issuer=verifier.issuer,
+        audience=verifier.audience,
     )
-    secure = bool(getattr(request.app.state, "cookie_secure", False))
+    secure = container.cookie_secure
     max_age = int(lifetime.total_seconds())
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
@@ -86,15 +86,15 @@ def login(body: LoginIn, request: Request, response: Response) -> Any:
         path="/",
     )
     response.headers["Cache-Control"] = "no-store"
-    who = container.verifier.verify(token)
+    who = verifier.verify(token)
     request.state.principal = who  # the request log names the actor (its id, never the name)
     return _me(who)
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request) -> Response:
+def logout(container: ContainerDep) -> Response:
     """End the console session (clears both cookies)."""
-    secure = bool(getattr(request.app.state, "cookie_secure", False))
+    secure = container.cookie_secure
     out = Response(status_code=204)
     out.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure)
     out.delete_cookie(CSRF_COOKIE, path="/", samesite="strict", secure=secure)
@@ -102,6 +102,6 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/me", response_model=MeOut)
-def me(who: Annotated[Principal, Depends(principal)]) -> MeOut:
+def me(who: Caller) -> MeOut:
     """The signed-in caller (session cookie or Bearer token)."""
     return _me(who)
