@@ -21,4 +21,8 @@ export default tseslint.config(
       "vue/html-self-closing": "off",
     },
   },
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { ...globals.node } },
+  },
 );

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import signal
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,7 @@ from yousu.wiring import (
     build_complaints,
     build_http_app,
     build_runner,
+    close_container,
     run_forever,
     store_line,
     verifier,
@@ -420,6 +422,33 @@ app.add_typer(keys_app, name="keys")
 def keys_generate() -> None:
     """Print a new random AES-256 key (base64) for YOUSU_CIPHER_KEY."""
     typer.echo(generate_key())
+
+
+@app.command("openapi")
+def openapi_document(
+    out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """Print the HTTP API's OpenAPI document (the console's types are generated from it)."""
+    configure_logging("ERROR")  # logs on stderr (the console is not built here: no warning); stdout is the document
+    with tempfile.TemporaryDirectory() as tmp:
+        # a throw-away store: the document depends on the code only, never on the configured service
+        settings = Settings(
+            database_url=f"sqlite:///{tmp}/openapi.db",
+            auth_secret="openapi-only",  # noqa: S106 — signs nothing: the app never serves a request
+            cipher_key=generate_key(),
+            background=False,
+            console_dir=Path(tmp),
+        )
+        http_app = build_http_app(settings)
+        try:
+            document = http_app.openapi()
+        finally:
+            close_container(http_app.state.container)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
 
 
 users_app = typer.Typer(help="Local staff accounts for console sign-in (本地账户)", no_args_is_help=True)

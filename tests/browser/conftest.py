@@ -40,12 +40,9 @@ USERS = {
     "leader": ("赵带班", ["duty_leader"], None),
     "officer": ("钱值班", ["duty_officer"], None),
     "dept": ("孙经办", ["department"], "market"),
+    "supervisor": ("周督办", ["supervisor"], None),
+    "both": ("吴双岗", ["duty_officer", "duty_leader"], None),  # holds both signer roles: must send `as`
 }
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker (the suite runs with --strict-markers)."""
-    config.addinivalue_line("markers", "browser: drives Debian chromium against a real yousu serve")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,6 +60,9 @@ def ensure_chromium() -> str:
         if apt is None:
             pytest.fail("chromium is missing and apt-get is unavailable: install Debian's chromium package")
         done = subprocess.run([apt, "install", "-y", "chromium"], capture_output=True, text=True, check=False)
+        if done.returncode != 0:  # a fresh CI image has no package lists yet
+            subprocess.run([apt, "update"], capture_output=True, check=False)
+            done = subprocess.run([apt, "install", "-y", "chromium"], capture_output=True, text=True, check=False)
         found = shutil.which("chromium")
         if found is None:
             pytest.fail(f"apt-get install -y chromium failed ({done.returncode}):\n{done.stderr[-2000:]}")

@@ -71,7 +71,9 @@ def test_refused_submission_shows_the_apis_chinese_detail(page: Page, hall: Hall
 def test_a_role_without_the_ledger_sees_the_apis_refusal(page: Page, hall: Hall) -> None:
     sign_in(page, hall, "dept")
     expect(page).to_have_url(re.compile(r"/department$"))
-    expect(page.locator("[data-test=error]")).to_contain_text("您的角色无权查看台账与统计")
+    expect(page.locator("[data-test=error]")).to_contain_text(
+        "您的角色无权执行此操作：台账/统计"
+    )  # the API's own detail
 
 
 def test_dashboard_numbers_equal_the_metrics_api(page: Page, hall: Hall) -> None:
@@ -156,6 +158,29 @@ def test_officer_signs_with_an_opinion(page: Page, hall: Hall) -> None:
     assert history["events"][-1]["actor"]["id"] == "local:officer"
 
 
+def test_a_signer_holding_both_roles_signs_as_the_officer_the_complaint_waits_for(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        clerk = hall.bearer("window_clerk")
+        cid = api.post("/v1/complaints", json=receive_body(content="公租房维修无人处理"), headers=clerk).json()["id"]
+        c = api.post(f"/v1/complaints/{cid}/classify", json={"classification": "refused_to_do"}, headers=clerk)
+        assert c.status_code == 200, c.text
+        slip = c.json()["slip_no"]
+        api.get("/v1/ledger", params={"after": c.json()["notification_id"]}, headers=hall.bearer("analyst"))
+    sign_in(page, hall, "both")
+    page.goto(f"{hall.url}/sign")
+    row = page.locator("[data-test=sign-list] .el-table__body tr", has_text=slip)
+    row.get_by_role("button", name="签字").click()
+    expect(page.locator("[data-test=sign-as]")).to_contain_text("值班人员")
+    page.locator("[data-test=do-sign]").click()
+    expect(page.locator(".el-message--success")).to_contain_text("已签字")
+    with hall.api() as api:
+        got = api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")).json()
+        history = api.get(f"/v1/complaints/{cid}/history", headers=hall.bearer("duty_leader")).json()
+    assert got["status"] == "officer_signed"  # without `as` the API would refuse a token holding both roles
+    signer = history["events"][-1]["actor"]
+    assert (signer["id"], signer["role"]) == ("local:both", "duty_officer")
+
+
 def test_complaint_page_shows_a_past_version_and_the_timeline(page: Page, hall: Hall) -> None:
     with hall.api() as api:
         clerk = hall.bearer("window_clerk")
@@ -179,10 +204,9 @@ def test_leader_dispatches_with_a_deadline_preview_and_the_department_resolves(p
         clerk = hall.bearer("window_clerk")
         cid = api.post("/v1/complaints", json=receive_body(content="食品经营许可迟迟不批"), headers=clerk).json()["id"]
         api.post(f"/v1/complaints/{cid}/classify", json={"classification": "cannot_do"}, headers=clerk)
-        api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "同意"}, headers=hall.bearer("duty_officer"))
-        signed = api.post(
-            f"/v1/complaints/{cid}/sign", json={"opinion": "转市场监管"}, headers=hall.bearer("duty_leader")
-        )
+        officer, leader = hall.bearer("duty_officer", "钱值班"), hall.bearer("duty_leader", "赵带班")  # two people
+        api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "同意"}, headers=officer)
+        signed = api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "转市场监管"}, headers=leader)
         assert signed.json()["status"] == "signed", signed.text
         slip = signed.json()["slip_no"]
         api.get("/v1/ledger", params={"after": signed.json()["notification_id"]}, headers=hall.bearer("analyst"))
@@ -195,14 +219,16 @@ def test_leader_dispatches_with_a_deadline_preview_and_the_department_resolves(p
     dialog.locator(".el-select").first.click()
     page.locator(".el-select-dropdown__item:visible", has_text="市场监管").first.click()
     dialog.locator(".el-dialog__title").click()  # close the dropdown
-    dialog.locator("input").last.fill("周督办")
+    dialog.locator("input[data-test=supervisor], [data-test=supervisor] input").first.fill(
+        "local:supervisor"
+    )  # a user id (sub), not a name
     expect(page.locator("[data-test=due-preview]")).to_contain_text("1 个工作日")
     shot(page, "dispatch-dialog")
     dialog.get_by_role("button", name="转办").click()
     expect(page.locator(".el-message--success")).to_contain_text("已转办，办结时限")
     with hall.api() as api:
         got = api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")).json()
-    assert (got["status"], got["departments"], got["supervisor"]) == ("dispatched", ["market"], "周督办")
+    assert (got["status"], got["departments"], got["supervisor"]) == ("dispatched", ["market"], "local:supervisor")
 
     # the department handler resolves it by number; 办不了 needs its legal basis
     page.locator("[data-test=logout]").click()

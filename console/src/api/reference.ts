@@ -1,36 +1,41 @@
+import { ElMessage } from "element-plus";
 import { get } from "./http";
+import { messageOf } from "./problem";
+import type { components } from "./schema";
 
+/** The district's codes as code → Chinese name, for selects and labels. */
 export interface Reference {
   departments: Record<string, string>;
   categories: Record<string, string>;
 }
 
-// The district's default codes (ops/reference.toml's built-in defaults), used when /v1/reference is absent.
-export const FALLBACK_REFERENCE: Reference = {
-  departments: { market: "市场监管", housing: "住建", hrss: "人社", tax: "税务", police: "公安", civil: "民政" },
-  categories: {
-    market_regulation: "市场监管",
-    housing: "住房城建",
-    social_security: "社会保障",
-    tax: "税务",
-    household_registration: "户籍",
-    other: "其他",
-  },
-};
+/** Nothing loaded yet (labels then show the raw code). */
+export const EMPTY_REFERENCE: Reference = { departments: {}, categories: {} };
 
-let cached: Reference | null = null;
+/** code → name from the API's list of codes. */
+export function codeMap(codes: components["schemas"]["CodeOut"][]): Record<string, string> {
+  return Object.fromEntries(codes.map((c) => [c.code, c.name]));
+}
 
-/** GET /v1/reference when the service has it, else the built-in list. */
-export async function loadReference(): Promise<Reference> {
-  if (cached) return cached;
-  try {
-    const r = await get<Partial<Reference>>("/v1/reference");
-    cached = {
-      departments: r.departments && Object.keys(r.departments).length ? r.departments : FALLBACK_REFERENCE.departments,
-      categories: r.categories && Object.keys(r.categories).length ? r.categories : FALLBACK_REFERENCE.categories,
-    };
-  } catch {
-    cached = FALLBACK_REFERENCE;
-  }
+let cached: Promise<Reference> | null = null;
+
+/** GET /v1/reference (every staff role may read it), once per page load; a failure is retried next time. */
+export function loadReference(): Promise<Reference> {
+  cached ??= get<components["schemas"]["ReferenceOut"]>("/v1/reference")
+    .then((r) => ({ departments: codeMap(r.departments), categories: codeMap(r.categories) }))
+    .catch((e: unknown) => {
+      cached = null;
+      throw e;
+    });
   return cached;
+}
+
+/** The codes, or none (labels then show raw codes) with the reason shown as a message: a page still opens. */
+export async function referenceOrEmpty(): Promise<Reference> {
+  try {
+    return await loadReference();
+  } catch (e) {
+    ElMessage.error(`代码表加载失败：${messageOf(e)}`);
+    return EMPTY_REFERENCE;
+  }
 }
