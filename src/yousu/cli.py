@@ -162,6 +162,9 @@ def run(
     base = f"http://{host}:{port}"
     console.print(f"[bold]yousu 有诉即办[/bold] home {settings.home}")
     console.print(f"  API docs (OpenAPI): {base}/docs")
+    if (settings.console_dir / "index.html").is_file():
+        console.print(f"  staff console:      {base}/")
+        console.print("  add a user:   .venv/bin/yousu users add --name 王小明 --role window_clerk")
     console.print("  get a token:  .venv/bin/yousu token --role window_clerk --name 王小明")
     console.print(f'  then:         curl -H "Authorization: Bearer $TOKEN" "{base}/v1/calendar/due?{DEMO_QUERY}"')
     if secret and not settings.auth_secret:

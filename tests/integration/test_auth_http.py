@@ -82,6 +82,19 @@ def test_session_token_satisfies_the_verifier_and_its_lifetime_cap(tmp_path: Any
         assert me.json()["sub"] == "local:wangxm"
 
 
+def test_another_authorization_scheme_is_refused_even_beside_a_session(client: TestClient) -> None:
+    login(client)
+    r = client.get("/v1/auth/me", headers={"Authorization": "Basic d2FuZ3htOng="})
+    assert (r.status_code, r.json()["code"]) == (401, "unauthenticated")
+    assert "Bearer" in r.json()["detail"]
+
+
+def test_openapi_declares_the_bearer_and_the_session_cookie(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"]["scheme"] == "bearer"
+    assert (schemes["APIKeyCookie"]["in"], schemes["APIKeyCookie"]["name"]) == ("cookie", "yousu_session")
+
+
 def test_bearer_tokens_keep_working_without_csrf(client: TestClient) -> None:
     r = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk))
     assert r.status_code == 201, r.text

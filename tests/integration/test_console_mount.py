@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.console import mount_console
+from tests.support import client_for, settings_for
 
 
 @pytest.fixture
@@ -59,3 +60,23 @@ def test_files_outside_dist_are_never_served(client: TestClient) -> None:
 def test_an_unbuilt_console_is_refused_with_the_build_command(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="npm run build"):
         mount_console(FastAPI(), tmp_path / "missing")
+
+
+def test_the_composition_root_mounts_the_console_after_every_api_route(tmp_path: Path) -> None:
+    """build_http_app: YOUSU_CONSOLE_DIR served at `/`, every API route (auth included) still answered by the API."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>有诉即办控制台</title>", encoding="utf-8")
+    with client_for(f"sqlite:///{tmp_path / 'yousu.db'}", console_dir=dist) as c:
+        assert "有诉即办控制台" in c.get("/ledger").text
+        assert c.get("/healthz").status_code == 200
+        me = c.get("/v1/auth/me")
+        assert (me.status_code, me.json()["code"]) == (401, "unauthenticated")
+        schema = c.get("/openapi.json").json()
+        assert "/v1/auth/login" in schema["paths"]
+        assert "/{path}" not in schema["paths"]  # the fallback is not an API operation
+
+
+def test_a_relative_console_dir_is_under_the_home(tmp_path: Path) -> None:
+    settings = settings_for(f"sqlite:///{tmp_path / 'yousu.db'}", home=tmp_path, console_dir=Path("web/dist"))
+    assert settings.console_dir == tmp_path / "web" / "dist"
