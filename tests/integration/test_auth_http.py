@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from application.clock import SettableClock
 from domain.values import Role
 from tests.support import auth, client_for, receive_body
 
@@ -80,6 +82,17 @@ def test_session_token_satisfies_the_verifier_and_its_lifetime_cap(tmp_path: Any
         me = c.get("/v1/auth/me")
         assert me.status_code == 200, me.text
         assert me.json()["sub"] == "local:wangxm"
+
+
+def test_a_drill_clock_in_the_past_still_gives_a_usable_session(tmp_path: Any) -> None:
+    """YOUSU_FIXED_CLOCK (drills): the session token is dated by the wall clock the verifier checks it against."""
+    clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=UTC))
+    with client_for(f"sqlite:///{tmp_path / 'drill.db'}", clock) as c:
+        c.app.state.container.accounts.add(  # type: ignore[attr-defined]  # made by the composition root
+            username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD
+        )
+        assert login(c).status_code == 200
+        assert c.get("/v1/auth/me").status_code == 200
 
 
 def test_another_authorization_scheme_is_refused_even_beside_a_session(client: TestClient) -> None:
