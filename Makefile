@@ -1,11 +1,18 @@
-# yousu: `make run` (start the service on the embedded SQLite default) and `make test` (lint + tests).
+# yousu: `make run` (build the console, start the service on the embedded SQLite default) and `make test` (lint + tests).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
+# the staff console (console/): dependencies as locked, then the built pages `yousu serve` mounts at `/`
+NPM       ?= npm
+CONSOLE   := console
+NPM_STAMP := $(CONSOLE)/node_modules/.ci-stamp
+CONSOLE_DIST := $(CONSOLE)/dist/index.html
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/public -type f 2>/dev/null) \
+	$(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json
 
-.PHONY: install run lint test test-fast bench clean
+.PHONY: install run lint test test-fast bench clean console
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,25 +28,40 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(DEV_STAMP)
 
-install: $(DEV_STAMP)
+# npm ci again only when the lock file changes
+$(NPM_STAMP): $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && $(NPM) ci
+	touch $(NPM_STAMP)
 
-run: $(RUN_STAMP)
+# rebuilt when a console source changes; never committed (console/dist is ignored)
+$(CONSOLE_DIST): $(NPM_STAMP) $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && $(NPM) run build
+
+console: $(CONSOLE_DIST)
+
+install: $(DEV_STAMP) $(NPM_STAMP)
+
+run: $(RUN_STAMP) $(CONSOLE_DIST)
 	$(BIN)/yousu run
 
-lint: $(DEV_STAMP)
+# check:api regenerates the console's API types from `yousu openapi` and fails if the committed ones differ
+lint: $(DEV_STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check src tests bench ops
 	$(BIN)/ruff format --check src tests bench ops
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd $(CONSOLE) && $(NPM) run lint && $(NPM) run typecheck && $(NPM) run check:api
 
-test: lint
+# the browser tests (tests/browser) are part of the suite; they serve the built console
+test: lint $(CONSOLE_DIST)
+	cd $(CONSOLE) && $(NPM) test
 	$(BIN)/pytest
 
 test-fast: $(DEV_STAMP)
-	$(BIN)/pytest -x -q -m "not slow"
+	$(BIN)/pytest -x -q -m "not slow and not browser"
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/projections.py
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis $(CONSOLE)/node_modules $(CONSOLE)/dist

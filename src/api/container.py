@@ -9,6 +9,7 @@ from typing import Any
 
 from api.auth import TokenVerifier
 from api.guard import StoreGuard
+from application.accounts import AccountStore
 from application.audit import AuditService
 from application.complaints import ComplaintsApp
 from application.reference import Reference
@@ -38,3 +39,6 @@ class Container:
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     limits: ApiLimits = field(default_factory=ApiLimits)
+    accounts: AccountStore | None = None  # local staff accounts (console sign-in); None: sign-in disabled
+    session_lifetime: timedelta = timedelta(hours=12)  # of a console session (its cookie and token)
+    cookie_secure: bool = False  # session cookies only over HTTPS

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import AuthError, Principal
 from api.container import Container
+from api.cookie_auth import SAFE_METHODS, check_csrf, session_cookie
 from api.guard import StoreGuard
 from api.permissions import ACTION_LABELS, Action, allowed
 from api.problems import ApiProblem
@@ -75,14 +76,23 @@ def principal(
     request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Annotated[str | None, Depends(session_cookie)],
 ) -> Principal:
-    """The verified caller (401 otherwise)."""
-    if credentials is None:
-        raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌")
+    """The verified caller: a Bearer token, else the console's session cookie (CSRF on writes); 401/403 otherwise."""
+    if credentials is not None:
+        token, via_cookie = credentials.credentials.strip(), False
+    elif request.headers.get("Authorization"):
+        raise ApiProblem(401, "unauthenticated", "Authorization 须为 Bearer 令牌")
+    elif session:
+        token, via_cookie = session, True
+    else:
+        raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌或登录会话，请先登录")
     try:
-        who = container.verifier.verify(credentials.credentials.strip())
+        who = container.verifier.verify(token)
     except AuthError as exc:
         raise ApiProblem(401, "unauthenticated", str(exc)) from exc
+    if via_cookie and request.method not in SAFE_METHODS:
+        check_csrf(request)  # the cookie travels by itself; the header proves the console's own page sent it
     request.state.principal = who  # for the request log
     return who
 

@@ -7,12 +7,14 @@ import hashlib
 import json
 import os
 import signal
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
@@ -21,6 +23,7 @@ from rich.table import Table
 from api.app import anchor_record
 from api.auth import AuthError, mint_token
 from api.permissions import PERMISSIONS, Action
+from application.accounts import AccountError, AccountStore
 from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
 from application.cipher import generate_key
@@ -40,11 +43,13 @@ from yousu.settings import Settings
 from yousu.wiring import (
     StartupError,
     SweepTask,
+    account_store,
     auth_secret,
     background_enabled,
     build_complaints,
     build_http_app,
     build_runner,
+    close_container,
     run_forever,
     store_line,
     verifier,
@@ -157,6 +162,9 @@ def run(
     base = f"http://{host}:{port}"
     console.print(f"[bold]yousu 有诉即办[/bold] home {settings.home}")
     console.print(f"  API docs (OpenAPI): {base}/docs")
+    if (settings.console_dir / "index.html").is_file():
+        console.print(f"  staff console:      {base}/")
+        console.print("  add a user:   .venv/bin/yousu users add --name 王小明 --role window_clerk")
     console.print("  get a token:  .venv/bin/yousu token --role window_clerk --name 王小明")
     console.print(f'  then:         curl -H "Authorization: Bearer $TOKEN" "{base}/v1/calendar/due?{DEMO_QUERY}"')
     if secret and not settings.auth_secret:
@@ -417,6 +425,94 @@ app.add_typer(keys_app, name="keys")
 def keys_generate() -> None:
     """Print a new random AES-256 key (base64) for YOUSU_CIPHER_KEY."""
     typer.echo(generate_key())
+
+
+@app.command("openapi")
+def openapi_document(
+    out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """Print the HTTP API's OpenAPI document (the console's types are generated from it)."""
+    configure_logging("ERROR")  # logs on stderr (the console is not built here: no warning); stdout is the document
+    with tempfile.TemporaryDirectory() as tmp:
+        # a throw-away store: the document depends on the code only, never on the configured service
+        settings = Settings(
+            database_url=f"sqlite:///{tmp}/openapi.db",
+            auth_secret="openapi-only",  # noqa: S106 — signs nothing: the app never serves a request
+            cipher_key=generate_key(),
+            background=False,
+            console_dir=Path(tmp),
+        )
+        http_app = build_http_app(settings)
+        try:
+            document = http_app.openapi()
+        finally:
+            close_container(http_app.state.container)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+users_app = typer.Typer(help="Local staff accounts for console sign-in (本地账户)", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _accounts() -> AccountStore:
+    settings = _settings()
+    try:
+        return account_store(settings, SystemClock())
+    except (DatabaseURLError, OSError, psycopg.Error) as exc:
+        raise _fail(f"cannot open the accounts on {settings.database().redacted}: {exc}") from exc
+
+
+def _account_roles(values: list[str]) -> list[Role]:
+    try:
+        return [Role(v) for v in values]
+    except ValueError as exc:
+        raise _fail(f"unknown role; one of: {', '.join(TOKEN_ROLES)}") from exc
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Option("--name", help="display name, e.g. 王小明")],
+    role: Annotated[list[str], typer.Option("--role", help=f"role (repeatable): {', '.join(TOKEN_ROLES)}")],
+    username: Annotated[str | None, typer.Option("--username", help="sign-in name (default: --name)")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="department code, for role department")] = None,
+    centre: Annotated[str | None, typer.Option("--centre", help="service centre (便民服务中心)")] = None,
+    password: Annotated[
+        str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="asked if omitted")
+    ] = "",
+) -> None:
+    """Create a local account (the password is asked for and stored as an argon2id hash)."""
+    roles = _account_roles(role)
+    try:
+        account = _accounts().add(
+            username=username or name,
+            name=name,
+            roles=roles,
+            password=password,
+            department=department,
+            centre=centre,
+        )
+    except AccountError as exc:
+        raise _fail(f"{exc.field or 'error'}: {exc.detail}") from exc
+    typer.echo(f"created {account.username} ({', '.join(r.value for r in account.roles)})")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="sign-in name")],
+    password: Annotated[
+        str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="asked if omitted")
+    ] = "",
+) -> None:
+    """Set a new password (also lifts a lockout)."""
+    try:
+        _accounts().set_password(username, password)
+    except AccountError as exc:
+        raise _fail(f"{exc.field or 'error'}: {exc.detail}") from exc
+    typer.echo(f"password changed for {username}")
 
 
 project_app = typer.Typer(help="Read models (台账、时限、统计): run the projections", invoke_without_command=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
+    console_dir: Path = Path("console/dist")  # the built staff console, served at `/` when it exists
+    login_max_failures: int = Field(5, ge=1)  # failed console sign-ins that lock an account…
+    login_lockout_minutes: int = Field(15, ge=1)  # …within this many minutes
+    session_hours: int = Field(12, ge=1, le=24)  # console session; capped by token_max_lifetime
+    cookie_secure: bool = False  # true behind HTTPS: the session cookies then travel only over TLS
 
     @field_validator("timezone")
     @classmethod
@@ -93,6 +98,7 @@ class Settings(BaseSettings):
         self.reference_file = home / self.reference_file
         self.auth_secret_file = home / self.auth_secret_file
         self.cipher_key_file = home / self.cipher_key_file
+        self.console_dir = home / self.console_dir
         if self.auth_public_key_file is not None:
             self.auth_public_key_file = home / self.auth_public_key_file
         self.database_url = resolve_sqlite_url(self.database_url, home)
@@ -101,6 +107,10 @@ class Settings(BaseSettings):
     def database(self) -> Database:
         """The parsed database URL."""
         return parse_database_url(self.database_url)
+
+    def session_lifetime(self) -> timedelta:
+        """The console session: YOUSU_SESSION_HOURS, never longer than the verifier accepts a token to live."""
+        return min(timedelta(hours=self.session_hours), timedelta(seconds=self.token_max_lifetime))
 
     def limits(self) -> Limits:
         """Working-day limits per clock."""

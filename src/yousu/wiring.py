@@ -21,8 +21,11 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import TokenVerifier
+from api.console import mount_console
 from api.container import ApiLimits, Container
 from api.guard import StoreGuard
+from api.routes.auth import router as auth_router
+from application.accounts import AccountStore
 from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
 from application.clock import Clock, SystemClock
@@ -211,6 +214,18 @@ def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interva
     runner.follow(stop, poll_interval=poll_interval)
 
 
+def account_store(settings: Settings, clock: Clock) -> AccountStore:
+    """The local staff accounts (console sign-in) on the service's database, tables created if missing."""
+    store = AccountStore(
+        settings.database(),
+        clock,
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_lockout_minutes),
+    )
+    store.setup()
+    return store
+
+
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the HTTP app needs."""
     complaints = build_complaints(settings, clock)
@@ -232,6 +247,10 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         views=views,
         catch_up=runner.run_once if runner is not None else None,
         limits=ApiLimits(max_body_bytes=settings.max_body_bytes, backdate=timedelta(days=settings.backdate_days)),
+        # in-memory stores (unit tests only) have no table for accounts
+        accounts=account_store(settings, complaints.clock) if db.kind != "memory" else None,
+        session_lifetime=settings.session_lifetime(),
+        cookie_secure=settings.cookie_secure,
     )
     if views is not None:
         view_db = views
@@ -316,10 +335,20 @@ def close_container(container: Container) -> None:
     container.complaints.close()
 
 
+def install_console(app: FastAPI, settings: Settings) -> None:
+    """Console sign-in (/v1/auth) and, when built, the console's pages at `/` — last: its fallback catches all."""
+    app.include_router(auth_router)
+    if (settings.console_dir / "index.html").is_file():
+        mount_console(app, settings.console_dir)
+    else:
+        log.warning("console_not_built", console_dir=str(settings.console_dir), hint="make run builds it")
+
+
 def build_http_app(settings: Settings, clock: Clock | None = None, *, background: bool = False) -> FastAPI:
     """The FastAPI app; its lifespan starts the background work (if asked) and closes everything at shutdown."""
     container = build_container(settings, clock)
     app = create_app(container)
+    install_console(app, settings)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

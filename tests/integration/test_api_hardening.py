@@ -125,11 +125,13 @@ def test_unexpected_error_is_a_problem_with_the_request_id_and_no_pii(client: Te
 
     app = client.app
     app.router.add_api_route("/v1/_boom", boom)  # type: ignore[attr-defined]
+    route = app.router.routes.pop()  # type: ignore[attr-defined]
+    app.router.routes.insert(0, route)  # type: ignore[attr-defined]  # before the console's catch-all (mounted last)
     try:
         with structlog.testing.capture_logs() as logs:
             r = client.get("/v1/_boom", headers={"X-Request-Id": "probe-42"})
     finally:
-        app.router.routes.pop()  # type: ignore[attr-defined]
+        app.router.routes.remove(route)  # type: ignore[attr-defined]
     assert r.status_code == 500
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "internal_error"

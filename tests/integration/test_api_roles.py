@@ -123,7 +123,10 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "audit_access": (None, "GET", "/v1/audit/access", None),
     "audit_anchors": (None, "GET", "/v1/audit/anchors", None),
     "anchor": (None, "POST", "/v1/audit/anchors", None),
+    "who_am_i": (None, "GET", "/v1/auth/me", None),
 }
+# console sign-in and sign-out: before any token there is no role to check (see test_auth_http.py)
+PUBLIC = {("POST", "/v1/auth/login"), ("POST", "/v1/auth/logout")}
 QUERIES = {"calendar": DUE_URL}
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
@@ -152,6 +155,7 @@ audit_verify    · · · · · ✔ · · ✔
 audit_access    · · · · · ✔ · · ✔
 audit_anchors   · · · · · ✔ · · ✔
 anchor          · · · · · ✔ · · ✔
+who_am_i        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 """
 
 
@@ -175,7 +179,7 @@ def test_matrix_covers_every_role_and_every_route(client: TestClient) -> None:
     assert {e for e, _ in EXPECTED} == set(ENDPOINTS)
     paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
     declared = {(method.upper(), path) for path, ops in paths.items() if path.startswith("/v1/") for method in ops}
-    assert declared == {(method, path) for _, method, path, _ in ENDPOINTS.values()}
+    assert declared == {(method, path) for _, method, path, _ in ENDPOINTS.values()} | PUBLIC
 
 
 def _request(client: TestClient, endpoint: str, role: Role) -> int:

@@ -1,0 +1,32 @@
+import { get, post, query } from "./http";
+import type { components } from "./schema";
+
+// Shapes from the API's OpenAPI document (schema.d.ts, `npm run gen:api`), never written by hand.
+type Schemas = components["schemas"];
+export type CommandOut = Schemas["CommandOut"];
+export type Complainant = Schemas["ComplainantOut"];
+export type Complaint = Schemas["ComplaintOut"];
+export type HistoryItem = Schemas["HistoryItem"];
+export type ReceiveIn = Schemas["ReceiveIn"];
+export type DueOut = Schemas["DueOut"];
+/** The signature given: 当天值班人员 or 带班领导 (`as`, required of a token holding both). */
+export type SignAs = NonNullable<Schemas["SignIn"]["as"]>;
+
+const base = (id: string) => `/v1/complaints/${encodeURIComponent(id)}`;
+const ifMatch = (version?: number): Record<string, string> => (version ? { "If-Match": `"${version}"` } : {});
+
+export const receive = (body: ReceiveIn, idempotencyKey: string) =>
+  post<CommandOut>("/v1/complaints", body, { "Idempotency-Key": idempotencyKey });
+export const classify = (id: string, classification: string, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/classify`, { classification, reason }, ifMatch(version));
+export const sign = (id: string, opinion: string, as: SignAs, version?: number) =>
+  post<CommandOut>(`${base(id)}/sign`, { opinion, as } satisfies Schemas["SignIn"], ifMatch(version));
+/** 转办: `supervisor` is the supervisor's user id (their token's `sub`), by which /v1/inbox finds them. */
+export const dispatch = (id: string, body: Schemas["DispatchIn"], version?: number) =>
+  post<CommandOut>(`${base(id)}/dispatch`, body, ifMatch(version));
+export const resolve = (id: string, result: string, legalBasis: string | null, version?: number) =>
+  post<CommandOut>(`${base(id)}/resolve`, { result, legal_basis: legalBasis || null }, ifMatch(version));
+export const getComplaint = (id: string, version?: number) => get<Complaint>(`${base(id)}${query({ version })}`);
+export const getHistory = (id: string) => get<{ id: string; slip_no: string; events: HistoryItem[] }>(`${base(id)}/history`);
+export const due = (from: string, workingDays: number) =>
+  get<DueOut>(`/v1/calendar/due${query({ from, working_days: workingDays })}`);

@@ -1,0 +1,64 @@
+// RFC 9457 problem bodies from the yousu API: the Chinese `detail` is what staff read.
+
+export interface ProblemBody {
+  status?: number;
+  code?: string;
+  title?: string;
+  detail?: string;
+  errors?: { field: string; detail: string }[];
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: ProblemBody | null;
+
+  constructor(status: number, code: string, message: string, problem: ProblemBody | null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.problem = problem;
+  }
+}
+
+const FALLBACK: Record<number, string> = {
+  401: "登录已失效，请重新登录",
+  403: "您的角色无权执行此操作",
+  404: "未找到",
+  409: "当前状态不允许此操作",
+  412: "诉求已被他人更新，请刷新后重试",
+  422: "输入无效",
+  503: "服务暂不可用，请稍后重试",
+};
+
+/** The message to show for a refused request: the API's Chinese detail plus each named field. */
+export function problemMessage(status: number, body: unknown): string {
+  const p = (body && typeof body === "object" ? body : {}) as ProblemBody;
+  const detail = typeof p.detail === "string" && p.detail.trim() ? p.detail.trim() : "";
+  const fields = Array.isArray(p.errors)
+    ? p.errors
+        .filter((e) => e && typeof e.field === "string" && typeof e.detail === "string" && e.detail !== detail)
+        .map((e) => `${e.field}：${e.detail}`)
+    : [];
+  const head = detail || FALLBACK[status] || (status >= 500 ? "服务器错误，请稍后重试" : `请求失败（${status}）`);
+  return fields.length ? `${head}（${fields.join("；")}）` : head;
+}
+
+/** An ApiError from a failed response, reading its problem+json body when there is one. */
+export async function errorFrom(res: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = null; // not JSON (a proxy's HTML page): fall back to the status
+  }
+  const p = (body ?? null) as ProblemBody | null;
+  return new ApiError(res.status, p?.code ?? "http_error", problemMessage(res.status, body), p);
+}
+
+/** Any thrown value as a Chinese message. */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof TypeError) return "无法连接服务器，请检查网络";
+  return err instanceof Error && err.message ? err.message : "未知错误";
+}

@@ -1,0 +1,43 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { useUserStore } from "@/stores/user";
+import { homeFor, mayOpen } from "./menu";
+import Layout from "@/layout/index.vue";
+
+const routes: RouteRecordRaw[] = [
+  { path: "/login", name: "login", component: () => import("@/views/login/index.vue"), meta: { title: "登录" } },
+  {
+    path: "/",
+    component: Layout,
+    children: [
+      { path: "", name: "home", redirect: () => "/intake" },
+      { path: "intake", component: () => import("@/views/intake/index.vue"), meta: { title: "受理" } },
+      { path: "sign", component: () => import("@/views/sign/index.vue"), meta: { title: "待签" } },
+      { path: "dispatch", component: () => import("@/views/dispatch/index.vue"), meta: { title: "转办" } },
+      { path: "department", component: () => import("@/views/department/index.vue"), meta: { title: "部门待办" } },
+      { path: "inbox", component: () => import("@/views/inbox/index.vue"), meta: { title: "收件箱" } },
+      { path: "ledger", component: () => import("@/views/ledger/index.vue"), meta: { title: "工作台账" } },
+      { path: "dashboard", component: () => import("@/views/dashboard/index.vue"), meta: { title: "统计" } },
+      { path: "complaints", component: () => import("@/views/complaint/find.vue"), meta: { title: "查找诉求" } },
+      { path: "complaints/:id", component: () => import("@/views/complaint/index.vue"), meta: { title: "诉求详情" } },
+    ],
+  },
+  { path: "/:rest(.*)*", redirect: "/" },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const user = useUserStore();
+  if (!user.checked) await user.load();
+  if (to.path === "/login") return user.me ? homeFor(user.roles) : true;
+  if (!user.me) return { path: "/login", query: { redirect: to.fullPath } };
+  if (to.path === "/" || to.path === "/intake") {
+    if (!mayOpen("/intake", user.roles)) return homeFor(user.roles);
+  }
+  if (!mayOpen(to.path, user.roles)) return homeFor(user.roles);
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = `${(to.meta.title as string | undefined) ?? "工作台"} · 有诉即办`;
+});

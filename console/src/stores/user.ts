@@ -1,0 +1,37 @@
+import { defineStore } from "pinia";
+import * as auth from "@/api/auth";
+import type { Me } from "@/api/auth";
+import { menusFor } from "@/router/menu";
+
+export const useUserStore = defineStore("user", {
+  state: () => ({ me: null as Me | null, checked: false }),
+  getters: {
+    roles: (s): string[] => s.me?.roles ?? [],
+    menus(): ReturnType<typeof menusFor> {
+      return menusFor(this.roles);
+    },
+  },
+  actions: {
+    async load(): Promise<Me | null> {
+      try {
+        this.me = await auth.me();
+      } catch {
+        this.me = null;
+      }
+      this.checked = true;
+      return this.me;
+    },
+    async login(username: string, password: string): Promise<Me> {
+      this.me = await auth.login(username, password);
+      this.checked = true;
+      return this.me;
+    },
+    async logout(): Promise<void> {
+      try {
+        await auth.logout();
+      } finally {
+        this.me = null;
+      }
+    },
+  },
+});

@@ -1,0 +1,52 @@
+// Chinese labels for the API's codes (staff read labels; the API speaks codes).
+
+export const ROLE_LABELS: Record<string, string> = {
+  window_clerk: "窗口工作人员",
+  duty_officer: "当天值班人员",
+  duty_leader: "带班领导",
+  department: "窗口部门经办人",
+  supervisor: "督办专人",
+  liaison: "纪检监察联络员",
+  analyst: "分析人员",
+  hotline: "热线接口",
+  admin: "管理员",
+};
+
+export const STATUS_LABELS: Record<string, string> = {
+  received: "已受理",
+  classified: "已分类",
+  officer_signed: "值班人员已签",
+  signed: "已签批",
+  dispatched: "已转办",
+  consulted: "已会商",
+  resolved: "已办结",
+  fed_back: "已反馈",
+  rectifying: "整改中",
+  closed: "已回访",
+};
+
+export const CLASSIFICATION_LABELS: Record<string, string> = {
+  general: "一般诉求",
+  cannot_do: "办不了",
+  hard_to_do: "办不好",
+  refused_to_do: "不给办",
+};
+
+export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "热线", online: "网上" };
+
+export const RATE_LABELS: Record<string, string> = {
+  response: "响应率",
+  closure: "办结率",
+  on_time_closure: "按期办结率",
+  satisfaction: "满意率",
+};
+
+export const GROUP_BY_LABELS: Record<string, string> = {
+  department: "按部门",
+  category: "按类别",
+  channel: "按渠道",
+  month: "按月份",
+};
+
+export const label = (table: Record<string, string>, code: string | null | undefined): string =>
+  code ? (table[code] ?? code) : "—";

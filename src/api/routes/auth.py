@@ -1,0 +1,109 @@
+"""Console sign-in with local accounts: the session is the API's own HS256 token in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth import Principal, mint_token
+from api.container import Container
+from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE
+from api.deps import Caller, ContainerDep
+from api.problems import ApiProblem, problem
+from api.schemas import Strict
+from application.accounts import AccountLocked, AccountStore, LoginFailed
+from application.clock import SystemClock
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+class LoginIn(Strict):
+    """用户名与密码."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class MeOut(BaseModel):
+    """The signed-in staff member."""
+
+    sub: str
+    name: str
+    roles: list[str]
+    department: str | None = None
+
+
+def _me(who: Principal) -> MeOut:
+    return MeOut(sub=who.sub, name=who.name, roles=sorted(r.value for r in who.roles), department=who.department)
+
+
+def _accounts(container: Container) -> tuple[AccountStore, str]:
+    accounts = container.accounts
+    secret = container.verifier.secret
+    if accounts is None or not secret or container.verifier.public_key:
+        # with an identity provider (RS256) the API cannot mint tokens it would accept
+        raise ApiProblem(404, "local_login_disabled", "本服务未启用本地账户登录，请使用统一身份认证")
+    return accounts, secret
+
+
+@router.post("/login", response_model=MeOut, responses={429: {"description": "账户已锁定（见 Retry-After）"}})
+def login(body: LoginIn, request: Request, response: Response, container: ContainerDep) -> Any:
+    """Sign in with a local account; sets the HttpOnly session cookie and the CSRF cookie."""
+    accounts, secret = _accounts(container)
+    try:
+        account = container.guard.call(lambda: accounts.authenticate(body.username, body.password))
+    except AccountLocked as exc:
+        return problem(429, exc.code, exc.detail, request=request, headers={"Retry-After": str(exc.retry_after)})
+    except LoginFailed as exc:
+        raise ApiProblem(401, exc.code, exc.detail) from exc
+    lifetime, verifier = container.session_lifetime, container.verifier
+    # the verifier's own issuer and audience, and a lifetime within its cap: the session is an ordinary token
+    token = mint_token(
+        secret=secret,
+        sub=account.sub,
+        name=account.name,
+        roles=list(account.roles),
+        department=account.department,
+        # PyJWT judges iat/exp by the wall clock, not by the service's (in drills, fixed) clock
+        now=SystemClock().now(),
+        lifetime=lifetime,
+        issuer=verifier.issuer,
+        audience=verifier.audience,
+    )
+    secure = container.cookie_secure
+    max_age = int(lifetime.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(32),
+        max_age=max_age,
+        httponly=False,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    who = verifier.verify(token)
+    request.state.principal = who  # the request log names the actor (its id, never the name)
+    return _me(who)
+
+
+@router.post("/logout", status_code=204)
+def logout(container: ContainerDep) -> Response:
+    """End the console session (clears both cookies)."""
+    secure = container.cookie_secure
+    out = Response(status_code=204)
+    out.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure)
+    out.delete_cookie(CSRF_COOKIE, path="/", samesite="strict", secure=secure)
+    return out
+
+
+@router.get("/me", response_model=MeOut)
+def me(who: Caller) -> MeOut:
+    """The signed-in caller (session cookie or Bearer token)."""
+    return _me(who)

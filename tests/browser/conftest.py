@@ -1,0 +1,183 @@
+"""Browser tests: Debian chromium driven by Playwright against a real `yousu serve` serving console/dist.
+
+Never downloads a browser. A missing chromium is installed from Debian (`apt-get install -y chromium`);
+if that is impossible the tests fail (in CI a missing browser is a failure, never a skip).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.conftest import create_pg_database, drop_pg_database
+from tests.e2e.conftest import REPO, Server, run_server, yousu_executable
+from tests.support import CIPHER_KEY, SECRET
+
+CONSOLE = REPO / "console"
+DIST = CONSOLE / "dist"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "窗口密码-2025"
+USERS = {
+    "clerk": ("王小明", ["window_clerk"], None),
+    "analyst": ("李分析", ["analyst"], None),
+    "leader": ("赵带班", ["duty_leader"], None),
+    "officer": ("钱值班", ["duty_officer"], None),
+    "dept": ("孙经办", ["department"], "market"),
+    "supervisor": ("周督办", ["supervisor"], None),
+    "both": ("吴双岗", ["duty_officer", "duty_leader"], None),  # holds both signer roles: must send `as`
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is a browser test."""
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def ensure_chromium() -> str:
+    """Debian's chromium, installed with apt-get when missing; a failure (never a skip) when impossible."""
+    found = shutil.which("chromium")
+    if found is None:
+        apt = shutil.which("apt-get")
+        if apt is None:
+            pytest.fail("chromium is missing and apt-get is unavailable: install Debian's chromium package")
+        done = subprocess.run([apt, "install", "-y", "chromium"], capture_output=True, text=True, check=False)
+        if done.returncode != 0:  # a fresh CI image has no package lists yet
+            subprocess.run([apt, "update"], capture_output=True, check=False)
+            done = subprocess.run([apt, "install", "-y", "chromium"], capture_output=True, text=True, check=False)
+        found = shutil.which("chromium")
+        if found is None:
+            pytest.fail(f"apt-get install -y chromium failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return CHROMIUM if Path(CHROMIUM).exists() else found
+
+
+def ensure_cjk_font() -> None:
+    """A Chinese font, so that screenshots are legible (Debian's fonts-noto-cjk; the tests pass without)."""
+    fc_list, apt = shutil.which("fc-list"), shutil.which("apt-get")
+    if fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
+        return
+    if apt:
+        subprocess.run([apt, "install", "-y", "fonts-noto-cjk"], capture_output=True, check=False)
+
+
+def ensure_console_built() -> None:
+    """console/dist exists (`make test` builds it first; build here when run on its own)."""
+    if (DIST / "index.html").is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("console/dist is not built and npm is missing: run `npm ci && npm run build` in console/")
+    for step in (["ci"], ["run", "build"]):
+        done = subprocess.run([npm, *step], cwd=CONSOLE, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"npm {' '.join(step)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+
+
+@dataclass
+class Hall:
+    """A running service with the console and local accounts."""
+
+    server: Server
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        """The service's base URL."""
+        return self.server.base_url
+
+    def bearer(self, role: str, name: str = "测试", department: str | None = None) -> dict[str, str]:
+        """An Authorization header minted by the real CLI (`yousu token`)."""
+        cmd = [str(yousu_executable()), "token", "--role", role, "--name", name]
+        if department:
+            cmd += ["--department", department]
+        out = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=True)
+        return {"Authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
+
+    def api(self) -> httpx.Client:
+        """An HTTP client of the service."""
+        return httpx.Client(base_url=self.url, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    """`yousu serve` on a fresh PostgreSQL database, with accounts made by `yousu users add`."""
+    ensure_console_built()
+    url = create_pg_database("yousu_browser")
+    env = {
+        **os.environ,
+        "YOUSU_DATABASE_URL": url,
+        "YOUSU_AUTH_SECRET": SECRET,
+        "YOUSU_CIPHER_KEY": CIPHER_KEY,
+        "YOUSU_CONSOLE_DIR": str(DIST),
+        "YOUSU_BACKGROUND": "true",  # projections inside serve, so the views follow without another process
+    }
+    env.pop("YOUSU_FIXED_CLOCK", None)
+    try:
+        for username, (name, roles, department) in USERS.items():
+            cmd = [str(yousu_executable()), "users", "add", "--username", username, "--name", name]
+            for r in roles:
+                cmd += ["--role", r]
+            if department:
+                cmd += ["--department", department]
+            cmd += ["--centre", "城关便民服务中心", "--password", PASSWORD]
+            subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
+        serve_env = {k: v for k, v in env.items() if k.startswith("YOUSU_") and k != "YOUSU_DATABASE_URL"}
+        with run_server(url, tmp_path_factory.mktemp("browser"), **serve_env) as server:
+            yield Hall(server, env)
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian chromium (never a downloaded browser)."""
+    executable = ensure_chromium()
+    ensure_cjk_font()
+    pw: Playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context at 1366×768 in Beijing time and Chinese."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    p = ctx.new_page()
+    p.set_default_timeout(15_000)
+    yield p
+    ctx.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot into tests/browser/artifacts/ (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, hall: Hall, username: str) -> None:
+    """Sign in through the login page."""
+    page.goto(f"{hall.url}/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("[data-test=who]")

@@ -1,0 +1,139 @@
+"""Console sign-in over HTTP on a real store: cookie session, CSRF on cookie writes, Bearer unchanged, lockout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from application.clock import SettableClock
+from domain.values import Role
+from tests.support import auth, client_for, receive_body
+
+PASSWORD = "窗口密码-2025"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def client(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[TestClient]:
+    """The real app (console wiring included) on SQLite or PostgreSQL, with two local accounts."""
+    url = f"sqlite:///{tmp_path / 'yousu.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with client_for(url) as c:
+        store = c.app.state.container.accounts  # type: ignore[attr-defined]  # made by the composition root
+        store.add(username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD)
+        store.add(username="fenxi", name="分析员", roles=[Role.analyst], password=PASSWORD)
+        yield c
+
+
+def login(c: TestClient, username: str = "wangxm", password: str = PASSWORD) -> Any:
+    return c.post("/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_login_sets_an_httponly_strict_session_cookie_and_a_readable_csrf_cookie(client: TestClient) -> None:
+    r = login(client)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"sub": "local:wangxm", "name": "王小明", "roles": ["window_clerk"], "department": None}
+    cookies = r.headers.get_list("set-cookie")
+    session = next(h for h in cookies if h.startswith("yousu_session="))
+    csrf = next(h for h in cookies if h.startswith("yousu_csrf="))
+    assert "httponly" in session.lower()
+    assert "samesite=strict" in session.lower()
+    assert "httponly" not in csrf.lower()
+    assert "samesite=strict" in csrf.lower()
+    assert "token" not in r.json()  # never handed to page scripts
+    assert client.get("/v1/auth/me").json()["name"] == "王小明"
+
+
+def test_cookie_write_needs_the_csrf_header(client: TestClient) -> None:
+    login(client)
+    refused = client.post("/v1/complaints", json=receive_body())
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "csrf_failed"
+    wrong = client.post("/v1/complaints", json=receive_body(), headers={"X-CSRF-Token": "forged"})
+    assert wrong.json()["code"] == "csrf_failed"
+    token = client.cookies["yousu_csrf"]
+    ok = client.post("/v1/complaints", json=receive_body(), headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201, ok.text
+
+
+def test_cookie_reads_need_no_csrf_and_roles_still_apply(client: TestClient) -> None:
+    login(client)
+    refused = client.get("/v1/metrics", params={"from": "2025-01-01", "to": "2025-12-31"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert "台账" in refused.json()["detail"]  # a window clerk may not read the ledger and statistics
+
+
+def test_session_token_satisfies_the_verifier_and_its_lifetime_cap(tmp_path: Any) -> None:
+    """A district issuer/audience and YOUSU_SESSION_HOURS above the cap: the session is cut to the cap and accepted."""
+    url = f"sqlite:///{tmp_path / 'cap.db'}"
+    settings = {"session_hours": 24, "token_max_lifetime": 3600, "auth_issuer": "cgq-idp", "auth_audience": "hall"}
+    with client_for(url, **settings) as c:
+        c.app.state.container.accounts.add(  # type: ignore[attr-defined]  # made by the composition root
+            username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD
+        )
+        r = login(c)
+        assert r.status_code == 200, r.text
+        session = next(h for h in r.headers.get_list("set-cookie") if h.startswith("yousu_session="))
+        assert "max-age=3600" in session.lower()
+        me = c.get("/v1/auth/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["sub"] == "local:wangxm"
+
+
+def test_a_drill_clock_in_the_past_still_gives_a_usable_session(tmp_path: Any) -> None:
+    """YOUSU_FIXED_CLOCK (drills): the session token is dated by the wall clock the verifier checks it against."""
+    clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=UTC))
+    with client_for(f"sqlite:///{tmp_path / 'drill.db'}", clock) as c:
+        c.app.state.container.accounts.add(  # type: ignore[attr-defined]  # made by the composition root
+            username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD
+        )
+        assert login(c).status_code == 200
+        assert c.get("/v1/auth/me").status_code == 200
+
+
+def test_another_authorization_scheme_is_refused_even_beside_a_session(client: TestClient) -> None:
+    login(client)
+    r = client.get("/v1/auth/me", headers={"Authorization": "Basic d2FuZ3htOng="})
+    assert (r.status_code, r.json()["code"]) == (401, "unauthenticated")
+    assert "Bearer" in r.json()["detail"]
+
+
+def test_openapi_declares_the_bearer_and_the_session_cookie(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"]["scheme"] == "bearer"
+    assert (schemes["APIKeyCookie"]["in"], schemes["APIKeyCookie"]["name"]) == ("cookie", "yousu_session")
+
+
+def test_bearer_tokens_keep_working_without_csrf(client: TestClient) -> None:
+    r = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk))
+    assert r.status_code == 201, r.text
+
+
+def test_wrong_password_is_401_in_chinese_and_logout_ends_the_session(client: TestClient) -> None:
+    bad = login(client, password="not-the-password")
+    assert bad.status_code == 401
+    assert bad.json()["detail"] == "用户名或密码错误"
+    assert login(client).status_code == 200
+    assert client.post("/v1/auth/logout").status_code == 204
+    assert client.get("/v1/auth/me").status_code == 401
+
+
+def test_five_failures_lock_the_account_with_retry_after(client: TestClient) -> None:
+    for _ in range(5):
+        assert login(client, "fenxi", "wrong-password").status_code == 401
+    locked = login(client, "fenxi", PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "account_locked"
+    assert int(locked.headers["Retry-After"]) > 0
+    assert login(client).status_code == 200  # another account is unaffected
+
+
+def test_login_input_is_validated(client: TestClient) -> None:
+    r = client.post("/v1/auth/login", json={"username": "", "password": "x", "extra": 1})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"username", "extra"} <= fields
