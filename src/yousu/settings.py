@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
+    ready_max_lag: int = Field(1000, ge=0)  # /readyz answers 503 while a view is more events behind than this
 
     @field_validator("timezone")
     @classmethod
