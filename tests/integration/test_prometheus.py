@@ -125,6 +125,8 @@ def test_escalations_raised_are_counted(pg_url: str) -> None:
         assert sweeper.sweep().raised == 1
         assert sweeper.sweep().raised == 0  # once per clock and level
         _, after = scrape(client)
+    assert value(after, "yousu_store_up") == 1
+    assert value(after, "yousu_webhook_backlog") == 0  # no webhook configured: its tables do not even exist
     labels = {"clock": "resolution", "level": "1"}
     assert (
         value(after, "yousu_escalations_raised_total", **labels)
