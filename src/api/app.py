@@ -12,7 +12,7 @@ from api.container import Container
 from api.docs import add_docs
 from api.logging import RequestLogMiddleware
 from api.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware
-from api.observability import MetricsMiddleware
+from api.observability import MetricsMiddleware, check_multiprocess_dir
 from api.observability import router as metrics_router
 from api.problems import (
     PROBLEM_JSON,
@@ -47,6 +47,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def create_app(container: Container) -> FastAPI:
     """Build the FastAPI application around a container."""
+    check_multiprocess_dir()
     app = FastAPI(
         title="yousu 有诉即办",
         version="1",

@@ -155,6 +155,14 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+def check_multiprocess_dir() -> None:
+    """Refuse to start when PROMETHEUS_MULTIPROC_DIR names no directory: no request could be counted."""
+    path = multiprocess_dir()
+    if path is not None and not os.path.isdir(path):
+        msg = f"PROMETHEUS_MULTIPROC_DIR={path} is not a directory: create it (empty) before starting"
+        raise ValueError(msg)
+
+
 def exposition(container: Container) -> bytes:
     """The text exposition of one scrape: process (or all processes') metrics plus the store's gauges."""
     registry = CollectorRegistry()

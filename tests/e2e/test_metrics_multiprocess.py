@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,8 +11,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.values import Role
-from tests.e2e.conftest import Server
-from tests.support import auth
+from tests.e2e.conftest import REPO, Server, yousu_executable
+from tests.support import CIPHER_KEY, SECRET, auth
 
 REFERENCE = "/v1/reference"
 
@@ -57,3 +59,25 @@ def test_without_the_directory_each_process_counts_alone(tmp_path: Path, server_
             assert httpx.get(f"{server.base_url}{REFERENCE}", headers=headers, timeout=10).status_code == 200
     assert reference_requests(first) == 3
     assert reference_requests(second) == 2
+
+
+def test_a_missing_directory_stops_the_start(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "YOUSU_DATABASE_URL": f"sqlite:///{tmp_path / 'yousu.db'}",
+        "YOUSU_AUTH_SECRET": SECRET,
+        "YOUSU_CIPHER_KEY": CIPHER_KEY,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "absent"),
+    }
+    done = subprocess.run(
+        [str(yousu_executable()), "serve", "--port", "1"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "PROMETHEUS_MULTIPROC_DIR" in done.stderr
+    assert not (tmp_path / "absent").exists()
