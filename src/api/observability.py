@@ -46,6 +46,7 @@ COMMANDS = Counter(
 COMMAND_PREFIX = "/v1/complaints"
 CONFLICT_CODES = frozenset({"concurrent_change", "version_mismatch"})  # someone else changed it first: retry
 UNMATCHED = "unmatched"  # any path no route knows: one label, whatever the client sent
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others: "other", one series
 
 
 def command_kind(method: str, route: str) -> str | None:
@@ -98,6 +99,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, watching_send)
         finally:
             method = str(scope.get("method", ""))
+            method = method if method in METHODS else "other"
             route = str(getattr(scope.get("route"), "path", UNMATCHED))
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - start)

@@ -65,7 +65,8 @@ def test_commands_and_requests_are_counted_by_template_and_outcome(sqlite_url: s
         for _ in range(2):
             assert client.get(f"/v1/complaints/{cid}", headers=CLERK).status_code == 200
         assert client.get(f"/no/such/{cid}").status_code == 404
-        _, after = scrape(client)
+        assert client.request("BREW", f"/no/such/{cid}").status_code == 404  # methods clients invent: one label
+        after_text, after = scrape(client)
 
     def delta(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -81,6 +82,8 @@ def test_commands_and_requests_are_counted_by_template_and_outcome(sqlite_url: s
     assert delta(requests, method="POST", route=ITEM_ROUTE + "/classify", status="412") == 1
     assert delta(requests, method="GET", route=ITEM_ROUTE, status="200") == 2
     assert delta(requests, method="GET", route="unmatched", status="404") == 1
+    assert delta(requests, method="other", route="unmatched", status="404") == 1
+    assert "BREW" not in after_text
     assert delta("yousu_http_request_duration_seconds_count", method="GET", route=ITEM_ROUTE) == 2
 
 
