@@ -12,6 +12,8 @@ from api.container import Container
 from api.docs import add_docs
 from api.logging import RequestLogMiddleware
 from api.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware
+from api.observability import MetricsMiddleware, check_multiprocess_dir
+from api.observability import router as metrics_router
 from api.problems import (
     PROBLEM_JSON,
     ApiProblem,
@@ -45,6 +47,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def create_app(container: Container) -> FastAPI:
     """Build the FastAPI application around a container."""
+    check_multiprocess_dir()
     app = FastAPI(
         title="yousu 有诉即办",
         version="1",
@@ -54,15 +57,17 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
-    # the last added runs first: request log → error boundary → body limit → routing, auth, parsing
+    # the last added runs first: metrics → request log → error boundary → body limit → routing, auth, parsing
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.limits.max_body_bytes)
     app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(MetricsMiddleware)  # outermost: counts the status the client got
     app.add_exception_handler(ComplaintError, complaint_error_handler(container.guard.retry_after))
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(metrics_router)  # /metrics, no token (see api.observability)
     add_docs(app)
     return app

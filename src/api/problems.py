@@ -77,6 +77,7 @@ def problem(
     }
     if request is not None:
         body["instance"] = request.url.path
+        request.state.problem_code = code  # for the command metrics (api.observability)
     if errors_:
         body["errors"] = errors_
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

@@ -111,6 +111,19 @@ def backoff(attempts: int, base: float = 5.0, cap: float = 3600.0) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
 
 
+def backlog(views: ViewDB) -> int:
+    """Deliveries queued and not yet acknowledged with a 2xx (0 where no webhook was ever configured)."""
+    try:
+        with views.transaction(write=False) as tx:
+            rows = tx.query(f"SELECT COUNT(*) FROM {DELIVERIES.name} WHERE NOT delivered")  # noqa: S608 — fixed table name
+    except Exception as exc:
+        text = str(exc).lower()
+        if "no such table" in text or "does not exist" in text:  # no Deliverer has created its tables
+            return 0
+        raise
+    return int(rows[0][0])
+
+
 class Deliverer:
     """Queues inbox rows for the matching webhooks and delivers what is due."""
 

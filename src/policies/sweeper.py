@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import structlog
+from prometheus_client import Counter
 
 from application.complaints import ComplaintsApp
 from application.errors import ConcurrentChange
@@ -18,6 +19,9 @@ from projections.tracking import wait_until
 
 log = structlog.get_logger("yousu.sweep")
 MAX_PER_SWEEP = 5_000
+ESCALATIONS_RAISED = Counter(
+    "yousu_escalations_raised_total", "Escalations raised by the deadline sweeper", ["clock", "level"]
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Sweeper:
                         round_=esc.round,
                     )
                     raised += 1
+                    ESCALATIONS_RAISED.labels(esc.clock.value, str(esc.level)).inc()
                 except (AlreadyEscalated, ConcurrentChange):
                     # another sweeper got there first: the aggregate keeps it to one
                     already += 1

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(15, ge=1)  # …within this many minutes
     session_hours: int = Field(12, ge=1, le=24)  # console session; capped by token_max_lifetime
     cookie_secure: bool = False  # true behind HTTPS: the session cookies then travel only over TLS
+    ready_max_lag: int = Field(1000, ge=0)  # /readyz answers 503 while a view is more events behind than this
 
     @field_validator("timezone")
     @classmethod

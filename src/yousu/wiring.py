@@ -252,10 +252,26 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         session_lifetime=settings.session_lifetime(),
         cookie_secure=settings.cookie_secure,
     )
-    if views is not None:
-        view_db = views
-        container.readiness.append(lambda: {"views_lag": tracking.lag(view_db, complaints.max_notification_id())})
+    if runner is not None:
+        container.readiness.append(views_readiness(runner, settings.ready_max_lag))
     return container
+
+
+def views_readiness(runner: ProjectionRunner, max_lag: int) -> Callable[[], dict[str, object]]:
+    """/readyz's view facts: each view's lag, and those more than ``max_lag`` events behind (then not ready)."""
+    names = [v.name for v in runner.views]  # a view never set up counts as behind by everything
+
+    def contribute() -> dict[str, object]:
+        newest = runner.app.max_notification_id()
+        lag = tracking.lag(runner.db, newest, names)
+        behind = tracking.lagging(runner.db, newest, max_lag, names)
+        facts: dict[str, object] = {"views_lag": lag}
+        if behind:
+            facts["not_ready"] = f"读模型滞后超过 {max_lag} 条事件：{'、'.join(sorted(behind))}"
+            facts["views_lagging"] = behind
+        return facts
+
+    return contribute
 
 
 @dataclass

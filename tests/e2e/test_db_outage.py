@@ -24,6 +24,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from application.complaints import ComplaintsApp, intake_id
 from domain.complaint import Complaint
@@ -176,6 +177,15 @@ def proxied(server_factory: Callable[..., Server], pg_url: str) -> Iterator[tupl
         proxy.close()
 
 
+def metric(text: str, name: str, **labels: str) -> float:
+    """One sample of a /metrics scrape (0 when absent)."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+    return 0.0
+
+
 def readyz(base_url: str) -> httpx.Response:
     return httpx.get(f"{base_url}/readyz", timeout=MAX_503_SECONDS + 5)
 
@@ -221,6 +231,9 @@ def test_cutting_postgres_under_load(proxied: tuple[Server, TcpProxy], pg_url: s
         assert r.status_code == 503, r.text
         assert r.json()["store"] == "unreachable"
         assert int(r.headers["retry-after"]) >= 1
+        scrape = httpx.get(f"{server.base_url}/metrics", timeout=MAX_503_SECONDS + 5)
+        assert scrape.status_code == 200  # the scrape says the store is down; it does not fail
+        assert metric(scrape.text, "yousu_store_up") == 0
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - cut_at)))
         proxy.restore()
         restored_at = time.monotonic()
@@ -239,6 +252,10 @@ def test_cutting_postgres_under_load(proxied: tuple[Server, TcpProxy], pg_url: s
     assert set(statuses) <= {200, 201, 503}, sorted(set(map(str, statuses)))
     refused = [o for o in outcomes if o.status == 503]
     acked = [o for o in outcomes if o.status in (200, 201)]
+    counted = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+    unavailable = {"kind": "receive", "outcome": "unavailable", "code": "store_unavailable"}
+    assert metric(counted, "yousu_commands_total", **unavailable) == len(refused)
+    assert metric(counted, "yousu_store_up") == 1
     assert refused, "the cut should have refused some intakes"
     assert [o for o in acked if o.started < cut_at], "intakes succeeded before the cut"
     for o in refused:

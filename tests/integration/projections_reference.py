@@ -11,8 +11,8 @@ import contextlib
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,7 +24,7 @@ from application.calendar_loader import load_calendar
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
-from domain.calendar import WorkingCalendar
+from domain.calendar import WorkingCalendar, YearSchedule
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
 from domain.rules import ClockKind
@@ -49,6 +49,25 @@ from yousu.wiring import all_views
 CST = timezone(timedelta(hours=8))
 START = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # a Friday before the National Day holiday
 CALENDAR = load_calendar(Path(__file__).resolve().parents[2] / "ops" / "calendar")
+
+
+def _with_new_holidays(calendar: WorkingCalendar, days: Iterable[date]) -> WorkingCalendar:
+    """``calendar`` with ``days`` declared holidays afterwards (an amended schedule file)."""
+    schedules = dict(calendar.schedules)
+    for day in days:
+        year = schedules.get(day.year, YearSchedule(day.year))
+        schedules[day.year] = replace(year, holidays=year.holidays | {day}, workdays=year.workdays - {day})
+    return replace(calendar, schedules=schedules)
+
+
+# The calendars a 时限更正 may meet (DeadlineCorrected): an earlier close of business, days of newly
+# announced holidays just after the start (the 调休 Sunday among them), and the shipped calendar again
+# (which undoes earlier corrections).
+CORRECTING_CALENDARS = (
+    replace(CALENDAR, close_of_business=time(16, 30)),
+    _with_new_holidays(CALENDAR, (START.date() + timedelta(days=n) for n in range(1, 10))),
+    CALENDAR,
+)
 
 CLERK = Actor("clerk-1", "王窗口", Role.window_clerk)
 OFFICER = Actor("officer-1", "李值班", Role.duty_officer)
@@ -105,6 +124,7 @@ LATER_OPS = st.lists(
             st.just("escalate"), st.integers(0, 40), st.sampled_from(list(ClockKind)), st.integers(1, 2), st.booleans()
         ),
         st.tuples(st.just("project"), st.integers(1, 9), st.integers(1, 3)),
+        st.tuples(st.just("correct"), st.integers(0, 40), st.integers(0, len(CORRECTING_CALENDARS) - 1)),
     ),
     min_size=5,
     max_size=40,
@@ -126,10 +146,12 @@ def seeded_history(seed: int, complaints: int = 40, steps: int = 300) -> list[Op
         if i % 60 == 59:
             ops.append(("check",))
         r = rnd.random()
-        if r < 0.85:
+        if r < 0.84:
             ops.append(("step", rnd.randrange(complaints), rnd.randrange(10_000), rnd.randrange(1, 4)))
-        elif r < 0.92:
+        elif r < 0.90:
             ops.append(("advance", rnd.randrange(1, 40)))
+        elif r < 0.93:
+            ops.append(("correct", rnd.randrange(complaints), rnd.randrange(len(CORRECTING_CALENDARS))))
         elif r < 0.97:
             ops.append(
                 (
@@ -175,6 +197,8 @@ class Driver:
                     self.clock.advance(timedelta(minutes=30 * op[1]))
                 elif kind == "escalate" and self.ids:
                     self.escalate(self.ids[op[1] % len(self.ids)], op[2], op[3], overdue=op[4])
+                elif kind == "correct" and self.ids:
+                    self.correct(self.ids[op[1] % len(self.ids)], CORRECTING_CALENDARS[op[2]])
                 elif kind == "project" and runner is not None:
                     runner.page_size = op[1]
                     runner.run_once(max_pages=op[2])
@@ -245,6 +269,15 @@ class Driver:
         basis = "《某条例》第十条" if c.classification is Classification.cannot_do else None
         actor = CLERK if c.classification is Classification.general or not c.departments else DEPT[c.departments[0]]
         self.app.resolve(c.id, result="已办理", legal_basis=basis, actor=actor)
+
+    def correct(self, cid: UUID, calendar: WorkingCalendar) -> None:
+        """时限更正 as the sweeper makes it, with the calendar the policy now has; later commands use the shipped one."""
+        shipped = self.app.calendar
+        self.app.calendar = calendar
+        try:
+            self.app.correct_deadlines(cid, actor=SYSTEM_ACTOR)
+        finally:
+            self.app.calendar = shipped
 
     def escalate(self, cid: UUID, clock: ClockKind, level: int, *, overdue: bool) -> None:
         """A policy's escalation: past a limit (due before now) or looking ahead (a 差评's rectification)."""
@@ -378,6 +411,12 @@ def reference_clocks(
             c = mine.get((e.clock.value, e.round))
             if c is not None:
                 c.level = max(c.level, e.level)
+        elif isinstance(e, Complaint.DeadlineCorrected):
+            # 时限更正 moves an open clock's deadline; nothing else about the clock changes
+            c = mine[(e.clock.value, e.round)]
+            assert c.met_at is None, "only open clocks are corrected"
+            assert c.due_at == e.previous_due_at
+            c.due_at, c.provisional = e.due_at, e.provisional
     return clocks
 
 

@@ -12,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 import projections.db
 from application.clock import SettableClock
+from domain.complaint import Complaint
 from projections import tracking
 from tests.integration.projections_reference import (
     CALENDAR,
@@ -30,13 +31,21 @@ from tests.integration.projections_reference import (
     reset_postgres,
     seeded_history,
     snapshot,
+    stored_events,
 )
 
 EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def check_history(url: str, ops: list[Op]) -> None:
-    """Drive ``ops``, project in the pages they ask for, catch up, compare; rebuild, compare tables."""
+# A 时限更正 is certain here: the response clock is open, and the first correcting calendar closes earlier.
+CORRECTED = [("receive", 0, 0, 0, 0), ("correct", 0, 0), ("project", 1, 1), ("step", 0, 1, 1), ("correct", 0, 2)]
+
+
+def check_history(url: str, ops: list[Op]) -> int:
+    """Drive ``ops``, project in the pages they ask for, catch up, compare; rebuild, compare tables.
+
+    Returns how many deadlines were corrected (DeadlineCorrected events) in the history.
+    """
     clock = SettableClock(START)
     app = make_app(url, clock)
     runner = make_runner(app, url)
@@ -64,6 +73,7 @@ def check_history(url: str, ops: list[Op]) -> None:
         finally:
             projections.db.STAGE_FROM_ROWS = staged_from
         assert snapshot(runner.db) == incremental
+        return sum(isinstance(e, Complaint.DeadlineCorrected) for _, e in stored_events(app))
     finally:
         close(app, runner)
 
@@ -79,6 +89,7 @@ def sqlite_urls(tmp_path: Path) -> Callable[[], str]:
 def test_views_equal_reference_on_postgres(pg_url: str) -> None:
     @EXAMPLES
     @given(ops=OPS)
+    @example(ops=CORRECTED)
     def run(ops: list[Op]) -> None:
         reset_postgres(pg_url)
         check_history(pg_url, ops)
@@ -86,9 +97,14 @@ def test_views_equal_reference_on_postgres(pg_url: str) -> None:
     run()
 
 
+def test_deadline_corrections_are_folded(sqlite_urls: Callable[[], str]) -> None:
+    assert check_history(sqlite_urls(), CORRECTED) == 2  # to 16:30, then back to 17:30
+
+
 def test_views_equal_reference_on_sqlite(sqlite_urls: Callable[[], str]) -> None:
     @EXAMPLES
     @given(ops=OPS)
+    @example(ops=CORRECTED)
     def run(ops: list[Op]) -> None:
         check_history(sqlite_urls(), ops)
 
@@ -100,5 +116,5 @@ def test_long_seeded_history_on_both(pg_url: str, sqlite_urls: Callable[[], str]
     """Long histories (30 complaints, 400 steps): rectification rounds, late and on-the-dot clocks."""
     ops = seeded_history(seed)
     reset_postgres(pg_url)
-    check_history(pg_url, ops)
-    check_history(sqlite_urls(), ops)
+    assert check_history(pg_url, ops) > 0  # the long histories correct deadlines too
+    assert check_history(sqlite_urls(), ops) > 0

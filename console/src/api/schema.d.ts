@@ -435,7 +435,7 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description The store is reachable (and, where running, projection lag).
+         * @description The store is reachable and no contributor (e.g. projection lag) says ``not_ready``.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -3601,7 +3601,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 数据库不可达 */
+            /** @description 数据库不可达，或读模型滞后过多（not ready） */
             503: {
                 headers: {
                     [name: string]: unknown;
