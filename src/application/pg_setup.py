@@ -21,7 +21,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from application import deadline
 from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
@@ -185,8 +185,8 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     # ------------------------------------------------------------------ the access index
 
-    def select_access(self, query: AccessQuery) -> list[Notification]:
-        """Access-record notifications matching ``query``, oldest first, through the access index."""
+    def access_statement(self, query: AccessQuery) -> tuple[Composed, list[Any]]:
+        """The access log's query over the index (joined to the events for their state), and its values."""
         where, params = query.where("postgresql")
         statement = SQL(
             "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
@@ -196,9 +196,14 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
             access=Identifier(ACCESS_TABLE),
             events=Identifier(self.events_table_name),
         )
-        statement += SQL(where) + SQL(" ORDER BY a.notification_id LIMIT %s")
+        statement += SQL(where) + SQL(" ORDER BY a.notification_id LIMIT %s")  # clauses from AccessQuery, values bound
+        return statement, [*params, query.limit]
+
+    def select_access(self, query: AccessQuery) -> list[Notification]:
+        """Access-record notifications matching ``query``, oldest first, through the access index."""
+        statement, params = self.access_statement(query)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, [*params, query.limit])
+            curs.execute(statement, params)
             return [
                 Notification(
                     id=row["notification_id"],
