@@ -195,7 +195,7 @@ def caught_up(container: ContainerDep, views: Views, after: After = None) -> Non
     if tracking.wait_until(views, after, timeout=0.2):
         return
     if container.catch_up is not None:  # apply the missing events here (exactly once, as any runner)
-        guard.call(container.catch_up)
+        guard.call(container.catch_up, long=True)  # may apply many events: slow work, not an outage
     if not guard.call(lambda: tracking.wait_until(views, after, timeout=AFTER_TIMEOUT)):
         raise ApiProblem(503, "views_lagging", f"视图尚未追上通知 {after}，请稍后重试")
 

@@ -13,7 +13,8 @@ import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg_pool import PoolTimeout
 
-from application.errors import StoreUnavailable
+from application import deadline
+from application.errors import DeadlineExceeded, OutcomeUnknown, StoreUnavailable
 from projections.db import UNAVAILABLE_ERRORS
 
 T = TypeVar("T")
@@ -33,11 +34,17 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (
 class StoreGuard:
     """A circuit breaker in front of the event store.
 
-    Every store call runs with a deadline. A failure or timeout opens the breaker: calls fail
-    fast with ``StoreUnavailable`` while a background probe checks the database every second;
-    when the probe succeeds the breaker closes. A call that timed out keeps running in its
-    worker: if it commits after all, the client got 503 (never 2xx), so nothing acknowledged
-    is lost, and an intake retried with its Idempotency-Key returns the same complaint.
+    Every store call runs in a worker with a deadline (``timeout``; ``long_timeout`` for full scans
+    such as ``audit verify`` or a projection catch-up). The worker gets the deadline as a budget
+    (application.deadline): the recorders check it before a write and right before COMMIT, so work
+    abandoned by a 503 rolls back instead of committing later. When the budget was abandoned after
+    COMMIT was sent, the answer is ``outcome_unknown`` (retry with the same Idempotency-Key).
+
+    Only an unreachable database opens the breaker: a connection failure, or a short call's timeout
+    confirmed by a failing probe. Slow work (a timed-out long call, or a short one while the probe
+    answers) is refused on its own without failing fast every other request. While open, calls fail
+    fast with ``StoreUnavailable``; a background probe checks the database every second and closes
+    the breaker when it answers.
     """
 
     def __init__(
@@ -45,16 +52,19 @@ class StoreGuard:
         probe: Callable[[], object],
         *,
         timeout: float = 4.0,
+        long_timeout: float = 120.0,
         retry_after: int = 5,
         workers: int = 32,
     ) -> None:
         self._probe = probe
         self.timeout = timeout
+        self.long_timeout = max(long_timeout, timeout)
         self.retry_after = retry_after
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
         self._lock = threading.Lock()
         self._down_since: float | None = None
         self._prober: threading.Thread | None = None
+        self._suspecting = False
         self._stopped = threading.Event()
 
     @property
@@ -62,16 +72,33 @@ class StoreGuard:
         """False while the breaker is open."""
         return self._down_since is None
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` against the store within the deadline, or raise StoreUnavailable."""
+    def call(self, fn: Callable[[], T], *, long: bool = False) -> T:
+        """Run ``fn`` against the store within the deadline (``long``: the long one), or raise StoreUnavailable."""
         if not self.available:
             raise StoreUnavailable
-        future = self._pool.submit(fn)
+        seconds = self.long_timeout if long else self.timeout
+        budget = deadline.Budget(seconds)
+
+        def run() -> T:
+            with deadline.bound(budget):
+                return fn()
+
+        future = self._pool.submit(run)
         try:
-            return future.result(timeout=self.timeout)
-        except FutureTimeout:
-            self._trip("timeout")
-            raise StoreUnavailable from None
+            return future.result(timeout=seconds)
+        except (FutureTimeout, DeadlineExceeded):
+            committing = budget.abandon()
+            if future.done() and future.exception() is None:
+                return future.result()  # finished while we gave up: its answer is good
+            if not long:
+                self._suspect()
+            log.warning("store_deadline", seconds=seconds, long=long, outcome_unknown=committing)
+            if committing:
+                raise OutcomeUnknown from None
+            raise DeadlineExceeded from None
+        except OutcomeUnknown:
+            self._trip("commit_lost")
+            raise
         except StoreUnavailable:
             self._trip("error")
             raise
@@ -93,6 +120,24 @@ class StoreGuard:
         """Stop the prober and the workers."""
         self._stopped.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _suspect(self) -> None:
+        """A short call timed out: open the breaker only if the database does not answer a probe."""
+        with self._lock:
+            if self._suspecting or self._down_since is not None:
+                return
+            self._suspecting = True
+
+        def probe_once() -> None:
+            try:
+                self._probe()
+            except Exception:
+                self._trip("timeout")
+            finally:
+                with self._lock:
+                    self._suspecting = False
+
+        threading.Thread(target=probe_once, name="store-suspect", daemon=True).start()
 
     def _trip(self, reason: str) -> None:
         with self._lock:

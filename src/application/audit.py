@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
+from application import deadline
+from application.access_index import AccessIndexRow, AccessQuery
 from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound
 from domain.access import AccessRecord, AnchorLog
@@ -36,6 +39,20 @@ PROBLEM_LABELS = {
     "differs_from_anchor": "事件链与锚定记录不符",
     "anchor_digest": "锚定记录本身的摘要不符",
 }
+
+
+@runtime_checkable
+class AccessIndexed(Protocol):
+    """A recorder that keeps the access index (application.pg_setup, application.sqlite_setup)."""
+
+    def select_access(self, query: AccessQuery) -> list[Notification]:
+        """Access-record notifications matching ``query``, oldest first."""
+
+    def access_backfill_upto(self) -> int | None:
+        """The newest notification that may hold an unindexed access record."""
+
+    def index_access(self, rows: Sequence[tuple[int, AccessIndexRow]]) -> None:
+        """Index earlier access records; the backfill is then done."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,7 @@ class AuditService:
 
     def __init__(self, complaints: ComplaintsApp) -> None:
         self.app = complaints
+        self._access_indexed = False  # the backfill of the access index is done (checked once per process)
 
     # ------------------------------------------------------------------ audited reads
 
@@ -101,8 +119,12 @@ class AuditService:
             personal_info=personal_info,
             now=self.app.clock.now(),
         )
+        index = AccessIndexRow(
+            record_id=record.id, complaint_id=complaint_id, reader_id=reader.id, read_at=record.read_at
+        )
         with store_errors():
-            self.app.save(record)
+            # the recorder indexes the read in the same transaction (application.access_index)
+            self.app.save(record, access_index=[index])
 
     def access_log(
         self,
@@ -113,8 +135,15 @@ class AuditService:
         until: datetime | None = None,
         limit: int = 1000,
     ) -> list[dict[str, Any]]:
-        """Recorded reads, oldest first, filtered."""
-        out: list[dict[str, Any]] = []
+        """Recorded reads, oldest first, filtered (through the access index when the store has one)."""
+        recorder = self.app.recorder
+        query = AccessQuery(complaint_id=complaint_id, reader=reader, since=since, until=until, limit=limit)
+        if isinstance(recorder, AccessIndexed):
+            self._backfill_access_index(recorder)
+            with store_errors():
+                found = recorder.select_access(query)
+            return [self._access_item(n.id, self.app.mapper.to_domain_event(n)) for n in found]
+        out: list[dict[str, Any]] = []  # the in-memory store (unit tests): a scan is what it has
         for notification_id, event in self._events_with_topic(ACCESS_TOPIC):
             assert isinstance(event, AccessRecord.Recorded)  # noqa: S101 — selected by topic
             if complaint_id is not None and event.complaint_id != complaint_id:
@@ -125,19 +154,38 @@ class AuditService:
                 continue
             if until is not None and event.read_at > until:
                 continue
-            out.append(
-                {
-                    "id": notification_id,
-                    "reader": plain(event.reader),
-                    "complaint_id": str(event.complaint_id),
-                    "endpoint": event.endpoint,
-                    "personal_info": event.personal_info,
-                    "read_at": event.read_at.isoformat(),
-                }
-            )
+            out.append(self._access_item(notification_id, event))
             if len(out) >= limit:
                 break
         return out
+
+    @staticmethod
+    def _access_item(notification_id: int, event: Any) -> dict[str, Any]:
+        assert isinstance(event, AccessRecord.Recorded)  # noqa: S101 — the index holds access records only
+        return {
+            "id": notification_id,
+            "reader": plain(event.reader),
+            "complaint_id": str(event.complaint_id),
+            "endpoint": event.endpoint,
+            "personal_info": event.personal_info,
+            "read_at": event.read_at.isoformat(),
+        }
+
+    def _backfill_access_index(self, recorder: AccessIndexed) -> None:
+        """Index the access records stored before the index existed (once per store, then a no-op read)."""
+        if self._access_indexed:
+            return
+        with store_errors():
+            upto = recorder.access_backfill_upto()
+        if upto is not None:
+            rows: list[tuple[int, AccessIndexRow]] = []
+            for notification_id, event in self._events_with_topic(ACCESS_TOPIC, stop=upto):
+                assert isinstance(event, AccessRecord.Recorded)  # noqa: S101 — selected by topic
+                row = AccessIndexRow(event.originator_id, event.complaint_id, event.reader.id, event.read_at)
+                rows.append((notification_id, row))
+            with store_errors():
+                recorder.index_access(rows)
+        self._access_indexed = True
 
     # ------------------------------------------------------------------ anchors
 
@@ -204,6 +252,7 @@ class AuditService:
             known = {str(i) for i in ids}
             ids += [UUID(key) for key in anchored if key not in known]
         for one in ids:
+            deadline.check()  # a verify abandoned by its request's 503 stops here
             report.complaints_checked += 1
             finding, checked = self._verify_chain(one, anchored.get(str(one)))
             report.events_checked += checked
@@ -331,11 +380,12 @@ class AuditService:
 
     # ------------------------------------------------------------------ internals
 
-    def _events_with_topic(self, topic: str) -> Iterator[tuple[int, Any]]:
+    def _events_with_topic(self, topic: str, *, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         start = 1
         while True:
+            deadline.check()  # a full scan abandoned by its request's 503 stops here
             with store_errors():
-                page = self.app.recorder.select_notifications(start, PAGE, topics=[topic])
+                page = self.app.recorder.select_notifications(start, PAGE, stop=stop, topics=[topic])
             if not page:
                 return
             for n in page:
@@ -345,6 +395,7 @@ class AuditService:
     def _complaint_events(self, *, after: int) -> Iterator[tuple[int, Complaint.Event]]:
         start = after + 1
         while True:
+            deadline.check()
             with store_errors():
                 page = self.app.recorder.select_notifications(start, PAGE)
             if not page:

@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 
+from application import deadline
 from application.clock import Clock, SystemClock
 from application.errors import (
     ComplaintNotFound,
@@ -116,6 +117,11 @@ class ComplaintsApp(Application[UUID]):
         self._intake_lock = threading.Lock()
         super().__init__(env)
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save, unless the request this work belongs to was answered already or its time is up."""
+        deadline.check()  # the recorders check again right before COMMIT
+        return super().save(*objs, **kwargs)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Dates, enums and value objects, beside the library's UUID/Decimal/datetime."""
         super().register_transcodings(transcoder)
@@ -137,14 +143,16 @@ class ComplaintsApp(Application[UUID]):
         fingerprint: str | None = None,
     ) -> CommandResult:
         """一窗受理. A retried intake (same key or external_ref) returns the first complaint."""
-        complaint_id = intake_id(
-            channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id
-        )
+        keyed = intake_id(channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id)
+        # One id per request, fixed before the slip-number loop: an attempt whose COMMIT was answered
+        # with an error may still have stored the complaint, and the next attempt must find it, not
+        # record it again under another slip number.
+        complaint_id = keyed or uuid4()
         legacy = None if external_ref else legacy_key_id(idempotency_key)
         with self._intake_lock:
             for attempt in range(SLIP_RETRIES):
                 now = self.clock.now()
-                if complaint_id is not None:
+                if keyed is not None or attempt > 0:
                     existing = self._existing_intake(complaint_id, fingerprint)
                     if existing is None and legacy is not None:
                         existing = self._existing_intake(legacy, fingerprint, owner=actor.id)

@@ -49,3 +49,19 @@ class StoreUnavailable(ComplaintError):
 
     code = "store_unavailable"
     detail = "数据库暂时不可用，请稍后重试"
+
+
+class DeadlineExceeded(StoreUnavailable):
+    """The request's store deadline passed (or its 503 was already sent) before the write committed: rolled back."""
+
+    detail = "数据库未能在时限内完成本次操作（未保存），请稍后重试"
+
+
+class OutcomeUnknown(StoreUnavailable):
+    """The connection was lost while the write was committing: it may or may not be stored."""
+
+    code = "outcome_unknown"
+    detail = (
+        "数据库连接在提交时中断：本次操作可能已经保存。受理请用同一 Idempotency-Key 重试（不会重复受理）；"
+        "其他操作请先查询诉求的当前版本再决定是否重做"
+    )

@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 DEFAULT_DATABASE_URL = "sqlite:///var/yousu.db"
 # table creation serialised across processes (application/pg_setup.py); a topic, so SQLite never imports it
 PG_RECORDER_TOPIC = "application.pg_setup:SerialisedPostgresApplicationRecorder"
+# bounded writes and the access index on SQLite (application/sqlite_setup.py)
+SQLITE_RECORDER_TOPIC = "application.sqlite_setup:IndexedSQLiteApplicationRecorder"
 
 
 class DatabaseURLError(ValueError):
@@ -58,6 +60,7 @@ def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }
         return Database(url, "sqlite", env, sqlite_path=path)
     if scheme in ("postgresql", "postgres"):
@@ -77,12 +80,15 @@ def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
             "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # also the longest wait for a pooled connection (writes wait only what their request has left)
             "POSTGRES_CONNECT_TIMEOUT": "3",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_MAX_WAITING": "20",
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # a transaction whose client went away (a cut connection, an abandoned worker) ends, and rolls back
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": PG_RECORDER_TOPIC,
         }
         return Database(url, "postgresql", env)

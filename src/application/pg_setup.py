@@ -1,22 +1,117 @@
-"""Creating the event store's tables on PostgreSQL, one process at a time."""
+"""The event store's PostgreSQL recorder: serialised table creation, bounded writes, the access index."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
+import psycopg
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from application import deadline
+from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
+from application.errors import OutcomeUnknown
 
 # advisory lock key serialising the store's DDL across processes (the views use their own key)
 STORE_SETUP_LOCK = zlib.crc32(b"yousu store setup")
+# a write without a request budget (CLI, background loops) still may not hang on a dead connection
+UNBUDGETED_WRITE_SECONDS = 30.0
+# no statement of the event store runs longer than the longest request deadline (YOUSU_STORE_LONG_TIMEOUT's default)
+SESSION_STATEMENT_TIMEOUT_MS = 120_000
+
+# psycopg's errors as eventsourcing's (what the library's own datastore does), most specific first
+_TRANSLATED: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
+    (psycopg.InterfaceError, InterfaceError),
+    (psycopg.OperationalError, OperationalError),
+    (psycopg.IntegrityError, IntegrityError),
+    (psycopg.DataError, DataError),
+    (psycopg.ProgrammingError, ProgrammingError),
+)
+
+
+def _translated(exc: psycopg.Error) -> PersistenceError:
+    for source, target in _TRANSLATED:
+        if isinstance(exc, source):
+            return target(str(exc))
+    return PersistenceError(str(exc))
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """The server gave no answer (connection failure), as opposed to refusing the statement."""
+    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    sqlstate = exc.sqlstate
+    return sqlstate is None or sqlstate.startswith("08")
 
 
 class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    """The stock recorder, but ``create_table`` holds a PostgreSQL advisory lock.
+    """The stock recorder with three changes.
 
-    ``CREATE TABLE IF NOT EXISTS`` is not safe against itself: two sessions creating the same table
-    at once both pass the check and one fails on ``pg_type_typname_nsp_index``. Under the lock the
-    second process finds the table and creating it again is a no-op.
+    * ``create_table`` holds a PostgreSQL advisory lock: ``CREATE TABLE IF NOT EXISTS`` is not safe
+      against itself (two sessions both pass the check and one fails on ``pg_type_typname_nsp_index``).
+    * ``insert_events`` is bounded by the request's budget (application.deadline): the pool wait,
+      ``statement_timeout`` and ``lock_timeout`` are what is left of it, it is checked again right
+      before COMMIT, and it is never retried — the library retried ten times, so a write answered 503
+      committed up to half a minute later, and a retry after a COMMIT whose answer was lost stored
+      the intake twice. A connection lost during COMMIT raises OutcomeUnknown.
+    * Access records are indexed in ``yousu_access_log`` in the same transaction as their events.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # libpq options of every pooled connection (the pool opens later, on first use)
+        pool_kwargs = self.datastore.pool.kwargs
+        if isinstance(pool_kwargs, dict):
+            pool_kwargs.setdefault("options", f"-c statement_timeout={SESSION_STATEMENT_TIMEOUT_MS}")
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(ACCESS_TABLE)
+        self.access_ddl = [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "notification_id bigint PRIMARY KEY, "
+                "record_id uuid NOT NULL, "
+                "complaint_id uuid NOT NULL, "
+                "reader_id text NOT NULL, "
+                "read_at timestamptz NOT NULL)"
+            ).format(schema=schema, table=table),
+            SQL("CREATE INDEX IF NOT EXISTS {i} ON {schema}.{table} (complaint_id, notification_id)").format(
+                i=Identifier(f"{ACCESS_TABLE}_complaint"), schema=schema, table=table
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS {i} ON {schema}.{table} (reader_id, notification_id)").format(
+                i=Identifier(f"{ACCESS_TABLE}_reader"), schema=schema, table=table
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS {i} ON {schema}.{table} (read_at)").format(
+                i=Identifier(f"{ACCESS_TABLE}_read_at"), schema=schema, table=table
+            ),
+            # access records stored before the index existed: indexed by the application (AuditService)
+            SQL("CREATE TABLE IF NOT EXISTS {schema}.{table} (upto bigint NOT NULL)").format(
+                schema=schema, table=Identifier(ACCESS_BACKFILL_TABLE)
+            ),
+            SQL(
+                "INSERT INTO {schema}.{backfill} SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.{events}"
+            ).format(
+                schema=schema, backfill=Identifier(ACCESS_BACKFILL_TABLE), events=Identifier(self.events_table_name)
+            ),
+        ]
+        self.insert_access_statement = SQL(
+            "INSERT INTO {schema}.{table} (notification_id, record_id, complaint_id, reader_id, read_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING"
+        ).format(schema=schema, table=table)
 
     def create_table(self) -> None:
         """Create tables and indexes if missing, holding the store's setup lock."""
@@ -27,6 +122,115 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
             conn.commit()
             try:
                 super().create_table()
+                self._create_access_index()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [STORE_SETUP_LOCK])
                 conn.commit()
+
+    def _create_access_index(self) -> None:
+        """The access index and its backfill marker, in one transaction, only when the index is missing."""
+        name = f"{self.datastore.schema}.{ACCESS_TABLE}"
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT to_regclass(%s) AS found", [name])
+            row = curs.fetchone()
+            if row is not None and row["found"] is not None:
+                return
+            for statement in self.access_ddl:
+                curs.execute(statement)
+
+    # ------------------------------------------------------------------ bounded writes
+
+    @contextmanager
+    def _bounded_connection(self, seconds: float) -> Iterator[Connection[DictRow]]:
+        """A pooled connection, waiting at most ``seconds`` for one; psycopg errors as eventsourcing's."""
+        try:
+            with self.datastore.pool.connection(timeout=max(seconds, 0.05)) as conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise _translated(exc) from exc
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Insert in one transaction within the request's budget; never retried (see the class)."""
+        budget = deadline.current() or deadline.Budget(UNBUDGETED_WRITE_SECONDS)
+        budget.check()
+        access: Sequence[AccessIndexRow] = kwargs.get("access_index", ())
+        notification_ids: Sequence[int] | None = None
+        committing = False
+        with self._bounded_connection(budget.remaining()) as conn:
+            try:
+                with conn.transaction(), conn.cursor() as curs:
+                    millis = budget.sql_timeout_ms()
+                    curs.execute(SQL("SET LOCAL statement_timeout = {0}").format(millis))
+                    self._insert_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                    for row in rows_with_ids(access, stored_events, notification_ids):
+                        curs.execute(self.insert_access_statement, row, prepare=True)
+                    budget.begin_commit()  # raises (→ ROLLBACK) when the request was answered already
+                    committing = True
+            except psycopg.Error as exc:
+                if committing and _connection_lost(exc):
+                    raise OutcomeUnknown from exc
+                raise _translated(exc) from exc
+        return notification_ids
+
+    def _lock_table(self, curs: Any) -> None:
+        # the library's lock_timeout is a fixed number of seconds: wait no longer than the budget allows
+        budget = deadline.current()
+        millis = budget.sql_timeout_ms() if budget is not None else int(UNBUDGETED_WRITE_SECONDS * 1000)
+        curs.execute(SQL("SET LOCAL lock_timeout = {0}").format(millis))
+        for statement in self.lock_table_statements[1:]:  # [0] is the library's own SET LOCAL lock_timeout
+            curs.execute(statement, prepare=True)
+
+    # ------------------------------------------------------------------ the access index
+
+    def access_statement(self, query: AccessQuery) -> tuple[Composed, list[Any]]:
+        """The access log's query over the index (joined to the events for their state), and its values."""
+        where, params = query.where("postgresql")
+        statement = SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {schema}.{access} a JOIN {schema}.{events} e ON e.notification_id = a.notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            access=Identifier(ACCESS_TABLE),
+            events=Identifier(self.events_table_name),
+        )
+        statement += SQL(where) + SQL(" ORDER BY a.notification_id LIMIT %s")  # clauses from AccessQuery, values bound
+        return statement, [*params, query.limit]
+
+    def select_access(self, query: AccessQuery) -> list[Notification]:
+        """Access-record notifications matching ``query``, oldest first, through the access index."""
+        statement, params = self.access_statement(query)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def access_backfill_upto(self) -> int | None:
+        """The newest notification that may hold an unindexed access record (None: nothing to backfill)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT MAX(upto) AS upto FROM {0}.{1}").format(
+                    Identifier(self.datastore.schema), Identifier(ACCESS_BACKFILL_TABLE)
+                )
+            )
+            row = curs.fetchone()
+        return None if row is None or row["upto"] is None else int(row["upto"])
+
+    def index_access(self, rows: Sequence[tuple[int, AccessIndexRow]]) -> None:
+        """Index access records stored before the index existed (idempotent); the backfill is then done."""
+        with self.datastore.transaction(commit=True) as curs:
+            for notification_id, row in rows:
+                curs.execute(self.insert_access_statement, (notification_id, *row.values("postgresql")))
+            curs.execute(
+                SQL("DELETE FROM {0}.{1}").format(Identifier(self.datastore.schema), Identifier(ACCESS_BACKFILL_TABLE))
+            )

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     reference_file: Path = Path("ops/reference.toml")
     store_timeout: float = Field(4.0, gt=0)
+    store_long_timeout: float = Field(120.0, gt=0)  # full scans: audit verify, anchoring, a projection catch-up
     retry_after: int = Field(5, ge=1)
     background: bool | None = None  # projections, sweeper and anchoring inside `serve`; default: on SQLite
     sweep_interval: float = Field(30.0, gt=0)

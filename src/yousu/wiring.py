@@ -231,7 +231,12 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     complaints = build_complaints(settings, clock)
     db = settings.database()
     probe = store_probe(db, complaints)
-    guard = StoreGuard(probe, timeout=settings.store_timeout, retry_after=settings.retry_after)
+    guard = StoreGuard(
+        probe,
+        timeout=settings.store_timeout,
+        long_timeout=settings.store_long_timeout,
+        retry_after=settings.retry_after,
+    )
     views: ViewDB | None = None
     runner: ProjectionRunner | None = None
     if db.kind != "memory":  # in-memory stores (unit tests only) have no read models

@@ -50,6 +50,7 @@ def test_default_url_creates_var_under_the_working_directory(tmp_path: Path, mon
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": "var/yousu.db",
         "SQLITE_LOCK_TIMEOUT": "5",
+        "APPLICATION_RECORDER_TOPIC": "application.sqlite_setup:IndexedSQLiteApplicationRecorder",
     }
     assert (tmp_path / "var").is_dir()
 

@@ -1,0 +1,84 @@
+"""A request's store budget: work its 503 has abandoned must not commit afterwards.
+
+The store guard runs each call in a worker thread and answers 503 when the deadline passes; the
+worker cannot be killed. So the guard hands the worker a :class:`Budget` (a context variable) and
+the recorders check it before they begin a write and once more right before COMMIT. Abandoning
+the budget and beginning a commit take the same lock, so exactly one of two things happens: the
+guard abandons first and the write rolls back, or the commit begins first and the guard answers
+``outcome_unknown`` (may have been stored) instead of a plain ``store_unavailable``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from application.errors import DeadlineExceeded
+
+MIN_SQL_TIMEOUT_MS = 50  # a statement timeout of 0 would mean "no timeout" to PostgreSQL
+
+
+class Budget:
+    """The time one request may spend in the store, and whether a commit has begun."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._committing = False
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (never below zero)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def sql_timeout_ms(self) -> int:
+        """The remaining time as a PostgreSQL timeout in milliseconds (at least a little, never 0)."""
+        return max(MIN_SQL_TIMEOUT_MS, int(self.remaining() * 1000))
+
+    def check(self) -> None:
+        """Raise DeadlineExceeded when the request was answered already or its time is up."""
+        if self._abandoned or time.monotonic() >= self.deadline:
+            raise DeadlineExceeded
+
+    def begin_commit(self) -> None:
+        """Mark that a COMMIT is about to be sent; refused (rollback) once the request was abandoned.
+
+        The mark stays: a request abandoned after its commit succeeded has stored something too.
+        """
+        with self._lock:
+            self.check()
+            self._committing = True
+
+    def abandon(self) -> bool:
+        """The request is answered without waiting for its worker; True if a commit may be under way."""
+        with self._lock:
+            self._abandoned = True
+            return self._committing
+
+
+_current: ContextVar[Budget | None] = ContextVar("yousu_store_budget", default=None)
+
+
+def current() -> Budget | None:
+    """The budget of the request this thread works for (None: no deadline, e.g. the CLI)."""
+    return _current.get()
+
+
+@contextmanager
+def bound(budget: Budget) -> Iterator[Budget]:
+    """Run the enclosed store work under ``budget``."""
+    token = _current.set(budget)
+    try:
+        yield budget
+    finally:
+        _current.reset(token)
+
+
+def check() -> None:
+    """Stop here when the current request's budget is spent (no-op without a budget)."""
+    budget = _current.get()
+    if budget is not None:
+        budget.check()
