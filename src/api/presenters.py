@@ -66,6 +66,7 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
     return ComplaintOut(
         id=c.id,
         slip_no=c.slip_no,
+        centre=c.centre,
         version=c.version,
         status=c.status.value,
         status_label=STATUS_LABELS[c.status],

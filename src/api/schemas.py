@@ -98,6 +98,9 @@ class ReceiveIn(Strict):
     # validate_default: the hotline rule below must also see these fields when they are left out
     external_ref: Annotated[str | None, Field(min_length=1, max_length=128, validate_default=True)] = None
     received_at: Annotated[AwareDatetime | None, Field(validate_default=True)] = None
+    # the service centre of a hotline work order (12345 routes it to a hall); window intakes take the
+    # clerk's token centre and may not name another one
+    centre: Annotated[str | None, Field(min_length=1, max_length=32)] = None
 
     @field_validator("external_ref", "received_at")
     @classmethod
@@ -198,6 +201,7 @@ class ComplaintOut(BaseModel):
 
     id: UUID
     slip_no: str
+    centre: str
     version: int
     status: str
     status_label: str
@@ -278,8 +282,18 @@ class CodeOut(BaseModel):
     name: str
 
 
+class CentreOut(BaseModel):
+    """A service centre: code, Chinese name, kind (district_hall 区级大厅 | street_centre 街道便民服务中心)."""
+
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+
+
 class ReferenceOut(BaseModel):
     """The codes the API accepts: departments (转办, view filters) and categories (受理)."""
 
     departments: list[CodeOut]
     categories: list[CodeOut]
+    centres: list[CentreOut]

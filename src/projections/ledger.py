@@ -46,11 +46,15 @@ LEDGER = Table(
         Column("called_back_at", T.timestamp),
         Column("rating", T.integer),  # the latest call-back's rating
         Column("rectification_rounds", T.integer, nullable=False),
+        Column("centre", T.text, nullable=False),  # the receiving service centre
+        Column("received_by", T.text, nullable=False),  # the receiving clerk's user id (their own intake list)
+        Column("reclassified_from", T.text),  # the kind before 改分类, if any
         Column("last_version", T.integer, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
     ),
     key=("id",),
     indexes=(
+        ("yousu_ledger_centre_idx", "(centre, received_at)"),
         ("yousu_ledger_received_idx", "(received_at, slip_no)"),
         ("yousu_ledger_slip_idx", "(slip_no)"),
         ("yousu_ledger_status_idx", "(status, received_at)"),
@@ -93,6 +97,9 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "called_back_at": None,
         "rating": None,
         "rectification_rounds": 0,
+        "centre": e.centre,
+        "received_by": e.actor.id,
+        "reclassified_from": None,
         "last_version": e.originator_version,
         "last_notification_id": nid,
     }
@@ -104,6 +111,14 @@ def _classified(row: dict[str, Any], e: Complaint.Classified) -> None:
     if e.due_at is not None:
         row["due_at"] = e.due_at
         row["due_provisional"] = e.due_provisional
+
+
+def _reclassified(row: dict[str, Any], e: Complaint.Reclassified) -> None:
+    row["reclassified_from"] = e.from_classification.value
+    row["classification"] = e.to_classification.value
+    row["status"] = Status.classified.value
+    row["due_at"] = None  # the complex kind's deadline is fixed at dispatch
+    row["due_provisional"] = False
 
 
 def _signed(row: dict[str, Any], e: Complaint.Signed) -> None:
@@ -162,6 +177,7 @@ def _deadline_corrected(row: dict[str, Any], e: Complaint.DeadlineCorrected) -> 
 
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Classified: _classified,
+    Complaint.Reclassified: _reclassified,
     Complaint.Signed: _signed,
     Complaint.Dispatched: _dispatched,
     Complaint.Consulted: _consulted,
@@ -191,7 +207,7 @@ class LedgerView(View):
     """工作台账: one row per complaint."""
 
     name: ClassVar[str] = "ledger"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -255,6 +271,8 @@ class LedgerFilter:
     channel: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    centre: str | None = None
+    received_by: str | None = None  # a clerk's own intake
 
 
 @dataclass(frozen=True)
@@ -273,6 +291,8 @@ def _ledger_where(f: LedgerFilter) -> tuple[list[str], list[Any]]:
         ("status", f.status),
         ("classification", f.classification),
         ("channel", f.channel),
+        ("centre", f.centre),
+        ("received_by", f.received_by),
     ):
         if value is not None:
             conds.append(f"l.{column} = ?")

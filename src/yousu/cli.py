@@ -27,6 +27,7 @@ from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import DatabaseURLError
+from application.reference import load_reference
 from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
 from domain.complaint import EVENT_LABELS, Complaint
@@ -172,6 +173,7 @@ def token(
     name: str = typer.Option(..., "--name", help="display name of the staff member"),
     sub: str | None = typer.Option(None, "--sub", help="user id (default: derived from the name)"),
     department: str | None = typer.Option(None, "--department", help="department code, for role `department`"),
+    centre: str | None = typer.Option(None, "--centre", help="service centre code (ops/reference.toml [centres])"),
     hours: int = typer.Option(12, min=1, help="lifetime in hours (at most YOUSU_TOKEN_MAX_LIFETIME)"),
 ) -> None:
     """Mint an HS256 token for local use (signed with YOUSU_AUTH_SECRET or the local secret)."""
@@ -186,6 +188,8 @@ def token(
         raise _fail("the system role is never held by a token")
     if Role.department in roles and not department:
         raise _fail("--department is required for role department")
+    if centre is not None and centre not in load_reference(settings.reference_file).centres:
+        raise _fail(f"unknown centre {centre!r}; see [centres] in {settings.reference_file}")
     secret = auth_secret(settings, create=True)
     if secret is None:
         raise _fail("set YOUSU_AUTH_SECRET")
@@ -196,6 +200,7 @@ def token(
             name=name,
             roles=roles,
             department=department,
+            centre=centre,
             now=SystemClock().now(),
             lifetime=timedelta(hours=hours),
             issuer=settings.auth_issuer,

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from application.calendar_loader import load_calendar
 from application.persistence import DEFAULT_DATABASE_URL, Database, parse_database_url
 from domain.calendar import WorkingCalendar
+from domain.roster import SigningMode
 from domain.rules import Limits
 from domain.values import Classification
 
@@ -75,6 +76,7 @@ class Settings(BaseSettings):
     auth_audience: str = "yousu"  # required `aud` of every bearer token
     auth_leeway: int = Field(60, ge=0, le=600)  # seconds of clock skew tolerated on exp/iat/nbf
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
+    signing_mode: SigningMode = SigningMode.roster  # 审核签字 and 会商 checked against the day's roster, or by role
 
     @field_validator("timezone")
     @classmethod

@@ -150,6 +150,8 @@ def build_complaints(settings: Settings, clock: Clock | None = None, *, check: b
         clock=clock or SystemClock(),
         calendar=settings.calendar(),
         limits=settings.limits(),
+        centres=load_reference(settings.reference_file).centres,
+        signing_mode=settings.signing_mode,
     )
     if check:
         try:

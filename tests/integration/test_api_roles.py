@@ -123,7 +123,8 @@ ENDPOINTS: dict[str, tuple[Action, Setup | None, str, str, dict[str, Any] | None
     ),
     "feedback": (Action.feedback, _by_role(resolved), "POST", "/feedback", {"method": "phone"}),
     "callback": (Action.callback, _by_role(fed_back), "POST", "/callback", {"rating": 4}),
-    "read_state": (Action.read_state, _by_role(received), "GET", "", None),
+    # a department handler sees only complaints dispatched to it (others are 404: test_api_centres)
+    "read_state": (Action.read_state, _by_role(received, department=dispatched), "GET", "", None),
     "read_history": (Action.read_history, _by_role(received), "GET", "/history", None),
     "read_calendar": (Action.read_calendar, None, "GET", DUE_URL, None),
     "read_reference": (Action.read_reference, None, "GET", "/v1/reference", None),
@@ -167,12 +168,13 @@ def test_endpoint_by_role(client: TestClient, endpoint: str, role: Role) -> None
 
 
 def test_department_of_another_department_is_refused(client: TestClient) -> None:
+    # another department's complaint does not exist for it: 404, as for an unknown id (issue 12)
     cid = dispatched(app_of(client))
     r = client.post(
         f"/v1/complaints/{cid}/resolve", json={"result": "已办理"}, headers=auth(Role.department, department="tax")
     )
-    assert r.status_code == 403
-    assert r.json()["code"] == "not_responsible_department"
+    assert r.status_code == 404
+    assert r.json()["code"] == "complaint_not_found"
     assert r.headers["content-type"].startswith("application/problem+json")
 
 

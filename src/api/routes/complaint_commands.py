@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
 
+from api.auth import Principal
 from api.deps import Caller, Complaints, ExpectedVersion, Guard, ReferenceDep, require, signing_role
 from api.permissions import Action
 from api.problems import ApiProblem
@@ -24,7 +25,10 @@ from api.schemas import (
     ResolveIn,
     SignIn,
 )
+from api.scope import Visible
 from application.complaints import CommandResult
+from application.reference import Reference
+from domain.centres import DEFAULT_CENTRE
 from domain.values import Channel, Classification, Complainant, ComplainantType, Role
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
@@ -63,6 +67,23 @@ def fingerprint(body: ReceiveIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def intake_centre(role: Role, who: Principal, named: str | None, reference: Reference) -> str:
+    """The centre a complaint belongs to: the clerk's token centre, or the centre a hotline work order names.
+
+    Without either it is the district hall's. A window clerk may not file a complaint under another centre.
+    """
+    own = who.centre or DEFAULT_CENTRE
+    if role is not Role.hotline:
+        if named is not None and named != own:
+            raise ApiProblem(422, "invalid_input", f"窗口受理只能登记在本中心（{own}）", field="centre")
+        centre = own
+    else:
+        centre = named or DEFAULT_CENTRE
+    if centre not in reference.centres:
+        raise ApiProblem(422, "unknown_centre", f"未知的服务中心代码：{centre}", field="centre")
+    return centre
+
+
 @router.post(
     "",
     status_code=201,
@@ -84,6 +105,7 @@ def receive(
         raise ApiProblem(422, "invalid_input", "热线接口只能提交 hotline 渠道的诉求", field="channel")
     if body.category not in reference.categories:
         raise ApiProblem(422, "unknown_category", f"未知的诉求类别：{body.category}", field="category")
+    centre = intake_centre(role, who, body.centre, reference)
     c = body.complainant
     complainant = Complainant(
         type=ComplainantType(c.type),
@@ -103,6 +125,7 @@ def receive(
             external_ref=body.external_ref,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint(body),
+            centre=centre,
         )
     )
     response.headers["Location"] = f"/v1/complaints/{result.id}"
@@ -116,6 +139,7 @@ def receive(
 def classify(
     complaint_id: UUID,
     role: Classifier,
+    _seen: Visible,
     who: Caller,
     body: ClassifyIn,
     complaints: Complaints,
@@ -139,6 +163,7 @@ def classify(
 def sign(
     complaint_id: UUID,
     role: Signer,
+    _seen: Visible,
     who: Caller,
     body: SignIn,
     complaints: Complaints,
@@ -156,6 +181,7 @@ def sign(
 def dispatch(
     complaint_id: UUID,
     role: Dispatcher,
+    _seen: Visible,
     who: Caller,
     body: DispatchIn,
     complaints: Complaints,
@@ -184,6 +210,7 @@ def dispatch(
 def consult(
     complaint_id: UUID,
     role: Consultant,
+    _seen: Visible,
     who: Caller,
     body: ConsultIn,
     complaints: Complaints,
@@ -207,6 +234,7 @@ def consult(
 def resolve(
     complaint_id: UUID,
     role: Resolver,
+    _seen: Visible,
     who: Caller,
     body: ResolveIn,
     complaints: Complaints,
@@ -230,6 +258,7 @@ def resolve(
 def feedback(
     complaint_id: UUID,
     role: FeedbackGiver,
+    _seen: Visible,
     who: Caller,
     body: FeedbackIn,
     complaints: Complaints,
@@ -249,6 +278,7 @@ def feedback(
 def callback(
     complaint_id: UUID,
     role: CallBacker,
+    _seen: Visible,
     who: Caller,
     body: CallbackIn,
     complaints: Complaints,

@@ -16,6 +16,7 @@ from api.permissions import Action
 from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
 from api.problems import ApiProblem
 from api.schemas import ComplaintOut, HistoryOut
+from api.scope import load_visible
 from application.complaints import ComplaintsApp
 from domain.complaint import Complaint
 from domain.values import Role
@@ -65,6 +66,7 @@ def get_complaint(
     as_of: Annotated[AwareDatetime | None, Query()] = None,
 ) -> ComplaintOut:
     """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
+    guard.call(lambda: load_visible(complaints, who, complaint_id))
     c = guard.call(lambda: load(complaints, complaint_id, version, as_of))
     if may_see_personal_info(who, c):
         reader = personal_info_role(who) or role
@@ -78,7 +80,8 @@ def get_history(
     complaint_id: UUID, role: HistoryReader, who: Caller, complaints: Complaints, guard: Guard, container: ContainerDep
 ) -> HistoryOut:
     """The audit trail: every event with actor, business time, recorded time and payload."""
-    events, current = guard.call(lambda: (complaints.history(complaint_id), complaints.get(complaint_id)))
+    current = guard.call(lambda: load_visible(complaints, who, complaint_id))
+    events = guard.call(lambda: complaints.history(complaint_id))
     clear = may_see_personal_info(who, current)
     audited_read(container, who, role, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear)
     return HistoryOut(id=current.id, slip_no=current.slip_no, events=[history_item(e, clear=clear) for e in events])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Caller, CaughtUp, Guard, Views, require, run_query
 from api.permissions import Action
+from api.scope import centre_filter
 from domain.audit import plain
 from domain.values import Role
 from projections import inbox
@@ -40,8 +41,9 @@ def my_inbox(
 ) -> dict[str, Any]:
     """The caller's escalation notices: a duty leader's all of theirs; a supervisor's those of the complaints
     whose supervisor is the caller's user id (token ``sub``)."""
+    centre = centre_filter(who, None)
     if role is Role.duty_leader:
-        items = run_query(guard, lambda: inbox.duty_leader_inbox(views, limit))
+        items = run_query(guard, lambda: inbox.duty_leader_inbox(views, limit, centre=centre))
     else:
-        items = run_query(guard, lambda: inbox.supervisor_inbox(views, who.sub, limit))
+        items = run_query(guard, lambda: inbox.supervisor_inbox(views, who.sub, limit, centre=centre))
     return {"items": plain(items)}

@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
-from api.deps import CaughtUp, Complaints, Guard, ReferenceDep, Views, require, run_query
+from api.deps import Caller, CaughtUp, Complaints, Guard, ReferenceDep, Views, require, run_query
 from api.exports import Cell, download, export_responses
 from api.permissions import Action
 from api.problems import ApiProblem
+from api.scope import centre_filter
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.audit import plain
@@ -27,18 +28,21 @@ router = APIRouter(prefix="/v1", tags=["views"])
 
 ViewReader = Annotated[Role, Depends(require(Action.read_views))]
 ExportFormat = Literal["json", "csv", "xlsx"]
-GroupBy = Literal["department", "classification", "channel", "category", "month"]
+GroupBy = Literal["department", "classification", "channel", "category", "month", "centre"]
+CentreQuery = Annotated[str | None, Query(max_length=32, description="服务中心代码；本中心工作人员总是只看本中心")]
 
 
 @router.get("/ledger", responses=export_responses("JSON page, or the whole filtered ledger as CSV / XLSX"))
 def ledger(  # noqa: PLR0913 — the ledger's filters
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
+    centre: CentreQuery = None,
     received_from: AwareDatetime | None = None,
     received_to: AwareDatetime | None = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
@@ -53,7 +57,17 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     format: ExportFormat = "json",
 ) -> Any:
     """工作台账: one row per complaint, personal information masked; CSV/XLSX with Chinese headings."""
-    f = LedgerFilter(received_from, received_to, status, classification, department, channel, overdue, q)
+    f = LedgerFilter(
+        received_from,
+        received_to,
+        status,
+        classification,
+        department,
+        channel,
+        overdue,
+        q,
+        centre=centre_filter(who, centre),
+    )
     if format == "json":
         page = run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
         return {"items": [plain(r) for r in page.rows], "total": page.total, "next_cursor": page.next_cursor}
@@ -73,10 +87,12 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
 def sla_overdue(
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
+    centre: CentreQuery = None,
     clock: Annotated[str | None, Query(max_length=32)] = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -87,7 +103,14 @@ def sla_overdue(
     page = run_query(
         guard,
         lambda: sla_view.overdue(
-            views, now, complaints.calendar, clock=clock, department=department, limit=limit, offset=offset
+            views,
+            now,
+            complaints.calendar,
+            clock=clock,
+            department=department,
+            centre=centre_filter(who, centre),
+            limit=limit,
+            offset=offset,
         ),
     )
     return {"items": [plain(r) for r in page.rows], "total": page.total}
@@ -125,6 +148,7 @@ def group_label(group_by: str | None, code: str, reference: Reference) -> str:
     names: dict[str, str] = {
         "department": reference.departments,
         "category": reference.categories,
+        "centre": {code: c.name for code, c in reference.centres.items()},
         "channel": CHANNEL_LABELS,
         "classification": {c.value: label for c, label in CLASSIFICATION_LABELS.items()},
     }.get(group_by, {})
@@ -150,11 +174,13 @@ def metrics_cells(label: str, group: MetricsGroup) -> list[Cell]:
 def metrics(  # noqa: PLR0913 — the query's filters
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
+    centre: CentreQuery = None,
     from_: Annotated[date | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
     to: Annotated[date | None, Query(description="默认：本月最后一天（北京时间）")] = None,
     group_by: GroupBy | None = None,
@@ -167,21 +193,27 @@ def metrics(  # noqa: PLR0913 — the query's filters
     """Response, closure, on-time, satisfaction, 差评 and call-back rates with numerators and denominators."""
     start, end = metrics_period(complaints, from_, to)
     now = complaints.clock.now()
-    groups = run_query(
-        guard,
-        lambda: metrics_view.metrics(
+    scoped = centre_filter(who, centre)
+
+    def query(by: str | None) -> list[MetricsGroup]:
+        return metrics_view.metrics(
             views,
             start,
             end,
-            group_by,
+            by,
             now,
             department=department,
             classification=classification,
             channel=channel,
             category=category,
-        ),
-    )
+            centre=scoped,
+        )
+
+    groups = run_query(guard, lambda: query(group_by))
     labelled = [(group_label(group_by, g.group, reference), g) for g in groups]
+    if group_by == "centre" and scoped is None:
+        # the district roll-up (全区合计) beside the centres: each complaint once, whatever its centre
+        labelled += [("全区合计", g) for g in run_query(guard, lambda: query(None))]
     if format != "json":
         rows = [metrics_cells(label, g) for label, g in labelled]
         name = f"metrics-{start.isoformat()}-{end.isoformat()}"
@@ -190,6 +222,7 @@ def metrics(  # noqa: PLR0913 — the query's filters
         "from": start.isoformat(),
         "to": end.isoformat(),
         "group_by": group_by,
+        "centre": scoped,
         "rate_labels": RATE_LABELS,
         "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
     }
