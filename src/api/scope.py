@@ -20,6 +20,7 @@ from application.complaints import ComplaintsApp
 from application.errors import ComplaintNotFound
 from domain.centres import DEFAULT_CENTRE
 from domain.complaint import Complaint
+from domain.roster import SigningMode
 from domain.values import Role
 
 # Roles that work for the whole district: they see every centre whatever their token says.
@@ -69,6 +70,25 @@ def centre_filter(who: Principal, requested: str | None) -> str | None:
     """The ``centre`` a view query uses: a centre-bound caller is always held to their own centre."""
     scope = scope_of(who)
     return scope.centre if scope.centre is not None else requested
+
+
+def leading_today(complaints: ComplaintsApp, who: Principal) -> list[str] | None:
+    """The centres whose complaints wait for this duty leader's signature today (None: every centre).
+
+    By role alone (``roles_only``) every centre of their scope; with rosters, the centres of their scope
+    where today's roster names them leader or leader's substitute.
+    """
+    own = centre_filter(who, None)
+    scope = [own] if own is not None else sorted(complaints.centres)
+    if complaints.signing_mode is SigningMode.roles_only:
+        return None if own is None else scope
+    today = complaints.calendar.local_day(complaints.clock.now())
+    out = []
+    for centre in scope:
+        duty = complaints.duty_on(centre, today)
+        if duty is not None and any(p.sub == who.sub for p in duty.may_sign_as(Role.duty_leader)):
+            out.append(centre)
+    return out
 
 
 def load_visible(complaints: ComplaintsApp, who: Principal, complaint_id: UUID) -> Complaint:

@@ -124,3 +124,30 @@ def supervisor_inbox(
     if centre is None:
         return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ?", [True, supervisor_id], limit)
     return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ? AND l.centre = ?", [True, supervisor_id, centre], limit)
+
+
+def awaiting_leader_signature(db: ViewDB, centres: list[str] | None, limit: int = 100) -> list[dict[str, Any]]:
+    """Complaints the officer signed that wait for the duty leader (of ``centres``; None: all), oldest first."""
+    if centres is not None and not centres:
+        return []
+    where = "l.status = ?"
+    params: list[Any] = ["officer_signed"]
+    if centres is not None:
+        where += f" AND l.centre IN ({', '.join('?' for _ in centres)})"
+        params += centres
+    sql = (
+        f"SELECT l.id, l.slip_no, l.centre, l.classification, l.received_at FROM {LEDGER.name} l"  # noqa: S608 — fixed columns, parameterised filter
+        f" WHERE {where} ORDER BY l.received_at LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [*params, limit])
+    return [
+        {
+            "complaint_id": str(r[0]),
+            "slip_no": r[1],
+            "centre": r[2],
+            "classification": r[3],
+            "received_at": as_datetime(r[4]),
+        }
+        for r in found
+    ]

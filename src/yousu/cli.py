@@ -28,10 +28,13 @@ from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import DatabaseURLError
 from application.reference import load_reference
+from application.roster_files import HEADINGS, month_of_rows, parse_roster, roster_table
 from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
+from domain.centres import DEFAULT_CENTRE
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
+from domain.roster import check_month, month_of
 from domain.values import Actor, Role
 from policies.sweeper import Sweeper
 from projections import tracking
@@ -521,6 +524,58 @@ def _complaints(settings: Settings) -> ComplaintsApp:
         return build_complaints(settings, _clock(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+
+
+roster_app = typer.Typer(help="Duty roster (值班表): import a month, show it", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX with the headings of README 值班表")],
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: that of the first row)")] = None,
+    actor: Annotated[str, typer.Option(help="who imports (recorded with the roster)")] = getpass.getuser(),
+) -> None:
+    """Import a month's roster: every row is checked first; one bad row and nothing is imported (exit 1)."""
+    settings = _settings()
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    reference = load_reference(settings.reference_file)
+    complaints = _complaints(settings)
+    try:
+        rows = parse_roster(file.read_bytes(), {code: c.name for code, c in reference.centres.items()})
+        wanted = month or month_of_rows(rows)
+        imported = complaints.import_roster(rows, month=wanted, actor=Actor(id=actor, name=actor, role=Role.admin))
+    except ComplaintError as exc:
+        raise _fail(f"{exc.detail}（未导入任何行）", 1) from exc
+    finally:
+        complaints.close()
+    for centre, days in sorted(imported.items()):
+        console.print(f"{wanted} {centre}: {days} 天")
+
+
+@roster_app.command("show")
+def roster_show(
+    centre: Annotated[str, typer.Option("--centre", help="centre code")] = DEFAULT_CENTRE,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month)")] = None,
+) -> None:
+    """Print a centre's roster for a month (exit 1 when none was imported)."""
+    settings = _settings()
+    complaints = _complaints(settings)
+    try:
+        wanted = month or month_of(complaints.calendar.local_day(complaints.clock.now()))
+        check_month(wanted)
+        roster = complaints.roster(centre, wanted)
+    except ComplaintError as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        complaints.close()
+    if roster is None:
+        raise _fail(f"{centre} 尚未导入 {wanted} 的值班表", 1)
+    # tab-separated, never truncated to the terminal's width; the headings are the import file's
+    typer.echo("\t".join(HEADINGS))
+    for row in roster_table(sorted(roster.days.values(), key=lambda d: d.day), centre):
+        typer.echo("\t".join(row))
 
 
 def main() -> None:
