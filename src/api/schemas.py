@@ -119,6 +119,13 @@ class ClassifyIn(Strict):
     reason: OptionalText = ""
 
 
+class ReclassifyIn(Strict):
+    """改分类: a general complaint not solved on the spot becomes a complex kind, once, with a reason."""
+
+    classification: Literal["cannot_do", "hard_to_do", "refused_to_do"]
+    reason: Text
+
+
 class SignIn(Strict):
     """审核签字: as the token's one signer role, or, for a token holding both, the role named in ``as``."""
 
@@ -215,6 +222,9 @@ class ComplaintOut(BaseModel):
     response_due_at: datetime
     classification: str | None
     classification_label: str | None
+    classification_reason: str = ""
+    reclassified_from: str | None = None  # the kind before 改分类
+    reclassification_reason: str = ""
     departments: list[str]
     supervisor: str | None
     dispatched_at: datetime | None

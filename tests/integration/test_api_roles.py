@@ -124,6 +124,13 @@ ENDPOINTS: dict[str, tuple[Action, Setup | None, str, str, dict[str, Any] | None
     "feedback": (Action.feedback, _by_role(resolved), "POST", "/feedback", {"method": "phone"}),
     "callback": (Action.callback, _by_role(fed_back), "POST", "/callback", {"rating": 4}),
     # a department handler sees only complaints dispatched to it (others are 404: test_api_centres)
+    "reclassify": (
+        Action.reclassify,
+        _by_role(general),
+        "POST",
+        "/reclassify",
+        {"classification": "hard_to_do", "reason": "当场未能解决"},
+    ),
     "read_state": (Action.read_state, _by_role(received, department=dispatched), "GET", "", None),
     "read_history": (Action.read_history, _by_role(received), "GET", "/history", None),
     "read_calendar": (Action.read_calendar, None, "GET", DUE_URL, None),

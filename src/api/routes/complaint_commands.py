@@ -22,6 +22,7 @@ from api.schemas import (
     DispatchIn,
     FeedbackIn,
     ReceiveIn,
+    ReclassifyIn,
     ResolveIn,
     SignIn,
 )
@@ -35,6 +36,7 @@ router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
 Receiver = Annotated[Role, Depends(require(Action.receive))]
 Classifier = Annotated[Role, Depends(require(Action.classify))]
+Reclassifier = Annotated[Role, Depends(require(Action.reclassify))]
 Signer = Annotated[Role, Depends(signing_role)]
 Dispatcher = Annotated[Role, Depends(require(Action.dispatch))]
 Consultant = Annotated[Role, Depends(require(Action.consult))]
@@ -150,6 +152,30 @@ def classify(
     return run(
         guard,
         lambda: complaints.classify(
+            complaint_id,
+            classification=Classification(body.classification),
+            reason=body.reason,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/reclassify", response_model=CommandOut)
+def reclassify(
+    complaint_id: UUID,
+    role: Reclassifier,
+    _seen: Visible,
+    who: Caller,
+    body: ReclassifyIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """改分类: a general complaint not solved on the spot becomes a complex kind (once, with a reason, before 办结)."""
+    return run(
+        guard,
+        lambda: complaints.reclassify(
             complaint_id,
             classification=Classification(body.classification),
             reason=body.reason,
