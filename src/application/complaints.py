@@ -538,7 +538,7 @@ class ComplaintsApp(Application[UUID]):
                     log.warning(
                         "provisional_deadline",
                         complaint_id=str(e.originator_id),
-                        event=type(e).__name__,
+                        event_type=type(e).__name__,
                         due_at=due.isoformat() if isinstance(due, datetime) else None,
                     )
 

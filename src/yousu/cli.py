@@ -499,7 +499,7 @@ def sweep(
     runner.setup()
     if once:
         try:
-            result = Sweeper(complaints, runner.db).sweep()
+            result = Sweeper(complaints, runner.db, settings.escalation_rules()).sweep()
         finally:
             runner.db.close()
             complaints.close()

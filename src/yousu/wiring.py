@@ -232,6 +232,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         audit=AuditService(complaints),
         views=views,
         catch_up=runner.run_once if runner is not None else None,
+        satisfied_ratings=settings.satisfied(),
+        escalation_levels=tuple(sorted(settings.escalation_rules().levels)),
     )
     if views is not None:
         view_db = views
@@ -282,7 +284,7 @@ class SweepTask:
     def __init__(self, settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> None:
         self.complaints = complaints
         self.views = views
-        self.sweeper = Sweeper(complaints, views)
+        self.sweeper = Sweeper(complaints, views, settings.escalation_rules())
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
-from api.deps import Caller, CaughtUp, Complaints, Guard, ReferenceDep, Views, require, run_query
+from api.deps import Caller, CaughtUp, Complaints, ContainerDep, Guard, ReferenceDep, Views, require, run_query
 from api.exports import Cell, download, export_responses
 from api.permissions import Action
 from api.problems import ApiProblem
@@ -180,6 +180,7 @@ def metrics(  # noqa: PLR0913 — the query's filters
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
+    container: ContainerDep,
     centre: CentreQuery = None,
     from_: Annotated[date | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
     to: Annotated[date | None, Query(description="默认：本月最后一天（北京时间）")] = None,
@@ -207,6 +208,7 @@ def metrics(  # noqa: PLR0913 — the query's filters
             channel=channel,
             category=category,
             centre=scoped,
+            satisfied_levels=container.satisfied_ratings,
         )
 
     groups = run_query(guard, lambda: query(group_by))
@@ -223,6 +225,10 @@ def metrics(  # noqa: PLR0913 — the query's filters
         "to": end.isoformat(),
         "group_by": group_by,
         "centre": scoped,
+        # what was counted: 满意率's satisfied ratings (YOUSU_SATISFIED_RATINGS), 差评 is always 1–2
+        "satisfied_ratings": list(container.satisfied_ratings),
+        "bad_ratings": [1, 2],
+        "escalation_levels": list(container.escalation_levels),
         "rate_labels": RATE_LABELS,
         "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
     }
