@@ -320,6 +320,13 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
             "centre": c.centre,
             "received_by": c.received_by.id if c.received_by else "",
             "reclassified_from": c.reclassified_from.value if c.reclassified_from else None,
+            "content_masked": c.content,  # the generated texts carry no numbers or names
+            "classification_reason": c.classification_reason,
+            "reclassification_reason": c.reclassification_reason,
+            "officer_signer": c.officer_signature.name if c.officer_signature else None,
+            "leader_signer": c.leader_signature.name if c.leader_signature else None,
+            "result": c.result,
+            "legal_basis": c.legal_basis,
             "last_version": c.version,
             "last_notification_id": last[cid],
         }

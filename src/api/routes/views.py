@@ -77,7 +77,11 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     def cells() -> Iterator[list[str]]:
         for row in ledger_view.ledger_iter(views, f):
             yield ledger_view.ledger_export_values(
-                row, cal, departments=reference.departments, categories=reference.categories
+                row,
+                cal,
+                departments=reference.departments,
+                categories=reference.categories,
+                centres={code: c.name for code, c in reference.centres.items()},
             )
 
     return download(format, "ledger", "工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
