@@ -487,3 +487,42 @@ def ledger_export_values(
         "rectification_rounds": str(row["rectification_rounds"]),
     }
     return [values[c] for c in LEDGER_COLUMNS_ZH]
+
+
+def ledger_id_by_slip(db: ViewDB, slip_no: str) -> UUID | None:
+    """The complaint id of a 受理单号, or None."""
+    with db.transaction(write=False) as tx:
+        found = tx.query(f"SELECT l.id FROM {LEDGER.name} l WHERE l.slip_no = ?", [slip_no])  # noqa: S608 — fixed table name, value bound
+    if not found:
+        return None
+    value = found[0][0]
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+WORKLIST_ORDER = "ORDER BY CASE WHEN l.due_at IS NULL THEN 1 ELSE 0 END, l.due_at, l.received_at"
+
+
+def department_worklist(
+    db: ViewDB, department: str, *, open_only: bool = True, limit: int = 100, offset: int = 0
+) -> LedgerPage:
+    """A department's dispatched complaints, nearest resolution deadline first (open ones only by default)."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    conds = [
+        f"EXISTS (SELECT 1 FROM {LEDGER_DEPARTMENTS.name} d WHERE d.complaint_id = l.id AND d.department = ?)"  # noqa: S608 — fixed table name, value bound
+    ]
+    params: list[Any] = [department]
+    if open_only:
+        conds.append("l.status IN (?, ?, ?)")
+        params += [Status.dispatched.value, Status.consulted.value, Status.rectifying.value]
+    where = " AND ".join(conds)
+    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
+    with db.transaction(write=False) as tx:
+        total = int(tx.query(f"SELECT COUNT(*) FROM {LEDGER.name} l WHERE {where}", params)[0][0])  # noqa: S608 — our table and column names, values bound
+        found = tx.query(
+            f"SELECT {cols} FROM {LEDGER.name} l WHERE {where} {WORKLIST_ORDER} LIMIT ? OFFSET ?",  # noqa: S608 — our table and column names, values bound
+            [*params, limit, offset],
+        )
+        rows = [_ledger_row(tx, r) for r in found]
+    return LedgerPage(rows=rows, total=total)

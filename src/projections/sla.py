@@ -383,3 +383,30 @@ def provisional_complaints(db: ViewDB) -> list[UUID]:
 def _uuid(value: Any) -> UUID:
     # PostgreSQL hands back a UUID, SQLite its text
     return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def window_queue(db: ViewDB, centre: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """A centre's open feedback and call-back clocks (the window clerk's queue), the soonest due first."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    sql = (
+        "SELECT s.complaint_id, s.clock, s.round, s.due_at, s.due_provisional, l.slip_no, l.status,"  # noqa: S608 — our table and column names, values bound
+        f" l.complainant_masked FROM {SLA.name} s LEFT JOIN {LEDGER.name} l ON l.id = s.complaint_id"
+        " WHERE s.met_at IS NULL AND s.clock IN (?, ?) AND s.centre = ? ORDER BY s.due_at LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [FEEDBACK, CALLBACK, centre, limit])
+    return [
+        {
+            "complaint_id": _uuid(r[0]),
+            "clock": r[1],
+            "round": r[2],
+            "due_at": as_datetime(r[3]),
+            "due_provisional": bool(r[4]),
+            "slip_no": r[5],
+            "status": r[6],
+            "complainant_masked": r[7],
+        }
+        for r in found
+    ]

@@ -35,6 +35,7 @@ from domain.centres import DEFAULT_CENTRE
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
 from domain.roster import check_month, month_of
+from domain.slips import parse_slip_number
 from domain.values import Actor, Role
 from policies.sweeper import Sweeper
 from projections import tracking
@@ -238,14 +239,82 @@ def _uuid(value: str, option: str) -> UUID:
         raise _fail(f"{option} is not a complaint id (UUID): {value!r}") from exc
 
 
+REPLAY_LABELS = {
+    "slip_no": "受理单号",
+    "centre": "服务中心",
+    "channel": "受理渠道",
+    "content": "诉求内容",
+    "category": "诉求类别",
+    "complainant": "诉求人",
+    "received_at": "受理时间",
+    "external_ref": "热线编号",
+    "response_due_at": "响应时限",
+    "classification": "问题分类",
+    "from_classification": "原分类",
+    "to_classification": "改为",
+    "reason": "理由",
+    "signer_role": "签字身份",
+    "opinion": "意见",
+    "departments": "承办部门",
+    "supervisor": "督办专人",
+    "instructions": "转办意见",
+    "due_at": "时限",
+    "participants": "参会部门",
+    "conclusion": "会商结论",
+    "result": "办理结果",
+    "legal_basis": "法律依据",
+    "feedback_due_at": "反馈时限",
+    "method": "反馈方式",
+    "summary": "反馈内容",
+    "callback_due_at": "回访时限",
+    "rating": "评价",
+    "comment": "评价意见",
+    "rectification_due_at": "整改时限",
+    "clock": "时限",
+    "level": "级别",
+    "round": "轮次",
+    "recipients": "通知对象",
+    "previous_due_at": "原时限",
+    "prev_hash": "前一哈希",
+    "row_hash": "本条哈希",
+}
+
+
+def _readable(value: object, calendar: WorkingCalendar) -> str:
+    """A payload value as staff read it: instants in the calendar's zone (Beijing), lists and objects as JSON."""
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None and ("T" in value or " " in value):
+            return instant.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M:%S")
+        return value
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 @audit_app.command("replay")
 def audit_replay(
-    complaint_id: Annotated[str, typer.Argument(help="complaint id")],
+    complaint: Annotated[str, typer.Argument(help="complaint id (UUID) or slip number (受理单号)")],
     reader: Annotated[str, typer.Option(help="who is reading (recorded in the access log)")] = getpass.getuser(),
 ) -> None:
-    """Print one complaint's full history as a timeline (the read is recorded)."""
-    cid = _uuid(complaint_id, "COMPLAINT_ID")
+    """Print one complaint's full history, every field in full, times in Beijing time (the read is recorded)."""
     audit = _audit(_settings())
+    try:
+        cid = UUID(complaint)
+    except ValueError:
+        try:
+            parse_slip_number(complaint)
+        except ComplaintError as exc:
+            raise _fail(f"COMPLAINT is neither a complaint id nor a slip number: {exc.detail}") from exc
+        found = audit.complaint_by_slip(complaint)
+        if found is None:
+            raise _fail(f"no complaint has slip number {complaint}", 1) from None
+        cid = found
     try:
         events = audit.app.history(cid)
     except ComplaintError as exc:
@@ -256,22 +325,23 @@ def audit_replay(
         endpoint="yousu audit replay",
         personal_info=True,
     )
+    calendar = audit.app.calendar
     first = events[0].event
     assert isinstance(first, Complaint.Received)  # noqa: S101 — history() starts with Received
-    console.print(f"[bold]{first.slip_no}[/bold]  {cid}")
-    table = Table("版本", "事件", "业务时间", "记录时间", "操作人", "内容")
+    # plain lines, never cut to the terminal's width: this is what an inspector reads and keeps
+    typer.echo(f"{first.slip_no}  {cid}  （时间均为北京时间）")
     for e in events:
         actor = e.event.actor
-        payload = {k: v for k, v in event_payload(e.event).items() if k not in ("actor", "occurred_at", "timestamp")}
-        table.add_row(
-            str(e.version),
-            f"{EVENT_LABELS.get(e.type, e.type)} {e.type}",
-            e.event.occurred_at.isoformat(),
-            e.recorded_at.isoformat(),
-            f"{actor.name} ({actor.role.value})",
-            json.dumps(payload, ensure_ascii=False)[:400],
+        typer.echo("")
+        typer.echo(
+            f"[{e.version}] {EVENT_LABELS.get(e.type, e.type)} {e.type}  "
+            f"业务时间 {_readable(e.event.occurred_at.isoformat(), calendar)}  "
+            f"记录时间 {_readable(e.recorded_at.isoformat(), calendar)}  "
+            f"操作人 {actor.name}（{actor.role.value}{'，' + actor.department if actor.department else ''}）"
         )
-    console.print(table)
+        payload = {k: v for k, v in event_payload(e.event).items() if k not in ("actor", "occurred_at", "timestamp")}
+        for key, value in payload.items():
+            typer.echo(f"    {REPLAY_LABELS.get(key, key)}（{key}）：{_readable(value, calendar)}")
 
 
 @audit_app.command("verify")

@@ -140,6 +140,7 @@ ENDPOINTS: dict[str, tuple[Action, Setup | None, str, str, dict[str, Any] | None
     "metrics": (Action.read_views, None, "GET", "/v1/metrics", None),
     "liaison_inbox": (Action.read_liaison_inbox, None, "GET", "/v1/liaison/inbox", None),
     "my_inbox": (Action.read_inbox, None, "GET", "/v1/inbox", None),
+    "worklist": (Action.read_worklist, None, "GET", "/v1/worklist", None),
     "audit_verify": (Action.read_audit, None, "GET", "/v1/audit/verify", None),
     "audit_access": (Action.read_audit, None, "GET", "/v1/audit/access", None),
     "audit_anchors": (Action.read_audit, None, "GET", "/v1/audit/anchors", None),

@@ -14,6 +14,7 @@ from api.routes import (
     reference,
     roster,
     views,
+    worklist,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -25,5 +26,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     views.router,
     inboxes.router,
     roster.router,
+    worklist.router,
     health.router,
 )

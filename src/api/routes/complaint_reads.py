@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 
 from api.auth import Principal
 from api.container import Container
-from api.deps import Caller, Complaints, ContainerDep, Guard, require
+from api.deps import Caller, CaughtUp, Complaints, ContainerDep, Guard, Views, require
 from api.permissions import Action
 from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
 from api.problems import ApiProblem
@@ -19,7 +19,9 @@ from api.schemas import ComplaintOut, HistoryOut
 from api.scope import load_visible
 from application.complaints import ComplaintsApp
 from domain.complaint import Complaint
+from domain.slips import parse_slip_number
 from domain.values import Role
+from projections import ledger as ledger_view
 
 router = APIRouter(prefix="/v1/complaints", tags=["queries"])
 
@@ -73,6 +75,26 @@ def get_complaint(
         audited_read(container, who, reader, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
     response.headers["ETag"] = f'"{c.version}"'
     return complaint_out(c, who)
+
+
+@router.get("/by-slip/{slip_no}", response_model=ComplaintOut)
+def get_by_slip(
+    slip_no: str,
+    role: StateReader,
+    who: Caller,
+    response: Response,
+    complaints: Complaints,
+    guard: Guard,
+    container: ContainerDep,
+    views: Views,
+    _caught_up: CaughtUp,
+) -> ComplaintOut:
+    """The complaint with this 受理单号 (YS-<centre>-YYYYMMDD-NNNNN, or the old YSYYYYMMDDNNNNN); same visibility."""
+    parse_slip_number(slip_no)  # 422 naming slip_no when malformed
+    found = guard.call(lambda: ledger_view.ledger_id_by_slip(views, slip_no))
+    if found is None:
+        raise ApiProblem(404, "complaint_not_found", "未找到该诉求")
+    return get_complaint(found, role, who, response, complaints, guard, container)
 
 
 @router.get("/{complaint_id}/history", response_model=HistoryOut)

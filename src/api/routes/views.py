@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
+from api.container import Container
 from api.deps import Caller, CaughtUp, Complaints, ContainerDep, Guard, ReferenceDep, Views, require, run_query
 from api.exports import Cell, download, export_responses
 from api.permissions import Action
@@ -174,6 +175,29 @@ def metrics_cells(label: str, group: MetricsGroup) -> list[Cell]:
     return cells
 
 
+def metrics_body(
+    start: date,
+    end: date,
+    group_by: str | None,
+    centre: str | None,
+    container: Container,
+    labelled: list[tuple[str, MetricsGroup]],
+) -> dict[str, Any]:
+    """The JSON answer of /v1/metrics, stating what was counted (period, centre, ratings, levels)."""
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "group_by": group_by,
+        "centre": centre,
+        # what was counted: 满意率's satisfied ratings (YOUSU_SATISFIED_RATINGS), 差评 is always 1–2
+        "satisfied_ratings": list(container.satisfied_ratings),
+        "bad_ratings": [1, 2],
+        "escalation_levels": list(container.escalation_levels),
+        "rate_labels": RATE_LABELS,
+        "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
+    }
+
+
 @router.get("/metrics", responses=export_responses("Rates per group as JSON, or as CSV / XLSX"))
 def metrics(  # noqa: PLR0913 — the query's filters
     *,
@@ -224,15 +248,4 @@ def metrics(  # noqa: PLR0913 — the query's filters
         rows = [metrics_cells(label, g) for label, g in labelled]
         name = f"metrics-{start.isoformat()}-{end.isoformat()}"
         return download(format, name, "统计指标", metrics_headings(), rows)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "group_by": group_by,
-        "centre": scoped,
-        # what was counted: 满意率's satisfied ratings (YOUSU_SATISFIED_RATINGS), 差评 is always 1–2
-        "satisfied_ratings": list(container.satisfied_ratings),
-        "bad_ratings": [1, 2],
-        "escalation_levels": list(container.escalation_levels),
-        "rate_labels": RATE_LABELS,
-        "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
-    }
+    return metrics_body(start, end, group_by, scoped, container, labelled)
