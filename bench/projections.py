@@ -354,6 +354,9 @@ def _event(cls: type[Any], cid: UUID, version: int, **fields: Any) -> Any:
     return event
 
 
+BENCH_CENTRES = ("district", "jiefang", "xinhua", "hongqiao")
+
+
 def generated_events(calendar: WorkingCalendar, complaints: int, days: int, seed: int = 2) -> Iterator[list[Applied]]:
     """Complete lifecycles of ``complaints`` complaints over ``days`` days, in pages, as decoded events."""
     rnd = random.Random(seed)
@@ -383,6 +386,7 @@ def generated_events(calendar: WorkingCalendar, complaints: int, days: int, seed
                 channel=rnd.choice(CHANNELS),
                 category=rnd.choice(CATEGORIES),
                 response_due_at=due(day, late, 0),
+                centre=rnd.choice(BENCH_CENTRES),
             )
         ]
         resolution_due = due(day, late, limits.resolution[cls])
@@ -454,7 +458,7 @@ def bench_metrics(url: str, repeat: int, days: int) -> dict[str, Any]:
     worst: dict[str, float] = {}
     groups = 0
     for _ in range(repeat):
-        for group_by in (None, "department", "classification", "channel", "category", "month"):
+        for group_by in (None, "department", "classification", "channel", "category", "month", "centre"):
             for period in (whole, month):
                 t0 = time.perf_counter()
                 result = metrics(db, *period, group_by, now)

@@ -68,8 +68,8 @@ def main() -> None:
         if tx.is_postgres:
             tx.execute(
                 f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608
-                "escalation_level) SELECT gen_random_uuid(), 'resolution', 0, now(), "
-                "timestamptz '2030-01-01 17:30+08' + (g % 1000) * interval '1 day', false, NULL, 0 "
+                "escalation_level, centre) SELECT gen_random_uuid(), 'resolution', 0, now(), "
+                "timestamptz '2030-01-01 17:30+08' + (g % 1000) * interval '1 day', false, NULL, 0, 'district' "
                 "FROM generate_series(1, ?) g",
                 [args.open],
             )
@@ -78,12 +78,12 @@ def main() -> None:
             import uuid  # noqa: PLC0415
 
             rows = [
-                (uuid.uuid4(), "resolution", 0, base, base + timedelta(days=i % 1000), False, None, 0)
+                (uuid.uuid4(), "resolution", 0, base, base + timedelta(days=i % 1000), False, None, 0, "district")
                 for i in range(args.open)
             ]
             tx.executemany(
                 f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608
-                "escalation_level) VALUES (?,?,?,?,?,?,?,?)",
+                "escalation_level, centre) VALUES (?,?,?,?,?,?,?,?,?)",
                 rows,
             )
         if tx.is_postgres:

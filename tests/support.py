@@ -18,7 +18,14 @@ CIPHER_KEY = "c2VjcmV0LWtleS1mb3IteW91c3UtdGVzdHMtMDEyMzQ="  # 32 bytes, tests o
 CST = timezone(timedelta(hours=8))
 
 
-def token(role: Role | str, *, department: str | None = None, sub: str | None = None, name: str = "测试员") -> str:
+def token(
+    role: Role | str,
+    *,
+    department: str | None = None,
+    sub: str | None = None,
+    name: str = "测试员",
+    centre: str | None = None,
+) -> str:
     """A valid HS256 token for ``role``."""
     r = Role(role)
     if r is Role.department and department is None:
@@ -29,6 +36,7 @@ def token(role: Role | str, *, department: str | None = None, sub: str | None = 
         name=name,
         roles=[r],
         department=department,
+        centre=centre,
         now=datetime.now(tz=CST),
     )
 
@@ -41,6 +49,8 @@ def auth(role: Role | str, **kw: Any) -> dict[str, str]:
 def settings_for(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test database with the test secret."""
     overrides.setdefault("cipher_key", CIPHER_KEY)
+    # signing by role alone unless the test is about rosters (those pass signing_mode="roster")
+    overrides.setdefault("signing_mode", "roles_only")
     return Settings(database_url=database_url, auth_secret=SECRET, **overrides)
 
 

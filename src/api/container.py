@@ -36,6 +36,8 @@ class Container:
     audit: AuditService
     views: ViewDB | None = None  # the read models (ledger, SLA, metrics, inbox)
     catch_up: Callable[[], object] | None = None  # apply pending events to the views now
+    satisfied_ratings: tuple[int, ...] = (3, 4, 5)  # YOUSU_SATISFIED_RATINGS: what 满意率 counts as satisfied
+    escalation_levels: tuple[int, ...] = (1, 2)  # YOUSU_ESCALATION_LEVELS: the overdue levels the sweeper raises
     # extra readiness facts (projection lag, sweeper state) contributed by other parts
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     limits: ApiLimits = field(default_factory=ApiLimits)

@@ -29,6 +29,10 @@ class Action(Enum):
     read_personal_info = "read_personal_info"
     read_audit = "read_audit"
     anchor = "anchor"
+    reclassify = "reclassify"
+    import_roster = "import_roster"
+    read_roster = "read_roster"
+    read_worklist = "read_worklist"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -51,6 +55,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.read_personal_info: "查看个人信息 personal info",
     Action.read_audit: "审计核验/访问日志 audit verify, access log",
     Action.anchor: "锚定 anchor now",
+    Action.reclassify: "改分类 reclassify",
+    Action.import_roster: "导入值班表 import roster",
+    Action.read_roster: "查看值班表 read roster",
+    Action.read_worklist: "我的工作清单 worklist",
 }
 
 R = Role
@@ -79,6 +87,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
     Action.read_audit: frozenset({R.liaison, R.admin}),
     Action.anchor: frozenset({R.liaison, R.admin}),
+    Action.reclassify: frozenset({R.window_clerk, R.duty_leader}),
+    Action.import_roster: frozenset({R.admin}),
+    # centre staff read their own centre's roster (the scope holds them to it)
+    Action.read_roster: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.supervisor, R.liaison, R.admin}),
+    # the clerk's own intake and call-back queue; a department's dispatched complaints by deadline
+    Action.read_worklist: frozenset({R.window_clerk, R.department}),
 }
 
 

@@ -13,7 +13,7 @@ from api.schemas import ActorOut, ComplainantOut, ComplaintOut, HistoryItem
 from application.complaints import RecordedEvent
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
-from projections.masking import mask_id_number, mask_name, mask_phone
+from projections.masking import mask_free_text, mask_id_number, mask_name, mask_phone
 
 # personal_salts: with a masked payload they would let a reader brute-force the hashed phone number
 EVENT_ENVELOPE = {
@@ -25,6 +25,10 @@ EVENT_ENVELOPE = {
     "occurred_at",
     "personal_salts",
 }
+
+
+# fields where staff type what people tell them: phones and ID numbers turn up here too
+FREE_TEXT = frozenset({"content", "reason", "result", "legal_basis", "conclusion", "summary", "comment", "opinion"})
 
 
 def may_see_personal_info(principal: Principal, complaint: Complaint) -> bool:
@@ -62,23 +66,33 @@ def complainant_out(c: Complainant, *, clear: bool) -> ComplainantOut:
 
 
 def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
-    """The state of one complaint."""
+    """The state of one complaint; free text masked (phones, ID numbers, names) without personal-info access."""
+    clear = may_see_personal_info(principal, c)
+    names = [c.complainant.name, c.complainant.enterprise_name or ""]
+
+    def text(value: str | None) -> str | None:
+        return value if clear or value is None else mask_free_text(value, names)
+
     return ComplaintOut(
         id=c.id,
         slip_no=c.slip_no,
+        centre=c.centre,
         version=c.version,
         status=c.status.value,
         status_label=STATUS_LABELS[c.status],
         channel=c.channel.value,
         category=c.category,
-        content=c.content,
-        complainant=complainant_out(c.complainant, clear=may_see_personal_info(principal, c)),
+        content=text(c.content) or "",
+        complainant=complainant_out(c.complainant, clear=clear),
         external_ref=c.external_ref,
         received_at=c.received_at,
         registered_at=c.registered_at,
         response_due_at=c.response_due_at,
         classification=c.classification.value if c.classification else None,
         classification_label=CLASSIFICATION_LABELS[c.classification] if c.classification else None,
+        classification_reason=text(c.classification_reason) or "",
+        reclassified_from=c.reclassified_from.value if c.reclassified_from else None,
+        reclassification_reason=text(c.reclassification_reason) or "",
         departments=list(c.departments),
         supervisor=c.supervisor,
         dispatched_at=c.dispatched_at,
@@ -86,8 +100,8 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         due_provisional=c.due_provisional,
         consultations=c.consultations,
         resolved_at=c.resolved_at,
-        legal_basis=c.legal_basis,
-        result=c.result,
+        legal_basis=text(c.legal_basis),
+        result=text(c.result),
         fed_back_at=c.fed_back_at,
         rating=c.rating,
         called_back_at=c.called_back_at,
@@ -117,6 +131,10 @@ def history_item(recorded: RecordedEvent, *, clear: bool) -> HistoryItem:
     payload = {
         k: _plain(v, clear=clear) for k, v in vars(event).items() if k not in EVENT_ENVELOPE and k != "fingerprint"
     }
+    if not clear:
+        for key in FREE_TEXT & payload.keys():
+            if isinstance(payload[key], str):
+                payload[key] = mask_free_text(payload[key])
     actor = event.actor
     return HistoryItem(
         version=recorded.version,

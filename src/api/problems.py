@@ -22,6 +22,8 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[errors.ComplaintError], int]] = [
     (errors.InvalidInput, 422),
+    (errors.UnknownCentre, 422),
+    (errors.RosterRowInvalid, 422),  # a bad row of an import file: the body names the row
     (errors.NotResponsibleDepartment, 403),
     (errors.ResolverRoleInvalid, 403),
     (errors.SignerRoleInvalid, 403),
@@ -97,7 +99,11 @@ def complaint_error_handler(retry_after: int) -> Any:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, errors.ComplaintError)  # noqa: S101 — registered for this class only
         status = status_for(exc)
-        errs = [{"field": exc.field, "detail": exc.detail}] if isinstance(exc, errors.InvalidInput) else None
+        errs: list[dict[str, Any]] | None = (
+            [{"field": exc.field, "detail": exc.detail}] if isinstance(exc, errors.InvalidInput) else None
+        )
+        if isinstance(exc, errors.RosterRowInvalid):
+            errs = [{"field": "file", "row": exc.row, "detail": exc.detail}]
         headers = {"Retry-After": str(retry_after)} if status == 503 else None
         return problem(status, exc.code, exc.detail, request=request, errors_=errs, headers=headers)
 

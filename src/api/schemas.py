@@ -145,6 +145,9 @@ class ReceiveIn(Strict):
     # validate_default: the hotline rule below must also see these fields when they are left out
     external_ref: Annotated[Line | None, Field(min_length=1, max_length=128, validate_default=True)] = None
     received_at: Annotated[Instant | None, Field(validate_default=True)] = None
+    # the service centre of a hotline work order (12345 routes it to a hall); window intakes take the
+    # clerk's token centre and may not name another one
+    centre: Annotated[Line | None, Field(min_length=1, max_length=32)] = None
 
     @field_validator("external_ref", "received_at")
     @classmethod
@@ -161,6 +164,13 @@ class ClassifyIn(Strict):
 
     classification: Literal["general", "cannot_do", "hard_to_do", "refused_to_do"]
     reason: OptionalText = ""
+
+
+class ReclassifyIn(Strict):
+    """改分类: a general complaint not solved on the spot becomes a complex kind, once, with a reason."""
+
+    classification: Literal["cannot_do", "hard_to_do", "refused_to_do"]
+    reason: Text
 
 
 class SignIn(Strict):
@@ -245,6 +255,7 @@ class ComplaintOut(BaseModel):
 
     id: UUID
     slip_no: str
+    centre: str
     version: int
     status: str
     status_label: str
@@ -258,6 +269,9 @@ class ComplaintOut(BaseModel):
     response_due_at: datetime
     classification: str | None
     classification_label: str | None
+    classification_reason: str = ""
+    reclassified_from: str | None = None  # the kind before 改分类
+    reclassification_reason: str = ""
     departments: list[str]
     supervisor: str | None
     dispatched_at: datetime | None
@@ -326,8 +340,18 @@ class CodeOut(BaseModel):
     name: str
 
 
+class CentreOut(BaseModel):
+    """A service centre: code, Chinese name, kind (district_hall 区级大厅 | street_centre 街道便民服务中心)."""
+
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+
+
 class ReferenceOut(BaseModel):
     """The codes the API accepts: departments (转办, view filters) and categories (受理)."""
 
     departments: list[CodeOut]
     categories: list[CodeOut]
+    centres: list[CentreOut]

@@ -306,6 +306,14 @@ class AuditService:
             ids.append(event.originator_id)
         return ids
 
+    def complaint_by_slip(self, slip_no: str) -> UUID | None:
+        """The complaint with this 受理单号 (either format), found in the store itself, not in a view."""
+        for _, event in self._events_with_topic(RECEIVED_TOPIC):
+            assert isinstance(event, Complaint.Received)  # noqa: S101 — selected by topic
+            if event.slip_no == slip_no:
+                return event.originator_id
+        return None
+
     def export(self, complaint_ids: Iterable[UUID], *, personal_info: bool = False) -> dict[str, Any]:
         """A bundle: events (JSON-ready), each complaint's chain, and the newest anchor covering them.
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -32,10 +33,14 @@ from application.errors import (
 )
 from application.transcodings import register_domain_transcodings
 from domain.calendar import WorkingCalendar
+from domain.centres import DEFAULT_CENTRE
 from domain.complaint import Complaint
+from domain.roster import DutyDay, DutyRoster, RosterRow, SigningMode, month_of, plan_month
 from domain.rules import ClockKind, Limits
 from domain.slips import SlipBook
-from domain.values import Actor, Channel, Classification, Complainant
+from domain.values import Actor, Channel, Classification, Complainant, Role
+
+log = structlog.get_logger("yousu.complaints")
 
 INTAKE_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/intake")
 SLIP_RETRIES = 40
@@ -108,10 +113,15 @@ class ComplaintsApp(Application[UUID]):
         clock: Clock | None = None,
         calendar: WorkingCalendar | None = None,
         limits: Limits | None = None,
+        centres: Collection[str] | None = None,
+        signing_mode: SigningMode = SigningMode.roles_only,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or WorkingCalendar()
         self.limits = limits or Limits()
+        self.centres: frozenset[str] = frozenset(centres or ()) | {DEFAULT_CENTRE}
+        # the composition root passes YOUSU_SIGNING_MODE (default roster); a bare app checks roles only
+        self.signing_mode = signing_mode
         # The day's slip book is one aggregate: intakes in this process take turns at it, so only other
         # processes can make an intake retry (measured: 4 threads starved one intake past 20 retries).
         self._intake_lock = threading.Lock()
@@ -129,7 +139,7 @@ class ComplaintsApp(Application[UUID]):
 
     # ------------------------------------------------------------------ commands
 
-    def receive(
+    def receive(  # noqa: PLR0913 — the intake slip has this many fields
         self,
         *,
         channel: Channel,
@@ -141,8 +151,9 @@ class ComplaintsApp(Application[UUID]):
         external_ref: str | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        centre: str = DEFAULT_CENTRE,
     ) -> CommandResult:
-        """一窗受理. A retried intake (same key or external_ref) returns the first complaint."""
+        """一窗受理 at ``centre``. A retried intake (same key or external_ref) returns the first complaint."""
         keyed = intake_id(channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id)
         # One id per request, fixed before the slip-number loop: an attempt whose COMMIT was answered
         # with an error may still have stored the complaint, and the next attempt must find it, not
@@ -158,7 +169,7 @@ class ComplaintsApp(Application[UUID]):
                         existing = self._existing_intake(legacy, fingerprint, owner=actor.id)
                     if existing is not None:
                         return existing
-                book = self._slip_book(self.calendar.local_day(now))
+                book = self._slip_book(self.calendar.local_day(now), centre)
                 complaint = Complaint.receive(
                     slip_no=book.issue(),
                     channel=channel,
@@ -173,10 +184,13 @@ class ComplaintsApp(Application[UUID]):
                     external_ref=external_ref,
                     complaint_id=complaint_id,
                     fingerprint=fingerprint,
+                    centre=centre,
+                    known_centres=self.centres,
                 )
                 try:
                     with store_errors():
                         recordings = self.save(book, complaint)
+                    self._log_provisional(recordings)
                 except IntegrityError:
                     # Either another intake took this slip number (retry with the next) or the
                     # same intake was saved concurrently (the loop then returns it).
@@ -209,12 +223,32 @@ class ComplaintsApp(Application[UUID]):
             ),
         )
 
+    def reclassify(
+        self,
+        complaint_id: UUID,
+        *,
+        classification: Classification,
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """改分类: a general complaint not solved on the spot becomes a complex kind."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.reclassify(classification=classification, reason=reason, actor=actor, now=now),
+        )
+
     def sign(
         self, complaint_id: UUID, *, opinion: str, actor: Actor, expected_version: int | None = None
     ) -> CommandResult:
-        """审核签字 (the signer's role comes from the actor)."""
+        """审核签字 (the signer's role from the actor), checked against the roster of the complaint's centre."""
         return self._command(
-            complaint_id, expected_version, lambda c, now: c.sign(opinion=opinion, actor=actor, now=now)
+            complaint_id,
+            expected_version,
+            lambda c, now: c.sign(
+                opinion=opinion, actor=actor, now=now, duty=self._duty(c.centre, now), mode=self.signing_mode
+            ),
         )
 
     def dispatch(
@@ -255,7 +289,14 @@ class ComplaintsApp(Application[UUID]):
         return self._command(
             complaint_id,
             expected_version,
-            lambda c, now: c.consult(participants=participants, conclusion=conclusion, actor=actor, now=now),
+            lambda c, now: c.consult(
+                participants=participants,
+                conclusion=conclusion,
+                actor=actor,
+                now=now,
+                duty=self._duty(c.centre, now) if actor.role is Role.duty_leader else None,
+                mode=self.signing_mode,
+            ),
         )
 
     def resolve(
@@ -344,6 +385,51 @@ class ComplaintsApp(Application[UUID]):
         self._command(complaint_id, None, act)  # saving nothing when nothing changed is a no-op
         return changed
 
+    # ------------------------------------------------------------------ duty roster
+
+    def import_roster(self, rows: Sequence[RosterRow], *, month: str, actor: Actor) -> dict[str, int]:
+        """值班表导入: check every row first (nothing saved on a bad row), then import or replace each centre's month.
+
+        Answers the number of days imported per centre.
+        """
+        plan = plan_month(rows, month=month, known_centres=self.centres, is_working_day=self.calendar.is_working_day)
+        now = self.clock.now()
+        rosters: list[DutyRoster] = []
+        for centre, days in plan.items():
+            existing = self.roster(centre, month)
+            if existing is None:
+                rosters.append(DutyRoster.import_month(centre=centre, month=month, days=days, actor=actor, now=now))
+            else:
+                existing.replace(days=days, actor=actor, now=now)
+                rosters.append(existing)
+        try:
+            with store_errors():
+                self.save(*rosters)  # one transaction: every centre of the file, or none
+        except IntegrityError:
+            for r in rosters:
+                self._evict(r.id)
+            raise ConcurrentChange("另一值班表导入同时进行，请重试") from None
+        return {centre: len(days) for centre, days in plan.items()}
+
+    def roster(self, centre: str, month: str) -> DutyRoster | None:
+        """One centre's roster for a month (YYYY-MM), or None when none was imported."""
+        with store_errors():
+            try:
+                found: object = self.repository.get(DutyRoster.id_for(centre, month))
+            except AggregateNotFoundError:
+                return None
+        return found if isinstance(found, DutyRoster) else None
+
+    def duty_on(self, centre: str, day: date) -> DutyDay | None:
+        """Who is on duty at ``centre`` on ``day`` (None: no roster for that day)."""
+        roster = self.roster(centre, month_of(day))
+        return roster.on_duty(day) if roster is not None else None
+
+    def _duty(self, centre: str, now: datetime) -> DutyDay | None:
+        if self.signing_mode is SigningMode.roles_only:
+            return None
+        return self.duty_on(centre, self.calendar.local_day(now))
+
     # ------------------------------------------------------------------ queries
 
     def get(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
@@ -405,6 +491,7 @@ class ComplaintsApp(Application[UUID]):
         except IntegrityError:
             self._evict(complaint_id)
             raise ConcurrentChange from None
+        self._log_provisional(recordings)
         return self._result(complaint, recordings)
 
     def _evict(self, aggregate_id: UUID) -> None:
@@ -413,12 +500,12 @@ class ComplaintsApp(Application[UUID]):
             with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
-    def _slip_book(self, day: Any) -> SlipBook:
+    def _slip_book(self, day: Any, centre: str) -> SlipBook:
         with store_errors():
             try:
-                book: object = self.repository.get(SlipBook.id_for(day))
+                book: object = self.repository.get(SlipBook.id_for(day, centre))
             except AggregateNotFoundError:
-                return SlipBook.open(day)
+                return SlipBook.open(day, centre)
         assert isinstance(book, SlipBook)  # noqa: S101 — the id space is the slip book's
         return book
 
@@ -446,6 +533,22 @@ class ComplaintsApp(Application[UUID]):
             due_at=complaint.due_at,
             created=False,
         )
+
+    @staticmethod
+    def _log_provisional(recordings: list[Recording[UUID]]) -> None:
+        """A deadline counted Monday–Friday (no holiday schedule for its year) is logged when it is computed."""
+        for r in recordings:
+            e = r.domain_event
+            for name, value in vars(e).items():
+                if value is True and name.endswith("provisional"):
+                    due_field = name.replace("_provisional", "_at") if name != "provisional" else "due_at"
+                    due = getattr(e, due_field, None)
+                    log.warning(
+                        "provisional_deadline",
+                        complaint_id=str(e.originator_id),
+                        event_type=type(e).__name__,
+                        due_at=due.isoformat() if isinstance(due, datetime) else None,
+                    )
 
     @staticmethod
     def _result(complaint: Complaint, recordings: list[Recording[UUID]]) -> CommandResult:

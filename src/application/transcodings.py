@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.roster import DutyDay, Person
 from domain.rules import ClockKind
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role, Status
 
@@ -55,7 +56,7 @@ class DateAsISO(Transcoding):
 
 
 ENUMS: tuple[type[Enum], ...] = (Channel, Classification, Role, ComplainantType, Status, ClockKind)
-DATACLASSES: tuple[type[Any], ...] = (Actor, Complainant)
+DATACLASSES: tuple[type[Any], ...] = (Actor, Complainant, Person, DutyDay)
 
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:

@@ -35,6 +35,7 @@ class EscalationRules:
     level1_recipients: tuple[str, ...] = ("supervisor", "duty_leader")
     level2_recipients: tuple[str, ...] = ("supervisor", "duty_leader", "liaison")
     rectification_recipients: tuple[str, ...] = ("supervisor", "duty_leader", "liaison")
+    levels: frozenset[int] = frozenset({OVERDUE, COPY_TO_LIAISON})  # the overdue levels raised at all
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def decide(
             )
         if c.met or now <= c.due_at:
             continue
-        if OVERDUE not in c.escalated_levels:
+        if OVERDUE in rules.levels and OVERDUE not in c.escalated_levels:
             out.append(
                 Escalation(
                     c.complaint_id,
@@ -92,7 +93,11 @@ def decide(
                     rules.level1_recipients,
                 )
             )
-        if COPY_TO_LIAISON not in c.escalated_levels and now > level2_at(c.due_at, calendar, rules):
+        if (
+            COPY_TO_LIAISON in rules.levels
+            and COPY_TO_LIAISON not in c.escalated_levels
+            and now > level2_at(c.due_at, calendar, rules)
+        ):
             out.append(
                 Escalation(
                     c.complaint_id,

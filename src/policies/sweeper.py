@@ -74,7 +74,8 @@ class Sweeper:
         for due in found:
             cid = due.complaint_id
             complaint = self.app.get(cid)
-            levels = frozenset(lv for (k, lv, r) in complaint.escalations if k is due.clock and r == due.round)
+            # the aggregate knows which escalations still stand (after 改分类 the resolution clock starts afresh)
+            levels = complaint.escalated_levels(due.clock, due.round)
             open_clock = OpenClock(cid, due.clock, due.round, due.due_at, levels)
             for esc in decide([open_clock], now, self.app.calendar, self.rules):
                 try:

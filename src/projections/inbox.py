@@ -39,7 +39,7 @@ class InboxView(View):
     """One row per ``Escalated`` event, keyed by its notification id (so replays are idempotent)."""
 
     name: ClassVar[str] = "inbox"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: answers carry the complaint's centre (read through the ledger)
     tables: ClassVar[tuple[Table, ...]] = (INBOX,)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -82,13 +82,14 @@ INBOX_KEYS = (
     "reason",
     "recipients",
     "supervisor",
+    "centre",
 )
 
 
 def _inbox(db: ViewDB, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
     sql = (
         "SELECT i.complaint_id, l.slip_no, i.clock, i.round, i.level, i.due_at, i.escalated_at, i.reason,"  # noqa: S608 — fixed columns, parameterised filter
-        f" i.recipients, l.supervisor FROM {INBOX.name} i LEFT JOIN {LEDGER.name} l ON l.id = i.complaint_id"
+        f" i.recipients, l.supervisor, l.centre FROM {INBOX.name} i LEFT JOIN {LEDGER.name} l ON l.id = i.complaint_id"
         f" WHERE {where} ORDER BY i.escalated_at DESC LIMIT ?"
     )
     with db.transaction(write=False) as tx:
@@ -109,11 +110,44 @@ def liaison_inbox(db: ViewDB, limit: int = 100) -> list[dict[str, Any]]:
     return _inbox(db, "i.to_liaison = ?", [True], limit)
 
 
-def duty_leader_inbox(db: ViewDB, limit: int = 100) -> list[dict[str, Any]]:
-    """Escalations addressed to the duty leader, newest first."""
-    return _inbox(db, "i.to_duty_leader = ?", [True], limit)
+def duty_leader_inbox(db: ViewDB, limit: int = 100, *, centre: str | None = None) -> list[dict[str, Any]]:
+    """Escalations addressed to the duty leader (of ``centre``'s complaints when given), newest first."""
+    if centre is None:
+        return _inbox(db, "i.to_duty_leader = ?", [True], limit)
+    return _inbox(db, "i.to_duty_leader = ? AND l.centre = ?", [True, centre], limit)
 
 
-def supervisor_inbox(db: ViewDB, supervisor_id: str, limit: int = 100) -> list[dict[str, Any]]:
+def supervisor_inbox(
+    db: ViewDB, supervisor_id: str, limit: int = 100, *, centre: str | None = None
+) -> list[dict[str, Any]]:
     """Escalations addressed to the supervisor of complaints whose supervisor is ``supervisor_id`` (a token's sub)."""
-    return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ?", [True, supervisor_id], limit)
+    if centre is None:
+        return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ?", [True, supervisor_id], limit)
+    return _inbox(db, "i.to_supervisor = ? AND l.supervisor = ? AND l.centre = ?", [True, supervisor_id, centre], limit)
+
+
+def awaiting_leader_signature(db: ViewDB, centres: list[str] | None, limit: int = 100) -> list[dict[str, Any]]:
+    """Complaints the officer signed that wait for the duty leader (of ``centres``; None: all), oldest first."""
+    if centres is not None and not centres:
+        return []
+    where = "l.status = ?"
+    params: list[Any] = ["officer_signed"]
+    if centres is not None:
+        where += f" AND l.centre IN ({', '.join('?' for _ in centres)})"
+        params += centres
+    sql = (
+        f"SELECT l.id, l.slip_no, l.centre, l.classification, l.received_at FROM {LEDGER.name} l"  # noqa: S608 — fixed columns, parameterised filter
+        f" WHERE {where} ORDER BY l.received_at LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [*params, limit])
+    return [
+        {
+            "complaint_id": str(r[0]),
+            "slip_no": r[1],
+            "centre": r[2],
+            "classification": r[3],
+            "received_at": as_datetime(r[4]),
+        }
+        for r in found
+    ]

@@ -19,7 +19,7 @@ from domain.rules import ClockKind
 from domain.values import CLASSIFICATION_LABELS, RATING_LABELS, STATUS_LABELS, Classification, Role, Status
 from projections.db import Column, Table, Tx, ViewDB
 from projections.db import ColumnType as T
-from projections.masking import mask_complainant
+from projections.masking import mask_complainant, mask_free_text
 from projections.view import MAX_PAGE, Applied, QueryError, View, aware, by_complaint, needs_lookup
 
 LEDGER = Table(
@@ -46,11 +46,24 @@ LEDGER = Table(
         Column("called_back_at", T.timestamp),
         Column("rating", T.integer),  # the latest call-back's rating
         Column("rectification_rounds", T.integer, nullable=False),
+        Column("centre", T.text, nullable=False),  # the receiving service centre
+        Column("received_by", T.text, nullable=False),  # the receiving clerk's user id (their own intake list)
+        Column("reclassified_from", T.text),  # the kind before 改分类, if any
+        # what a 台账 records, every free text masked (phones, ID numbers, the complainant's name): views
+        # hold no personal information in clear; the full text is on GET /v1/complaints/{id} for roles with access
+        Column("content_masked", T.text, nullable=False),
+        Column("classification_reason", T.text, nullable=False),
+        Column("reclassification_reason", T.text, nullable=False),
+        Column("officer_signer", T.text),  # the duty officer who signed (staff display name)
+        Column("leader_signer", T.text),
+        Column("result", T.text),  # the latest 办结 result
+        Column("legal_basis", T.text),
         Column("last_version", T.integer, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
     ),
     key=("id",),
     indexes=(
+        ("yousu_ledger_centre_idx", "(centre, received_at)"),
         ("yousu_ledger_received_idx", "(received_at, slip_no)"),
         ("yousu_ledger_slip_idx", "(slip_no)"),
         ("yousu_ledger_status_idx", "(status, received_at)"),
@@ -93,22 +106,48 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "called_back_at": None,
         "rating": None,
         "rectification_rounds": 0,
+        "centre": e.centre,
+        "received_by": e.actor.id,
+        "reclassified_from": None,
+        "content_masked": mask_free_text(e.content, _names(e)),
+        "classification_reason": "",
+        "reclassification_reason": "",
+        "officer_signer": None,
+        "leader_signer": None,
+        "result": None,
+        "legal_basis": None,
         "last_version": e.originator_version,
         "last_notification_id": nid,
     }
 
 
+def _names(e: Complaint.Received) -> list[str]:
+    c = e.complainant
+    return [c.name, c.enterprise_name or ""]
+
+
 def _classified(row: dict[str, Any], e: Complaint.Classified) -> None:
     row["classification"] = e.classification.value
+    row["classification_reason"] = mask_free_text(e.reason)
     row["status"] = Status.classified.value
     if e.due_at is not None:
         row["due_at"] = e.due_at
         row["due_provisional"] = e.due_provisional
 
 
+def _reclassified(row: dict[str, Any], e: Complaint.Reclassified) -> None:
+    row["reclassified_from"] = e.from_classification.value
+    row["reclassification_reason"] = mask_free_text(e.reason)
+    row["classification"] = e.to_classification.value
+    row["status"] = Status.classified.value
+    row["due_at"] = None  # the complex kind's deadline is fixed at dispatch
+    row["due_provisional"] = False
+
+
 def _signed(row: dict[str, Any], e: Complaint.Signed) -> None:
     officer = e.signer_role is Role.duty_officer
     row["status"] = (Status.officer_signed if officer else Status.signed).value
+    row["officer_signer" if officer else "leader_signer"] = e.actor.name
 
 
 def _dispatched(row: dict[str, Any], e: Complaint.Dispatched) -> None:
@@ -127,6 +166,8 @@ def _consulted(row: dict[str, Any], _e: Complaint.Consulted) -> None:
 
 def _resolved(row: dict[str, Any], e: Complaint.Resolved) -> None:
     row["resolved_at"] = e.occurred_at
+    row["result"] = mask_free_text(e.result)
+    row["legal_basis"] = mask_free_text(e.legal_basis) or None
     row["status"] = Status.resolved.value
 
 
@@ -162,6 +203,7 @@ def _deadline_corrected(row: dict[str, Any], e: Complaint.DeadlineCorrected) -> 
 
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Classified: _classified,
+    Complaint.Reclassified: _reclassified,
     Complaint.Signed: _signed,
     Complaint.Dispatched: _dispatched,
     Complaint.Consulted: _consulted,
@@ -191,7 +233,9 @@ class LedgerView(View):
     """工作台账: one row per complaint."""
 
     name: ClassVar[str] = "ledger"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = (
+        4  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result
+    )
     tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -225,8 +269,15 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "received_at": "受理时间",
     "channel": "受理渠道",
     "complainant_masked": "诉求人",
+    "centre": "服务中心",
     "category": "诉求类别",
+    "content_masked": "诉求内容",
     "classification": "问题分类",
+    "classification_reason": "分类理由",
+    "reclassified_from": "改分类前",
+    "reclassification_reason": "改分类理由",
+    "officer_signer": "值班人员签字",
+    "leader_signer": "带班领导签字",
     "status": "办理状态",
     "departments": "承办部门",
     "supervisor": "督办专人",
@@ -234,6 +285,8 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "overdue": "是否逾期",
     "overdue_level": "督办级别",
     "resolved_at": "办结时间",
+    "result": "办理结果",
+    "legal_basis": "法律依据",
     "fed_back_at": "反馈时间",
     "called_back_at": "回访时间",
     "rating": "满意度评价",
@@ -255,6 +308,8 @@ class LedgerFilter:
     channel: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    centre: str | None = None
+    received_by: str | None = None  # a clerk's own intake
 
 
 @dataclass(frozen=True)
@@ -273,6 +328,8 @@ def _ledger_where(f: LedgerFilter) -> tuple[list[str], list[Any]]:
         ("status", f.status),
         ("classification", f.classification),
         ("channel", f.channel),
+        ("centre", f.centre),
+        ("received_by", f.received_by),
     ):
         if value is not None:
             conds.append(f"l.{column} = ?")
@@ -393,15 +450,26 @@ def ledger_export_values(
     *,
     departments: dict[str, str] | None = None,
     categories: dict[str, str] | None = None,
+    centres: dict[str, str] | None = None,
 ) -> list[str]:
     """A ledger row as the cells under :data:`LEDGER_COLUMNS_ZH`, in Chinese and local time."""
     depts = departments or {}
     cats = categories or {}
     status = row["status"]
     classification = row["classification"]
+    before = row["reclassified_from"]
     values: dict[str, str] = {
         "slip_no": row["slip_no"],
         "received_at": _fmt_time(row["received_at"], calendar),
+        "centre": (centres or {}).get(row["centre"], row["centre"]),
+        "content_masked": row["content_masked"],
+        "classification_reason": row["classification_reason"],
+        "reclassified_from": CLASSIFICATION_LABELS[Classification(before)] if before else "",
+        "reclassification_reason": row["reclassification_reason"],
+        "officer_signer": row["officer_signer"] or "",
+        "leader_signer": row["leader_signer"] or "",
+        "result": row["result"] or "",
+        "legal_basis": row["legal_basis"] or "",
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
         "complainant_masked": row["complainant_masked"],
         "category": cats.get(row["category"], row["category"]),
@@ -419,3 +487,42 @@ def ledger_export_values(
         "rectification_rounds": str(row["rectification_rounds"]),
     }
     return [values[c] for c in LEDGER_COLUMNS_ZH]
+
+
+def ledger_id_by_slip(db: ViewDB, slip_no: str) -> UUID | None:
+    """The complaint id of a 受理单号, or None."""
+    with db.transaction(write=False) as tx:
+        found = tx.query(f"SELECT l.id FROM {LEDGER.name} l WHERE l.slip_no = ?", [slip_no])  # noqa: S608 — fixed table name, value bound
+    if not found:
+        return None
+    value = found[0][0]
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+WORKLIST_ORDER = "ORDER BY CASE WHEN l.due_at IS NULL THEN 1 ELSE 0 END, l.due_at, l.received_at"
+
+
+def department_worklist(
+    db: ViewDB, department: str, *, open_only: bool = True, limit: int = 100, offset: int = 0
+) -> LedgerPage:
+    """A department's dispatched complaints, nearest resolution deadline first (open ones only by default)."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    conds = [
+        f"EXISTS (SELECT 1 FROM {LEDGER_DEPARTMENTS.name} d WHERE d.complaint_id = l.id AND d.department = ?)"  # noqa: S608 — fixed table name, value bound
+    ]
+    params: list[Any] = [department]
+    if open_only:
+        conds.append("l.status IN (?, ?, ?)")
+        params += [Status.dispatched.value, Status.consulted.value, Status.rectifying.value]
+    where = " AND ".join(conds)
+    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
+    with db.transaction(write=False) as tx:
+        total = int(tx.query(f"SELECT COUNT(*) FROM {LEDGER.name} l WHERE {where}", params)[0][0])  # noqa: S608 — our table and column names, values bound
+        found = tx.query(
+            f"SELECT {cols} FROM {LEDGER.name} l WHERE {where} {WORKLIST_ORDER} LIMIT ? OFFSET ?",  # noqa: S608 — our table and column names, values bound
+            [*params, limit, offset],
+        )
+        rows = [_ledger_row(tx, r) for r in found]
+    return LedgerPage(rows=rows, total=total)

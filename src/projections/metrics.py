@@ -49,8 +49,8 @@ from projections.view import Applied, QueryError, View, aware, by_complaint, nee
 ALL_DEPARTMENTS = "*"  # the facet in which each complaint counts exactly once
 NO_DEPARTMENT = ""  # not dispatched (general complaints, or not yet)
 
-DIMENSIONS = ("day", "department", "classification", "channel", "category")
-MONTHLY_DIMENSIONS = ("month", "department", "classification", "channel", "category")
+DIMENSIONS = ("day", "department", "classification", "channel", "category", "centre")
+MONTHLY_DIMENSIONS = ("month", "department", "classification", "channel", "category", "centre")
 COUNTS = (
     "received",
     "answered",
@@ -69,6 +69,7 @@ COUNTS = (
     "response_unmet",
     "resolution_unmet",
     "callback_unmet",
+    "reclassified",
 )
 DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
 BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
@@ -79,6 +80,7 @@ _FACETS = (
     Column("classification", T.text),  # '' until classified
     Column("channel", T.text),
     Column("category", T.text),
+    Column("centre", T.text),  # the receiving service centre
 )
 _COUNT_COLUMNS = tuple(Column(c, T.integer, nullable=False) for c in COUNTS)
 
@@ -126,6 +128,8 @@ METRICS_STATE = Table(
         Column("called_back_at", T.timestamp),
         Column("ratings", T.text, nullable=False),  # every call-back's rating, e.g. "2,4"
         Column("rectifications", T.integer, nullable=False),
+        Column("centre", T.text, nullable=False),
+        Column("reclassified", T.integer, nullable=False),  # 1 after 改分类 (counted under the final kind)
     ),
     key=("complaint_id",),
 )
@@ -185,10 +189,12 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
         int(not response_met),
         int(s["resolution_due_at"] is not None and not resolution_met),
         int(s["callback_due_at"] is not None and not callback_met),
+        s["reclassified"],
     )
     departments = s["departments"].split(",") if s["departments"] else (NO_DEPARTMENT,)
     day, classification, channel, category = s["day"], s["classification"], s["channel"], s["category"]
-    keys = tuple((day, facet, classification, channel, category) for facet in (ALL_DEPARTMENTS, *departments))
+    centre = s["centre"]
+    keys = tuple((day, facet, classification, channel, category, centre) for facet in (ALL_DEPARTMENTS, *departments))
     return Contribution(keys, vector, tuple(unmet))
 
 
@@ -262,6 +268,8 @@ def _received(s: dict[str, Any] | None, e: Complaint.Received, calendar: Working
         "called_back_at": None,
         "ratings": "",
         "rectifications": 0,
+        "centre": e.centre,
+        "reclassified": 0,
     }
 
 
@@ -269,6 +277,13 @@ def _classified(s: dict[str, Any], e: Complaint.Classified) -> None:
     s["classification"] = e.classification.value
     if e.due_at is not None:
         s["resolution_due_at"] = e.due_at
+
+
+def _reclassified(s: dict[str, Any], e: Complaint.Reclassified) -> None:
+    # counted under its final kind; the general kind's same-day deadline no longer applies (dispatch sets the new one)
+    s["classification"] = e.to_classification.value
+    s["resolution_due_at"] = None
+    s["reclassified"] = 1
 
 
 def _dispatched(s: dict[str, Any], e: Complaint.Dispatched) -> None:
@@ -313,6 +328,7 @@ def _deadline_corrected(s: dict[str, Any], e: Complaint.DeadlineCorrected) -> No
 # escalations) leave the counts alone.
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Classified: _classified,
+    Complaint.Reclassified: _reclassified,
     Complaint.Dispatched: _dispatched,
     Complaint.Resolved: _resolved,
     Complaint.FedBack: _fed_back,
@@ -325,7 +341,7 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:
@@ -423,7 +439,7 @@ def rates(
 
 # ---------------------------------------------------------------------------------------- queries
 
-GROUP_BY = ("department", "classification", "channel", "category", "month")
+GROUP_BY = ("department", "classification", "channel", "category", "month", "centre")
 
 
 @dataclass(frozen=True)
@@ -482,6 +498,7 @@ def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an in
     classification: str | None = None,
     channel: str | None = None,
     category: str | None = None,
+    centre: str | None = None,
 ) -> list[MetricsGroup]:
     """Rates for complaints received from ``from_`` to ``to`` (local days, inclusive), per group, as of ``now``.
 
@@ -503,6 +520,7 @@ def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an in
         ("classification", classification),
         ("channel", channel),
         ("category", category),
+        ("centre", centre),
     ):
         if value is not None:
             facet_conds.append(f"{column} = ?")

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.calendar import WorkingCalendar
+from domain.centres import DEFAULT_CENTRE
 from domain.complaint import SATISFIED_THRESHOLD, Complaint
 from domain.rules import ClockKind
 from projections.db import Column, Table, Tx, ViewDB, as_datetime
@@ -36,6 +37,7 @@ SLA = Table(
         Column("due_provisional", T.boolean, nullable=False),
         Column("met_at", T.timestamp),
         Column("escalation_level", T.integer, nullable=False),
+        Column("centre", T.text, nullable=False),  # the complaint's service centre
     ),
     key=("complaint_id", "clock", "round"),
     indexes=(
@@ -93,7 +95,15 @@ def _round(clocks: Clocks) -> int:
     return max((r for (c, r) in clocks if c == RECTIFICATION), default=0)
 
 
+def _centre(clocks: Clocks, e: Any) -> str:
+    """The complaint's centre: on its Received event, else on any clock already kept (the response clock)."""
+    if isinstance(e, Complaint.Received):
+        return e.centre
+    return next((str(c["centre"]) for c in clocks.values()), DEFAULT_CENTRE)
+
+
 def _start(clocks: Clocks, e: Any, clock: str, round_: int, started: datetime, due: datetime, prov: bool) -> None:
+    centre = _centre(clocks, e)
     clocks[(clock, round_)] = {
         "complaint_id": e.originator_id,
         "clock": clock,
@@ -103,6 +113,7 @@ def _start(clocks: Clocks, e: Any, clock: str, round_: int, started: datetime, d
         "due_provisional": prov,
         "met_at": None,
         "escalation_level": 0,
+        "centre": centre,
     }
 
 
@@ -121,6 +132,12 @@ def _classified(clocks: Clocks, e: Complaint.Classified) -> None:
         response = clocks.get((RESPONSE, 0))
         started = response["started_at"] if response is not None else e.occurred_at
         _start(clocks, e, RESOLUTION, 0, started, e.due_at, e.due_provisional)
+
+
+def _reclassified(clocks: Clocks, e: Complaint.Reclassified) -> None:
+    # 改分类 ends the general kind's same-day clock (the complex kind's starts at dispatch, replacing this
+    # row): closed here so that neither the sweeper nor the overdue list chases a deadline that no longer applies
+    _meet(clocks, RESOLUTION, 0, e.occurred_at)
 
 
 def _dispatched(clocks: Clocks, e: Complaint.Dispatched) -> None:
@@ -167,6 +184,7 @@ def _deadline_corrected(clocks: Clocks, e: Complaint.DeadlineCorrected) -> None:
 HANDLERS: dict[type, Handler] = {
     Complaint.Received: _received,
     Complaint.Classified: _classified,
+    Complaint.Reclassified: _reclassified,
     Complaint.Dispatched: _dispatched,
     Complaint.Resolved: _resolved,
     Complaint.FedBack: _fed_back,
@@ -187,7 +205,7 @@ class SlaView(View):
     """Each complaint's clocks: response, resolution, feedback, call-back, rectification."""
 
     name: ClassVar[str] = "sla"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     tables: ClassVar[tuple[Table, ...]] = (SLA,)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -237,6 +255,7 @@ def overdue(
     *,
     clock: str | None = None,
     department: str | None = None,
+    centre: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> OverduePage:
@@ -250,6 +269,9 @@ def overdue(
     if clock is not None:
         conds.append("s.clock = ?")
         params.append(clock)
+    if centre is not None:
+        conds.append("s.centre = ?")
+        params.append(centre)
     if department is not None:
         conds.append(
             f"EXISTS (SELECT 1 FROM {LEDGER_DEPARTMENTS.name} d WHERE d.complaint_id = s.complaint_id"  # noqa: S608 — fixed table name, value bound
@@ -259,7 +281,7 @@ def overdue(
     where = " AND ".join(conds)
     cols = (
         "s.complaint_id, s.clock, s.round, s.started_at, s.due_at, s.due_provisional, s.escalation_level,"
-        " l.slip_no, l.status, l.classification, l.departments, l.supervisor"
+        " l.slip_no, l.status, l.classification, l.departments, l.supervisor, s.centre"
     )
     order = "ORDER BY s.due_at, s.complaint_id, s.clock, s.round"
     sql = f"SELECT {cols} FROM {SLA.name} s LEFT JOIN {LEDGER.name} l ON l.id = s.complaint_id WHERE {where} {order}"  # noqa: S608 — our table and column names, values bound
@@ -285,6 +307,7 @@ def overdue(
                 "classification": r[9],
                 "departments": r[10].split(",") if r[10] else [],
                 "supervisor": r[11],
+                "centre": r[12],
                 "late_hours": round(calendar.working_hours_between(due_at, now), 2),
             }
         )
@@ -360,3 +383,30 @@ def provisional_complaints(db: ViewDB) -> list[UUID]:
 def _uuid(value: Any) -> UUID:
     # PostgreSQL hands back a UUID, SQLite its text
     return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def window_queue(db: ViewDB, centre: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """A centre's open feedback and call-back clocks (the window clerk's queue), the soonest due first."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    sql = (
+        "SELECT s.complaint_id, s.clock, s.round, s.due_at, s.due_provisional, l.slip_no, l.status,"  # noqa: S608 — our table and column names, values bound
+        f" l.complainant_masked FROM {SLA.name} s LEFT JOIN {LEDGER.name} l ON l.id = s.complaint_id"
+        " WHERE s.met_at IS NULL AND s.clock IN (?, ?) AND s.centre = ? ORDER BY s.due_at LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [FEEDBACK, CALLBACK, centre, limit])
+    return [
+        {
+            "complaint_id": _uuid(r[0]),
+            "clock": r[1],
+            "round": r[2],
+            "due_at": as_datetime(r[3]),
+            "due_provisional": bool(r[4]),
+            "slip_no": r[5],
+            "status": r[6],
+            "complainant_masked": r[7],
+        }
+        for r in found
+    ]

@@ -30,10 +30,15 @@ from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import DatabaseURLError
+from application.reference import load_reference
+from application.roster_files import HEADINGS, month_of_rows, parse_roster, roster_table
 from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
+from domain.centres import DEFAULT_CENTRE
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
+from domain.roster import check_month, month_of
+from domain.slips import parse_slip_number
 from domain.values import Actor, Role
 from policies.sweeper import Sweeper
 from projections import tracking
@@ -180,6 +185,7 @@ def token(
     name: str = typer.Option(..., "--name", help="display name of the staff member"),
     sub: str | None = typer.Option(None, "--sub", help="user id (default: derived from the name)"),
     department: str | None = typer.Option(None, "--department", help="department code, for role `department`"),
+    centre: str | None = typer.Option(None, "--centre", help="service centre code (ops/reference.toml [centres])"),
     hours: int = typer.Option(12, min=1, help="lifetime in hours (at most YOUSU_TOKEN_MAX_LIFETIME)"),
 ) -> None:
     """Mint an HS256 token for local use (signed with YOUSU_AUTH_SECRET or the local secret)."""
@@ -194,6 +200,8 @@ def token(
         raise _fail("the system role is never held by a token")
     if Role.department in roles and not department:
         raise _fail("--department is required for role department")
+    if centre is not None and centre not in load_reference(settings.reference_file).centres:
+        raise _fail(f"unknown centre {centre!r}; see [centres] in {settings.reference_file}")
     secret = auth_secret(settings, create=True)
     if secret is None:
         raise _fail("set YOUSU_AUTH_SECRET")
@@ -204,6 +212,7 @@ def token(
             name=name,
             roles=roles,
             department=department,
+            centre=centre,
             now=SystemClock().now(),
             lifetime=timedelta(hours=hours),
             issuer=settings.auth_issuer,
@@ -238,14 +247,82 @@ def _uuid(value: str, option: str) -> UUID:
         raise _fail(f"{option} is not a complaint id (UUID): {value!r}") from exc
 
 
+REPLAY_LABELS = {
+    "slip_no": "受理单号",
+    "centre": "服务中心",
+    "channel": "受理渠道",
+    "content": "诉求内容",
+    "category": "诉求类别",
+    "complainant": "诉求人",
+    "received_at": "受理时间",
+    "external_ref": "热线编号",
+    "response_due_at": "响应时限",
+    "classification": "问题分类",
+    "from_classification": "原分类",
+    "to_classification": "改为",
+    "reason": "理由",
+    "signer_role": "签字身份",
+    "opinion": "意见",
+    "departments": "承办部门",
+    "supervisor": "督办专人",
+    "instructions": "转办意见",
+    "due_at": "时限",
+    "participants": "参会部门",
+    "conclusion": "会商结论",
+    "result": "办理结果",
+    "legal_basis": "法律依据",
+    "feedback_due_at": "反馈时限",
+    "method": "反馈方式",
+    "summary": "反馈内容",
+    "callback_due_at": "回访时限",
+    "rating": "评价",
+    "comment": "评价意见",
+    "rectification_due_at": "整改时限",
+    "clock": "时限",
+    "level": "级别",
+    "round": "轮次",
+    "recipients": "通知对象",
+    "previous_due_at": "原时限",
+    "prev_hash": "前一哈希",
+    "row_hash": "本条哈希",
+}
+
+
+def _readable(value: object, calendar: WorkingCalendar) -> str:
+    """A payload value as staff read it: instants in the calendar's zone (Beijing), lists and objects as JSON."""
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None and ("T" in value or " " in value):
+            return instant.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M:%S")
+        return value
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 @audit_app.command("replay")
 def audit_replay(
-    complaint_id: Annotated[str, typer.Argument(help="complaint id")],
+    complaint: Annotated[str, typer.Argument(help="complaint id (UUID) or slip number (受理单号)")],
     reader: Annotated[str, typer.Option(help="who is reading (recorded in the access log)")] = getpass.getuser(),
 ) -> None:
-    """Print one complaint's full history as a timeline (the read is recorded)."""
-    cid = _uuid(complaint_id, "COMPLAINT_ID")
+    """Print one complaint's full history, every field in full, times in Beijing time (the read is recorded)."""
     audit = _audit(_settings())
+    try:
+        cid = UUID(complaint)
+    except ValueError:
+        try:
+            parse_slip_number(complaint)
+        except ComplaintError as exc:
+            raise _fail(f"COMPLAINT is neither a complaint id nor a slip number: {exc.detail}") from exc
+        found = audit.complaint_by_slip(complaint)
+        if found is None:
+            raise _fail(f"no complaint has slip number {complaint}", 1) from None
+        cid = found
     try:
         events = audit.app.history(cid)
     except ComplaintError as exc:
@@ -256,22 +333,23 @@ def audit_replay(
         endpoint="yousu audit replay",
         personal_info=True,
     )
+    calendar = audit.app.calendar
     first = events[0].event
     assert isinstance(first, Complaint.Received)  # noqa: S101 — history() starts with Received
-    console.print(f"[bold]{first.slip_no}[/bold]  {cid}")
-    table = Table("版本", "事件", "业务时间", "记录时间", "操作人", "内容")
+    # plain lines, never cut to the terminal's width: this is what an inspector reads and keeps
+    typer.echo(f"{first.slip_no}  {cid}  （时间均为北京时间）")
     for e in events:
         actor = e.event.actor
-        payload = {k: v for k, v in event_payload(e.event).items() if k not in ("actor", "occurred_at", "timestamp")}
-        table.add_row(
-            str(e.version),
-            f"{EVENT_LABELS.get(e.type, e.type)} {e.type}",
-            e.event.occurred_at.isoformat(),
-            e.recorded_at.isoformat(),
-            f"{actor.name} ({actor.role.value})",
-            json.dumps(payload, ensure_ascii=False)[:400],
+        typer.echo("")
+        typer.echo(
+            f"[{e.version}] {EVENT_LABELS.get(e.type, e.type)} {e.type}  "
+            f"业务时间 {_readable(e.event.occurred_at.isoformat(), calendar)}  "
+            f"记录时间 {_readable(e.recorded_at.isoformat(), calendar)}  "
+            f"操作人 {actor.name}（{actor.role.value}{'，' + actor.department if actor.department else ''}）"
         )
-    console.print(table)
+        payload = {k: v for k, v in event_payload(e.event).items() if k not in ("actor", "occurred_at", "timestamp")}
+        for key, value in payload.items():
+            typer.echo(f"    {REPLAY_LABELS.get(key, key)}（{key}）：{_readable(value, calendar)}")
 
 
 @audit_app.command("verify")
@@ -587,7 +665,7 @@ def sweep(
     runner.setup()
     if once:
         try:
-            result = Sweeper(complaints, runner.db).sweep()
+            result = Sweeper(complaints, runner.db, settings.escalation_rules()).sweep()
         finally:
             runner.db.close()
             complaints.close()
@@ -612,6 +690,58 @@ def _complaints(settings: Settings) -> ComplaintsApp:
         return build_complaints(settings, _clock(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+
+
+roster_app = typer.Typer(help="Duty roster (值班表): import a month, show it", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX with the headings of README 值班表")],
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: that of the first row)")] = None,
+    actor: Annotated[str, typer.Option(help="who imports (recorded with the roster)")] = getpass.getuser(),
+) -> None:
+    """Import a month's roster: every row is checked first; one bad row and nothing is imported (exit 1)."""
+    settings = _settings()
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    reference = load_reference(settings.reference_file)
+    complaints = _complaints(settings)
+    try:
+        rows = parse_roster(file.read_bytes(), {code: c.name for code, c in reference.centres.items()})
+        wanted = month or month_of_rows(rows)
+        imported = complaints.import_roster(rows, month=wanted, actor=Actor(id=actor, name=actor, role=Role.admin))
+    except ComplaintError as exc:
+        raise _fail(f"{exc.detail}（未导入任何行）", 1) from exc
+    finally:
+        complaints.close()
+    for centre, days in sorted(imported.items()):
+        console.print(f"{wanted} {centre}: {days} 天")
+
+
+@roster_app.command("show")
+def roster_show(
+    centre: Annotated[str, typer.Option("--centre", help="centre code")] = DEFAULT_CENTRE,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month)")] = None,
+) -> None:
+    """Print a centre's roster for a month (exit 1 when none was imported)."""
+    settings = _settings()
+    complaints = _complaints(settings)
+    try:
+        wanted = month or month_of(complaints.calendar.local_day(complaints.clock.now()))
+        check_month(wanted)
+        roster = complaints.roster(centre, wanted)
+    except ComplaintError as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        complaints.close()
+    if roster is None:
+        raise _fail(f"{centre} 尚未导入 {wanted} 的值班表", 1)
+    # tab-separated, never truncated to the terminal's width; the headings are the import file's
+    typer.echo("\t".join(HEADINGS))
+    for row in roster_table(sorted(roster.days.values(), key=lambda d: d.day), centre):
+        typer.echo("\t".join(row))
 
 
 def main() -> None:

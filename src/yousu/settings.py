@@ -7,14 +7,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from application.calendar_loader import load_calendar
 from application.persistence import DEFAULT_DATABASE_URL, Database, parse_database_url
 from domain.calendar import WorkingCalendar
+from domain.roster import SigningMode
 from domain.rules import Limits
 from domain.values import Classification
+from policies.deadlines import EscalationRules
 
 
 def resolve_sqlite_url(url: str, base: Path) -> str:
@@ -26,6 +28,21 @@ def resolve_sqlite_url(url: str, base: Path) -> str:
     if not raw.startswith("/") or raw.startswith("//") or raw == "/":
         return url  # empty, or already absolute (sqlite:////abs.db)
     return f"sqlite:///{base / raw[1:]}"
+
+
+RECIPIENTS = ("supervisor", "duty_leader", "liaison")  # who has an inbox for escalation notices
+
+
+def _numbers(variable: str, value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        msg = f"{variable}={value!r}: a comma list of whole numbers"
+        raise ValueError(msg) from None
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # src/yousu/settings.py → the checkout it was installed from
@@ -84,6 +101,45 @@ class Settings(BaseSettings):
     session_hours: int = Field(12, ge=1, le=24)  # console session; capped by token_max_lifetime
     cookie_secure: bool = False  # true behind HTTPS: the session cookies then travel only over TLS
     ready_max_lag: int = Field(1000, ge=0)  # /readyz answers 503 while a view is more events behind than this
+    signing_mode: SigningMode = SigningMode.roster  # 审核签字 and 会商 checked against the day's roster, or by role
+    # DESIGN §1 promised these as configuration: which overdue levels are raised, to whom, and when level 2 follows
+    escalation_levels: str = "1,2"  # comma list: 1 = past due, 2 = still unmet N working days later
+    escalation_level1_recipients: str = "supervisor,duty_leader"
+    escalation_level2_recipients: str = "supervisor,duty_leader,liaison"
+    escalation_rectification_recipients: str = "supervisor,duty_leader,liaison"  # a 差评's notice
+    escalation_level2_after: int = Field(1, ge=1, le=30)  # working days after the deadline
+    satisfied_ratings: str = "3,4,5"  # the ratings 满意率 counts as satisfied
+
+    @field_validator("escalation_levels")
+    @classmethod
+    def _levels(cls, value: str) -> str:
+        levels = _numbers("YOUSU_ESCALATION_LEVELS", value)
+        if not levels or not set(levels) <= {1, 2}:
+            msg = f"YOUSU_ESCALATION_LEVELS={value!r}: a comma list of 1 and/or 2 (e.g. 1,2)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator(
+        "escalation_level1_recipients", "escalation_level2_recipients", "escalation_rectification_recipients"
+    )
+    @classmethod
+    def _recipients(cls, value: str, info: ValidationInfo) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        if not names or not set(names) <= set(RECIPIENTS):
+            variable = f"YOUSU_{str(info.field_name).upper()}"
+            msg = f"{variable}={value!r}: a comma list of {', '.join(RECIPIENTS)}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("satisfied_ratings")
+    @classmethod
+    def _satisfied(cls, value: str) -> str:
+        ratings = _numbers("YOUSU_SATISFIED_RATINGS", value)
+        if not ratings or not set(ratings) <= {3, 4, 5}:
+            # 1 and 2 are 差评 (they open a rectification round): they can never count as satisfied
+            msg = f"YOUSU_SATISFIED_RATINGS={value!r}: a comma list within 3, 4, 5 (1 and 2 are 差评)"
+            raise ValueError(msg)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -127,6 +183,20 @@ class Settings(BaseSettings):
             callback=self.limit_callback,
             rectification=self.limit_rectification,
         )
+
+    def escalation_rules(self) -> EscalationRules:
+        """Levels, recipients and the level-2 delay of the deadline sweeper."""
+        return EscalationRules(
+            level2_after_working_days=self.escalation_level2_after,
+            level1_recipients=_names(self.escalation_level1_recipients),
+            level2_recipients=_names(self.escalation_level2_recipients),
+            rectification_recipients=_names(self.escalation_rectification_recipients),
+            levels=frozenset(_numbers("YOUSU_ESCALATION_LEVELS", self.escalation_levels)),
+        )
+
+    def satisfied(self) -> tuple[int, ...]:
+        """The ratings counted as satisfied (满意率)."""
+        return tuple(sorted(set(_numbers("YOUSU_SATISFIED_RATINGS", self.satisfied_ratings))))
 
     def calendar(self) -> WorkingCalendar:
         """The package's holidays plus the district's calendar files."""

@@ -154,6 +154,8 @@ def build_complaints(settings: Settings, clock: Clock | None = None, *, check: b
         clock=clock or SystemClock(),
         calendar=settings.calendar(),
         limits=settings.limits(),
+        centres=load_reference(settings.reference_file).centres,
+        signing_mode=settings.signing_mode,
     )
     if check:
         try:
@@ -256,6 +258,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         accounts=account_store(settings, complaints.clock) if db.kind != "memory" else None,
         session_lifetime=settings.session_lifetime(),
         cookie_secure=settings.cookie_secure,
+        satisfied_ratings=settings.satisfied(),
+        escalation_levels=tuple(sorted(settings.escalation_rules().levels)),
     )
     if runner is not None:
         container.readiness.append(views_readiness(runner, settings.ready_max_lag))
@@ -322,7 +326,7 @@ class SweepTask:
     def __init__(self, settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> None:
         self.complaints = complaints
         self.views = views
-        self.sweeper = Sweeper(complaints, views)
+        self.sweeper = Sweeper(complaints, views, settings.escalation_rules())
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
 

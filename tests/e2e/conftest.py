@@ -101,6 +101,7 @@ def run_server(database_url: str, workdir: Path, **env: str) -> Iterator[Server]
         "YOUSU_AUTH_SECRET": SECRET,
         "YOUSU_CIPHER_KEY": CIPHER_KEY,
         "YOUSU_LOG_LEVEL": "INFO",
+        "YOUSU_SIGNING_MODE": "roles_only",  # these drills are not about rosters
         "YOUSU_CALENDAR_DIR": str(REPO / "ops" / "calendar"),
         "YOUSU_REFERENCE_FILE": str(REPO / "ops" / "reference.toml"),
         "PYTHONUNBUFFERED": "1",

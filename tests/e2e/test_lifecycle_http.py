@@ -21,7 +21,7 @@ import pytest
 from tests.e2e.conftest import Server
 from tests.support import receive_body, token
 
-SLIP_RE = re.compile(r"^YS\d{8}\d{5}$")
+SLIP_RE = re.compile(r"^YS-district-\d{8}-\d{5}$")  # a clerk without a centre claim: the district hall
 EVENT_OF = {
     "classify": "Classified",
     "sign": "Signed",
@@ -334,6 +334,7 @@ def test_refused_to_do_two_departments_consult_and_rectification(flow: Flow) -> 
     flow.command(
         "consult",
         "department",
+        # every dispatched department takes part, named by its code (consult_participants_missing otherwise)
         {"participants": ["market", "housing"], "conclusion": "市场监管主办，住建协办"},
         status="consulted",
         department="market",

@@ -77,6 +77,7 @@ DEPARTMENTS = ("market", "housing", "tax")
 DEPT = {d: Actor(f"dept-{d}", f"{d} 经办人", Role.department, department=d) for d in DEPARTMENTS}
 CATEGORIES = ("housing", "tax", "other")
 CHANNELS = (Channel.window, Channel.hotline, Channel.online)
+CENTRES = ("district", "jiefang", "xinhua")
 CLASSES = (Classification.general, Classification.cannot_do, Classification.hard_to_do, Classification.refused_to_do)
 
 
@@ -223,6 +224,7 @@ class Driver:
             category=CATEGORIES[category],
             complainant=PEOPLE[person].complainant,
             actor=actor,
+            centre=CENTRES[(person + category) % len(CENTRES)],
             **kwargs,
         )
         self.ids.append(result.id)
@@ -348,6 +350,16 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
             "called_back_at": c.called_back_at,
             "rating": c.rating,
             "rectification_rounds": c.rectification_round,
+            "centre": c.centre,
+            "received_by": c.received_by.id if c.received_by else "",
+            "reclassified_from": c.reclassified_from.value if c.reclassified_from else None,
+            "content_masked": c.content,  # the generated texts carry no numbers or names
+            "classification_reason": c.classification_reason,
+            "reclassification_reason": c.reclassification_reason,
+            "officer_signer": c.officer_signature.name if c.officer_signature else None,
+            "leader_signer": c.leader_signature.name if c.leader_signature else None,
+            "result": c.result,
+            "legal_basis": c.legal_basis,
             "last_version": c.version,
             "last_notification_id": last[cid],
         }
@@ -366,15 +378,17 @@ class RefClock:
     provisional: bool
     met_at: datetime | None = None
     level: int = 0
+    centre: str = "district"
 
 
-def reference_clocks(
+def reference_clocks(  # noqa: PLR0912 — one branch per event type, as the fold it mirrors
     events: Sequence[tuple[int, Complaint.Event]],
 ) -> dict[UUID, dict[tuple[str, int], RefClock]]:
     """Every complaint's clocks, walked from its events."""
     clocks: dict[UUID, dict[tuple[str, int], RefClock]] = defaultdict(dict)
     rounds: dict[UUID, int] = defaultdict(int)
     received: dict[UUID, datetime] = {}
+    centres: dict[UUID, str] = {}
 
     def meet(cid: UUID, clock: str, rnd: int, at: datetime) -> None:
         c = clocks[cid].get((clock, rnd))
@@ -386,6 +400,7 @@ def reference_clocks(
         mine = clocks[cid]
         if isinstance(e, Complaint.Received):
             received[cid] = e.received_at
+            centres[cid] = e.centre
             mine[("response", 0)] = RefClock(e.received_at, e.response_due_at, e.response_due_provisional)
         elif isinstance(e, Complaint.Classified) and e.due_at is not None:
             mine[("resolution", 0)] = RefClock(received[cid], e.due_at, e.due_provisional)
@@ -417,6 +432,8 @@ def reference_clocks(
             assert c.met_at is None, "only open clocks are corrected"
             assert c.due_at == e.previous_due_at
             c.due_at, c.provisional = e.due_at, e.provisional
+        for c in mine.values():
+            c.centre = centres[cid]
     return clocks
 
 
@@ -436,6 +453,7 @@ def reference_sla_rows(
                 "due_provisional": c.provisional,
                 "met_at": c.met_at,
                 "escalation_level": c.level,
+                "centre": c.centre,
             }
     return out
 
@@ -452,6 +470,7 @@ class Facts:
     classification: str
     channel: str
     category: str
+    centre: str
     response: RefClock
     resolution: RefClock | None
     callback: RefClock | None
@@ -473,6 +492,7 @@ def reference_facts(
                 "day": e.received_at.astimezone(calendar.zone).date(),
                 "channel": e.channel.value,
                 "category": e.category,
+                "centre": e.centre,
                 "classification": "",
                 "departments": (),
             }
@@ -640,11 +660,11 @@ def assert_metrics(db: ViewDB, calendar: WorkingCalendar, facts: Sequence[Facts]
     """Monthly rollups sum the daily counts; every rate of every grouping equals its brute-force count."""
     monthly: dict[tuple[Any, ...], list[int]] = {}
     for row in table_rows(db, METRICS_COUNTS):
-        acc = monthly.setdefault((row[0].replace(day=1), *row[1:5]), [0] * (len(row) - 5))
-        for i, v in enumerate(row[5:]):
+        acc = monthly.setdefault((row[0].replace(day=1), *row[1:6]), [0] * (len(row) - 6))
+        for i, v in enumerate(row[6:]):
             acc[i] += v
     assert {k: tuple(v) for k, v in monthly.items()} == {
-        tuple(r[:5]): tuple(r[5:]) for r in table_rows(db, METRICS_MONTHLY)
+        tuple(r[:6]): tuple(r[6:]) for r in table_rows(db, METRICS_MONTHLY)
     }
     days = sorted({f.day for f in facts})
     if not days:
@@ -658,7 +678,7 @@ def assert_metrics(db: ViewDB, calendar: WorkingCalendar, facts: Sequence[Facts]
         (first - timedelta(days=45), last + timedelta(days=45)),  # whole months with ragged ends
     ]
     for from_, to in ranges:
-        for group_by in (None, "department", "classification", "channel", "category", "month"):
+        for group_by in (None, "department", "classification", "channel", "category", "month", "centre"):
             for now in nows:
                 assert view_metrics(db, from_, to, group_by, now) == brute_force_metrics(
                     facts, from_, to, group_by, now
@@ -690,7 +710,7 @@ def reset_postgres(url: str) -> None:
 
 def make_app(url: str, clock: SettableClock, calendar: WorkingCalendar = CALENDAR) -> ComplaintsApp:
     """A ComplaintsApp over ``url`` with the injected clock."""
-    return ComplaintsApp(parse_database_url(url).env, clock=clock, calendar=calendar)
+    return ComplaintsApp(parse_database_url(url).env, clock=clock, calendar=calendar, centres=CENTRES)
 
 
 def reference_views(calendar: WorkingCalendar) -> list[View]:

@@ -388,7 +388,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     )
     def receive(self, channel: Channel, content: str, external_ref: str | None, minutes_ago: int) -> Any:
         max_before = self.app.max_notification_id()
-        new_book = SlipBook.id_for(CALENDAR.local_day(self.clock.now())) not in self.app.repository
+        new_book = SlipBook.id_for(CALENDAR.local_day(self.clock.now()), "district") not in self.app.repository
         received_at = self.clock.now() - timedelta(minutes=minutes_ago) if channel is Channel.hotline else None
         try:
             result = self.app.receive(
@@ -414,7 +414,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         history = self.app.history(result.id)
         assert [r.type for r in history] == ["Received"]
         assert history[0].event.occurred_at == self.clock.now()
-        assert result.slip_no.startswith(f"YS{CALENDAR.local_day(self.clock.now()):%Y%m%d}")
+        # no centre given: the district hall's book, in the centre format
+        assert result.slip_no.startswith(f"YS-district-{CALENDAR.local_day(self.clock.now()):%Y%m%d}-")
         self.outcomes["recorded:Received"] += 1
         self.ids.append(result.id)
         return result.id

@@ -77,5 +77,5 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
 
 def test_env_template_lists_every_setting() -> None:
     text = (REPO / "ops" / "yousu.env.example").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^#? ?(YOUSU_[A-Z_]+)=", text, flags=re.MULTILINE))
+    listed = set(re.findall(r"^#? ?(YOUSU_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
     assert listed == {f"YOUSU_{name.upper()}" for name in Settings.model_fields}

@@ -191,7 +191,7 @@ def test_receive_then_get_round_trip(store_url: str, clock: SettableClock, apps:
     assert rebuilt.response_due_at == datetime(2025, 9, 26, 17, 30, tzinfo=CST)
     assert rebuilt.departments == ("market", "tax")
     assert rebuilt.due_at == dispatched.due_at
-    assert rebuilt.slip_no == received.slip_no == "YS2025092600001"
+    assert rebuilt.slip_no == received.slip_no == "YS-district-20250926-00001"
     history = reader.history(received.id)
     assert [h.type for h in history] == ["Received", "Classified", "Signed", "Signed", "Dispatched"]
     assert all(isinstance(h.event, Complaint.Event) for h in history)
@@ -280,15 +280,15 @@ def test_slip_numbers_unique_and_ordered_by_time(store_url: str, apps: list[Comp
     slips = [r.slip_no for r in results]
     assert len(set(slips)) == len(slips)
     assert slips == sorted(slips)
-    assert slips[0] == "YS2025092600001"
-    assert slips[-1] == "YS2025092700014"  # 21:00–23:55 took 26; the new day starts again at 1
-    assert "YS2025092600026" in slips
-    assert "YS2025092700001" in slips
+    assert slips[0] == "YS-district-20250926-00001"
+    assert slips[-1] == "YS-district-20250927-00014"  # 21:00–23:55 took 26; the new day starts again at 1
+    assert "YS-district-20250926-00026" in slips
+    assert "YS-district-20250927-00001" in slips
     notification_ids = [r.notification_id for r in results]
     assert notification_ids == sorted(notification_ids)
     # A fresh app on the same store continues the day's book.
     later = receive_one(open_app(apps, store_url, clock), 99)
-    assert later.slip_no == "YS2025092700015"
+    assert later.slip_no == "YS-district-20250927-00015"
 
 
 def _concurrent_receives(apps: list[ComplaintsApp], per_thread: int) -> tuple[list[CommandResult], int]:
@@ -322,7 +322,7 @@ def _check_slips(results: list[CommandResult], expected: int) -> None:
     slips = [r.slip_no for r in results]
     assert len(slips) == expected
     assert len(set(slips)) == expected, "duplicate slip numbers"
-    assert set(slips) == {f"YS20250926{n:05d}" for n in range(1, expected + 1)}, "no gaps either"
+    assert set(slips) == {f"YS-district-20250926-{n:05d}" for n in range(1, expected + 1)}, "no gaps either"
     assert len({r.id for r in results}) == expected
     # Commit order is slip order: sorting by notification id sorts the slips.
     by_commit = sorted(results, key=lambda r: r.notification_id or 0)

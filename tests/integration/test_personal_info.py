@@ -133,6 +133,9 @@ def test_role_by_field_on_the_complaint(loaded: Any, role: Role) -> None:
     """Window clerk, duty officer and leader, liaison, the handling department: clear; everyone else masked."""
     client, ids = loaded
     r = client.get(f"/v1/complaints/{ids[0]}", headers=auth(role, department="tax"))
+    if role is Role.department:  # not dispatched to tax: not there at all for its handler (issue 12)
+        assert r.status_code == 404
+        return
     assert r.status_code == 200
     person = r.json()["complainant"]
     clear = role in {Role.window_clerk, Role.duty_officer, Role.duty_leader, Role.liaison}

@@ -48,7 +48,9 @@ def test_version_and_as_of_equal_the_fold(client: TestClient, steps: list[int]) 
     cid = client.post("/v1/complaints", json=receive_body(), headers=CLERK).json()["id"]
     for i in steps:
         verb, body, headers = COMMANDS[i]
-        assert client.post(f"/v1/complaints/{cid}/{verb}", json=body, headers=headers).status_code in (200, 403, 409)
+        # 404: a department handler before the complaint is dispatched to it
+        status = client.post(f"/v1/complaints/{cid}/{verb}", json=body, headers=headers).status_code
+        assert status in (200, 403, 404, 409)
     app = client.app.state.container.complaints  # type: ignore[attr-defined]
     events = list(app.events.get(UUID(cid)))
     liaison = auth(Role.liaison)

@@ -29,7 +29,7 @@ def test_configuration_table_lists_every_setting() -> None:
     text = README.read_text(encoding="utf-8")
     table = text[text.index("<!-- settings:start -->") : text.index("<!-- settings:end -->")]
     rows = [line for line in table.splitlines() if line.startswith("| `YOUSU_")]
-    documented = [re.match(r"\| `(YOUSU_[A-Z_]+)`", row).group(1) for row in rows]  # type: ignore[union-attr] — filtered above
+    documented = [re.match(r"\| `(YOUSU_[A-Z0-9_]+)`", row).group(1) for row in rows]  # type: ignore[union-attr] — filtered above
     assert sorted(documented) == sorted(f"YOUSU_{name.upper()}" for name in Settings.model_fields)
 
 

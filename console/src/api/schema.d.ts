@@ -41,6 +41,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/complaints/{complaint_id}/reclassify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reclassify
+         * @description 改分类: a general complaint not solved on the spot becomes a complex kind (once, with a reason, before 办结).
+         */
+        post: operations["reclassify_v1_complaints__complaint_id__reclassify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/complaints/{complaint_id}/sign": {
         parameters: {
             query?: never;
@@ -181,6 +201,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/complaints/by-slip/{slip_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get By Slip
+         * @description The complaint with this 受理单号 (YS-<centre>-YYYYMMDD-NNNNN, or the old YSYYYYMMDDNNNNN); same visibility.
+         */
+        get: operations["get_by_slip_v1_complaints_by_slip__slip_no__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/complaints/{complaint_id}/history": {
         parameters: {
             query?: never;
@@ -230,7 +270,7 @@ export interface paths {
         };
         /**
          * Reference Codes
-         * @description Department codes (for 转办 and the views' filters) and category codes (for 受理), with Chinese names.
+         * @description Department codes (for 转办 and the views' filters), category codes (for 受理) and service centres.
          */
         get: operations["reference_codes_v1_reference_get"];
         put?: never;
@@ -394,10 +434,79 @@ export interface paths {
         };
         /**
          * My Inbox
-         * @description The caller's escalation notices: a duty leader's all of theirs; a supervisor's those of the complaints
-         *     whose supervisor is the caller's user id (token ``sub``).
+         * @description The caller's escalation notices: a duty leader's all of theirs (their centre's); a supervisor's those of the
+         *     complaints whose supervisor is the caller's user id (token ``sub``). A duty leader also gets
+         *     ``awaiting_signature``: the complaints the duty officer signed that wait for them as today's leader.
          */
         get: operations["my_inbox_v1_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/roster/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Roster
+         * @description 导入值班表: the request body is the file itself (CSV, UTF-8 or GBK, or XLSX); one month, every row or none.
+         *
+         *     Headings: 日期, 中心, 值班人员, 值班人员工号, 带班领导, 带班领导工号 and, optionally, 值班替班, 值班替班工号,
+         *     带班替班, 带班替班工号. A month imported again replaces that centre's month whole.
+         */
+        post: operations["import_roster_v1_roster_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Roster
+         * @description A centre's roster for a month (centre staff: always their own centre; default: the district hall, this month).
+         */
+        get: operations["show_roster_v1_roster_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worklist
+         * @description The caller's own list.
+         *
+         *     A window clerk: ``intake`` (the complaints they received, newest first) and ``queue`` (their centre's
+         *     open 反馈 and 回访 clocks, the soonest due first). A department handler: ``dispatched`` (the complaints
+         *     dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all).
+         *     Personal information is masked as in every view.
+         */
+        get: operations["worklist_v1_worklist_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -538,6 +647,20 @@ export interface components {
             comment: string;
         };
         /**
+         * CentreOut
+         * @description A service centre: code, Chinese name, kind (district_hall 区级大厅 | street_centre 街道便民服务中心).
+         */
+        CentreOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+        };
+        /**
          * ClassifyIn
          * @description 按责分类.
          */
@@ -634,6 +757,8 @@ export interface components {
             id: string;
             /** Slip No */
             slip_no: string;
+            /** Centre */
+            centre: string;
             /** Version */
             version: number;
             /** Status */
@@ -668,6 +793,18 @@ export interface components {
             classification: string | null;
             /** Classification Label */
             classification_label: string | null;
+            /**
+             * Classification Reason
+             * @default
+             */
+            classification_reason: string;
+            /** Reclassified From */
+            reclassified_from?: string | null;
+            /**
+             * Reclassification Reason
+             * @default
+             */
+            reclassification_reason: string;
             /** Departments */
             departments: string[];
             /** Supervisor */
@@ -880,6 +1017,21 @@ export interface components {
             external_ref?: string | null;
             /** Received At */
             received_at?: string | null;
+            /** Centre */
+            centre?: string | null;
+        };
+        /**
+         * ReclassifyIn
+         * @description 改分类: a general complaint not solved on the spot becomes a complex kind, once, with a reason.
+         */
+        ReclassifyIn: {
+            /**
+             * Classification
+             * @enum {string}
+             */
+            classification: "cannot_do" | "hard_to_do" | "refused_to_do";
+            /** Reason */
+            reason: string;
         };
         /**
          * ReferenceOut
@@ -890,6 +1042,8 @@ export interface components {
             departments: components["schemas"]["CodeOut"][];
             /** Categories */
             categories: components["schemas"]["CodeOut"][];
+            /** Centres */
+            centres: components["schemas"]["CentreOut"][];
         };
         /**
          * ResolveIn
@@ -1065,6 +1219,124 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ClassifyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOut"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reclassify_v1_complaints__complaint_id__reclassify_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                complaint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReclassifyIn"];
             };
         };
         responses: {
@@ -1992,6 +2264,121 @@ export interface operations {
             };
         };
     };
+    get_by_slip_v1_complaints_by_slip__slip_no__get: {
+        parameters: {
+            query?: {
+                /** @description wait (≤3 s) until the views include this notification */
+                after?: number | null;
+            };
+            header?: never;
+            path: {
+                slip_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintOut"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_history_v1_complaints__complaint_id__history_get: {
         parameters: {
             query?: never;
@@ -2789,6 +3176,8 @@ export interface operations {
     ledger_v1_ledger_get: {
         parameters: {
             query?: {
+                /** @description 服务中心代码；本中心工作人员总是只看本中心 */
+                centre?: string | null;
                 received_from?: string | null;
                 received_to?: string | null;
                 status?: string | null;
@@ -2917,6 +3306,8 @@ export interface operations {
     sla_overdue_v1_sla_overdue_get: {
         parameters: {
             query?: {
+                /** @description 服务中心代码；本中心工作人员总是只看本中心 */
+                centre?: string | null;
                 clock?: string | null;
                 department?: string | null;
                 limit?: number;
@@ -3037,11 +3428,13 @@ export interface operations {
     metrics_v1_metrics_get: {
         parameters: {
             query?: {
+                /** @description 服务中心代码；本中心工作人员总是只看本中心 */
+                centre?: string | null;
                 /** @description 默认：本月第一天（北京时间） */
                 from?: string | null;
                 /** @description 默认：本月最后一天（北京时间） */
                 to?: string | null;
-                group_by?: ("department" | "classification" | "channel" | "category" | "month") | null;
+                group_by?: ("department" | "classification" | "channel" | "category" | "month" | "centre") | null;
                 department?: string | null;
                 classification?: string | null;
                 channel?: string | null;
@@ -3279,6 +3672,357 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description wait (≤3 s) until the views include this notification */
+                after?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_roster_v1_roster_import_post: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM；默认：文件第一行的月份 / 本月 */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 文件或某一行有误（errors[].row 指明行号），整份文件未导入 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_roster_v1_roster_get: {
+        parameters: {
+            query?: {
+                centre?: string | null;
+                /** @description YYYY-MM；默认：文件第一行的月份 / 本月 */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worklist_v1_worklist_get: {
+        parameters: {
+            query?: {
+                open_only?: boolean;
+                limit?: number;
+                offset?: number;
                 /** @description wait (≤3 s) until the views include this notification */
                 after?: number | null;
             };

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, calendar, complaint_commands, complaint_reads, health, inboxes, reference, views
+from api.routes import (
+    audit,
+    calendar,
+    complaint_commands,
+    complaint_reads,
+    health,
+    inboxes,
+    reference,
+    roster,
+    views,
+    worklist,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     complaint_commands.router,
@@ -14,5 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     views.router,
     inboxes.router,
+    roster.router,
+    worklist.router,
     health.router,
 )

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
 
+from api.auth import Principal
 from api.container import ApiLimits
 from api.deps import (
     Caller,
@@ -33,16 +34,21 @@ from api.schemas import (
     DispatchIn,
     FeedbackIn,
     ReceiveIn,
+    ReclassifyIn,
     ResolveIn,
     SignIn,
 )
+from api.scope import Visible
 from application.complaints import CommandResult
+from application.reference import Reference
+from domain.centres import DEFAULT_CENTRE
 from domain.values import Channel, Classification, Complainant, ComplainantType, Role
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
 Receiver = Annotated[Role, Depends(intake_role)]
 Classifier = Annotated[Role, Depends(require(Action.classify))]
+Reclassifier = Annotated[Role, Depends(require(Action.reclassify))]
 Signer = Annotated[Role, Depends(signing_role)]
 Dispatcher = Annotated[Role, Depends(require(Action.dispatch))]
 Consultant = Annotated[Role, Depends(require(Action.consult))]
@@ -89,6 +95,23 @@ def check_received_at(body: ReceiveIn, now: datetime, limits: ApiLimits) -> None
         raise ApiProblem(422, "received_at_too_early", detail, field="received_at")
 
 
+def intake_centre(role: Role, who: Principal, named: str | None, reference: Reference) -> str:
+    """The centre a complaint belongs to: the clerk's token centre, or the centre a hotline work order names.
+
+    Without either it is the district hall's. A window clerk may not file a complaint under another centre.
+    """
+    own = who.centre or DEFAULT_CENTRE
+    if role is not Role.hotline:
+        if named is not None and named != own:
+            raise ApiProblem(422, "invalid_input", f"窗口受理只能登记在本中心（{own}）", field="centre")
+        centre = own
+    else:
+        centre = named or DEFAULT_CENTRE
+    if centre not in reference.centres:
+        raise ApiProblem(422, "unknown_centre", f"未知的服务中心代码：{centre}", field="centre")
+    return centre
+
+
 @router.post(
     "",
     status_code=201,
@@ -110,6 +133,7 @@ def receive(
     check_received_at(body, complaints.clock.now(), container.limits)
     if body.category not in reference.categories:
         raise ApiProblem(422, "unknown_category", f"未知的诉求类别：{body.category}", field="category")
+    centre = intake_centre(role, who, body.centre, reference)
     c = body.complainant
     complainant = Complainant(
         type=ComplainantType(c.type),
@@ -129,6 +153,7 @@ def receive(
             external_ref=body.external_ref,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint(body),
+            centre=centre,
         )
     )
     response.headers["Location"] = f"/v1/complaints/{result.id}"
@@ -142,6 +167,7 @@ def receive(
 def classify(
     complaint_id: UUID,
     role: Classifier,
+    _seen: Visible,
     who: Caller,
     body: ClassifyIn,
     complaints: Complaints,
@@ -161,10 +187,35 @@ def classify(
     )
 
 
+@router.post("/{complaint_id}/reclassify", response_model=CommandOut)
+def reclassify(
+    complaint_id: UUID,
+    role: Reclassifier,
+    _seen: Visible,
+    who: Caller,
+    body: ReclassifyIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """改分类: a general complaint not solved on the spot becomes a complex kind (once, with a reason, before 办结)."""
+    return run(
+        guard,
+        lambda: complaints.reclassify(
+            complaint_id,
+            classification=Classification(body.classification),
+            reason=body.reason,
+            actor=who.actor(role),
+            expected_version=version,
+        ),
+    )
+
+
 @router.post("/{complaint_id}/sign", response_model=CommandOut)
 def sign(
     complaint_id: UUID,
     role: Signer,
+    _seen: Visible,
     who: Caller,
     body: SignIn,
     complaints: Complaints,
@@ -182,6 +233,7 @@ def sign(
 def dispatch(
     complaint_id: UUID,
     role: Dispatcher,
+    _seen: Visible,
     who: Caller,
     body: DispatchIn,
     complaints: Complaints,
@@ -210,6 +262,7 @@ def dispatch(
 def consult(
     complaint_id: UUID,
     role: Consultant,
+    _seen: Visible,
     who: Caller,
     body: ConsultIn,
     complaints: Complaints,
@@ -233,6 +286,7 @@ def consult(
 def resolve(
     complaint_id: UUID,
     role: Resolver,
+    _seen: Visible,
     who: Caller,
     body: ResolveIn,
     complaints: Complaints,
@@ -256,6 +310,7 @@ def resolve(
 def feedback(
     complaint_id: UUID,
     role: FeedbackGiver,
+    _seen: Visible,
     who: Caller,
     body: FeedbackIn,
     complaints: Complaints,
@@ -275,6 +330,7 @@ def feedback(
 def callback(
     complaint_id: UUID,
     role: CallBacker,
+    _seen: Visible,
     who: Caller,
     body: CallbackIn,
     complaints: Complaints,

@@ -10,14 +10,17 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Principal
 from api.container import Container
-from api.deps import Caller, Complaints, ContainerDep, Guard, require
+from api.deps import Caller, CaughtUp, Complaints, ContainerDep, Guard, Views, require
 from api.permissions import Action
 from api.presenters import complaint_out, history_item, may_see_personal_info, personal_info_role
 from api.problems import ApiProblem
 from api.schemas import ComplaintOut, HistoryOut, Instant
+from api.scope import load_visible
 from application.complaints import ComplaintsApp
 from domain.complaint import Complaint
+from domain.slips import parse_slip_number
 from domain.values import Role
+from projections import ledger as ledger_view
 
 router = APIRouter(prefix="/v1/complaints", tags=["queries"])
 
@@ -64,6 +67,7 @@ def get_complaint(
     as_of: Annotated[Instant | None, Query()] = None,
 ) -> ComplaintOut:
     """The complaint now, or at ``version`` / ``as_of`` (recorded time)."""
+    guard.call(lambda: load_visible(complaints, who, complaint_id))
     c = guard.call(lambda: load(complaints, complaint_id, version, as_of))
     if may_see_personal_info(who, c):
         reader = personal_info_role(who) or role
@@ -72,12 +76,33 @@ def get_complaint(
     return complaint_out(c, who)
 
 
+@router.get("/by-slip/{slip_no}", response_model=ComplaintOut)
+def get_by_slip(
+    slip_no: str,
+    role: StateReader,
+    who: Caller,
+    response: Response,
+    complaints: Complaints,
+    guard: Guard,
+    container: ContainerDep,
+    views: Views,
+    _caught_up: CaughtUp,
+) -> ComplaintOut:
+    """The complaint with this 受理单号 (YS-<centre>-YYYYMMDD-NNNNN, or the old YSYYYYMMDDNNNNN); same visibility."""
+    parse_slip_number(slip_no)  # 422 naming slip_no when malformed
+    found = guard.call(lambda: ledger_view.ledger_id_by_slip(views, slip_no))
+    if found is None:
+        raise ApiProblem(404, "complaint_not_found", "未找到该诉求")
+    return get_complaint(found, role, who, response, complaints, guard, container)
+
+
 @router.get("/{complaint_id}/history", response_model=HistoryOut)
 def get_history(
     complaint_id: UUID, role: HistoryReader, who: Caller, complaints: Complaints, guard: Guard, container: ContainerDep
 ) -> HistoryOut:
     """The audit trail: every event with actor, business time, recorded time and payload."""
-    events, current = guard.call(lambda: (complaints.history(complaint_id), complaints.get(complaint_id)))
+    current = guard.call(lambda: load_visible(complaints, who, complaint_id))
+    events = guard.call(lambda: complaints.history(complaint_id))
     clear = may_see_personal_info(who, current)
     audited_read(container, who, role, complaint_id, "GET /v1/complaints/{id}/history", personal_info=clear)
     return HistoryOut(id=current.id, slip_no=current.slip_no, events=[history_item(e, clear=clear) for e in events])

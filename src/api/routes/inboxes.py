@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import Caller, CaughtUp, Guard, Views, require, run_query
+from api.deps import Caller, CaughtUp, Complaints, Guard, Views, require, run_query
 from api.permissions import Action
+from api.scope import centre_filter, leading_today
 from domain.audit import plain
 from domain.values import Role
 from projections import inbox
@@ -36,12 +37,17 @@ def my_inbox(
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
+    complaints: Complaints,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    """The caller's escalation notices: a duty leader's all of theirs; a supervisor's those of the complaints
-    whose supervisor is the caller's user id (token ``sub``)."""
+    """The caller's escalation notices: a duty leader's all of theirs (their centre's); a supervisor's those of the
+    complaints whose supervisor is the caller's user id (token ``sub``). A duty leader also gets
+    ``awaiting_signature``: the complaints the duty officer signed that wait for them as today's leader."""
+    centre = centre_filter(who, None)
     if role is Role.duty_leader:
-        items = run_query(guard, lambda: inbox.duty_leader_inbox(views, limit))
-    else:
-        items = run_query(guard, lambda: inbox.supervisor_inbox(views, who.sub, limit))
+        items = run_query(guard, lambda: inbox.duty_leader_inbox(views, limit, centre=centre))
+        centres = guard.call(lambda: leading_today(complaints, who))
+        waiting = run_query(guard, lambda: inbox.awaiting_leader_signature(views, centres, limit))
+        return {"items": plain(items), "awaiting_signature": plain(waiting)}
+    items = run_query(guard, lambda: inbox.supervisor_inbox(views, who.sub, limit, centre=centre))
     return {"items": plain(items)}

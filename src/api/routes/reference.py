@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 
 from api.deps import ReferenceDep, require
 from api.permissions import Action
-from api.schemas import CodeOut, ReferenceOut
+from api.schemas import CentreOut, CodeOut, ReferenceOut
+from application.reference import CENTRE_KINDS
 from domain.values import Role
 
 router = APIRouter(prefix="/v1", tags=["queries"])
@@ -18,8 +19,12 @@ router = APIRouter(prefix="/v1", tags=["queries"])
 def reference_codes(
     _role: Annotated[Role, Depends(require(Action.read_reference))], reference: ReferenceDep
 ) -> ReferenceOut:
-    """Department codes (for 转办 and the views' filters) and category codes (for 受理), with Chinese names."""
+    """Department codes (for 转办 and the views' filters), category codes (for 受理) and service centres."""
     return ReferenceOut(
         departments=[CodeOut(code=k, name=v) for k, v in reference.departments.items()],
         categories=[CodeOut(code=k, name=v) for k, v in reference.categories.items()],
+        centres=[
+            CentreOut(code=c.code, name=c.name, kind=c.kind, kind_label=CENTRE_KINDS[c.kind])
+            for c in reference.centres.values()
+        ],
     )

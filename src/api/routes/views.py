@@ -8,11 +8,26 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CaughtUp, Code, Complaints, Guard, Offset, ReferenceDep, Views, Word, require, run_query
+from api.container import Container
+from api.deps import (
+    Caller,
+    CaughtUp,
+    Code,
+    Complaints,
+    ContainerDep,
+    Guard,
+    Offset,
+    ReferenceDep,
+    Views,
+    Word,
+    require,
+    run_query,
+)
 from api.exports import Cell, download, export_responses
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Day, Instant, Line
+from api.scope import centre_filter
 from application.complaints import ComplaintsApp
 from application.reference import Reference
 from domain.audit import plain
@@ -27,18 +42,21 @@ router = APIRouter(prefix="/v1", tags=["views"])
 
 ViewReader = Annotated[Role, Depends(require(Action.read_views))]
 ExportFormat = Literal["json", "csv", "xlsx"]
-GroupBy = Literal["department", "classification", "channel", "category", "month"]
+GroupBy = Literal["department", "classification", "channel", "category", "month", "centre"]
+CentreQuery = Annotated[Line | None, Query(max_length=32, description="服务中心代码；本中心工作人员总是只看本中心")]
 
 
 @router.get("/ledger", responses=export_responses("JSON page, or the whole filtered ledger as CSV / XLSX"))
 def ledger(  # noqa: PLR0913 — the ledger's filters
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
+    centre: CentreQuery = None,
     received_from: Instant | None = None,
     received_to: Instant | None = None,
     status: Word = None,
@@ -53,7 +71,17 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     format: ExportFormat = "json",
 ) -> Any:
     """工作台账: one row per complaint, personal information masked; CSV/XLSX with Chinese headings."""
-    f = LedgerFilter(received_from, received_to, status, classification, department, channel, overdue, q)
+    f = LedgerFilter(
+        received_from,
+        received_to,
+        status,
+        classification,
+        department,
+        channel,
+        overdue,
+        q,
+        centre=centre_filter(who, centre),
+    )
     if format == "json":
         page = run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
         return {"items": [plain(r) for r in page.rows], "total": page.total, "next_cursor": page.next_cursor}
@@ -63,7 +91,11 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     def cells() -> Iterator[list[str]]:
         for row in ledger_view.ledger_iter(views, f):
             yield ledger_view.ledger_export_values(
-                row, cal, departments=reference.departments, categories=reference.categories
+                row,
+                cal,
+                departments=reference.departments,
+                categories=reference.categories,
+                centres={code: c.name for code, c in reference.centres.items()},
             )
 
     return download(format, "ledger", "工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
@@ -73,10 +105,12 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
 def sla_overdue(
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
+    centre: CentreQuery = None,
     clock: Word = None,
     department: Code = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -87,7 +121,14 @@ def sla_overdue(
     page = run_query(
         guard,
         lambda: sla_view.overdue(
-            views, now, complaints.calendar, clock=clock, department=department, limit=limit, offset=offset
+            views,
+            now,
+            complaints.calendar,
+            clock=clock,
+            department=department,
+            centre=centre_filter(who, centre),
+            limit=limit,
+            offset=offset,
         ),
     )
     return {"items": [plain(r) for r in page.rows], "total": page.total}
@@ -125,6 +166,7 @@ def group_label(group_by: str | None, code: str, reference: Reference) -> str:
     names: dict[str, str] = {
         "department": reference.departments,
         "category": reference.categories,
+        "centre": {code: c.name for code, c in reference.centres.items()},
         "channel": CHANNEL_LABELS,
         "classification": {c.value: label for c, label in CLASSIFICATION_LABELS.items()},
     }.get(group_by, {})
@@ -146,15 +188,41 @@ def metrics_cells(label: str, group: MetricsGroup) -> list[Cell]:
     return cells
 
 
+def metrics_body(
+    start: date,
+    end: date,
+    group_by: str | None,
+    centre: str | None,
+    container: Container,
+    labelled: list[tuple[str, MetricsGroup]],
+) -> dict[str, Any]:
+    """The JSON answer of /v1/metrics, stating what was counted (period, centre, ratings, levels)."""
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "group_by": group_by,
+        "centre": centre,
+        # what was counted: 满意率's satisfied ratings (YOUSU_SATISFIED_RATINGS), 差评 is always 1–2
+        "satisfied_ratings": list(container.satisfied_ratings),
+        "bad_ratings": [1, 2],
+        "escalation_levels": list(container.escalation_levels),
+        "rate_labels": RATE_LABELS,
+        "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
+    }
+
+
 @router.get("/metrics", responses=export_responses("Rates per group as JSON, or as CSV / XLSX"))
 def metrics(  # noqa: PLR0913 — the query's filters
     *,
     _role: ViewReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
+    container: ContainerDep,
+    centre: CentreQuery = None,
     from_: Annotated[Day | None, Query(alias="from", description="默认：本月第一天（北京时间）")] = None,
     to: Annotated[Day | None, Query(description="默认：本月最后一天（北京时间）")] = None,
     group_by: GroupBy | None = None,
@@ -167,29 +235,30 @@ def metrics(  # noqa: PLR0913 — the query's filters
     """Response, closure, on-time, satisfaction, 差评 and call-back rates with numerators and denominators."""
     start, end = metrics_period(complaints, from_, to)
     now = complaints.clock.now()
-    groups = run_query(
-        guard,
-        lambda: metrics_view.metrics(
+    scoped = centre_filter(who, centre)
+
+    def query(by: str | None) -> list[MetricsGroup]:
+        return metrics_view.metrics(
             views,
             start,
             end,
-            group_by,
+            by,
             now,
             department=department,
             classification=classification,
             channel=channel,
             category=category,
-        ),
-    )
+            centre=scoped,
+            satisfied_levels=container.satisfied_ratings,
+        )
+
+    groups = run_query(guard, lambda: query(group_by))
     labelled = [(group_label(group_by, g.group, reference), g) for g in groups]
+    if group_by == "centre" and scoped is None:
+        # the district roll-up (全区合计) beside the centres: each complaint once, whatever its centre
+        labelled += [("全区合计", g) for g in run_query(guard, lambda: query(None))]
     if format != "json":
         rows = [metrics_cells(label, g) for label, g in labelled]
         name = f"metrics-{start.isoformat()}-{end.isoformat()}"
         return download(format, name, "统计指标", metrics_headings(), rows)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "group_by": group_by,
-        "rate_labels": RATE_LABELS,
-        "groups": [{"label": label, **g.as_dict()} for label, g in labelled],
-    }
+    return metrics_body(start, end, group_by, scoped, container, labelled)

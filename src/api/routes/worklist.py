@@ -1,0 +1,53 @@
+"""我的工作清单: what the window clerk and a department handler work on (issue 10 point 7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import Caller, CaughtUp, Guard, Views, require, run_query
+from api.permissions import Action
+from api.scope import scope_of
+from domain.audit import plain
+from domain.centres import DEFAULT_CENTRE
+from domain.values import Role
+from projections import ledger as ledger_view
+from projections import sla as sla_view
+from projections.ledger import LedgerFilter
+
+router = APIRouter(prefix="/v1", tags=["views"])
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/worklist")
+def worklist(
+    role: Annotated[Role, Depends(require(Action.read_worklist))],
+    who: Caller,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    open_only: bool = True,
+    limit: Limit = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The caller's own list.
+
+    A window clerk: ``intake`` (the complaints they received, newest first) and ``queue`` (their centre's
+    open 反馈 and 回访 clocks, the soonest due first). A department handler: ``dispatched`` (the complaints
+    dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all).
+    Personal information is masked as in every view.
+    """
+    if role is Role.department:
+        department = who.department or ""
+        page = run_query(
+            guard,
+            lambda: ledger_view.department_worklist(views, department, open_only=open_only, limit=limit, offset=offset),
+        )
+        return {"dispatched": plain(page.rows), "total": page.total}
+    centre = scope_of(who).centre or DEFAULT_CENTRE
+    mine = LedgerFilter(received_by=who.sub)
+    intake = run_query(guard, lambda: ledger_view.ledger_page(views, mine, limit=limit, offset=offset))
+    queue = run_query(guard, lambda: sla_view.window_queue(views, centre, limit=limit))
+    return {"intake": plain(intake.rows), "intake_total": intake.total, "queue": plain(queue)}
