@@ -8,11 +8,14 @@ Cookie-authenticated writes also need the CSRF token: the non-HttpOnly ``yousu_c
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.security import APIKeyCookie
 
 from api.problems import ApiProblem
+from domain.values import Role
 
 SESSION_COOKIE = "yousu_session"
 CSRF_COOKIE = "yousu_csrf"
@@ -33,3 +36,26 @@ def check_csrf(request: Request) -> None:
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise ApiProblem(403, "csrf_failed", "缺少或错误的 CSRF 令牌，请刷新页面后重试", field=CSRF_HEADER)
+
+
+class Staff(Protocol):
+    """A local account or a verified caller: who a console session is about."""
+
+    @property
+    def sub(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def roles(self) -> Iterable[Role]: ...
+    @property
+    def department(self) -> str | None: ...
+
+
+def session_claims(staff: Staff) -> dict[str, Any]:
+    """The identity a session token carries (and /v1/auth/me echoes): id, name, roles (sorted), department."""
+    return {
+        "sub": staff.sub,
+        "name": staff.name,
+        "roles": sorted(staff.roles, key=lambda r: r.value),
+        "department": staff.department,
+    }

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Principal, mint_token
 from api.container import Container
-from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE
+from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, session_claims
 from api.deps import Caller, ContainerDep
 from api.problems import ApiProblem, problem
 from api.schemas import Strict
@@ -37,7 +37,8 @@ class MeOut(BaseModel):
 
 
 def _me(who: Principal) -> MeOut:
-    return MeOut(sub=who.sub, name=who.name, roles=sorted(r.value for r in who.roles), department=who.department)
+    # echoes the verified claims (no permission is decided here: that is require(Action)'s)
+    return MeOut(**session_claims(who))
 
 
 def _accounts(container: Container) -> tuple[AccountStore, str]:
@@ -63,10 +64,7 @@ def login(body: LoginIn, request: Request, response: Response, container: Contai
     # the verifier's own issuer and audience, and a lifetime within its cap: the session is an ordinary token
     token = mint_token(
         secret=secret,
-        sub=account.sub,
-        name=account.name,
-        roles=list(account.roles),
-        department=account.department,
+        **session_claims(account),
         # PyJWT judges iat/exp by the wall clock, not by the service's (in drills, fixed) clock
         now=SystemClock().now(),
         lifetime=lifetime,
