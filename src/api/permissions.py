@@ -29,6 +29,11 @@ class Action(Enum):
     read_personal_info = "read_personal_info"
     read_audit = "read_audit"
     anchor = "anchor"
+    read_insights = "read_insights"
+    read_knowledge = "read_knowledge"
+    draft_knowledge = "draft_knowledge"
+    publish_knowledge = "publish_knowledge"
+    use_knowledge = "use_knowledge"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -51,6 +56,11 @@ ACTION_LABELS: dict[Action, str] = {
     Action.read_personal_info: "查看个人信息 personal info",
     Action.read_audit: "审计核验/访问日志 audit verify, access log",
     Action.anchor: "锚定 anchor now",
+    Action.read_insights: "未诉先办分析 repeats, topics",
+    Action.read_knowledge: "查阅知识库 knowledge search",
+    Action.draft_knowledge: "起草/修订知识条目 draft knowledge",
+    Action.publish_knowledge: "审核发布/停用知识 publish knowledge",
+    Action.use_knowledge: "记录采用知识答复 knowledge used",
 }
 
 R = Role
@@ -79,6 +89,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
     Action.read_audit: frozenset({R.liaison, R.admin}),
     Action.anchor: frozenset({R.liaison, R.admin}),
+    # 未诉先办: who takes complaints (repeat hints at intake) and who reads the ledger and metrics
+    Action.read_insights: frozenset(
+        {R.window_clerk, R.hotline, R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}
+    ),
+    Action.read_knowledge: frozenset(set(Role) - {R.system}),
+    Action.draft_knowledge: frozenset({R.window_clerk, R.hotline, R.duty_officer, R.department}),
+    Action.publish_knowledge: frozenset({R.duty_leader}),
+    Action.use_knowledge: frozenset({R.window_clerk, R.hotline, R.department}),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from domain.values import Complainant, ComplainantType
 
 
@@ -42,3 +44,22 @@ def mask_complainant(complainant: Complainant) -> str:
     parts.append(mask_name(complainant.name))
     parts.append(mask_phone(complainant.phone))
     return " ".join(p for p in parts if p)
+
+
+# Personal data typed into free text (content, answers, labels). The ID pattern comes before the
+# phone pattern: an 18-character ID number contains 11-digit runs that would otherwise look like phones.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])"
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+
+def mask_free_text(text: str) -> str:
+    """Mask ID numbers, e-mail addresses and phone numbers typed into free text (people's names stay:
+    they cannot be told from words reliably)."""
+    text = _ID_NUMBER.sub("【证件号】", text)
+    text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).rsplit("@", 1)[1], text)
+    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)[-13:].replace("-", "").replace(" ", "")[-11:]), text)
+    return _LANDLINE.sub("【电话】", text)

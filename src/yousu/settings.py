@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
+    repeat_window_days: int = Field(90, ge=1, le=3650)  # 重复诉求: how far back earlier complaints count
+    person_key: str | None = None  # HMAC key of the repeat view's person keys; default: derived from the cipher key
 
     @field_validator("timezone")
     @classmethod

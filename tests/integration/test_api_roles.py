@@ -123,6 +123,9 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "audit_access": (None, "GET", "/v1/audit/access", None),
     "audit_anchors": (None, "GET", "/v1/audit/anchors", None),
     "anchor": (None, "POST", "/v1/audit/anchors", None),
+    "repeats": (_by_role(received), "GET", f"{COMPLAINT}/repeats", None),
+    "repeat_rate": (None, "GET", "/v1/insights/repeats", None),
+    "topics": (None, "GET", "/v1/insights/topics", None),
 }
 QUERIES = {"calendar": DUE_URL}
 
@@ -152,6 +155,9 @@ audit_verify    · · · · · ✔ · · ✔
 audit_access    · · · · · ✔ · · ✔
 audit_anchors   · · · · · ✔ · · ✔
 anchor          · · · · · ✔ · · ✔
+repeats         ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+repeat_rate     ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+topics          ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
 """
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, calendar, complaint_commands, complaint_reads, health, inboxes, reference, views
+from api.routes import audit, calendar, complaint_commands, complaint_reads, health, inboxes, insights, reference, views
 
 ROUTERS: tuple[APIRouter, ...] = (
     complaint_commands.router,
@@ -14,5 +14,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     views.router,
     inboxes.router,
+    insights.router,
     health.router,
 )
