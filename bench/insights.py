@@ -152,6 +152,47 @@ def bench_topics(n: int) -> None:
     )
 
 
+def bench_knowledge(url: str, entries: int, searches: int) -> None:
+    """Index ``entries`` published entries (corpus texts as questions), then time searches and suggestions."""
+    from domain.knowledge import KnowledgeEntry  # noqa: PLC0415 — only this benchmark needs it
+    from projections import knowledge  # noqa: PLC0415 — only this benchmark needs it
+
+    db = ViewDB(parse_database_url(url))
+    knowledge.create(db)
+    with db.transaction() as tx:
+        tx.execute(f"DELETE FROM {knowledge.KNOWLEDGE.name}")  # noqa: S608 — names are ours
+    samples = generate(entries + searches, seed=13)
+    t0 = time.perf_counter()
+    for s in samples[:entries]:
+        entry = KnowledgeEntry.draft(
+            question=s.content,
+            answer=f"{s.content}：请向{s.category}部门反映，三个工作日内答复。",
+            policy_basis="",
+            departments=[s.category],
+            tags=[],
+            sources=[],
+            actor_id="b",
+            actor_role="window_clerk",
+            now=NOW,
+        )
+        entry.publish(actor_id="l", actor_role="duty_leader", now=NOW)
+        knowledge.index_entry(db, entry)
+    indexed = time.perf_counter() - t0
+    knowledge.search(db, "暖气")  # the first search builds the in-process index
+    built = time.perf_counter() - t0 - indexed
+    times = []
+    for s in samples[entries:]:
+        t = time.perf_counter()
+        knowledge.search(db, s.content, limit=5)
+        times.append((time.perf_counter() - t) * 1000)
+    db.close()
+    print(
+        f"knowledge search over {entries:,} entries: p50 {statistics.median(times):.1f} ms, "
+        f"p95 {pct(times, 0.95):.1f} ms over {searches} searches (indexing {indexed:.0f} s, "
+        f"first search after a change {built * 1000:.0f} ms)"
+    )
+
+
 def main() -> None:
     """Run the benchmarks asked for."""
     p = argparse.ArgumentParser(description=__doc__)
@@ -159,11 +200,15 @@ def main() -> None:
     p.add_argument("--stored", type=int, nargs="*", default=[10_000, 100_000])
     p.add_argument("--checks", type=int, default=200)
     p.add_argument("--topics", type=int, default=100_000)
+    p.add_argument("--knowledge", type=int, default=10_000)
+    p.add_argument("--searches", type=int, default=200)
     args = p.parse_args()
     for stored in args.stored:
         bench_repeats(args.database_url, stored, args.checks)
     if args.topics:
         bench_topics(args.topics)
+    if args.knowledge:
+        bench_knowledge(args.database_url, args.knowledge, args.searches)
 
 
 if __name__ == "__main__":

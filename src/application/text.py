@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
             "一直 现在 今天 昨天 多次 希望 请 请求 要求 反映 投诉 诉求 问题 情况 相关 部门 处理 解决 尽快 能否 能",
             "可以 没 啊 吧 呢 吗 嘛 哦 这个 那个 这里 那里 这样 那样 之后 以后 以来 时候 目前 本人 本 该 其 此 之",
             "所 以 于 为 由 将 些 次 个 位 月 日 号 年 天 后 前 里 中 下 再 才 只 却 得 地 过 来 多 少 更 最 非常",
-            "特别 比较 大家 一下 还是 一些 而且 并且 你好 谢谢 有关 我要 一下 麻烦",
+            "特别 比较 大家 一下 还是 一些 而且 并且 你好 谢谢 有关 我要 一下 麻烦 怎么办 如何 哪些 需要 办",
         )
     ).split()
 )
@@ -58,10 +58,11 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _tokens(text: str) -> tuple[str, ...]:
+def _tokens(text: str, *, fine: bool = False) -> tuple[str, ...]:
     _init()
     out = []
-    for word in jieba.lcut(normalise(text)):
+    cut = jieba.lcut_for_search if fine else jieba.lcut
+    for word in cut(normalise(text)):
         w = word.strip()
         if not w or w in STOPWORDS or not _WORD.search(w) or w.isdigit():
             continue
@@ -74,6 +75,11 @@ def _tokens(text: str) -> tuple[str, ...]:
 def tokens(text: str) -> list[str]:
     """The meaningful words of ``text`` (stopwords, punctuation, emoji and bare numbers dropped)."""
     return list(_tokens(text))
+
+
+def search_tokens(text: str) -> list[str]:
+    """Like :func:`tokens`, plus the shorter words inside long ones (拖欠工资 → 拖欠, 工资, 拖欠工资), for search."""
+    return list(_tokens(text, fine=True))
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import mint_token
 from application.complaints import ComplaintsApp
+from application.knowledge import EntryFields, KnowledgeService
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -83,6 +84,20 @@ def general(app: ComplaintsApp) -> UUID:
     return classified(app, Classification.general)
 
 
+KNOWLEDGE_BODY = {"question": "暖气不热怎么办", "answer": "向供热公司报修"}
+
+
+def knowledge_draft(app: ComplaintsApp) -> UUID:
+    fields = EntryFields("暖气不热怎么办", "向供热公司报修", "", [], [], [])
+    return KnowledgeService(app).draft(fields, actor_id="c1", actor_role="window_clerk").id
+
+
+def knowledge_published(app: ComplaintsApp) -> UUID:
+    entry_id = knowledge_draft(app)
+    KnowledgeService(app).publish(entry_id, actor_id="l1", actor_role="duty_leader")
+    return entry_id
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -92,6 +107,7 @@ def _by_role(default: Callable[[ComplaintsApp], UUID], **per_role: Callable[[Com
 
 DUE_URL = "/v1/calendar/due?from=2025-09-26T10:00%2B08:00&working_days=1"
 COMPLAINT = "/v1/complaints/{complaint_id}"
+ENTRY = "/v1/knowledge/{entry_id}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -126,8 +142,21 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "repeats": (_by_role(received), "GET", f"{COMPLAINT}/repeats", None),
     "repeat_rate": (None, "GET", "/v1/insights/repeats", None),
     "topics": (None, "GET", "/v1/insights/topics", None),
+    "knowledge_draft": (None, "POST", "/v1/knowledge", KNOWLEDGE_BODY),
+    "knowledge_search": (None, "GET", "/v1/knowledge", None),
+    "knowledge_suggest": (None, "GET", "/v1/knowledge/suggest", None),
+    "knowledge_usage": (None, "GET", "/v1/knowledge/usage", None),
+    "knowledge_read": (_by_role(knowledge_published), "GET", ENTRY, None),
+    "knowledge_revise": (_by_role(knowledge_draft), "POST", f"{ENTRY}/revise", KNOWLEDGE_BODY),
+    "knowledge_publish": (_by_role(knowledge_draft), "POST", f"{ENTRY}/publish", None),
+    "knowledge_retire": (_by_role(knowledge_published), "POST", f"{ENTRY}/retire", {"reason": "政策调整"}),
+    "knowledge_used": (_by_role(knowledge_published), "POST", f"{ENTRY}/used", None),
 }
-QUERIES = {"calendar": DUE_URL}
+QUERIES = {
+    "calendar": DUE_URL,
+    "knowledge_search": "/v1/knowledge?q=暖气",
+    "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
+}
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
@@ -158,6 +187,15 @@ anchor          · · · · · ✔ · · ✔
 repeats         ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
 repeat_rate     ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
 topics          ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+knowledge_draft   ✔ ✔ · ✔ · · · ✔ ·
+knowledge_search  ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_suggest ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_usage   ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+knowledge_read    ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_revise  ✔ ✔ · ✔ · · · ✔ ·
+knowledge_publish · · ✔ · · · · · ·
+knowledge_retire  · · ✔ · · · · · ·
+knowledge_used    ✔ · · ✔ · · · ✔ ·
 """
 
 
@@ -188,7 +226,10 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     setup, method, path, body = ENDPOINTS[endpoint]
     url = QUERIES.get(endpoint, path)
     if setup is not None:
-        url = path.format(complaint_id=setup(app_of(client), role))
+        made = setup(app_of(client), role)
+        url = path.format(complaint_id=made, entry_id=made)
+    if endpoint == "knowledge_used":
+        body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
     # a department handler of the department the complaint was dispatched to
@@ -220,7 +261,8 @@ def test_department_of_another_department_is_refused(client: TestClient) -> None
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
-    url = QUERIES.get(endpoint, path).format(complaint_id="00000000-0000-0000-0000-000000000001")
+    unknown = "00000000-0000-0000-0000-000000000001"
+    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, entry_id=unknown)
     r = client.request(method, url, json=body)
     assert r.status_code == 401
     assert r.json()["code"] == "unauthenticated"

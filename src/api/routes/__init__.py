@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, calendar, complaint_commands, complaint_reads, health, inboxes, insights, reference, views
+from api.routes import (
+    audit,
+    calendar,
+    complaint_commands,
+    complaint_reads,
+    health,
+    inboxes,
+    insights,
+    knowledge,
+    reference,
+    views,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     complaint_commands.router,
@@ -15,5 +26,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     views.router,
     inboxes.router,
     insights.router,
+    knowledge.router,
     health.router,
 )
