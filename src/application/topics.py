@@ -21,7 +21,6 @@ LINK = 0.35  # cosine between two complaints from which they may share a topic
 CENTROID = 0.3  # cosine a member keeps with its topic's centroid
 NEIGHBOURS = 50  # links kept per complaint: enough to reach a whole topic, bounded memory
 CHUNK = 2_000  # rows per similarity block
-MAX_DF = 0.5  # a word in more than half of a category's complaints says nothing about which matter
 
 
 def _matrix(docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
@@ -31,11 +30,10 @@ def _matrix(docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     for words in docs:
         df.update(set(words))
     n = len(docs)
-    limit = max(2, int(MAX_DF * n)) if n > 20 else n + 1
+    # no cut-off for frequent words: when one matter dominates a category its own words are the frequent
+    # ones; IDF weighs them down enough
     for i, words in enumerate(docs):
         for w, tf in Counter(words).items():
-            if df[w] > limit:
-                continue
             j = vocab.setdefault(w, len(vocab))
             rows.append(i)
             cols.append(j)
