@@ -34,6 +34,10 @@ class Action(Enum):
     draft_knowledge = "draft_knowledge"
     publish_knowledge = "publish_knowledge"
     use_knowledge = "use_knowledge"
+    read_cases = "read_cases"
+    draft_case = "draft_case"
+    publish_case = "publish_case"
+    read_case_sources = "read_case_sources"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -61,6 +65,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.draft_knowledge: "起草/修订知识条目 draft knowledge",
     Action.publish_knowledge: "审核发布/停用知识 publish knowledge",
     Action.use_knowledge: "记录采用知识答复 knowledge used",
+    Action.read_cases: "查阅指导案例 guidance cases",
+    Action.draft_case: "起草/修订指导案例 draft case",
+    Action.publish_case: "发布指导案例 publish case",
+    Action.read_case_sources: "查看案例来源诉求 case sources",
 }
 
 R = Role
@@ -97,6 +105,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.draft_knowledge: frozenset({R.window_clerk, R.hotline, R.duty_officer, R.department}),
     Action.publish_knowledge: frozenset({R.duty_leader}),
     Action.use_knowledge: frozenset({R.window_clerk, R.hotline, R.department}),
+    Action.read_cases: frozenset(set(Role) - {R.system}),
+    Action.draft_case: frozenset({R.duty_officer, R.duty_leader, R.department}),
+    Action.publish_case: frozenset({R.duty_leader}),
+    # which complaints a case was drawn from would identify the people in it: discipline inspection only
+    Action.read_case_sources: frozenset({R.liaison}),
 }
 
 

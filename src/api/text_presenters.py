@@ -21,3 +21,13 @@ def free_text_masker(principal: Principal) -> Callable[[str], str]:
 def may_edit_knowledge(principal: Principal) -> bool:
     """Whether the caller drafts or publishes knowledge entries (and so may read unpublished revisions)."""
     return any(allowed(a, principal.roles) for a in (Action.draft_knowledge, Action.publish_knowledge))
+
+
+def may_see_case_sources(principal: Principal) -> bool:
+    """Whether the caller may see which complaints a guidance case was drawn from (liaisons only)."""
+    return allowed(Action.read_case_sources, principal.roles) is not None
+
+
+def may_read_case_drafts(principal: Principal) -> bool:
+    """Whether the caller drafts or publishes guidance cases (and so may read unpublished ones)."""
+    return any(allowed(a, principal.roles) for a in (Action.draft_case, Action.publish_case))

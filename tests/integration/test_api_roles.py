@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import mint_token
+from application.cases import CaseDraft, CasesService
 from application.complaints import ComplaintsApp
 from application.knowledge import EntryFields, KnowledgeService
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
@@ -92,6 +93,17 @@ def knowledge_draft(app: ComplaintsApp) -> UUID:
     return KnowledgeService(app).draft(fields, actor_id="c1", actor_role="window_clerk").id
 
 
+def case_draft(app: ComplaintsApp) -> UUID:
+    source = resolved(app)
+    return CasesService(app).draft([source], CaseDraft("欠薪"), actor_id="o1", actor_role="duty_officer").id
+
+
+def case_published(app: ComplaintsApp) -> UUID:
+    case_id = case_draft(app)
+    CasesService(app).publish(case_id, actor_id="l1", actor_role="duty_leader")
+    return case_id
+
+
 def knowledge_published(app: ComplaintsApp) -> UUID:
     entry_id = knowledge_draft(app)
     KnowledgeService(app).publish(entry_id, actor_id="l1", actor_role="duty_leader")
@@ -108,6 +120,7 @@ def _by_role(default: Callable[[ComplaintsApp], UUID], **per_role: Callable[[Com
 DUE_URL = "/v1/calendar/due?from=2025-09-26T10:00%2B08:00&working_days=1"
 COMPLAINT = "/v1/complaints/{complaint_id}"
 ENTRY = "/v1/knowledge/{entry_id}"
+CASE = "/v1/cases/{case_id}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -151,6 +164,12 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "knowledge_publish": (_by_role(knowledge_draft), "POST", f"{ENTRY}/publish", None),
     "knowledge_retire": (_by_role(knowledge_published), "POST", f"{ENTRY}/retire", {"reason": "政策调整"}),
     "knowledge_used": (_by_role(knowledge_published), "POST", f"{ENTRY}/used", None),
+    "case_draft": (None, "POST", "/v1/cases", None),
+    "case_search": (None, "GET", "/v1/cases", None),
+    "case_read": (_by_role(case_published), "GET", CASE, None),
+    "case_print": (_by_role(case_published), "GET", f"{CASE}/print", None),
+    "case_revise": (_by_role(case_draft), "POST", f"{CASE}/revise", {"title": "欠薪"}),
+    "case_publish": (_by_role(case_draft), "POST", f"{CASE}/publish", None),
 }
 QUERIES = {
     "calendar": DUE_URL,
@@ -196,6 +215,12 @@ knowledge_revise  ✔ ✔ · ✔ · · · ✔ ·
 knowledge_publish · · ✔ · · · · · ·
 knowledge_retire  · · ✔ · · · · · ·
 knowledge_used    ✔ · · ✔ · · · ✔ ·
+case_draft        · ✔ ✔ ✔ · · · · ·
+case_search       ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_read         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_print        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_revise       · ✔ ✔ ✔ · · · · ·
+case_publish      · · ✔ · · · · · ·
 """
 
 
@@ -227,7 +252,9 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     url = QUERIES.get(endpoint, path)
     if setup is not None:
         made = setup(app_of(client), role)
-        url = path.format(complaint_id=made, entry_id=made)
+        url = path.format(complaint_id=made, entry_id=made, case_id=made)
+    if endpoint == "case_draft":
+        body = {"complaint_ids": [str(resolved(app_of(client)))], "title": "欠薪"}
     if endpoint == "knowledge_used":
         body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
@@ -262,7 +289,7 @@ def test_department_of_another_department_is_refused(client: TestClient) -> None
 def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
     unknown = "00000000-0000-0000-0000-000000000001"
-    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, entry_id=unknown)
+    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, entry_id=unknown, case_id=unknown)
     r = client.request(method, url, json=body)
     assert r.status_code == 401
     assert r.json()["code"] == "unauthenticated"

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.routes import (
     audit,
     calendar,
+    cases,
     complaint_commands,
     complaint_reads,
     health,
@@ -27,5 +28,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     inboxes.router,
     insights.router,
     knowledge.router,
+    cases.router,
     health.router,
 )
