@@ -13,7 +13,7 @@ from api.schemas import ActorOut, ComplainantOut, ComplaintOut, HistoryItem
 from application.complaints import RecordedEvent
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
-from projections.masking import mask_id_number, mask_name, mask_phone
+from projections.masking import mask_free_text, mask_id_number, mask_name, mask_phone
 
 # personal_salts: with a masked payload they would let a reader brute-force the hashed phone number
 EVENT_ENVELOPE = {
@@ -62,7 +62,9 @@ def complainant_out(c: Complainant, *, clear: bool) -> ComplainantOut:
 
 
 def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
-    """The state of one complaint."""
+    """The state of one complaint; phones, ID numbers and e-mails typed into its text masked unless allowed."""
+    clear = may_see_personal_info(principal, c)
+    text = (lambda s: s) if clear else mask_free_text
     return ComplaintOut(
         id=c.id,
         slip_no=c.slip_no,
@@ -71,8 +73,8 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         status_label=STATUS_LABELS[c.status],
         channel=c.channel.value,
         category=c.category,
-        content=c.content,
-        complainant=complainant_out(c.complainant, clear=may_see_personal_info(principal, c)),
+        content=text(c.content),
+        complainant=complainant_out(c.complainant, clear=clear),
         external_ref=c.external_ref,
         received_at=c.received_at,
         registered_at=c.registered_at,
@@ -86,8 +88,8 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         due_provisional=c.due_provisional,
         consultations=c.consultations,
         resolved_at=c.resolved_at,
-        legal_basis=c.legal_basis,
-        result=c.result,
+        legal_basis=text(c.legal_basis) if c.legal_basis else c.legal_basis,
+        result=text(c.result) if c.result else c.result,
         fed_back_at=c.fed_back_at,
         rating=c.rating,
         called_back_at=c.called_back_at,
@@ -95,6 +97,11 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         rectification_due_at=c.rectification_due_at,
         escalations=[{"clock": k.value, "level": lv, "round": r} for k, lv, r in c.escalations],
     )
+
+
+FREE_TEXT_FIELDS = frozenset(
+    {"content", "result", "legal_basis", "summary", "opinion", "instructions", "conclusion", "reason"}
+)
 
 
 def _plain(value: Any, *, clear: bool) -> Any:
@@ -117,6 +124,10 @@ def history_item(recorded: RecordedEvent, *, clear: bool) -> HistoryItem:
     payload = {
         k: _plain(v, clear=clear) for k, v in vars(event).items() if k not in EVENT_ENVELOPE and k != "fingerprint"
     }
+    if not clear:  # free text only: hashes and codes must stay exactly as recorded
+        for key in FREE_TEXT_FIELDS & payload.keys():
+            if isinstance(payload[key], str):
+                payload[key] = mask_free_text(payload[key])
     actor = event.actor
     return HistoryItem(
         version=recorded.version,

@@ -32,16 +32,19 @@ KIND_LABELS = {
 _SMALL = "与和及在住向对被把给的是了从位于同"
 _START = rf"(?:(?<=[{_SMALL}])|(?<![\u4e00-\u9fa5]))(?![{_SMALL}])"
 
+ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])"
+)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+# ID numbers before phones: an 18-character ID number contains 11-digit runs that would look like phones.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "id_number",
-        re.compile(
-            r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])"
-        ),
-    ),
-    ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    ("phone", re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")),
-    ("phone", re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")),
+    ("id_number", ID_NUMBER),
+    ("email", EMAIL),
+    ("phone", MOBILE),
+    ("phone", LANDLINE),
     (
         "address",
         re.compile(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from application.redaction import EMAIL, ID_NUMBER, LANDLINE, MOBILE
 from domain.values import Complainant, ComplainantType
 
 
@@ -46,14 +45,8 @@ def mask_complainant(complainant: Complainant) -> str:
     return " ".join(p for p in parts if p)
 
 
-# Personal data typed into free text (content, answers, labels). The ID pattern comes before the
-# phone pattern: an 18-character ID number contains 11-digit runs that would otherwise look like phones.
-_ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])"
-)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+# Personal data typed into free text: the patterns the guidance cases' redaction uses (ID numbers first).
+_ID_NUMBER, _EMAIL, _MOBILE, _LANDLINE = ID_NUMBER, EMAIL, MOBILE, LANDLINE
 
 
 def mask_free_text(text: str) -> str:

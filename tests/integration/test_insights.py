@@ -172,3 +172,12 @@ def test_topics_rank_groups_by_volume_with_labels(client: TestClient) -> None:
         assert sum(t["trend"].values()) == t["count"]
         assert 1 <= len(t["samples"]) <= 5
         assert t["category_label"]
+
+
+def test_complaint_read_masks_personal_data_typed_into_the_text(client: TestClient) -> None:
+    content = "联系电话13700001234，身份证11010519491231002X，邮箱zhao6@example.com，电梯故障"
+    made = intake(client, complainant=person("13900000021"), content=content)
+    clerk = client.get(f"/v1/complaints/{made['id']}", headers=CLERK).json()
+    assert clerk["content"] == content
+    analyst = client.get(f"/v1/complaints/{made['id']}", headers=ANALYST).json()
+    assert analyst["content"] == "联系电话137****1234，身份证【证件号】，邮箱z***@example.com，电梯故障"
