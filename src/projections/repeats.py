@@ -27,6 +27,7 @@ SIMILAR = 0.5  # estimated Jaccard of the content's words from which two complai
 BAND_ROWS = 3  # 21 bands of 3: a pair at J=0.5 is a candidate with p≈0.94, at J=0.2 with p≈0.16
 MAX_CANDIDATES = 200  # per lookup: a band shared by thousands (a boilerplate text) cannot slow intake down
 MAX_LINKS = 10  # earlier complaints kept per complaint, best first
+MAX_VERIFY = 20  # text candidates whose signatures are compared, those sharing most bands first
 UNKEYED = "yousu-unkeyed-person-key"  # only for stores without any key (tests, plaintext drills)
 
 ITEMS = Table(
@@ -124,14 +125,18 @@ class RepeatView(View):
                 oid = other if isinstance(other, UUID) else UUID(str(other))
                 links[oid] = Link(oid, 1.0, "same_person")
         if bands:
-            cond, params = tx.in_list("b.band", bands, T.text)
+            # the earlier complaints sharing most bands (a sharper estimate of similarity than sharing one),
+            # then the estimated Jaccard of just those
+            cond, params = tx.in_list("band", bands, T.text)
             rows = tx.query(
-                f"SELECT DISTINCT i.complaint_id, i.signature FROM {tx.target(BANDS)} b"  # noqa: S608 — names are ours, values bound
-                f" JOIN {tx.target(ITEMS)} i ON i.complaint_id = b.complaint_id WHERE {cond}"
-                " AND b.received_at >= ? AND b.received_at <= ? AND b.complaint_id <> ? LIMIT ?",
-                [*params, since, at, cid, MAX_CANDIDATES],
+                f"SELECT complaint_id, COUNT(*) AS shared FROM {tx.target(BANDS)} WHERE {cond}"  # noqa: S608 — names are ours, values bound
+                " AND received_at >= ? AND received_at <= ? AND complaint_id <> ?"
+                " GROUP BY complaint_id ORDER BY shared DESC, complaint_id LIMIT ?",
+                [*params, since, at, cid, MAX_VERIFY],
             )
-            for other, raw in rows:
+            ids = [r[0] for r in rows]
+            found = tx.select_in(ITEMS, ("complaint_id", "signature"), "complaint_id", ids, T.uuid) if ids else []
+            for other, raw in found:
                 oid = other if isinstance(other, UUID) else UUID(str(other))
                 score = text.jaccard(sig, text.from_bytes(bytes.fromhex(raw)))
                 if score >= SIMILAR and oid not in links:
