@@ -113,3 +113,16 @@ def _kw(fields: EntryFields) -> dict[str, Any]:
         "tags": list(fields.tags),
         "sources": list(fields.sources),
     }
+
+
+def aggregate_ids(app: ComplaintsApp, topics: Sequence[str], page: int = 1_000) -> list[UUID]:
+    """Ids of the aggregates whose creation events have one of ``topics`` (a scan of the notification log)."""
+    ids: list[UUID] = []
+    start = 1
+    with store_errors():
+        while True:
+            found = app.recorder.select_notifications(start, page, topics=topics)
+            ids.extend(UUID(str(n.originator_id)) for n in found)
+            if len(found) < page:
+                return ids
+            start = found[-1].id + 1

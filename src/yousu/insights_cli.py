@@ -7,10 +7,17 @@ from datetime import date, timedelta
 from typing import Annotated
 
 import typer
+from eventsourcing.utils import get_topic
 from rich.console import Console
 from rich.table import Table
 
+from application.cases import CasesService
+from application.knowledge import KnowledgeService, aggregate_ids
 from application.reference import load_reference
+from domain.cases import GuidanceCase
+from domain.knowledge import KnowledgeEntry
+from projections import cases as cases_view
+from projections import knowledge as knowledge_view
 from projections import repeats as repeats_view
 from projections import topics as topics_view
 from yousu.settings import Settings
@@ -78,3 +85,28 @@ def topics(
         )
     console.print(f"{first.isoformat()} — {last.isoformat()}（上期 {prev_first.isoformat()} 起）")
     console.print(table)
+
+
+@insights_app.command("reindex")
+def reindex() -> None:
+    """Rewrite the knowledge-base and guidance-case search tables from the event store."""
+    settings = Settings()
+    typer.echo(store_line(settings), err=True)
+    complaints = build_complaints(settings)
+    runner = build_runner(settings, complaints)
+    try:
+        knowledge_view.create(runner.db)
+        cases_view.create(runner.db)
+        entries = KnowledgeService(complaints)
+        cases = CasesService(complaints)
+        n = knowledge_view.reindex(
+            runner.db, (entries.get(i) for i in aggregate_ids(complaints, [get_topic(KnowledgeEntry.Drafted)]))
+        )
+        m = 0
+        for case_id in aggregate_ids(complaints, [get_topic(GuidanceCase.Drafted)]):
+            cases_view.index_case(runner.db, cases.get(case_id))
+            m += 1
+    finally:
+        runner.db.close()
+        complaints.close()
+    console.print(f"知识条目 {n} 条，指导案例 {m} 件已重建索引")

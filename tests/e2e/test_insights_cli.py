@@ -8,7 +8,11 @@ import subprocess
 from pathlib import Path
 
 from application.clock import SystemClock
+from application.knowledge import EntryFields, KnowledgeService
+from application.persistence import parse_database_url
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
+from projections import knowledge as knowledge_view
+from projections.db import ViewDB
 from tests.corpus import generate
 from tests.e2e.conftest import REPO, yousu_executable
 from tests.support import CIPHER_KEY, SECRET, settings_for
@@ -56,3 +60,33 @@ def test_topics_command_prints_the_ranked_topics(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "--from" in bad.stderr
+
+
+def test_reindex_rebuilds_the_knowledge_and_case_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'yousu.db'}"
+    app = build_complaints(settings_for(url), SystemClock())
+    service = KnowledgeService(app)
+    published = service.draft(
+        EntryFields("暖气不热怎么办", "向供热公司报修", "", [], [], []), actor_id="c", actor_role="r"
+    )
+    service.publish(published.id, actor_id="l", actor_role="duty_leader")
+    service.draft(EntryFields("电梯故障", "联系物业", "", [], [], []), actor_id="c", actor_role="r")
+    app.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YOUSU_")}
+    env.update(YOUSU_DATABASE_URL=url, YOUSU_CIPHER_KEY=CIPHER_KEY, YOUSU_AUTH_SECRET=SECRET, YOUSU_HOME=str(REPO))
+    done = subprocess.run(
+        [str(yousu_executable()), "insights", "reindex"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "知识条目 2 条，指导案例 0 件" in done.stdout
+    db = ViewDB(parse_database_url(url))
+    try:
+        assert [r["entry_id"] for r in knowledge_view.search(db, "暖气")] == [str(published.id)]
+    finally:
+        db.close()
