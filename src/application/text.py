@@ -116,7 +116,7 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def bands(sig: np.ndarray, rows: int = 4) -> list[str]:
     """LSH band keys (``band:digest``): two texts share a band with probability ≈ J^rows per band."""
     out = []
-    for i in range(0, len(sig), rows):
+    for i in range(0, len(sig) - rows + 1, rows):  # whole bands only: a 1-value band collides far too often
         digest = hashlib.blake2b(sig[i : i + rows].tobytes(), digest_size=8).hexdigest()
         out.append(f"{i // rows}:{digest}")
     return out

@@ -25,8 +25,9 @@ from projections.view import Applied, QueryError, View
 
 SIMILAR = 0.5  # estimated Jaccard of the content's words from which two complaints are "about the same matter"
 BAND_ROWS = 3  # 21 bands of 3: a pair at J=0.5 is a candidate with p≈0.94, at J=0.2 with p≈0.16
-MAX_CANDIDATES = 200  # per lookup: a band shared by thousands (a boilerplate text) cannot slow intake down
+MAX_CANDIDATES = 200  # same-person matches read per lookup
 MAX_LINKS = 10  # earlier complaints kept per complaint, best first
+PER_BAND = 50  # newest complaints read per LSH band
 MAX_VERIFY = 20  # text candidates whose signatures are compared, those sharing most bands first
 UNKEYED = "yousu-unkeyed-person-key"  # only for stores without any key (tests, plaintext drills)
 
@@ -91,7 +92,7 @@ class RepeatView(View):
     """Repeat links, found once when a complaint is received (never changed later)."""
 
     name: ClassVar[str] = "repeats"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: whole LSH bands only
     tables: ClassVar[tuple[Table, ...]] = (ITEMS, PERSONS, BANDS, LINKS)
 
     def __init__(self, calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = 90) -> None:
@@ -140,12 +141,18 @@ class RepeatView(View):
         if bands:
             # the earlier complaints sharing most bands (a sharper estimate of similarity than sharing one),
             # then the estimated Jaccard of just those
-            cond, params = tx.in_list("band", bands, T.text)
+            # Each band read only for its newest PER_BAND complaints (the index's order): a band shared by
+            # thousands (a matter many people raise) costs the same as a rare one.
+            part = (
+                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
+                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
+            )
+            union = " UNION ALL ".join(part for _ in bands)
+            params = [v for band in bands for v in (band, since, at, PER_BAND)]
             rows = tx.query(
-                f"SELECT complaint_id, COUNT(*) AS shared FROM {tx.target(BANDS)} WHERE {cond}"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? AND complaint_id <> ?"
+                f"SELECT complaint_id, COUNT(*) AS shared FROM ({union}) AS c WHERE complaint_id <> ?"  # noqa: S608 — built above from fixed parts
                 " GROUP BY complaint_id ORDER BY shared DESC, complaint_id LIMIT ?",
-                [*params, since, at, cid, MAX_VERIFY],
+                [*params, cid, MAX_VERIFY],
             )
             ids = [r[0] for r in rows]
             found = tx.select_in(ITEMS, ("complaint_id", "signature"), "complaint_id", ids, T.uuid) if ids else []
