@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from application import text
 from domain.knowledge import KnowledgeEntry
 from projections.db import Column, Table, ViewDB, as_datetime
@@ -103,9 +105,8 @@ class _Index:
     stamp: tuple[Any, ...]
     ids: list[str]
     rows: list[dict[str, Any]]
-    postings: dict[str, list[tuple[int, int]]]
-    lengths: list[int]
-    average: float
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]  # word → (documents, term frequencies)
+    norms: np.ndarray  # BM25's length normalisation per document: K1 * (1 − B + B * length / average)
 
 
 _cache: dict[int, _Index] = {}
@@ -130,7 +131,7 @@ def _index(db: ViewDB) -> _Index:
             ["published"],
         )
     ids, shown, lengths = [], [], []
-    postings: dict[str, list[tuple[int, int]]] = {}
+    lists: dict[str, list[tuple[int, int]]] = {}
     for i, r in enumerate(rows):
         item = dict(zip(COLUMNS, r[:-1], strict=True))
         item["entry_id"] = str(item["entry_id"])
@@ -142,8 +143,14 @@ def _index(db: ViewDB) -> _Index:
         words = str(r[-1]).split()
         lengths.append(len(words))
         for w, tf in Counter(words).items():
-            postings.setdefault(w, []).append((i, tf))
-    built = _Index(stamp, ids, shown, postings, lengths, (sum(lengths) / len(lengths)) if lengths else 0.0)
+            lists.setdefault(w, []).append((i, tf))
+    postings = {
+        w: (np.array([d for d, _ in p], dtype=np.int64), np.array([t for _, t in p], dtype=np.float64))
+        for w, p in lists.items()
+    }
+    length = np.array(lengths, dtype=np.float64)
+    average = float(length.mean()) if lengths else 1.0
+    built = _Index(stamp, ids, shown, postings, K1 * (1 - B + B * length / (average or 1.0)))
     with _lock:
         _cache[id(db)] = built
     return built
@@ -160,18 +167,20 @@ def search(db: ViewDB, query: str, *, limit: int = 10, department: str | None = 
         raise QueryError(msg)
     index = _index(db)
     n = len(index.ids)
-    scores: dict[int, float] = {}
+    scores = np.zeros(n, dtype=np.float64)
     for w in set(words):
         posting = index.postings.get(w)
-        if not posting:
+        if posting is None:
             continue
-        idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-        for doc, tf in posting:
-            norm = tf + K1 * (1 - B + B * index.lengths[doc] / (index.average or 1.0))
-            scores[doc] = scores.get(doc, 0.0) + idf * tf * (K1 + 1) / norm
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], index.ids[kv[0]]))
+        docs, tf = posting
+        idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+        scores[docs] += idf * tf * (K1 + 1) / (tf + index.norms[docs])
+    hits = np.flatnonzero(scores)
+    if department is None and len(hits) > limit * 4:  # only the best few need sorting
+        hits = hits[np.argpartition(-scores[hits], limit * 4)[: limit * 4]]
+    ranked = sorted(((float(scores[d]), int(d)) for d in hits), key=lambda sd: (-sd[0], index.ids[sd[1]]))
     out = []
-    for doc, score in ranked:
+    for score, doc in ranked:
         item = index.rows[doc]
         if department and department not in item["departments"]:
             continue
