@@ -33,6 +33,15 @@ class Action(Enum):
     import_roster = "import_roster"
     read_roster = "read_roster"
     read_worklist = "read_worklist"
+    read_insights = "read_insights"
+    read_knowledge = "read_knowledge"
+    draft_knowledge = "draft_knowledge"
+    publish_knowledge = "publish_knowledge"
+    use_knowledge = "use_knowledge"
+    read_cases = "read_cases"
+    draft_case = "draft_case"
+    publish_case = "publish_case"
+    read_case_sources = "read_case_sources"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -59,6 +68,15 @@ ACTION_LABELS: dict[Action, str] = {
     Action.import_roster: "导入值班表 import roster",
     Action.read_roster: "查看值班表 read roster",
     Action.read_worklist: "我的工作清单 worklist",
+    Action.read_insights: "未诉先办分析 repeats, topics",
+    Action.read_knowledge: "查阅知识库 knowledge search",
+    Action.draft_knowledge: "起草/修订知识条目 draft knowledge",
+    Action.publish_knowledge: "审核发布/停用知识 publish knowledge",
+    Action.use_knowledge: "记录采用知识答复 knowledge used",
+    Action.read_cases: "查阅指导案例 guidance cases",
+    Action.draft_case: "起草/修订指导案例 draft case",
+    Action.publish_case: "发布指导案例 publish case",
+    Action.read_case_sources: "查看案例来源诉求 case sources",
 }
 
 R = Role
@@ -93,6 +111,19 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_roster: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.supervisor, R.liaison, R.admin}),
     # the clerk's own intake and call-back queue; a department's dispatched complaints by deadline
     Action.read_worklist: frozenset({R.window_clerk, R.department}),
+    # 未诉先办: who takes complaints (repeat hints at intake) and who reads the ledger and metrics
+    Action.read_insights: frozenset(
+        {R.window_clerk, R.hotline, R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}
+    ),
+    Action.read_knowledge: frozenset(set(Role) - {R.system}),
+    Action.draft_knowledge: frozenset({R.window_clerk, R.hotline, R.duty_officer, R.department}),
+    Action.publish_knowledge: frozenset({R.duty_leader}),
+    Action.use_knowledge: frozenset({R.window_clerk, R.hotline, R.department}),
+    Action.read_cases: frozenset(set(Role) - {R.system}),
+    Action.draft_case: frozenset({R.duty_officer, R.duty_leader, R.department}),
+    Action.publish_case: frozenset({R.duty_leader}),
+    # which complaints a case was drawn from would identify the people in it: discipline inspection only
+    Action.read_case_sources: frozenset({R.liaison}),
 }
 
 

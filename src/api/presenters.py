@@ -111,6 +111,11 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
     )
 
 
+FREE_TEXT_FIELDS = frozenset(
+    {"content", "result", "legal_basis", "summary", "opinion", "instructions", "conclusion", "reason"}
+)
+
+
 def _plain(value: Any, *, clear: bool) -> Any:
     if isinstance(value, Complainant):
         return complainant_out(value, clear=clear).model_dump()

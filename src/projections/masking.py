@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from application.redaction import EMAIL
 from domain.values import Complainant, ComplainantType
 
 
@@ -64,13 +65,14 @@ def _national(number: str) -> str:
 
 
 def mask_free_text(text: str | None, names: Iterable[str] = ()) -> str:
-    """``text`` with ID numbers, mobile and landline numbers (and the given ``names``) masked.
+    """``text`` with ID numbers, e-mail addresses, mobile and landline numbers (and the given ``names``) masked.
 
     张三说电话13812345678，身份证110105194912310021 → 张*说电话138****5678，身份证******************
     """
     if not text:
         return ""
     out = _ID_NUMBER.sub(lambda m: "*" * len(m.group()), text)
+    out = EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).rsplit("@", 1)[1], out)
     out = _MOBILE.sub(lambda m: mask_phone(_national(m.group())), out)
     out = _LANDLINE.sub(lambda m: mask_phone(m.group()), out)
     for name in sorted({n.strip() for n in names if n and len(n.strip()) > 1}, key=len, reverse=True):

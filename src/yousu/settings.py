@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     escalation_level2_after: int = Field(1, ge=1, le=30)  # working days after the deadline
     satisfied_ratings: str = "3,4,5"  # the ratings 满意率 counts as satisfied
 
+    repeat_window_days: int = Field(90, ge=1, le=3650)  # 重复诉求: how far back earlier complaints count
+    person_key: str | None = None  # HMAC key of the repeat view's person keys; default: derived from the cipher key
+
     @field_validator("escalation_levels")
     @classmethod
     def _levels(cls, value: str) -> str:

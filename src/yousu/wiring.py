@@ -32,12 +32,14 @@ from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
 from application.persistence import Database
 from application.reference import load_reference
+from application.text import derive_person_key
 from domain.calendar import WorkingCalendar
 from policies.delivery import Deliverer, parse_webhooks
 from policies.sweeper import Sweeper
 from projections import tracking
 from projections.db import ViewDB
 from projections.inbox import InboxView
+from projections.insights import insight_views
 from projections.ledger import LedgerView
 from projections.metrics import MetricsView
 from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
@@ -49,9 +51,12 @@ from yousu.settings import Settings
 log = structlog.get_logger("yousu.wiring")
 
 
-def all_views(calendar: WorkingCalendar) -> list[View]:
+def all_views(
+    calendar: WorkingCalendar, *, person_key: bytes | None = None, repeat_window_days: int = 90
+) -> list[View]:
     """Every read model, the inbox included, in the order they are applied within a page."""
-    return [LedgerView(calendar), SlaView(calendar), MetricsView(calendar), InboxView(calendar)]
+    views: list[View] = [LedgerView(calendar), SlaView(calendar), MetricsView(calendar), InboxView(calendar)]
+    return [*views, *insight_views(calendar, person_key=person_key, window_days=repeat_window_days)]
 
 
 class StartupError(RuntimeError):
@@ -191,9 +196,12 @@ def store_line(settings: Settings) -> str:
     return f"store: {settings.database().redacted}"
 
 
-def views_for(complaints: ComplaintsApp) -> list[View]:
-    """Every read model, the inbox included."""
-    return all_views(complaints.calendar)
+def views_for(complaints: ComplaintsApp, settings: Settings | None = None) -> list[View]:
+    """Every read model, the inbox included; the repeat view keyed by YOUSU_PERSON_KEY or the cipher key."""
+    secret = (settings.person_key if settings else None) or complaints.env.get("CIPHER_KEY")
+    window = settings.repeat_window_days if settings else 90
+    key = derive_person_key(secret) if secret else None
+    return all_views(complaints.calendar, person_key=key, repeat_window_days=window)
 
 
 def build_runner(
@@ -201,7 +209,7 @@ def build_runner(
 ) -> ProjectionRunner:
     """A projection runner over the configured store (tables created on first use)."""
     db = ViewDB(settings.database(), pool_size=pool_size)
-    return ProjectionRunner(complaints, views_for(complaints), db, page_size=page_size)
+    return ProjectionRunner(complaints, views_for(complaints, settings), db, page_size=page_size)
 
 
 def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interval: float = 0.05) -> None:

@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import mint_token
+from application.cases import CaseDraft, CasesService
 from application.complaints import ComplaintsApp
+from application.knowledge import EntryFields, KnowledgeService
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -88,6 +90,31 @@ def general(app: ComplaintsApp) -> UUID:
     return classified(app, Classification.general)
 
 
+KNOWLEDGE_BODY = {"question": "暖气不热怎么办", "answer": "向供热公司报修"}
+
+
+def knowledge_draft(app: ComplaintsApp) -> UUID:
+    fields = EntryFields("暖气不热怎么办", "向供热公司报修", "", [], [], [])
+    return KnowledgeService(app).draft(fields, actor_id="c1", actor_role="window_clerk").id
+
+
+def case_draft(app: ComplaintsApp) -> UUID:
+    source = resolved(app)
+    return CasesService(app).draft([source], CaseDraft("欠薪"), actor_id="o1", actor_role="duty_officer").id
+
+
+def case_published(app: ComplaintsApp) -> UUID:
+    case_id = case_draft(app)
+    CasesService(app).publish(case_id, actor_id="l1", actor_role="duty_leader")
+    return case_id
+
+
+def knowledge_published(app: ComplaintsApp) -> UUID:
+    entry_id = knowledge_draft(app)
+    KnowledgeService(app).publish(entry_id, actor_id="l1", actor_role="duty_leader")
+    return entry_id
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -97,6 +124,8 @@ def _by_role(default: Callable[[ComplaintsApp], UUID], **per_role: Callable[[Com
 
 DUE_URL = "/v1/calendar/due?from=2025-09-26T10:00%2B08:00&working_days=1"
 COMPLAINT = "/v1/complaints/{complaint_id}"
+ENTRY = "/v1/knowledge/{entry_id}"
+CASE = "/v1/cases/{case_id}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -138,13 +167,36 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "audit_access": (None, "GET", "/v1/audit/access", None),
     "audit_anchors": (None, "GET", "/v1/audit/anchors", None),
     "anchor": (None, "POST", "/v1/audit/anchors", None),
+    "repeats": (_by_role(received), "GET", f"{COMPLAINT}/repeats", None),
+    "repeat_rate": (None, "GET", "/v1/insights/repeats", None),
+    "topics": (None, "GET", "/v1/insights/topics", None),
+    "knowledge_draft": (None, "POST", "/v1/knowledge", KNOWLEDGE_BODY),
+    "knowledge_search": (None, "GET", "/v1/knowledge", None),
+    "knowledge_suggest": (None, "GET", "/v1/knowledge/suggest", None),
+    "knowledge_usage": (None, "GET", "/v1/knowledge/usage", None),
+    "knowledge_read": (_by_role(knowledge_published), "GET", ENTRY, None),
+    "knowledge_revise": (_by_role(knowledge_draft), "POST", f"{ENTRY}/revise", KNOWLEDGE_BODY),
+    "knowledge_publish": (_by_role(knowledge_draft), "POST", f"{ENTRY}/publish", None),
+    "knowledge_retire": (_by_role(knowledge_published), "POST", f"{ENTRY}/retire", {"reason": "政策调整"}),
+    "knowledge_used": (_by_role(knowledge_published), "POST", f"{ENTRY}/used", None),
+    "case_draft": (None, "POST", "/v1/cases", None),
+    "case_search": (None, "GET", "/v1/cases", None),
+    "case_read": (_by_role(case_published), "GET", CASE, None),
+    "case_print": (_by_role(case_published), "GET", f"{CASE}/print", None),
+    "case_revise": (_by_role(case_draft), "POST", f"{CASE}/revise", {"title": "欠薪"}),
+    "case_publish": (_by_role(case_draft), "POST", f"{CASE}/publish", None),
     "who_am_i": (None, "GET", "/v1/auth/me", None),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
 ROSTER_CSV = "日期,中心,值班人员,值班人员工号,带班领导,带班领导工号\n2025-09-29,district,值班乙,o1,带班丙,l1\n"
 # console sign-in and sign-out: before any token there is no role to check (see test_auth_http.py)
 PUBLIC = {("POST", "/v1/auth/login"), ("POST", "/v1/auth/logout")}
-QUERIES = {"calendar": DUE_URL, "roster_show": "/v1/roster?month=2025-09"}
+QUERIES = {
+    "calendar": DUE_URL,
+    "roster_show": "/v1/roster?month=2025-09",
+    "knowledge_search": "/v1/knowledge?q=暖气",
+    "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
+}
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
@@ -178,6 +230,24 @@ audit_access    · · · · · ✔ · · ✔
 audit_anchors   · · · · · ✔ · · ✔
 anchor          · · · · · ✔ · · ✔
 who_am_i        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+repeats         ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+repeat_rate     ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+topics          ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+knowledge_draft   ✔ ✔ · ✔ · · · ✔ ·
+knowledge_search  ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_suggest ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_usage   ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
+knowledge_read    ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_revise  ✔ ✔ · ✔ · · · ✔ ·
+knowledge_publish · · ✔ · · · · · ·
+knowledge_retire  · · ✔ · · · · · ·
+knowledge_used    ✔ · · ✔ · · · ✔ ·
+case_draft        · ✔ ✔ ✔ · · · · ·
+case_search       ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_read         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_print        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_revise       · ✔ ✔ ✔ · · · · ·
+case_publish      · · ✔ · · · · · ·
 """
 
 
@@ -208,10 +278,15 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     setup, method, path, body = ENDPOINTS[endpoint]
     url = QUERIES.get(endpoint, path)
     if setup is not None:
-        cid = setup(app_of(client), role)
-        url = path.format(complaint_id=cid, slip_no=app_of(client).get(cid).slip_no)
+        made = setup(app_of(client), role)
+        slip_no = app_of(client).get(made).slip_no if endpoint == "by_slip" else ""
+        url = path.format(complaint_id=made, entry_id=made, case_id=made, slip_no=slip_no)
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
+    if endpoint == "case_draft":
+        body = {"complaint_ids": [str(resolved(app_of(client)))], "title": "欠薪"}
+    if endpoint == "knowledge_used":
+        body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
     # a department handler of the department the complaint was dispatched to
@@ -247,7 +322,8 @@ def test_department_of_another_department_is_refused(client: TestClient) -> None
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
-    url = QUERIES.get(endpoint, path).format(complaint_id="00000000-0000-0000-0000-000000000001", slip_no="YS1")
+    unknown = "00000000-0000-0000-0000-000000000001"
+    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, entry_id=unknown, case_id=unknown, slip_no="YS1")
     r = client.request(method, url, json=body)
     assert r.status_code == 401
     assert r.json()["code"] == "unauthenticated"

@@ -7,10 +7,13 @@ from fastapi import APIRouter
 from api.routes import (
     audit,
     calendar,
+    cases,
     complaint_commands,
     complaint_reads,
     health,
     inboxes,
+    insights,
+    knowledge,
     reference,
     roster,
     views,
@@ -27,5 +30,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     inboxes.router,
     roster.router,
     worklist.router,
+    insights.router,
+    knowledge.router,
+    cases.router,
     health.router,
 )

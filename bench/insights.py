@@ -1,0 +1,215 @@
+"""未诉先办 benchmark: the repeat check per received complaint at N stored, topic grouping, its quality.
+
+Repeat check: N earlier complaints are seeded straight into the repeat view's tables (person keys,
+LSH bands, signatures of real corpus texts, spread over the window), then each new complaint goes
+through the view's fold exactly as the projection applies it (lookups + inserts, one transaction each).
+Topics: the labelled corpus (tests/corpus.py), tokenised as the topic view stores it, then grouped
+within category as ``GET /v1/insights/topics`` does; pairwise precision and recall are printed.
+Usage: python bench/insights.py --database-url sqlite:////tmp/b.db [--stored 10000 100000] [--topics 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from uuid import uuid4
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.corpus import generate, pairwise_scores  # noqa: E402
+
+from application import text, topics  # noqa: E402
+from application.calendar_loader import load_calendar  # noqa: E402
+from application.persistence import parse_database_url  # noqa: E402
+from domain.complaint import Complaint  # noqa: E402
+from domain.rules import Limits  # noqa: E402
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402
+from projections.db import ViewDB  # noqa: E402
+from projections.repeats import BAND_ROWS, BANDS, ITEMS, PERSONS, RepeatView  # noqa: E402
+from projections.view import Applied  # noqa: E402
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)
+CLERK = Actor("c", "窗口", Role.window_clerk)
+CALENDAR = load_calendar(ROOT / "ops" / "calendar")
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def received(content: str, phone: str, at: datetime) -> Complaint.Received:
+    """A Received event as the projection sees it (built through the aggregate, not by hand)."""
+    c = Complaint.receive(
+        slip_no=f"B{at.timestamp():.0f}",
+        channel=Channel.window,
+        content=content,
+        category="urban_management",
+        complainant=Complainant(ComplainantType.person, "压测", phone),
+        actor=CLERK,
+        now=at,
+        calendar=CALENDAR,
+        limits=Limits(),
+    )
+    event: Complaint.Received = c.collect_events()[0]  # type: ignore[assignment]
+    return event
+
+
+def seed(db: ViewDB, view: RepeatView, stored: int, pool: list[str], rnd: random.Random) -> None:
+    """``stored`` earlier complaints over the last 90 days: ~1 in 5 people complain again."""
+    sigs = [text.signature(t) for t in pool]
+    batch = 20_000
+    with db.transaction() as tx:
+        for lo in range(0, stored, batch):
+            items, persons, bands = [], [], []
+            for i in range(lo, min(stored, lo + batch)):
+                cid = uuid4()
+                at = NOW - timedelta(seconds=rnd.randrange(90 * 86400))
+                sig = sigs[rnd.randrange(len(sigs))]
+                items.append(
+                    (cid, at, f"S{i}", "urban_management", "main", sig.astype("<u4").tobytes().hex(), None, None, None)
+                )
+                phone = f"139{rnd.randrange(stored // 5 + 1):08d}"
+                persons.extend((k, cid, at) for k in text.person_keys(view.person_key, phone, None))
+                bands.extend((b, cid, at) for b in text.bands(sig, BAND_ROWS))
+            tx.insert_ignore(ITEMS, items)
+            tx.insert_ignore(PERSONS, persons)
+            tx.insert_ignore(BANDS, bands)
+        if tx.is_postgres:
+            for t in (ITEMS, PERSONS, BANDS):
+                tx.execute(f"ANALYZE {t.name}")
+
+
+def bench_repeats(url: str, stored: int, checks: int) -> None:
+    """Seed ``stored`` and time ``checks`` repeat checks."""
+    calendar = load_calendar(ROOT / "ops" / "calendar")
+    db = ViewDB(parse_database_url(url))
+    view = RepeatView(calendar, person_key=text.derive_person_key("bench"), window_days=90)
+    with db.transaction() as tx:
+        view.drop(tx)
+        view.create(tx)
+    rnd = random.Random(stored)
+    pool = [s.content for s in generate(5_000, seed=3)]
+    t0 = time.perf_counter()
+    seed(db, view, stored, pool, rnd)
+    seeded = time.perf_counter() - t0
+    events = [
+        received(rnd.choice(pool), f"139{rnd.randrange(stored // 5 + 1):08d}", NOW + timedelta(seconds=i))
+        for i in range(checks)
+    ]
+    # each intake's check as the projection runs it: its lookups and inserts inside the page's transaction
+    times, linked = [], 0
+    with db.transaction() as tx:
+        for i, e in enumerate(events):
+            t = time.perf_counter()
+            view.apply(tx, [Applied(10**9 + i, e)])
+            times.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+    commit = (time.perf_counter() - t) * 1000
+    with db.transaction(write=False) as tx:
+        ids = [e.originator_id for e in events]
+        cond, params = tx.in_list("complaint_id", ids, ITEMS.columns[0].type)
+        linked = tx.query(f"SELECT COUNT(*) FROM {ITEMS.name} WHERE {cond} AND repeat_of IS NOT NULL", params)[0][0]  # noqa: S608 — names are ours
+    db.close()
+    print(
+        f"repeat check at {stored:,} stored ({parse_database_url(url).kind}; seeded in {seeded:.0f} s): "
+        f"p50 {statistics.median(times):.1f} ms, p95 {pct(times, 0.95):.1f} ms, max {max(times):.1f} ms "
+        f"over {checks} intakes ({linked} found a repeat); the page's commit {commit:.0f} ms"
+    )
+
+
+def bench_topics(n: int) -> None:
+    """Group ``n`` corpus complaints within category; print time and pairwise precision/recall."""
+    samples = generate(n, seed=9)
+    t0 = time.perf_counter()
+    words = [text.tokens(s.content) for s in samples]
+    tokenised = time.perf_counter() - t0
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        by_category[s.category].append(i)
+    t1 = time.perf_counter()
+    clusters = [0] * n
+    base = 0
+    for members in by_category.values():
+        numbers = topics.group([words[i] for i in members])
+        for i, number in zip(members, numbers, strict=True):
+            clusters[i] = base + number
+        base += max(numbers) + 1
+    grouped = time.perf_counter() - t1
+    precision, recall = pairwise_scores([s.label for s in samples], clusters)
+    print(
+        f"topics for {n:,} complaints: grouping {grouped:.1f} s (+ tokenising {tokenised:.1f} s, done once at "
+        f"projection time); {base} topics; pairwise precision {precision:.3f}, recall {recall:.3f}"
+    )
+
+
+def bench_knowledge(url: str, entries: int, searches: int) -> None:
+    """Index ``entries`` published entries (corpus texts as questions), then time searches and suggestions."""
+    from domain.knowledge import KnowledgeEntry  # noqa: PLC0415 — only this benchmark needs it
+    from projections import knowledge  # noqa: PLC0415 — only this benchmark needs it
+
+    db = ViewDB(parse_database_url(url))
+    knowledge.create(db)
+    with db.transaction() as tx:
+        tx.execute(f"DELETE FROM {knowledge.KNOWLEDGE.name}")  # noqa: S608 — names are ours
+    samples = generate(entries + searches, seed=13)
+    t0 = time.perf_counter()
+    for s in samples[:entries]:
+        entry = KnowledgeEntry.draft(
+            question=s.content,
+            answer=f"{s.content}：请向{s.category}部门反映，三个工作日内答复。",
+            policy_basis="",
+            departments=[s.category],
+            tags=[],
+            sources=[],
+            actor_id="b",
+            actor_role="window_clerk",
+            now=NOW,
+        )
+        entry.publish(actor_id="l", actor_role="duty_leader", now=NOW)
+        knowledge.index_entry(db, entry)
+    indexed = time.perf_counter() - t0
+    knowledge.search(db, "暖气")  # the first search builds the in-process index
+    built = time.perf_counter() - t0 - indexed
+    times = []
+    for s in samples[entries:]:
+        t = time.perf_counter()
+        knowledge.search(db, s.content, limit=5)
+        times.append((time.perf_counter() - t) * 1000)
+    db.close()
+    print(
+        f"knowledge search over {entries:,} entries: p50 {statistics.median(times):.1f} ms, "
+        f"p95 {pct(times, 0.95):.1f} ms over {searches} searches (indexing {indexed:.0f} s, "
+        f"first search after a change {built * 1000:.0f} ms)"
+    )
+
+
+def main() -> None:
+    """Run the benchmarks asked for."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--stored", type=int, nargs="*", default=[10_000, 100_000])
+    p.add_argument("--checks", type=int, default=200)
+    p.add_argument("--topics", type=int, default=100_000)
+    p.add_argument("--knowledge", type=int, default=10_000)
+    p.add_argument("--searches", type=int, default=200)
+    args = p.parse_args()
+    for stored in args.stored:
+        bench_repeats(args.database_url, stored, args.checks)
+    if args.topics:
+        bench_topics(args.topics)
+    if args.knowledge:
+        bench_knowledge(args.database_url, args.knowledge, args.searches)
+
+
+if __name__ == "__main__":
+    main()

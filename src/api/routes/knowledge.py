@@ -1,0 +1,259 @@
+"""知识库: draft, revise, publish, retire, search, suggest, and record an answer given from an entry."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from api.auth import Principal
+from api.deps import Caller, Code, ContainerDep, ExpectedVersion, Guard, Views, require, run_query
+from api.permissions import Action
+from api.problems import ApiProblem
+from api.schemas import Line, Strict, Text
+from api.text_presenters import free_text_masker, may_edit_knowledge
+from application.knowledge import EntryFields, KnowledgeService
+from domain.knowledge import KNOWLEDGE_STATUS_LABELS, KnowledgeEntry
+from domain.values import Role
+from projections import knowledge as knowledge_view
+from projections.db import ViewDB
+from projections.view import QueryError
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+
+Reader = Annotated[Role, Depends(require(Action.read_knowledge))]
+Drafter = Annotated[Role, Depends(require(Action.draft_knowledge))]
+Publisher = Annotated[Role, Depends(require(Action.publish_knowledge))]
+User = Annotated[Role, Depends(require(Action.use_knowledge))]
+InsightReader = Annotated[Role, Depends(require(Action.read_insights))]
+
+Short = Annotated[Line, Field(max_length=64)]
+
+
+class EntryIn(Strict):
+    """One version of an entry: 问题, 答复口径, 政策依据, departments, tags, sources."""
+
+    question: Annotated[Text, Field(min_length=1, max_length=2_000)]
+    answer: Annotated[Text, Field(min_length=1)]
+    policy_basis: Annotated[Text, Field(max_length=10_000)] = ""
+    departments: Annotated[list[Short], Field(max_length=20, default_factory=list)]
+    tags: Annotated[list[Short], Field(max_length=20, default_factory=list)]
+    sources: Annotated[list[Short], Field(max_length=20, default_factory=list)]
+
+
+class RetireIn(Strict):
+    """Why the entry is retired."""
+
+    reason: Annotated[Text, Field(min_length=1, max_length=2_000)]
+
+
+class UsedIn(Strict):
+    """The complaint answered with the entry's published text."""
+
+    complaint_id: UUID
+
+
+_created: set[int] = set()
+_created_lock = threading.Lock()
+
+
+def knowledge_db(views: Views, guard: Guard) -> ViewDB:
+    """The views' database with the knowledge table in place (created once per process)."""
+    with _created_lock:
+        if id(views) not in _created:
+            guard.call(lambda: knowledge_view.create(views))
+            _created.add(id(views))
+    return views
+
+
+KnowledgeDB = Annotated[ViewDB, Depends(knowledge_db)]
+
+
+def service(container: ContainerDep) -> KnowledgeService:
+    """Knowledge commands on the complaints' store."""
+    return KnowledgeService(container.complaints)
+
+
+Service = Annotated[KnowledgeService, Depends(service)]
+
+
+def _fields(body: EntryIn) -> EntryFields:
+    return EntryFields(body.question, body.answer, body.policy_basis, body.departments, body.tags, body.sources)
+
+
+def entry_out(entry: KnowledgeEntry, who: Principal, *, revision: int | None = None) -> dict[str, Any]:
+    """An entry at ``revision`` (default: the published one; for editors the newest)."""
+    editor = may_edit_knowledge(who)
+    if revision is None:
+        revision = len(entry.versions) if editor else entry.published_revision
+    if revision is None or not 1 <= revision <= len(entry.versions):
+        raise ApiProblem(404, "knowledge_not_found", "该条目没有这一版本（或尚未发布）", field="version")
+    if not editor and revision != entry.published_revision:
+        raise ApiProblem(404, "knowledge_not_found", "该版本未发布", field="version")
+    shown = entry.versions[revision - 1]
+    mask = free_text_masker(who)
+    return {
+        "id": str(entry.id),
+        "version": entry.version,
+        "status": entry.status.value,
+        "status_label": KNOWLEDGE_STATUS_LABELS[entry.status],
+        "revision": revision,
+        "revisions": len(entry.versions),
+        "published_revision": entry.published_revision,
+        "pending_revision": entry.pending_revision,
+        "question": mask(shown.question),
+        "answer": mask(shown.answer),
+        "policy_basis": mask(shown.policy_basis),
+        "departments": list(shown.departments),
+        "tags": list(shown.tags),
+        "sources": list(shown.sources),
+        "uses": entry.uses,
+        "updated_at": entry.updated_at.isoformat(),
+    }
+
+
+def _saved(entry: KnowledgeEntry, db: ViewDB, guard: Guard, who: Principal) -> dict[str, Any]:
+    guard.call(lambda: knowledge_view.index_entry(db, entry))
+    return entry_out(entry, who, revision=len(entry.versions))
+
+
+@router.post("", status_code=201)
+def draft(body: EntryIn, role: Drafter, who: Caller, knowledge: Service, db: KnowledgeDB, guard: Guard) -> Any:
+    """起草 a knowledge entry (a draft until the duty leader publishes it)."""
+    entry = guard.call(lambda: knowledge.draft(_fields(body), actor_id=who.sub, actor_role=role.value))
+    return _saved(entry, db, guard, who)
+
+
+@router.get("")
+def search(
+    *,
+    _role: Reader,
+    who: Caller,
+    db: KnowledgeDB,
+    guard: Guard,
+    q: Annotated[Line, Query(min_length=1, max_length=200, description="检索词")],
+    department: Code = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Published entries ranked by BM25 over jieba words of the question, answer and tags."""
+    found = run_query(guard, lambda: knowledge_view.search(db, q, limit=limit, department=department))
+    return {"items": _listed(found, who)}
+
+
+@router.get("/suggest")
+def suggest(
+    *,
+    _role: Reader,
+    who: Caller,
+    db: KnowledgeDB,
+    guard: Guard,
+    text: Annotated[str, Query(min_length=1, max_length=2_000, description="群众刚才说的话")],
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> dict[str, Any]:
+    """The best published entries for what the person just said (an empty list when nothing matches)."""
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        raise ApiProblem(422, "invalid_input", "text 不能包含控制字符", field="text")
+    try:
+        found = guard.call(lambda: knowledge_view.search(db, text, limit=limit))
+    except QueryError:
+        found = []  # nothing searchable said (emoji, punctuation): no suggestion, not an error
+    return {"items": _listed(found, who)}
+
+
+@router.get("/usage")
+def usage(_role: InsightReader, db: KnowledgeDB, guard: Guard) -> dict[str, Any]:
+    """知识库答复次数: answers recorded with POST /v1/knowledge/{id}/used."""
+    return run_query(guard, lambda: knowledge_view.usage(db))
+
+
+def _listed(found: list[dict[str, Any]], who: Principal) -> list[dict[str, Any]]:
+    mask = free_text_masker(who)
+    out = []
+    for item in found:
+        shown = {**item, "question": mask(item["question"]), "answer": mask(item["answer"])}
+        shown["policy_basis"] = mask(item["policy_basis"])
+        shown["updated_at"] = item["updated_at"].isoformat() if item["updated_at"] else None
+        out.append(shown)
+    return out
+
+
+@router.get("/{entry_id}")
+def read(
+    entry_id: UUID,
+    *,
+    _role: Reader,
+    who: Caller,
+    knowledge: Service,
+    guard: Guard,
+    version: Annotated[int | None, Query(ge=1, le=100_000, description="修订版本号（1 起）")] = None,
+) -> dict[str, Any]:
+    """The entry's published text, or revision ``version`` (drafts only for those who draft or publish)."""
+    entry = guard.call(lambda: knowledge.get(entry_id))
+    return entry_out(entry, who, revision=version)
+
+
+@router.post("/{entry_id}/revise")
+def revise(
+    entry_id: UUID,
+    body: EntryIn,
+    role: Drafter,
+    who: Caller,
+    knowledge: Service,
+    db: KnowledgeDB,
+    guard: Guard,
+    expected: ExpectedVersion,
+) -> Any:
+    """修订: a new version, a draft until published; the published text stays until then."""
+    entry = guard.call(
+        lambda: knowledge.revise(entry_id, _fields(body), actor_id=who.sub, actor_role=role.value, expected=expected)
+    )
+    return _saved(entry, db, guard, who)
+
+
+@router.post("/{entry_id}/publish")
+def publish(
+    entry_id: UUID,
+    role: Publisher,
+    who: Caller,
+    knowledge: Service,
+    db: KnowledgeDB,
+    guard: Guard,
+    expected: ExpectedVersion,
+) -> Any:
+    """审核发布 the newest version (duty leader)."""
+    entry = guard.call(lambda: knowledge.publish(entry_id, actor_id=who.sub, actor_role=role.value, expected=expected))
+    return _saved(entry, db, guard, who)
+
+
+@router.post("/{entry_id}/retire")
+def retire(
+    entry_id: UUID,
+    body: RetireIn,
+    role: Publisher,
+    who: Caller,
+    knowledge: Service,
+    db: KnowledgeDB,
+    guard: Guard,
+    expected: ExpectedVersion,
+) -> Any:
+    """停用 (duty leader): no longer offered in search; kept with every version."""
+    entry = guard.call(
+        lambda: knowledge.retire(
+            entry_id, reason=body.reason, actor_id=who.sub, actor_role=role.value, expected=expected
+        )
+    )
+    return _saved(entry, db, guard, who)
+
+
+@router.post("/{entry_id}/used")
+def used(
+    entry_id: UUID, body: UsedIn, role: User, who: Caller, knowledge: Service, db: KnowledgeDB, guard: Guard
+) -> Any:
+    """采用: the published answer was given for ``complaint_id`` (counts toward 知识库答复次数)."""
+    entry = guard.call(
+        lambda: knowledge.use(entry_id, complaint_id=body.complaint_id, actor_id=who.sub, actor_role=role.value)
+    )
+    return _saved(entry, db, guard, who)

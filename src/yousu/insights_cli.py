@@ -1,0 +1,112 @@
+"""`yousu insights …`: 未诉先办 reports from the command line (the same views as /v1/insights)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+from eventsourcing.utils import get_topic
+from rich.console import Console
+from rich.table import Table
+
+from application.cases import CasesService
+from application.knowledge import KnowledgeService, aggregate_ids
+from application.reference import load_reference
+from domain.cases import GuidanceCase
+from domain.knowledge import KnowledgeEntry
+from projections import cases as cases_view
+from projections import knowledge as knowledge_view
+from projections import repeats as repeats_view
+from projections import topics as topics_view
+from yousu.settings import Settings
+from yousu.wiring import build_complaints, build_runner, store_line
+
+insights_app = typer.Typer(help="未诉先办: repeats and high-frequency topics", no_args_is_help=True)
+console = Console()
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{name} 须为 YYYY-MM-DD", param_hint=f"--{name}") from None
+
+
+@insights_app.command("topics")
+def topics(
+    from_: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (default: 30 days before --to)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (default: today, Beijing time)")] = None,
+    centre: Annotated[str | None, typer.Option(help="service centre code")] = None,
+    category: Annotated[str | None, typer.Option(help="category code")] = None,
+    min_count: Annotated[int, typer.Option(min=1, help="smallest topic shown")] = 2,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="topics shown")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """高频事项: the period's complaints grouped by content within category, by volume and growth."""
+    settings = Settings()
+    typer.echo(store_line(settings), err=True)
+    complaints = build_complaints(settings)
+    runner = build_runner(settings, complaints)
+    try:
+        runner.setup()
+        runner.run_once()  # the views as of now, even when no `yousu project` is running
+        cal = complaints.calendar
+        last = _day(to, "to") or cal.local_day(complaints.clock.now())
+        first = _day(from_, "from") or last - timedelta(days=29)
+        if last < first:
+            raise typer.BadParameter("--to 不能早于 --from", param_hint="--to")
+        prev_first = first - timedelta(days=(last - first).days + 1)
+        start, end = repeats_view.day_bounds(first, last, cal)
+        prev_start, _ = repeats_view.day_bounds(prev_first, prev_first, cal)
+        items = topics_view.topic_items(runner.db, prev_start, end, centre=centre, category=category)
+        found = topics_view.rank_topics(items, start, prev_start, cal.zone, min_count=min_count, limit=limit)
+    finally:
+        runner.db.close()
+        complaints.close()
+    if as_json:
+        typer.echo(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))
+        return
+    names = load_reference(settings.reference_file).categories
+    table = Table("高频事项", "类别", "本期", "上期", "增长", "部门", "样例")
+    for t in found:
+        growth = "—" if t.growth is None else f"{t.growth:+.0%}"
+        table.add_row(
+            "、".join(t.label),
+            names.get(t.category, t.category),
+            str(t.count),
+            str(t.previous),
+            growth,
+            ",".join(t.departments),
+            " ".join(t.samples[:3]),
+        )
+    console.print(f"{first.isoformat()} — {last.isoformat()}（上期 {prev_first.isoformat()} 起）")
+    console.print(table)
+
+
+@insights_app.command("reindex")
+def reindex() -> None:
+    """Rewrite the knowledge-base and guidance-case search tables from the event store."""
+    settings = Settings()
+    typer.echo(store_line(settings), err=True)
+    complaints = build_complaints(settings)
+    runner = build_runner(settings, complaints)
+    try:
+        knowledge_view.create(runner.db)
+        cases_view.create(runner.db)
+        entries = KnowledgeService(complaints)
+        cases = CasesService(complaints)
+        n = knowledge_view.reindex(
+            runner.db, (entries.get(i) for i in aggregate_ids(complaints, [get_topic(KnowledgeEntry.Drafted)]))
+        )
+        m = 0
+        for case_id in aggregate_ids(complaints, [get_topic(GuidanceCase.Drafted)]):
+            cases_view.index_case(runner.db, cases.get(case_id))
+            m += 1
+    finally:
+        runner.db.close()
+        complaints.close()
+    console.print(f"知识条目 {n} 条，指导案例 {m} 件已重建索引")

@@ -1,0 +1,110 @@
+"""指导案例 over HTTP on real stores: drafted from resolved complaints with personal information stripped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from domain.values import Role
+from tests.support import auth, client_for, receive_body
+
+CLERK = auth(Role.window_clerk)
+OFFICER = auth(Role.duty_officer)
+LEADER = auth(Role.duty_leader)
+ANALYST = auth(Role.analyst)
+LIAISON = auth(Role.liaison)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    with client_for(url) as c:
+        yield c
+
+
+def ok(r: Any, status: int = 200) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def resolved(client: TestClient) -> dict[str, Any]:
+    body = receive_body(
+        content="张三丰反映：宏达建筑有限公司拖欠工资，联系电话13712345678，邮箱zsf@example.com。",
+        complainant={"type": "person", "name": "张三丰", "phone": "13800001111"},
+    )
+    made = ok(client.post("/v1/complaints", json=body, headers=CLERK), 201)
+    ok(client.post(f"/v1/complaints/{made['id']}/classify", json={"classification": "general"}, headers=CLERK))
+    result = {"result": "已联系张三丰，约谈企业后于幸福路12号当场结清工资。"}
+    ok(client.post(f"/v1/complaints/{made['id']}/resolve", json=result, headers=CLERK))
+    return made
+
+
+def test_draft_strips_personal_information_and_publish(client: TestClient) -> None:
+    source = resolved(client)
+    case = ok(
+        client.post(
+            "/v1/cases",
+            json={"complaint_ids": [source["id"]], "title": "欠薪<当场>结清", "conclusion": "张三丰表示满意"},
+            headers=OFFICER,
+        ),
+        201,
+    )
+    everything = str(case)
+    for secret in ("张三丰", "13712345678", "zsf@example.com", "宏达建筑有限公司", "幸福路12号"):
+        assert secret not in everything
+    assert case["details"] == "【当事人】反映：【企业】拖欠工资，联系电话【电话】，邮箱【邮箱】。"
+    assert case["handling"] == "已联系【当事人】，约谈企业后于【地址】当场结清工资。"
+    assert case["conclusion"] == "【当事人】表示满意"
+    assert any(step.endswith(f"受理（{source['slip_no']}）") for step in case["steps"])
+    kinds = {r["kind"]: r for r in case["replacements"]}
+    assert set(kinds) == {"party", "enterprise", "phone", "email", "address"}
+    assert kinds["party"]["shown"] == "张**"
+    assert kinds["party"]["count"] == 3
+    assert case["status"] == "draft"
+    assert "sources" not in case  # the officer drafts it but is no liaison
+
+    # a draft is not shown to readers; published, it is — sources to the liaison only
+    assert client.get(f"/v1/cases/{case['id']}", headers=ANALYST).status_code == 404
+    ok(client.post(f"/v1/cases/{case['id']}/publish", headers=LEADER))
+    seen = ok(client.get(f"/v1/cases/{case['id']}", headers=ANALYST))
+    assert "sources" not in seen
+    assert "replacements" not in seen
+    liaison = ok(client.get(f"/v1/cases/{case['id']}", headers=LIAISON))
+    assert liaison["sources"] == [{"complaint_id": source["id"], "slip_no": source["slip_no"]}]
+    found = ok(client.get("/v1/cases", params={"q": "拖欠工资"}, headers=ANALYST))["items"]
+    assert [f["id"] for f in found] == [case["id"]]
+    assert ok(client.get("/v1/cases", params={"q": "暖气"}, headers=ANALYST))["items"] == []
+    page = client.get(f"/v1/cases/{case['id']}/print", headers=ANALYST)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "欠薪&lt;当场&gt;结清" in page.text
+    assert "<当场>" not in page.text
+    assert "【当事人】" in page.text
+    again = client.post(f"/v1/cases/{case['id']}/publish", headers=LEADER)
+    assert again.status_code == 409
+    assert again.json()["code"] == "case_already_published"
+
+
+def test_bad_sources_and_input(client: TestClient) -> None:
+    open_one = ok(client.post("/v1/complaints", json=receive_body(), headers=CLERK), 201)
+    r = client.post("/v1/cases", json={"complaint_ids": [open_one["id"]], "title": "x"}, headers=OFFICER)
+    assert r.status_code == 409
+    assert r.json()["code"] == "case_source_not_resolved"
+    unknown = "00000000-0000-0000-0000-000000000003"
+    r = client.post("/v1/cases", json={"complaint_ids": [unknown], "title": "x"}, headers=OFFICER)
+    assert r.status_code == 404
+    for body, field in [
+        ({"complaint_ids": [], "title": "x"}, "complaint_ids"),
+        ({"complaint_ids": [open_one["id"]], "title": ""}, "title"),
+        ({"complaint_ids": [open_one["id"]], "title": "😀" * 300}, "title"),
+        ({"complaint_ids": ["not-a-uuid"], "title": "x"}, "complaint_ids.0"),
+    ]:
+        r = client.post("/v1/cases", json=body, headers=OFFICER)
+        assert r.status_code == 422, r.text
+        assert field in {e["field"] for e in r.json()["errors"]}
+    assert client.get("/v1/cases", params={"q": "😀"}, headers=ANALYST).status_code == 422
+    assert client.get(f"/v1/cases/{unknown}", headers=ANALYST).status_code == 404
