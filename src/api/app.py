@@ -21,6 +21,7 @@ from api.problems import (
     validation_handler,
 )
 from api.routes import ROUTERS
+from api.routes import orders as orders_routes
 from api.routes.audit import anchor_record
 from api.schemas import Problem
 from domain.errors import ComplaintError
@@ -64,5 +65,6 @@ def create_app(container: Container) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(orders_routes.router)
     add_docs(app)
     return app

@@ -26,12 +26,14 @@ from application.calendar_loader import CalendarFileError
 from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
+from application.orders import OrdersService
 from application.persistence import DatabaseURLError
 from domain.audit import event_payload
 from domain.calendar import WorkingCalendar
 from domain.complaint import EVENT_LABELS, Complaint
 from domain.errors import ComplaintError
 from domain.values import Actor, Role
+from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
@@ -492,10 +494,12 @@ def sweep(
     if once:
         try:
             result = Sweeper(complaints, runner.db).sweep()
+            orders_raised = OrderSweeper(OrdersService(complaints), runner.db).sweep()
         finally:
             runner.db.close()
             complaints.close()
         console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
+        console.print(f"整改通知逾期升级 {orders_raised}")
         return
     task = SweepTask(settings, complaints, runner.db)
     loop = Periodic("sweep", settings.sweep_interval, task)

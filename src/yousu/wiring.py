@@ -27,16 +27,19 @@ from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
 from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
+from application.orders import OrdersService
 from application.persistence import Database
 from application.reference import load_reference
 from domain.calendar import WorkingCalendar
 from policies.delivery import Deliverer, parse_webhooks
+from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from projections.db import ViewDB
 from projections.inbox import InboxView
 from projections.ledger import LedgerView
 from projections.metrics import MetricsView
+from projections.orders import OrdersView
 from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
 from projections.sla import SlaView
 from projections.view import View
@@ -48,7 +51,13 @@ log = structlog.get_logger("yousu.wiring")
 
 def all_views(calendar: WorkingCalendar) -> list[View]:
     """Every read model, the inbox included, in the order they are applied within a page."""
-    return [LedgerView(calendar), SlaView(calendar), MetricsView(calendar), InboxView(calendar)]
+    return [
+        LedgerView(calendar),
+        SlaView(calendar),
+        MetricsView(calendar),
+        InboxView(calendar),
+        OrdersView(calendar),
+    ]
 
 
 class StartupError(RuntimeError):
@@ -283,12 +292,14 @@ class SweepTask:
         self.complaints = complaints
         self.views = views
         self.sweeper = Sweeper(complaints, views)
+        self.order_sweeper = OrderSweeper(OrdersService(complaints), views)
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
 
     def __call__(self) -> object:
         """Sweep once and deliver pending notices."""
         result = self.sweeper.sweep()
+        self.order_sweeper.sweep()
         if self.deliverer is not None:
             caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
             if caught_up:

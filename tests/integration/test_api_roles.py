@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.auth import mint_token
 from application.complaints import ComplaintsApp
+from application.orders import OrdersService
+from domain.orders import FindingKind
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -83,6 +85,32 @@ def general(app: ComplaintsApp) -> UUID:
     return classified(app, Classification.general)
 
 
+# the duty leader's token (tests.support.auth) issues, so that the same duty leader may accept or send back
+ISSUER = Actor("duty_leader-1", "带班丙", Role.duty_leader)
+
+
+def order_issued(app: ComplaintsApp) -> UUID:
+    return (
+        OrdersService(app)
+        .issue(
+            unit="housing", finding_kind=FindingKind.topic, finding_text="材料退回集中", working_days=5, actor=ISSUER
+        )
+        .id
+    )
+
+
+def order_acknowledged(app: ComplaintsApp) -> UUID:
+    oid = order_issued(app)
+    OrdersService(app).acknowledge(oid, actor=HOUSING, unit_of_actor="housing")
+    return oid
+
+
+def order_reported(app: ComplaintsApp) -> UUID:
+    oid = order_acknowledged(app)
+    OrdersService(app).report(oid, report="已整改", actor=HOUSING, unit_of_actor="housing")
+    return oid
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -92,6 +120,7 @@ def _by_role(default: Callable[[ComplaintsApp], UUID], **per_role: Callable[[Com
 
 DUE_URL = "/v1/calendar/due?from=2025-09-26T10:00%2B08:00&working_days=1"
 COMPLAINT = "/v1/complaints/{complaint_id}"
+ORDER = "/v1/orders/{order_id}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -123,35 +152,54 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "audit_access": (None, "GET", "/v1/audit/access", None),
     "audit_anchors": (None, "GET", "/v1/audit/anchors", None),
     "anchor": (None, "POST", "/v1/audit/anchors", None),
+    "issue_order": (
+        None,
+        "POST",
+        "/v1/orders",
+        {"unit": "housing", "finding": {"kind": "topic", "text": "材料退回集中"}, "working_days": 5},
+    ),
+    "acknowledge_order": (_by_role(order_issued), "POST", f"{ORDER}/acknowledge", {}),
+    "report_order": (_by_role(order_acknowledged), "POST", f"{ORDER}/report", {"report": "已整改"}),
+    "accept_order": (_by_role(order_reported), "POST", f"{ORDER}/accept", {}),
+    "return_order": (_by_role(order_reported), "POST", f"{ORDER}/return", {"reason": "未附制度文件"}),
+    "orders": (None, "GET", "/v1/orders", None),
 }
 QUERIES = {"calendar": DUE_URL}
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
 # ✔ = allowed (2xx), · = refused (403).
-MATRIX_COLUMNS = "window_clerk duty_officer duty_leader department supervisor liaison analyst hotline admin"
+MATRIX_COLUMNS = (
+    "window_clerk duty_officer duty_leader department supervisor liaison analyst hotline admin callback_agent"
+)
 MATRIX = """
-receive         ✔ · · · · · · ✔ ·
-classify        ✔ · · · · · · · ·
-sign            · ✔ ✔ · · · · · ·
-dispatch        · · ✔ · · · · · ·
-consult         · · ✔ ✔ · · · · ·
-resolve         ✔ · · ✔ · · · · ·
-feedback        ✔ · · · · · · · ·
-callback        ✔ · · · · · · ✔ ·
-read_state      ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-read_history    · · ✔ · · ✔ · · ✔
-calendar        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-reference       ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-ledger          · ✔ ✔ · ✔ ✔ ✔ · ✔
-overdue         · ✔ ✔ · ✔ ✔ ✔ · ✔
-metrics         · ✔ ✔ · ✔ ✔ ✔ · ✔
-liaison_inbox   · · · · · ✔ · · ✔
-my_inbox        · · ✔ · ✔ · · · ·
-audit_verify    · · · · · ✔ · · ✔
-audit_access    · · · · · ✔ · · ✔
-audit_anchors   · · · · · ✔ · · ✔
-anchor          · · · · · ✔ · · ✔
+receive            ✔ · · · · · · ✔ · ·
+classify           ✔ · · · · · · · · ·
+sign               · ✔ ✔ · · · · · · ·
+dispatch           · · ✔ · · · · · · ·
+consult            · · ✔ ✔ · · · · · ·
+resolve            ✔ · · ✔ · · · · · ·
+feedback           ✔ · · · · · · · · ·
+callback           ✔ · · · · · · ✔ · ·
+read_state         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+read_history       · · ✔ · · ✔ · · ✔ ·
+calendar           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+reference          ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+ledger             · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+overdue            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+metrics            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+liaison_inbox      · · · · · ✔ · · ✔ ·
+my_inbox           · · ✔ · ✔ · · · · ·
+audit_verify       · · · · · ✔ · · ✔ ·
+audit_access       · · · · · ✔ · · ✔ ·
+audit_anchors      · · · · · ✔ · · ✔ ·
+anchor             · · · · · ✔ · · ✔ ·
+issue_order        · · ✔ · · ✔ · · · ·
+acknowledge_order  · · · ✔ · · · · · ·
+report_order       · · · ✔ · · · · · ·
+accept_order       · · ✔ · · ✔ · · · ·
+return_order       · · ✔ · · ✔ · · · ·
+orders             · ✔ ✔ ✔ ✔ ✔ ✔ · ✔ ·
 """
 
 
@@ -182,7 +230,8 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     setup, method, path, body = ENDPOINTS[endpoint]
     url = QUERIES.get(endpoint, path)
     if setup is not None:
-        url = path.format(complaint_id=setup(app_of(client), role))
+        made = setup(app_of(client), role)
+        url = path.format(complaint_id=made, order_id=made)
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
     # a department handler of the department the complaint was dispatched to
@@ -214,7 +263,8 @@ def test_department_of_another_department_is_refused(client: TestClient) -> None
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
-    url = QUERIES.get(endpoint, path).format(complaint_id="00000000-0000-0000-0000-000000000001")
+    unknown = "00000000-0000-0000-0000-000000000001"
+    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, order_id=unknown)
     r = client.request(method, url, json=body)
     assert r.status_code == 401
     assert r.json()["code"] == "unauthenticated"
