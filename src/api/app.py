@@ -21,6 +21,7 @@ from api.problems import (
     validation_handler,
 )
 from api.routes import ROUTERS
+from api.routes import callbacks as callbacks_routes
 from api.routes import orders as orders_routes
 from api.routes.audit import anchor_record
 from api.schemas import Problem
@@ -66,5 +67,6 @@ def create_app(container: Container) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(orders_routes.router)
+    app.include_router(callbacks_routes.router)
     add_docs(app)
     return app

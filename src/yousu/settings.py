@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
+    callback_max_attempts: int = Field(3, ge=1, le=20)  # failed calls before a call-back is 无法联系
+    spot_check_share: float = Field(0.05, ge=0, le=1)  # share of closed complaints drawn for a 抽查 call-back
 
     @field_validator("timezone")
     @classmethod

@@ -31,10 +31,12 @@ from application.orders import OrdersService
 from application.persistence import Database
 from application.reference import load_reference
 from domain.calendar import WorkingCalendar
+from domain.callbacks import CallbackPolicy
 from policies.delivery import Deliverer, parse_webhooks
 from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
+from projections.callbacks import CallbacksView
 from projections.db import ViewDB
 from projections.inbox import InboxView
 from projections.ledger import LedgerView
@@ -57,6 +59,7 @@ def all_views(calendar: WorkingCalendar) -> list[View]:
         MetricsView(calendar),
         InboxView(calendar),
         OrdersView(calendar),
+        CallbacksView(calendar),
     ]
 
 
@@ -331,6 +334,7 @@ def build_http_app(settings: Settings, clock: Clock | None = None, *, background
     """The FastAPI app; its lifespan starts the background work (if asked) and closes everything at shutdown."""
     container = build_container(settings, clock)
     app = create_app(container)
+    app.state.callback_policy = CallbackPolicy(settings.callback_max_attempts, settings.spot_check_share)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -163,6 +163,10 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "accept_order": (_by_role(order_reported), "POST", f"{ORDER}/accept", {}),
     "return_order": (_by_role(order_reported), "POST", f"{ORDER}/return", {"reason": "未附制度文件"}),
     "orders": (None, "GET", "/v1/orders", None),
+    "callback_queue": (None, "GET", "/v1/callbacks/queue", None),
+    "callback_summary": (None, "GET", "/v1/callbacks/summary", None),
+    "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
+    "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
 }
 QUERIES = {"calendar": DUE_URL}
 
@@ -200,6 +204,10 @@ report_order       · · · ✔ · · · · · ·
 accept_order       · · ✔ · · ✔ · · · ·
 return_order       · · ✔ · · ✔ · · · ·
 orders             · ✔ ✔ ✔ ✔ ✔ ✔ · ✔ ·
+callback_queue     ✔ ✔ ✔ · · · · ✔ · ✔
+callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
+assign_callback    · ✔ ✔ · · · · · · ·
+callback_attempt   ✔ · · · · · · ✔ · ✔
 """
 
 
