@@ -22,6 +22,7 @@ from api.problems import (
 )
 from api.routes import ROUTERS
 from api.routes import callbacks as callbacks_routes
+from api.routes import forecast as forecast_routes
 from api.routes import orders as orders_routes
 from api.routes.audit import anchor_record
 from api.schemas import Problem
@@ -68,5 +69,6 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(router)
     app.include_router(orders_routes.router)
     app.include_router(callbacks_routes.router)
+    app.include_router(forecast_routes.router)
     add_docs(app)
     return app

@@ -37,6 +37,7 @@ from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
+from yousu.cli_insights import insights_app
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 from yousu.wiring import (
@@ -55,6 +56,7 @@ from yousu.wiring import (
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(insights_app, name="insights")
 console = Console()
 TOKEN_ROLES = [r.value for r in Role if r is not Role.system]
 DEMO_QUERY = "from=2025-09-26T10:00%2B08:00&working_days=1"

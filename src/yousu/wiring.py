@@ -38,6 +38,7 @@ from policies.sweeper import Sweeper
 from projections import tracking
 from projections.callbacks import CallbacksView
 from projections.db import ViewDB
+from projections.demand import DemandView
 from projections.inbox import InboxView
 from projections.ledger import LedgerView
 from projections.metrics import MetricsView
@@ -60,6 +61,7 @@ def all_views(calendar: WorkingCalendar) -> list[View]:
         InboxView(calendar),
         OrdersView(calendar),
         CallbacksView(calendar),
+        DemandView(calendar),
     ]
 
 

@@ -167,8 +167,9 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "callback_summary": (None, "GET", "/v1/callbacks/summary", None),
     "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
     "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
+    "forecast": (None, "GET", "/v1/insights/forecast", None),
 }
-QUERIES = {"calendar": DUE_URL}
+QUERIES = {"calendar": DUE_URL, "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false"}
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
@@ -208,6 +209,7 @@ callback_queue     ✔ ✔ ✔ · · · · ✔ · ✔
 callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
 assign_callback    · ✔ ✔ · · · · · · ·
 callback_attempt   ✔ · · · · · · ✔ · ✔
+forecast           · ✔ ✔ · · · ✔ · ✔ ·
 """
 
 
