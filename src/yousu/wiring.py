@@ -45,6 +45,7 @@ from projections.metrics import MetricsView
 from projections.orders import OrdersView
 from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
 from projections.sla import SlaView
+from projections.staffing import StaffingRules
 from projections.view import View
 from yousu.background import Periodic
 from yousu.settings import Settings
@@ -332,11 +333,23 @@ def close_container(container: Container) -> None:
     container.complaints.close()
 
 
+def staffing_rules(settings: Settings) -> StaffingRules:
+    """Peak margin and the Erlang C assumptions of the 潮汐 plan."""
+    return StaffingRules(
+        service_minutes=settings.service_minutes,
+        target_wait_minutes=settings.target_wait_minutes,
+        service_level=settings.service_level,
+        normal_windows=settings.normal_windows,
+        peak_margin=settings.peak_margin,
+    )
+
+
 def build_http_app(settings: Settings, clock: Clock | None = None, *, background: bool = False) -> FastAPI:
     """The FastAPI app; its lifespan starts the background work (if asked) and closes everything at shutdown."""
     container = build_container(settings, clock)
     app = create_app(container)
     app.state.callback_policy = CallbackPolicy(settings.callback_max_attempts, settings.spot_check_share)
+    app.state.staffing_rules = staffing_rules(settings)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -3,7 +3,10 @@ forecast reads it; bad series are 422 problems naming the parameter."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 
@@ -78,3 +81,44 @@ def test_bad_series_and_roles(sqlite_url: str) -> None:
         r = client.get("/v1/insights/forecast?horizon_weeks=27", headers=auth(Role.analyst))
         assert r.status_code == 422
         assert client.get("/v1/insights/forecast", headers=auth(Role.window_clerk)).status_code == 403
+
+
+def test_tidal_plan_hours_windows_xlsx_and_acceptance(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW), normal_windows=1) as client:
+        seed(client)
+        analyst, leader = auth(Role.analyst), auth(Role.duty_leader)
+        r = client.get("/v1/insights/tidal-plan?centre=district&from=2025-09-29&to=2025-10-03", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["rules"]["normal_windows"] == 1
+        assert [d["day"] for d in body["days"]] == ["2025-09-29", "2025-09-30"]  # 1–3 Oct: National Day, closed
+        monday = body["days"][0]
+        # every intake came at 10:00: four an hour, 15 minutes each = 1 erlang → two windows (see test_staffing)
+        assert [(h["hour"], h["windows"], h["normal"], h["extra"]) for h in monday["hours"]] == [(10, 2, 1, 1)]
+        assert monday["extra_windows"] == 1
+        assert body["peaks"] == []  # flat history: no peak invented
+        r = client.get(
+            "/v1/insights/tidal-plan?centre=district&from=2025-09-29&to=2025-10-03&format=xlsx", headers=analyst
+        )
+        assert r.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(r.content)) as book:
+            strings = "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/"))
+        for heading in ("日期", "时段", "需开窗口数", "常设窗口数", "需增开窗口", "高峰预警"):
+            assert heading in strings
+        r = client.get("/v1/insights/tidal-plan?from=2025-09-01", headers=analyst)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "from"
+        r = client.get("/v1/insights/tidal-plan?centre=Bad-Code", headers=analyst)
+        assert r.status_code == 422
+        accept = {"centre": "district", "from": "2025-09-29", "to": "2025-10-03", "note": "国庆前增开一个窗口"}
+        assert client.post("/v1/insights/tidal-plan/accept", json=accept, headers=analyst).status_code == 403
+        r = client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader)
+        assert r.status_code == 201, r.text
+        assert r.json()["extra_windows"] == {"2025-09-29": 1, "2025-09-30": 1}
+        assert r.json()["revision"] == 1
+        again = client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader).json()
+        assert (again["id"], again["revision"]) == (r.json()["id"], 2)  # a revision of the same plan, on record
+        app = client.app.state.container.complaints  # type: ignore[attr-defined]
+        events = list(app.events.get(UUID(again["id"])))
+        assert [type(e).__name__ for e in events] == ["Opened", "Accepted", "Accepted"]
+        assert events[1].actor.role is Role.duty_leader

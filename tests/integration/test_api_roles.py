@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -168,6 +168,8 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
     "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
     "forecast": (None, "GET", "/v1/insights/forecast", None),
+    "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
+    "accept_plan": (None, "POST", "/v1/insights/tidal-plan/accept", None),
 }
 QUERIES = {"calendar": DUE_URL, "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false"}
 
@@ -210,6 +212,8 @@ callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
 assign_callback    · ✔ ✔ · · · · · · ·
 callback_attempt   ✔ · · · · · · ✔ · ✔
 forecast           · ✔ ✔ · · · ✔ · ✔ ·
+tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
+accept_plan        · · ✔ · · · · · · ·
 """
 
 
@@ -244,6 +248,9 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         url = path.format(complaint_id=made, order_id=made)
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
+    if endpoint == "accept_plan":  # the coming week, by the wall clock the module's app runs on
+        today = datetime.now(tz=CST).date()
+        body = {"centre": "district", "from": today.isoformat(), "to": (today + timedelta(days=6)).isoformat()}
     # a department handler of the department the complaint was dispatched to
     headers = auth(role, department="housing") if role is Role.department else auth(role)
     response = client.request(method, url, json=body, headers=headers)
