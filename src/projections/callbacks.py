@@ -51,7 +51,7 @@ CALLBACKS = Table(
     key=("complaint_id",),
     indexes=(
         ("yousu_callbacks_due_idx", "(status, task_state, callback_due_at, complaint_id)"),
-        ("yousu_callbacks_spot_idx", "(status, task_state, closed_at, complaint_id)"),
+        ("yousu_callbacks_spot_idx", "(status, task_state, spot_bucket, closed_at)"),
         ("yousu_callbacks_assignee_idx", "(assignee, status)"),
     ),
 )

@@ -13,7 +13,8 @@ from application.clock import SettableClock
 from domain.callbacks import spot_checked
 from domain.values import Role
 from tests.conftest import CST
-from tests.support import auth, client_for, receive_body
+from tests.support import auth, client_for, receive_body, settings_for
+from yousu.wiring import build_runner
 
 CLERK, LEADER = auth(Role.window_clerk), auth(Role.duty_leader)
 AGENT = auth(Role.callback_agent, sub="agent-1")
@@ -140,3 +141,32 @@ def test_spot_check_share_is_deterministic_and_close_to_the_share() -> None:
     drawn = sum(spot_checked(i, 0.05) for i in ids)
     assert abs(drawn / len(ids) - 0.05) < 0.01
     assert [spot_checked(i, 0.05) for i in ids[:200]] == [spot_checked(i, 0.05) for i in ids[:200]]
+
+
+def test_callbacks_and_demand_views_rebuild_to_the_same_rows(pg_url: str) -> None:
+    """Incremental folding (page by page, tasks beside complaints) and a rebuild from the events agree."""
+    with client_for(pg_url, SettableClock(FRIDAY), spot_check_share=1.0) as client:
+        a, b, c = (fed_back(client) for _ in range(3))
+        client.post(f"/v1/callbacks/{a}/assign", json={"agent": "agent-1"}, headers=LEADER)
+        attempt(client, a, outcome="no_answer")
+        attempt(client, b, CLERK, outcome="answered", rating=5)
+        attempt(client, b, outcome="answered", rating=4)  # its spot check
+        attempt(client, c, CLERK, outcome="answered", rating=1)
+        container = client.app.state.container  # type: ignore[attr-defined]
+        container.catch_up()
+
+        def tables() -> list[list[tuple[object, ...]]]:
+            with container.views.transaction(write=False) as tx:
+                return [
+                    sorted(tx.query(f"SELECT * FROM {name}"), key=str)  # noqa: S608 — fixed names
+                    for name in ("yousu_callbacks", "yousu_callback_tasks", "yousu_demand_hourly")
+                ]
+
+        before = tables()
+        assert len(before[0]) == 3
+        runner = build_runner(settings_for(pg_url), container.complaints)
+        try:
+            runner.rebuild(["callbacks", "demand"])
+        finally:
+            runner.db.close()
+        assert tables() == before
