@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-import pandas as pd
 
 from domain.calendar import WorkingCalendar
 
@@ -158,7 +157,8 @@ def _naive(adj: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _ets(adj: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """ETS(A,N,A) — additive error, no trend, additive weekly season — with analytic 80 % intervals."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: PLC0415 — heavy import, on first use
+    import pandas as pd  # noqa: PLC0415 — heavy imports, on the first forecast rather than at every start
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: PLC0415 — as above
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short or flat series; the backtest judges the fit
