@@ -97,6 +97,8 @@ def test_tidal_plan_hours_windows_xlsx_and_acceptance(sqlite_url: str) -> None:
         assert [(h["hour"], h["windows"], h["normal"], h["extra"]) for h in monday["hours"]] == [(10, 2, 1, 1)]
         assert monday["extra_windows"] == 1
         assert body["peaks"] == []  # flat history: no peak invented
+        assert body["arrivals_by_weekday_hour"]["周一"] == {"10": 4.0}  # four a Monday, all at ten
+        assert body["arrivals_by_weekday_hour"]["周六"] == {}
         r = client.get(
             "/v1/insights/tidal-plan?centre=district&from=2025-09-29&to=2025-10-03&format=xlsx", headers=analyst
         )

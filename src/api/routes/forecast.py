@@ -24,7 +24,7 @@ from domain.values import Role
 from projections import demand
 from projections.db import ViewDB
 from projections.forecast import DAY_TYPE_LABELS, MAX_HISTORY_DAYS, Forecast, Peak, forecast, peaks
-from projections.staffing import HEADINGS_ZH, DayPlan, StaffingRules, hour_shares, plan, plan_cells
+from projections.staffing import HEADINGS_ZH, WEEKDAY_LABELS, DayPlan, StaffingRules, hour_shares, plan, plan_cells
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 
@@ -126,8 +126,9 @@ def tidal_plan(
     rules: StaffingRules,
     centre: str,
     period: tuple[date, date, date],
-) -> tuple[list[DayPlan], list[Peak], Forecast]:
-    """The centre's forecast, its peaks, and each open day's hourly windows (Erlang C) in the period.
+) -> tuple[list[DayPlan], list[Peak], Forecast, dict[tuple[int, int], float]]:
+    """The centre's forecast, its peaks, each open day's hourly windows (Erlang C) in the period, and the
+    arrivals by weekday and hour (mean a day over the last eight weeks) the hours were shared out by.
 
     The history is read through the store guard; the fitting runs outside it (it reads nothing).
     """
@@ -136,13 +137,13 @@ def tidal_plan(
 
     def read() -> tuple[list[date], list[int], dict[tuple[int, int], float]]:
         days, counts = series_history(views, complaints, series)
-        since = today - timedelta(days=56)
+        since = max(days[0], today - timedelta(days=56)) if days else today - timedelta(days=56)
         return days, counts, demand.arrivals_profile(views, since, today - timedelta(days=1), centre=centre)
 
     days, counts, profile = run_query(guard, read)
     result = series_forecast(days, counts, complaints.calendar, ((end - today).days + 7) // 7, with_backtest=False)
     coming = peaks(result, rules.peak_margin, today)
-    return plan(result, hour_shares(profile), start, end, rules, coming), coming, result
+    return plan(result, hour_shares(profile), start, end, rules, coming), coming, result, profile
 
 
 def peak_body(coming: list[Peak]) -> list[dict[str, Any]]:
@@ -167,7 +168,7 @@ def get_tidal_plan(
     """潮汐窗口: windows needed per working hour (Erlang C on the forecast) vs the normal number, with peak warnings."""
     check_centre(centre)
     period = plan_period(complaints, from_, to)
-    days, coming, result = tidal_plan(guard, views, complaints, rules, centre, period)
+    days, coming, result, profile = tidal_plan(guard, views, complaints, rules, centre, period)
     if format != "json":
         name = f"tidal-plan-{centre}-{period[1].isoformat()}-{period[2].isoformat()}"
         return download(format, name, "潮汐窗口预案", HEADINGS_ZH, plan_cells(days))
@@ -190,6 +191,10 @@ def get_tidal_plan(
             }
             for d in days
         ],
+        "arrivals_by_weekday_hour": {
+            WEEKDAY_LABELS[wd]: {f"{h:02d}": round(v, 2) for (d, h), v in sorted(profile.items()) if d == wd}
+            for wd in range(7)
+        },
         "notes": result.notes,
     }
 
@@ -216,7 +221,7 @@ def accept_tidal_plan(
     """The centre's duty leader accepts the plan: an event with the windows per day, for the record."""
     check_centre(body.centre, field="centre")
     period = plan_period(complaints, body.from_, body.to)
-    days, _, _ = tidal_plan(guard, views, complaints, rules, body.centre, period)
+    days, _, _, _ = tidal_plan(guard, views, complaints, rules, body.centre, period)
     windows = {d.day.isoformat(): d.max_windows for d in days}
     extra = {d.day.isoformat(): d.max_extra for d in days}
     actor = who.actor(role)
