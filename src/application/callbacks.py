@@ -14,6 +14,7 @@ from application.complaints import ComplaintsApp, store_errors
 from application.errors import ConcurrentChange
 from domain import errors
 from domain.callbacks import CallbackPolicy, CallbackTask, CallKind, Outcome, spot_checked, task_id
+from domain.complaint import Complaint
 from domain.values import Actor, Status
 
 
@@ -72,7 +73,7 @@ class CallbacksService:
             now=now,
             calendar=self.app.calendar,
         )
-        complaint = None
+        complaint: Complaint | None = None
         if outcome is Outcome.answered and task.kind is CallKind.due and rating is not None:
             complaint = self.app.get(complaint_id)
             # the complaint's own rule (Complaint.call_back), saved atomically with the attempt
@@ -108,10 +109,10 @@ class CallbacksService:
         assert isinstance(task, CallbackTask)  # noqa: S101 — the id space is the tasks'
         return task, complaint.status
 
-    def _save(self, task: CallbackTask, status: Status, complaint: object | None) -> CallbackResult:
+    def _save(self, task: CallbackTask, status: Status, complaint: Complaint | None) -> CallbackResult:
         try:
             with store_errors():
-                recordings = self.app.save(task, complaint) if complaint is not None else self.app.save(task)  # type: ignore[arg-type]
+                recordings = self.app.save(task, complaint) if complaint is not None else self.app.save(task)
         except IntegrityError:
             self.app._evict(task.id)
             self.app._evict(task.complaint_id)
