@@ -23,6 +23,9 @@ from api.problems import (
     validation_handler,
 )
 from api.routes import ROUTERS
+from api.routes import callbacks as callbacks_routes
+from api.routes import forecast as forecast_routes
+from api.routes import orders as orders_routes
 from api.routes.audit import anchor_record
 from api.schemas import Problem
 from domain.errors import ComplaintError
@@ -69,5 +72,8 @@ def create_app(container: Container) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(metrics_router)  # /metrics, no token (see api.observability)
+    app.include_router(orders_routes.router)
+    app.include_router(callbacks_routes.router)
+    app.include_router(forecast_routes.router)
     add_docs(app)
     return app

@@ -42,6 +42,15 @@ class Action(Enum):
     draft_case = "draft_case"
     publish_case = "publish_case"
     read_case_sources = "read_case_sources"
+    issue_order = "issue_order"
+    handle_order = "handle_order"
+    review_order = "review_order"
+    read_orders = "read_orders"
+    read_callbacks = "read_callbacks"
+    assign_callback = "assign_callback"
+    record_callback = "record_callback"
+    read_forecast = "read_forecast"
+    accept_plan = "accept_plan"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -77,6 +86,15 @@ ACTION_LABELS: dict[Action, str] = {
     Action.draft_case: "起草/修订指导案例 draft case",
     Action.publish_case: "发布指导案例 publish case",
     Action.read_case_sources: "查看案例来源诉求 case sources",
+    Action.issue_order: "下发整改通知 issue rectification order",
+    Action.handle_order: "签收/报送整改 acknowledge, report",
+    Action.review_order: "验收/退回整改 accept, send back",
+    Action.read_orders: "整改通知台账 orders ledger",
+    Action.read_callbacks: "回访队列 call-back queue",
+    Action.assign_callback: "分派回访 assign call-back",
+    Action.record_callback: "记录回访 record call-back attempt",
+    Action.read_forecast: "诉求预测/潮汐窗口 forecast, tidal plan",
+    Action.accept_plan: "确认潮汐预案 accept tidal plan",
 }
 
 R = Role
@@ -102,7 +120,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # complaints they supervise (matched by their token's `sub`); a token with both acts as duty leader
     Action.read_inbox: frozenset({R.duty_leader, R.supervisor}),
     # the department only for complaints dispatched to it (checked per complaint)
-    Action.read_personal_info: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison}),
+    # the call-back agent telephones the person, so reads the number (in the complaint's state, never the queue)
+    Action.read_personal_info: frozenset(
+        {R.window_clerk, R.duty_officer, R.duty_leader, R.department, R.liaison, R.callback_agent}
+    ),
     Action.read_audit: frozenset({R.liaison, R.admin}),
     Action.anchor: frozenset({R.liaison, R.admin}),
     Action.reclassify: frozenset({R.window_clerk, R.duty_leader}),
@@ -124,6 +145,20 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.publish_case: frozenset({R.duty_leader}),
     # which complaints a case was drawn from would identify the people in it: discipline inspection only
     Action.read_case_sources: frozenset({R.liaison}),
+    Action.issue_order: frozenset({R.duty_leader, R.liaison}),
+    # only the unit the order was issued to (the token's department code), checked per order
+    Action.handle_order: frozenset({R.department}),
+    # the issuer, or any liaison (checked per order)
+    Action.review_order: frozenset({R.duty_leader, R.liaison}),
+    # a department handler sees only its own unit's orders
+    Action.read_orders: frozenset(
+        {R.duty_leader, R.duty_officer, R.liaison, R.supervisor, R.analyst, R.admin, R.department}
+    ),
+    Action.read_callbacks: frozenset({R.callback_agent, R.window_clerk, R.hotline, R.duty_officer, R.duty_leader}),
+    Action.assign_callback: frozenset({R.duty_officer, R.duty_leader}),
+    Action.record_callback: frozenset({R.callback_agent, R.window_clerk, R.hotline}),
+    Action.read_forecast: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.admin}),
+    Action.accept_plan: frozenset({R.duty_leader}),
 }
 
 

@@ -41,6 +41,7 @@ class Role(Enum):
     hotline = "hotline"  # 热线接口
     admin = "admin"  # 管理员
     system = "system"  # 系统策略 (never a person)
+    callback_agent = "callback_agent"  # 满意度回访员
 
 
 class ComplainantType(Enum):

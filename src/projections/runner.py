@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -32,9 +32,9 @@ from psycopg_pool import PoolTimeout
 from application.complaints import ComplaintsApp
 from application.errors import StoreUnavailable
 from domain.complaint import Complaint
-from projections.db import UNAVAILABLE_ERRORS, Table, ViewDB
+from projections.db import UNAVAILABLE_ERRORS, Table, Tx, ViewDB
 from projections.tracking import TRACKING, lock_positions, read_positions
-from projections.view import Applied, Page, View
+from projections.view import Applied, OtherApplied, Page, View
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class Fetched:
     count: int
     full: bool
     page: Page
+    other: list[OtherApplied] = field(default_factory=list)  # events of other aggregates views asked for
 
 
 _gc_lock = threading.Lock()
@@ -116,6 +117,7 @@ class ProjectionRunner:
             raise ValueError(msg)
         self.app = app
         self.views = list(views)
+        self.other_topics = tuple(sorted({t for v in views for t in v.other_topics}))
         self.db = db
         self.page_size = page_size
         self.rebuild_page_size = rebuild_page_size or REBUILD_PAGE_SIZE[db.dialect]
@@ -202,6 +204,7 @@ class ProjectionRunner:
         """Read and decode the notifications after ``start`` (complaint events only are decoded)."""
         to_event = self.app.mapper.to_domain_event
         page = Page()
+        other: list[OtherApplied] = []
         with _gc_paused():
             rows = self._select(start, limit)
             for nid, originator_id, version, topic, state in rows:
@@ -209,8 +212,10 @@ class ProjectionRunner:
                     event = to_event(StoredEvent(originator_id, version, topic, state))
                     if isinstance(event, Complaint.Event):
                         page.append(Applied(nid, event))
+                elif self.other_topics and topic.startswith(self.other_topics):
+                    other.append(OtherApplied(nid, to_event(StoredEvent(originator_id, version, topic, state))))
         end = rows[-1][0] if rows else start
-        return Fetched(start, end, len(rows), len(rows) == limit, page)
+        return Fetched(start, end, len(rows), len(rows) == limit, page, other)
 
     def _select(self, start: int, limit: int) -> list[tuple[int, Any, int, str, bytes]]:
         """Notifications after ``start``: (id, originator id, version, topic, state).
@@ -252,6 +257,7 @@ class ProjectionRunner:
                     page = Page(a for a in fetched.page if a.notification_id > position)
                 if page:
                     view.apply(tx, page)
+                _apply_other(tx, view, fetched.other, position)
                 changed = tx.execute(
                     "UPDATE yousu_tracking SET position = ? WHERE view = ? AND position = ?",
                     [end, view.name, position],
@@ -357,11 +363,13 @@ class ProjectionRunner:
             while True:
                 fetched = ahead.result() if ahead is not None else self._fetch(position, limit)
                 ahead = reader.submit(self._fetch, fetched.end, limit) if fetched.full else None
-                if fetched.page:
+                if fetched.page or fetched.other:
                     with self.db.transaction() as tx, _gc_paused():
                         tx.targets = targets
                         for view in views:
-                            view.apply(tx, fetched.page)
+                            if fetched.page:
+                                view.apply(tx, fetched.page)
+                            _apply_other(tx, view, fetched.other, 0)
                 position = fetched.end
                 total += fetched.count
                 on_page(position)
@@ -377,10 +385,12 @@ class ProjectionRunner:
             tx.targets = targets
             while True:  # the events written since the fill: the views never step back
                 fetched = self._fetch(position, self.rebuild_page_size)
-                if fetched.page:
+                if fetched.page or fetched.other:
                     with _gc_paused():
                         for view in views:
-                            view.apply(tx, fetched.page)
+                            if fetched.page:
+                                view.apply(tx, fetched.page)
+                            _apply_other(tx, view, fetched.other, 0)
                 position = fetched.end
                 total += fetched.count
                 if not fetched.full:
@@ -400,6 +410,19 @@ class ProjectionRunner:
                             tx.execute(statement)
                 tx.execute(f"UPDATE {TRACKING.name} SET position = ? WHERE view = ?", [position, view.name])  # noqa: S608 — fixed table name, values bound
         return total
+
+
+def _apply_other(tx: Tx, view: View, other: list[OtherApplied], position: int) -> None:
+    """The other aggregates' events past ``position`` that ``view`` asked for, if any."""
+    if not other or not view.other_topics:
+        return
+    wanted = [a for a in other if a.notification_id > position and _topic_of(a.event).startswith(view.other_topics)]
+    if wanted:
+        view.apply_other(tx, wanted)
+
+
+def _topic_of(event: Any) -> str:
+    return get_topic(type(event))
 
 
 def shadow(table: Table) -> Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
 from domain.calendar import WorkingCalendar
@@ -34,6 +34,13 @@ class Applied(NamedTuple):
     event: Complaint.Event
 
 
+class OtherApplied(NamedTuple):
+    """One decoded event of another aggregate (整改通知, 回访任务) a view asked for by topic prefix."""
+
+    notification_id: int
+    event: Any
+
+
 class View(ABC):
     """A read model: its tables, a schema version, and how a page of events changes them.
 
@@ -44,6 +51,8 @@ class View(ABC):
     name: ClassVar[str]
     version: ClassVar[int]  # bump when the tables or the fold change: the runner then rebuilds
     tables: ClassVar[tuple[Table, ...]]
+    # Topic prefixes of other aggregates' events this view folds too (``apply_other``); complaint views need none.
+    other_topics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
@@ -62,6 +71,10 @@ class View(ABC):
     @abstractmethod
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
         """Write the changes ``page`` makes, inside the runner's transaction."""
+
+    def apply_other(self, tx: Tx, events: Sequence[OtherApplied]) -> None:
+        """Write the changes other aggregates' events make (after the page's complaint events)."""
+        del tx, events  # complaint-only views ignore them: only views naming ``other_topics`` receive any
 
 
 class Page(list[Applied]):

@@ -29,6 +29,7 @@ from application.calendar_loader import CalendarFileError
 from application.cipher import generate_key
 from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
+from application.orders import OrdersService
 from application.persistence import DatabaseURLError
 from application.reference import load_reference
 from application.roster_files import HEADINGS, month_of_rows, parse_roster, roster_table
@@ -40,9 +41,11 @@ from domain.errors import ComplaintError
 from domain.roster import check_month, month_of
 from domain.slips import parse_slip_number
 from domain.values import Actor, Role
+from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
+from yousu.cli_insights import insights_app as forecast_app
 from yousu.insights_cli import insights_app
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
@@ -64,6 +67,8 @@ from yousu.wiring import (
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+# 未诉先办 (1) topics/reindex and (2) forecasts share one `yousu insights` group
+insights_app.registered_commands.extend(forecast_app.registered_commands)
 app.add_typer(insights_app, name="insights")
 console = Console()
 TOKEN_ROLES = [r.value for r in Role if r is not Role.system]
@@ -668,10 +673,12 @@ def sweep(
     if once:
         try:
             result = Sweeper(complaints, runner.db, settings.escalation_rules()).sweep()
+            orders_raised = OrderSweeper(OrdersService(complaints), runner.db).sweep()
         finally:
             runner.db.close()
             complaints.close()
         console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
+        console.print(f"整改通知逾期升级 {orders_raised}")
         return
     task = SweepTask(settings, complaints, runner.db)
     loop = Periodic("sweep", settings.sweep_interval, task)

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     repeat_window_days: int = Field(90, ge=1, le=3650)  # 重复诉求: how far back earlier complaints count
     person_key: str | None = None  # HMAC key of the repeat view's person keys; default: derived from the cipher key
 
+    callback_max_attempts: int = Field(3, ge=1, le=20)  # failed calls before a call-back is 无法联系
+    spot_check_share: float = Field(0.05, ge=0, le=1)  # share of closed complaints drawn for a 抽查 call-back
+    peak_margin: float = Field(0.3, gt=0, le=10)  # a forecast day above its weekday's normal by this share is a peak
+    service_minutes: float = Field(15.0, gt=0, le=480)  # mean handling time at a window (Erlang C)
+    target_wait_minutes: float = Field(10.0, ge=0, le=480)  # the wait the service level is measured against
+    service_level: float = Field(0.8, gt=0, lt=1)  # share of arrivals to serve within the target wait
+    normal_windows: int = Field(4, ge=0, le=200)  # windows a centre opens on a normal day
+
     @field_validator("escalation_levels")
     @classmethod
     def _levels(cls, value: str) -> str:

@@ -30,20 +30,27 @@ from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
 from application.clock import Clock, SystemClock
 from application.complaints import ComplaintsApp
+from application.orders import OrdersService
 from application.persistence import Database
 from application.reference import load_reference
 from application.text import derive_person_key
 from domain.calendar import WorkingCalendar
+from domain.callbacks import CallbackPolicy
 from policies.delivery import Deliverer, parse_webhooks
+from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
+from projections.callbacks import CallbacksView
 from projections.db import ViewDB
+from projections.demand import DemandView
 from projections.inbox import InboxView
 from projections.insights import insight_views
 from projections.ledger import LedgerView
 from projections.metrics import MetricsView
+from projections.orders import OrdersView
 from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
 from projections.sla import SlaView
+from projections.staffing import StaffingRules
 from projections.view import View
 from yousu.background import Periodic
 from yousu.settings import Settings
@@ -55,7 +62,15 @@ def all_views(
     calendar: WorkingCalendar, *, person_key: bytes | None = None, repeat_window_days: int = 90
 ) -> list[View]:
     """Every read model, the inbox included, in the order they are applied within a page."""
-    views: list[View] = [LedgerView(calendar), SlaView(calendar), MetricsView(calendar), InboxView(calendar)]
+    views: list[View] = [
+        LedgerView(calendar),
+        SlaView(calendar),
+        MetricsView(calendar),
+        InboxView(calendar),
+        OrdersView(calendar),
+        CallbacksView(calendar),
+        DemandView(calendar),
+    ]
     return [*views, *insight_views(calendar, person_key=person_key, window_days=repeat_window_days)]
 
 
@@ -335,12 +350,14 @@ class SweepTask:
         self.complaints = complaints
         self.views = views
         self.sweeper = Sweeper(complaints, views, settings.escalation_rules())
+        self.order_sweeper = OrderSweeper(OrdersService(complaints), views)
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
 
     def __call__(self) -> object:
         """Sweep once and deliver pending notices."""
         result = self.sweeper.sweep()
+        self.order_sweeper.sweep()
         if self.deliverer is not None:
             caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
             if caught_up:
@@ -377,10 +394,23 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         log.warning("console_not_built", console_dir=str(settings.console_dir), hint="make run builds it")
 
 
+def staffing_rules(settings: Settings) -> StaffingRules:
+    """Peak margin and the Erlang C assumptions of the 潮汐 plan."""
+    return StaffingRules(
+        service_minutes=settings.service_minutes,
+        target_wait_minutes=settings.target_wait_minutes,
+        service_level=settings.service_level,
+        normal_windows=settings.normal_windows,
+        peak_margin=settings.peak_margin,
+    )
+
+
 def build_http_app(settings: Settings, clock: Clock | None = None, *, background: bool = False) -> FastAPI:
     """The FastAPI app; its lifespan starts the background work (if asked) and closes everything at shutdown."""
     container = build_container(settings, clock)
     app = create_app(container)
+    app.state.callback_policy = CallbackPolicy(settings.callback_max_attempts, settings.spot_check_share)
+    app.state.staffing_rules = staffing_rules(settings)
     install_console(app, settings)
     inner = app.router.lifespan_context
 

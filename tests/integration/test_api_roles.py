@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,8 @@ from api.auth import mint_token
 from application.cases import CaseDraft, CasesService
 from application.complaints import ComplaintsApp
 from application.knowledge import EntryFields, KnowledgeService
+from application.orders import OrdersService
+from domain.orders import FindingKind
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -115,6 +117,32 @@ def knowledge_published(app: ComplaintsApp) -> UUID:
     return entry_id
 
 
+# the duty leader's token (tests.support.auth) issues, so that the same duty leader may accept or send back
+ISSUER = Actor("duty_leader-1", "带班丙", Role.duty_leader)
+
+
+def order_issued(app: ComplaintsApp) -> UUID:
+    return (
+        OrdersService(app)
+        .issue(
+            unit="housing", finding_kind=FindingKind.topic, finding_text="材料退回集中", working_days=5, actor=ISSUER
+        )
+        .id
+    )
+
+
+def order_acknowledged(app: ComplaintsApp) -> UUID:
+    oid = order_issued(app)
+    OrdersService(app).acknowledge(oid, actor=HOUSING, unit_of_actor="housing")
+    return oid
+
+
+def order_reported(app: ComplaintsApp) -> UUID:
+    oid = order_acknowledged(app)
+    OrdersService(app).report(oid, report="已整改", actor=HOUSING, unit_of_actor="housing")
+    return oid
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -126,6 +154,7 @@ DUE_URL = "/v1/calendar/due?from=2025-09-26T10:00%2B08:00&working_days=1"
 COMPLAINT = "/v1/complaints/{complaint_id}"
 ENTRY = "/v1/knowledge/{entry_id}"
 CASE = "/v1/cases/{case_id}"
+ORDER = "/v1/orders/{order_id}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -185,6 +214,24 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "case_print": (_by_role(case_published), "GET", f"{CASE}/print", None),
     "case_revise": (_by_role(case_draft), "POST", f"{CASE}/revise", {"title": "欠薪"}),
     "case_publish": (_by_role(case_draft), "POST", f"{CASE}/publish", None),
+    "issue_order": (
+        None,
+        "POST",
+        "/v1/orders",
+        {"unit": "housing", "finding": {"kind": "topic", "text": "材料退回集中"}, "working_days": 5},
+    ),
+    "acknowledge_order": (_by_role(order_issued), "POST", f"{ORDER}/acknowledge", {}),
+    "report_order": (_by_role(order_acknowledged), "POST", f"{ORDER}/report", {"report": "已整改"}),
+    "accept_order": (_by_role(order_reported), "POST", f"{ORDER}/accept", {}),
+    "return_order": (_by_role(order_reported), "POST", f"{ORDER}/return", {"reason": "未附制度文件"}),
+    "orders": (None, "GET", "/v1/orders", None),
+    "callback_queue": (None, "GET", "/v1/callbacks/queue", None),
+    "callback_summary": (None, "GET", "/v1/callbacks/summary", None),
+    "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
+    "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
+    "forecast": (None, "GET", "/v1/insights/forecast", None),
+    "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
+    "accept_plan": (None, "POST", "/v1/insights/tidal-plan/accept", None),
     "who_am_i": (None, "GET", "/v1/auth/me", None),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
@@ -196,58 +243,74 @@ QUERIES = {
     "roster_show": "/v1/roster?month=2025-09",
     "knowledge_search": "/v1/knowledge?q=暖气",
     "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
+    "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false",
 }
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
 # ✔ = allowed (2xx), · = refused (403).
-MATRIX_COLUMNS = "window_clerk duty_officer duty_leader department supervisor liaison analyst hotline admin"
+MATRIX_COLUMNS = (
+    "window_clerk duty_officer duty_leader department supervisor liaison analyst hotline admin callback_agent"
+)
 MATRIX = """
-receive         ✔ · · · · · · ✔ ·
-classify        ✔ · · · · · · · ·
-sign            · ✔ ✔ · · · · · ·
-dispatch        · · ✔ · · · · · ·
-consult         · · ✔ ✔ · · · · ·
-resolve         ✔ · · ✔ · · · · ·
-feedback        ✔ · · · · · · · ·
-callback        ✔ · · · · · · ✔ ·
-read_state      ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-by_slip         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-reclassify      ✔ · ✔ · · · · · ·
-read_history    · · ✔ · · ✔ · · ✔
-calendar        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-reference       ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-ledger          · ✔ ✔ · ✔ ✔ ✔ · ✔
-overdue         · ✔ ✔ · ✔ ✔ ✔ · ✔
-metrics         · ✔ ✔ · ✔ ✔ ✔ · ✔
-liaison_inbox   · · · · · ✔ · · ✔
-my_inbox        · · ✔ · ✔ · · · ·
-worklist        ✔ · · ✔ · · · · ·
-roster_show     ✔ ✔ ✔ · ✔ ✔ · · ✔
-roster_import   · · · · · · · · ✔
-audit_verify    · · · · · ✔ · · ✔
-audit_access    · · · · · ✔ · · ✔
-audit_anchors   · · · · · ✔ · · ✔
-anchor          · · · · · ✔ · · ✔
-who_am_i        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-repeats         ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
-repeat_rate     ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
-topics          ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
-knowledge_draft   ✔ ✔ · ✔ · · · ✔ ·
-knowledge_search  ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-knowledge_suggest ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-knowledge_usage   ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔
-knowledge_read    ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-knowledge_revise  ✔ ✔ · ✔ · · · ✔ ·
-knowledge_publish · · ✔ · · · · · ·
-knowledge_retire  · · ✔ · · · · · ·
-knowledge_used    ✔ · · ✔ · · · ✔ ·
-case_draft        · ✔ ✔ ✔ · · · · ·
-case_search       ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-case_read         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-case_print        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-case_revise       · ✔ ✔ ✔ · · · · ·
-case_publish      · · ✔ · · · · · ·
+receive            ✔ · · · · · · ✔ · ·
+classify           ✔ · · · · · · · · ·
+sign               · ✔ ✔ · · · · · · ·
+dispatch           · · ✔ · · · · · · ·
+consult            · · ✔ ✔ · · · · · ·
+resolve            ✔ · · ✔ · · · · · ·
+feedback           ✔ · · · · · · · · ·
+callback           ✔ · · · · · · ✔ · ·
+read_state         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+by_slip            ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+reclassify         ✔ · ✔ · · · · · · ·
+read_history       · · ✔ · · ✔ · · ✔ ·
+calendar           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+reference          ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+ledger             · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+overdue            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+metrics            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+liaison_inbox      · · · · · ✔ · · ✔ ·
+my_inbox           · · ✔ · ✔ · · · · ·
+worklist           ✔ · · ✔ · · · · · ·
+roster_show        ✔ ✔ ✔ · ✔ ✔ · · ✔ ·
+roster_import      · · · · · · · · ✔ ·
+audit_verify       · · · · · ✔ · · ✔ ·
+audit_access       · · · · · ✔ · · ✔ ·
+audit_anchors      · · · · · ✔ · · ✔ ·
+anchor             · · · · · ✔ · · ✔ ·
+who_am_i           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+repeats            ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+repeat_rate        ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+topics             ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+knowledge_draft    ✔ ✔ · ✔ · · · ✔ · ·
+knowledge_search   ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_suggest  ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_usage    ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+knowledge_read     ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+knowledge_revise   ✔ ✔ · ✔ · · · ✔ · ·
+knowledge_publish  · · ✔ · · · · · · ·
+knowledge_retire   · · ✔ · · · · · · ·
+knowledge_used     ✔ · · ✔ · · · ✔ · ·
+case_draft         · ✔ ✔ ✔ · · · · · ·
+case_search        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_read          ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_print         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_revise        · ✔ ✔ ✔ · · · · · ·
+case_publish       · · ✔ · · · · · · ·
+issue_order        · · ✔ · · ✔ · · · ·
+acknowledge_order  · · · ✔ · · · · · ·
+report_order       · · · ✔ · · · · · ·
+accept_order       · · ✔ · · ✔ · · · ·
+return_order       · · ✔ · · ✔ · · · ·
+orders             · ✔ ✔ ✔ ✔ ✔ ✔ · ✔ ·
+callback_queue     ✔ ✔ ✔ · · · · ✔ · ✔
+callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
+assign_callback    · ✔ ✔ · · · · · · ·
+callback_attempt   ✔ · · · · · · ✔ · ✔
+forecast           · ✔ ✔ · · · ✔ · ✔ ·
+tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
+accept_plan        · · ✔ · · · · · · ·
 """
 
 
@@ -280,7 +343,7 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     if setup is not None:
         made = setup(app_of(client), role)
         slip_no = app_of(client).get(made).slip_no if endpoint == "by_slip" else ""
-        url = path.format(complaint_id=made, entry_id=made, case_id=made, slip_no=slip_no)
+        url = path.format(complaint_id=made, entry_id=made, case_id=made, order_id=made, slip_no=slip_no)
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
     if endpoint == "case_draft":
@@ -289,6 +352,9 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
+    if endpoint == "accept_plan":  # the coming week, by the wall clock the module's app runs on
+        today = datetime.now(tz=CST).date()
+        body = {"centre": "district", "from": today.isoformat(), "to": (today + timedelta(days=6)).isoformat()}
     # a department handler of the department the complaint was dispatched to
     headers = auth(role, department="housing") if role is Role.department else auth(role)
     if endpoint == "roster_import":
@@ -323,7 +389,9 @@ def test_department_of_another_department_is_refused(client: TestClient) -> None
 def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
     unknown = "00000000-0000-0000-0000-000000000001"
-    url = QUERIES.get(endpoint, path).format(complaint_id=unknown, entry_id=unknown, case_id=unknown, slip_no="YS1")
+    url = QUERIES.get(endpoint, path).format(
+        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, slip_no="YS1"
+    )
     r = client.request(method, url, json=body)
     assert r.status_code == 401
     assert r.json()["code"] == "unauthenticated"

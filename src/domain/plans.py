@@ -1,0 +1,116 @@
+"""潮汐预案: a centre's window plan for a period, accepted by the centre's duty leader (an event, so the
+plan staff worked to is on record beside the complaints)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import errors
+from domain.centres import check_centre
+from domain.values import Actor, Role
+
+PLAN_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/tidal-plan")
+MAX_PLAN_DAYS = 183
+
+
+class PlanAccepterInvalid(errors.NotResponsibleDepartment):
+    code = "plan_accepter_invalid"
+    detail = "潮汐预案须由服务中心的带班领导确认"
+
+
+def plan_id(centre: str, start: date, end: date) -> UUID:
+    """One plan per centre and period; a later acceptance of the same period revises it."""
+    return uuid5(PLAN_NAMESPACE, f"{centre}:{start.isoformat()}:{end.isoformat()}")
+
+
+class TidalPlan(Aggregate):
+    """A centre's accepted window plan for ``start..end``."""
+
+    class Opened(Aggregate.Created):
+        """The plan's centre and period (recorded with its first acceptance)."""
+
+        centre: str
+        start: str
+        end: str
+
+        def apply(self, aggregate: Any) -> None:
+            p: TidalPlan = aggregate
+            p.centre = self.centre
+
+    class Accepted(Aggregate.Event):
+        """确认预案: the windows per day the leader accepted, and a note."""
+
+        actor: Actor
+        occurred_at: datetime
+        centre: str
+        start: str
+        end: str
+        windows: dict[str, int]  # ISO day → the most windows any hour needs
+        extra: dict[str, int]  # ISO day → windows to open beyond the normal number
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            p: TidalPlan = aggregate
+            p.centre = self.centre
+            p.windows = dict(self.windows)
+            p.extra = dict(self.extra)
+            p.accepted_by = self.actor
+            p.accepted_at = self.occurred_at
+            p.revisions += 1
+
+    def __init__(self) -> None:
+        self.centre = ""
+        self.windows: dict[str, int] = {}
+        self.extra: dict[str, int] = {}
+        self.accepted_by: Actor | None = None
+        self.accepted_at: datetime | None = None
+        self.revisions = 0
+
+    @staticmethod
+    def check(centre: str, start: date, end: date, actor: Actor) -> None:
+        """Who and what may be accepted."""
+        if actor.role is not Role.duty_leader:
+            raise PlanAccepterInvalid
+        check_centre(centre)
+        if end < start:
+            raise errors.InvalidInput("to", "to 不能早于 from")
+        if (end - start).days >= MAX_PLAN_DAYS:
+            raise errors.InvalidInput("to", f"预案期限最长 {MAX_PLAN_DAYS} 天")
+
+    @classmethod
+    def open(cls, centre: str, start: date, end: date) -> TidalPlan:
+        """The plan of ``centre`` for ``start..end``, before its first acceptance."""
+        check_centre(centre)
+        return cls._create(
+            cls.Opened, id=plan_id(centre, start, end), centre=centre, start=start.isoformat(), end=end.isoformat()
+        )
+
+    def accept(
+        self,
+        *,
+        centre: str,
+        start: date,
+        end: date,
+        windows: dict[str, int],
+        extra: dict[str, int],
+        note: str,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """确认 (again: a revision)."""
+        self.check(centre, start, end, actor)
+        self.trigger_event(
+            self.Accepted,
+            actor=actor,
+            occurred_at=now,
+            centre=centre,
+            start=start.isoformat(),
+            end=end.isoformat(),
+            windows=windows,
+            extra=extra,
+            note=note or "",
+        )

@@ -1,0 +1,126 @@
+"""GET /v1/insights/forecast over a real SQLite store: the demand view counts intakes by local day, the
+forecast reads it; bad series are 422 problems naming the parameter."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from fastapi.testclient import TestClient
+
+from application.clock import SettableClock
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role
+from projections import demand
+from tests.conftest import CST
+from tests.support import auth, client_for
+
+CLERK = Actor("c1", "窗口甲", Role.window_clerk)
+NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # Friday
+
+
+def seed(client: TestClient) -> dict[str, int]:
+    """Three weeks of intakes at 10:00 on working days: 3 housing + 1 tax each (nothing on weekends)."""
+    app = client.app.state.container.complaints  # type: ignore[attr-defined]
+    per_day: dict[str, int] = {}
+    day = NOW - timedelta(days=21)
+    while day < NOW.replace(hour=0):
+        if day.weekday() < 5:
+            for category in ("housing", "housing", "housing", "tax"):
+                app.receive(
+                    channel=Channel.window,
+                    content="压测诉求",
+                    category=category,
+                    complainant=Complainant(ComplainantType.person, "王五", "13900002222"),
+                    actor=CLERK,
+                    received_at=day,
+                )
+            per_day[day.date().isoformat()] = 4
+        day += timedelta(days=1)
+    client.app.state.container.catch_up()  # type: ignore[attr-defined]
+    return per_day
+
+
+def test_forecast_from_the_demand_view(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW)) as client:
+        per_day = seed(client)
+        views = client.app.state.container.views  # type: ignore[attr-defined]
+        days, counts = demand.daily(
+            views, demand.Series("category", "housing"), (NOW - timedelta(days=21)).date(), NOW.date()
+        )
+        assert dict(zip((d.isoformat() for d in days), counts, strict=True)) == {
+            d.isoformat(): (3 if d.isoformat() in per_day else 0) for d in days
+        }
+        profile = demand.arrivals_profile(views, (NOW - timedelta(days=21)).date(), (NOW - timedelta(days=1)).date())
+        assert profile[(0, 10)] == 4.0  # Mondays at ten: four intakes each
+        r = client.get("/v1/insights/forecast?series=category:housing&horizon_weeks=2", headers=auth(Role.analyst))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["method"] == "ets"  # three weeks: two seasons of history
+        assert body["history"] == {"from": "2025-09-05", "to": "2025-09-25", "days": 21}
+        assert len(body["points"]) == 14
+        first = body["points"][0]
+        assert (first["day"], first["kind"], first["kind_label"]) == ("2025-09-26", "working", "工作日")
+        assert abs(first["mean"] - 3) < 0.5
+        assert body["backtest"] is None  # too short for three 28-day origins
+        sunday = next(p for p in body["points"] if p["day"] == "2025-09-28")
+        assert sunday["kind_label"] == "调休上班"
+
+
+def test_bad_series_and_roles(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW)) as client:
+        r = client.get("/v1/insights/forecast?series=planet:mars", headers=auth(Role.analyst))
+        assert r.status_code == 422
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "series" in r.json()["detail"]
+        r = client.get("/v1/insights/forecast", headers=auth(Role.analyst))
+        assert r.status_code == 200  # nothing received yet: no forecast, and the answer says why
+        assert (r.json()["method"], r.json()["points"], r.json()["notes"]) == ("none", [], ["尚无历史诉求量，无法预测"])
+        assert r.json()["history"] == {"from": None, "to": None, "days": 0}
+        r = client.get("/v1/insights/forecast?horizon_weeks=27", headers=auth(Role.analyst))
+        assert r.status_code == 422
+        assert client.get("/v1/insights/forecast", headers=auth(Role.window_clerk)).status_code == 403
+
+
+def test_tidal_plan_hours_windows_xlsx_and_acceptance(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW), normal_windows=1) as client:
+        seed(client)
+        analyst, leader = auth(Role.analyst), auth(Role.duty_leader)
+        r = client.get("/v1/insights/tidal-plan?centre=district&from=2025-09-29&to=2025-10-03", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["rules"]["normal_windows"] == 1
+        assert [d["day"] for d in body["days"]] == ["2025-09-29", "2025-09-30"]  # 1–3 Oct: National Day, closed
+        monday = body["days"][0]
+        # every intake came at 10:00: four an hour, 15 minutes each = 1 erlang → two windows (see test_staffing)
+        assert [(h["hour"], h["windows"], h["normal"], h["extra"]) for h in monday["hours"]] == [(10, 2, 1, 1)]
+        assert monday["extra_windows"] == 1
+        assert body["peaks"] == []  # flat history: no peak invented
+        assert body["arrivals_by_weekday_hour"]["周一"] == {"10": 4.0}  # four a Monday, all at ten
+        assert body["arrivals_by_weekday_hour"]["周六"] == {}
+        r = client.get(
+            "/v1/insights/tidal-plan?centre=district&from=2025-09-29&to=2025-10-03&format=xlsx", headers=analyst
+        )
+        assert r.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(r.content)) as book:
+            strings = "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/"))
+        for heading in ("日期", "时段", "需开窗口数", "常设窗口数", "需增开窗口", "高峰预警"):
+            assert heading in strings
+        r = client.get("/v1/insights/tidal-plan?from=2025-09-01", headers=analyst)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "from"
+        r = client.get("/v1/insights/tidal-plan?centre=Bad-Code", headers=analyst)
+        assert r.status_code == 422
+        accept = {"centre": "district", "from": "2025-09-29", "to": "2025-10-03", "note": "国庆前增开一个窗口"}
+        assert client.post("/v1/insights/tidal-plan/accept", json=accept, headers=analyst).status_code == 403
+        r = client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader)
+        assert r.status_code == 201, r.text
+        assert r.json()["extra_windows"] == {"2025-09-29": 1, "2025-09-30": 1}
+        assert r.json()["revision"] == 1
+        again = client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader).json()
+        assert (again["id"], again["revision"]) == (r.json()["id"], 2)  # a revision of the same plan, on record
+        app = client.app.state.container.complaints  # type: ignore[attr-defined]
+        events = list(app.events.get(UUID(again["id"])))
+        assert [type(e).__name__ for e in events] == ["Opened", "Accepted", "Accepted"]
+        assert events[1].actor.role is Role.duty_leader
