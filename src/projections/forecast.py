@@ -24,6 +24,7 @@ LONG_BREAK = 3  # consecutive non-working days that make the next working day a 
 Z80 = 1.2815515655446004  # two-sided 80 % prediction interval
 BACKTEST_ORIGINS = 3
 BACKTEST_HORIZON = 28
+HEURISTIC_FROM = 10 * SEASON
 MAX_HISTORY_DAYS = 730  # fits use at most two years (older demand says little about next quarter)
 
 WORKING, CLOSED, MAKE_UP, AFTER_BREAK = "working", "closed", "make_up", "after_break"
@@ -162,7 +163,12 @@ def _ets(adj: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short or flat series; the backtest judges the fit
-        model = ETSModel(pd.Series(adj), error="add", trend=None, seasonal="add", seasonal_periods=SEASON)
+        # With ten seasons or more the initial level and season are set by the classical decomposition
+        # (``heuristic``) and only the smoothing parameters are estimated: a third of the fitting time.
+        init = "heuristic" if len(adj) >= HEURISTIC_FROM else "estimated"
+        model = ETSModel(
+            pd.Series(adj), error="add", trend=None, seasonal="add", seasonal_periods=SEASON, initialization_method=init
+        )
         fitted = model.fit(disp=False, maxiter=200)
         frame = fitted.get_prediction(start=len(adj), end=len(adj) + horizon - 1).summary_frame(alpha=0.2)
     mean = np.nan_to_num(frame["mean"].to_numpy(dtype=float))
