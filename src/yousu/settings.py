@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
+    # PostgreSQL connections per process (each `serve` worker has its own pools): the event store's pool
+    # keeps pool_size open and grows by up to pool_max_overflow; the views' pool holds up to their sum
+    pool_size: int = Field(5, ge=1, le=100)
+    pool_max_overflow: int = Field(10, ge=0, le=200)
 
     @field_validator("timezone")
     @classmethod
