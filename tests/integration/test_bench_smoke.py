@@ -71,5 +71,5 @@ def test_commands_bench_smoke(tmp_path: Path) -> None:
     measured = {(r[0].strip(), r[1].strip()) for r in rows[1:] if r[2].strip() == "1"}
     kinds = ["healthz", "receive", "classify", "sign", "dispatch", "resolve", "read", "history"]
     assert measured == {(k, c) for k in kinds for c in ("1", "4")}
-    assert all(r[7].strip() in ("0/4", "—") for r in rows[1:]), done.stdout
+    assert all(r[7].strip().startswith("0/") or r[7].strip() == "—" for r in rows[1:]), done.stdout
     assert "refused" in done.stdout, "two workers on the SQLite default are refused, and the table says so"
