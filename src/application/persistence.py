@@ -85,7 +85,9 @@ def parse_database_url(url: str, *, create_dirs: bool = True) -> Database:
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_MAX_WAITING": "20",
-            "POSTGRES_PRE_PING": "y",
+            # no ping per checkout: a broken pooled connection fails its statement, the pool discards
+            # it, and eventsourcing retries the call (OperationalError/InterfaceError) on a fresh one
+            "POSTGRES_PRE_PING": "n",
             "POSTGRES_LOCK_TIMEOUT": "5",
             # a transaction whose client went away (a cut connection, an abandoned worker) ends, and rolls back
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
 
 
+def add_pid(_logger: object, _method: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    """The process id: `yousu serve --workers N` writes N processes' lines to one stderr."""
+    event_dict["pid"] = os.getpid()
+    return event_dict
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """JSON lines with timestamp, level, logger, request id (when bound) and the event's fields."""
+    """JSON lines with timestamp, level, logger, pid, request id (when bound) and the event's fields."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_pid,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

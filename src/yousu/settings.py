@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     service_level: float = Field(0.8, gt=0, lt=1)  # share of arrivals to serve within the target wait
     normal_windows: int = Field(4, ge=0, le=200)  # windows a centre opens on a normal day
 
+    # PostgreSQL connections per process (each `serve` worker has its own pools): the event store's pool
+    # keeps pool_size open and grows by up to pool_max_overflow; the views' pool holds up to their sum
+    pool_size: int = Field(5, ge=1, le=100)
+    pool_max_overflow: int = Field(10, ge=0, le=200)
+
     @field_validator("escalation_levels")
     @classmethod
     def _levels(cls, value: str) -> str:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -28,7 +28,7 @@ from api.routes.auth import router as auth_router
 from application.accounts import AccountStore
 from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
-from application.clock import Clock, SystemClock
+from application.clock import Clock, SettableClock, SystemClock
 from application.complaints import ComplaintsApp
 from application.orders import OrdersService
 from application.persistence import Database
@@ -53,6 +53,7 @@ from projections.sla import SlaView
 from projections.staffing import StaffingRules
 from projections.view import View
 from yousu.background import Periodic
+from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 
 log = structlog.get_logger("yousu.wiring")
@@ -103,6 +104,9 @@ def store_env(settings: Settings, *, create_key: bool = False) -> dict[str, str]
     """The eventsourcing environment: persistence plus, when a key is configured, encryption."""
     db = settings.database()
     env = dict(db.env)
+    if db.kind == "postgresql":
+        env["POSTGRES_POOL_SIZE"] = str(settings.pool_size)
+        env["POSTGRES_MAX_OVERFLOW"] = str(settings.pool_max_overflow)
     key = cipher_key(settings, create=create_key)
     if not key and db.kind == "postgresql":
         if not settings.allow_plaintext:
@@ -251,6 +255,11 @@ def account_store(settings: Settings, clock: Clock) -> AccountStore:
     return store
 
 
+def view_pool_size(settings: Settings) -> int:
+    """Connections the HTTP app's view pool may hold: as many as the event store's pool at its fullest."""
+    return settings.pool_size + settings.pool_max_overflow
+
+
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the HTTP app needs."""
     complaints = build_complaints(settings, clock)
@@ -265,7 +274,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     views: ViewDB | None = None
     runner: ProjectionRunner | None = None
     if db.kind != "memory":  # in-memory stores (unit tests only) have no read models
-        runner = build_runner(settings, complaints, pool_size=8)
+        runner = build_runner(settings, complaints, pool_size=view_pool_size(settings))
         runner.setup()  # the views' tables exist before the first query (idempotent, locked)
         views = runner.db
     container = Container(
@@ -429,3 +438,21 @@ def build_http_app(settings: Settings, clock: Clock | None = None, *, background
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def clock_for(settings: Settings) -> Clock | None:
+    """The injected clock of ``YOUSU_FIXED_CLOCK`` (drills, tests), else None (the system clock)."""
+    if not settings.fixed_clock:
+        return None
+    return SettableClock(datetime.fromisoformat(settings.fixed_clock))
+
+
+def app_factory() -> FastAPI:
+    """One `yousu serve --workers N` worker's app: settings and logging from the environment, its own pools.
+
+    uvicorn imports this by name in every worker process (``factory=True``), so nothing is shared
+    between workers but the listening socket; the parent has checked the settings before forking.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return build_http_app(settings, clock_for(settings), background=background_enabled(settings))

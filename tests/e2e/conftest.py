@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,8 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base_url: str, stderr_path: Pat
 
 
 @contextlib.contextmanager
-def run_server(database_url: str, workdir: Path, **env: str) -> Iterator[Server]:
-    """Start ``yousu serve --port <free>`` in the repository root; stop it afterwards.
+def run_server(database_url: str, workdir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator[Server]:
+    """Start ``yousu serve --port <free> [args]`` in the repository root; stop it afterwards.
 
     Its stderr (the JSON log) goes to a file in ``workdir``; it is printed when the process
     cannot start, and beside the failure of any test that used it.
@@ -110,7 +110,7 @@ def run_server(database_url: str, workdir: Path, **env: str) -> Iterator[Server]
     full_env.pop("YOUSU_FIXED_CLOCK", None)
     with stderr_path.open("wb") as err:
         proc = subprocess.Popen(
-            [str(yousu_executable()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(yousu_executable()), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             cwd=REPO,
             env=full_env,
             stdout=subprocess.DEVNULL,

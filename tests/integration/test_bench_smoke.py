@@ -59,3 +59,17 @@ def test_sweep_bench_smoke(pg_url: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "find due clocks among" in done.stdout
     assert "6 escalations raised for 3 candidates" in done.stdout
+
+
+def test_commands_bench_smoke(tmp_path: Path) -> None:
+    """bench/commands.py against a real `yousu serve` on SQLite: every kind measured, none failing."""
+    cmd = [sys.executable, "bench/commands.py", "--database-url", f"sqlite:///{tmp_path / 'bench.db'}"]
+    cmd += ["--clients", "1,4", "--workers", "1,2", "--requests", "4"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| ")]
+    measured = {(r[0].strip(), r[1].strip()) for r in rows[1:] if r[2].strip() == "1"}
+    kinds = ["healthz", "receive", "classify", "sign", "dispatch", "resolve", "read", "history"]
+    assert measured == {(k, c) for k in kinds for c in ("1", "4")}
+    assert all(r[7].strip().startswith("0/") or r[7].strip() == "—" for r in rows[1:]), done.stdout
+    assert "refused" in done.stdout, "two workers on the SQLite default are refused, and the table says so"
