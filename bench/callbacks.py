@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
 from application.persistence import parse_database_url  # noqa: E402 — after the path set-up
-from domain.calendar import WorkingCalendar  # noqa: E402
-from domain.callbacks import spot_bucket  # noqa: E402
-from projections.callbacks import CALLBACKS, CallbacksView, QueueFilter, queue  # noqa: E402
-from projections.db import ViewDB  # noqa: E402
+from domain.calendar import WorkingCalendar  # noqa: E402 — imports follow the sys.path set-up above
+from domain.callbacks import spot_bucket  # noqa: E402 — imports follow the sys.path set-up above
+from projections.callbacks import CALLBACKS, CallbacksView, QueueFilter, queue  # noqa: E402 — imports follow the sys.path set-up above
+from projections.db import ViewDB  # noqa: E402 — imports follow the sys.path set-up above
 
 CST = timezone(timedelta(hours=8))
 TARGET_P95_MS = 50.0

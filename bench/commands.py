@@ -38,8 +38,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from api.auth import mint_token  # noqa: E402
-from domain.values import Role  # noqa: E402
+from api.auth import mint_token  # noqa: E402 — imports follow the sys.path set-up above
+from domain.values import Role  # noqa: E402 — imports follow the sys.path set-up above
 
 SECRET = "bench-secret-for-yousu-only-0123456789"  # noqa: S105 — signs tokens for benchmark servers only
 CIPHER_KEY = "YmVuY2gta2V5LWZvci15b3VzdS1vbmx5LTAxMjM0NTY="  # 32 bytes; benchmark databases only

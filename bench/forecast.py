@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 — imports follow the sys.path set-up above
 
-from application.calendar_loader import load_calendar  # noqa: E402
-from projections.forecast import AFTER_BREAK, CLOSED, day_type, forecast  # noqa: E402
+from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
+from projections.forecast import AFTER_BREAK, CLOSED, day_type, forecast  # noqa: E402 — imports follow the sys.path set-up above
 
 TARGET_S = 30.0
 END = date(2025, 8, 31)

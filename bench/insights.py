@@ -23,17 +23,17 @@ from uuid import uuid4
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.corpus import generate, pairwise_scores  # noqa: E402
+from tests.corpus import generate, pairwise_scores  # noqa: E402 — imports follow the sys.path set-up above
 
-from application import text, topics  # noqa: E402
-from application.calendar_loader import load_calendar  # noqa: E402
-from application.persistence import parse_database_url  # noqa: E402
-from domain.complaint import Complaint  # noqa: E402
-from domain.rules import Limits  # noqa: E402
-from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402
-from projections.db import ViewDB  # noqa: E402
-from projections.repeats import BAND_ROWS, BANDS, ITEMS, PERSONS, RepeatView  # noqa: E402
-from projections.view import Applied  # noqa: E402
+from application import text, topics  # noqa: E402 — imports follow the sys.path set-up above
+from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
+from application.persistence import parse_database_url  # noqa: E402 — imports follow the sys.path set-up above
+from domain.complaint import Complaint  # noqa: E402 — imports follow the sys.path set-up above
+from domain.rules import Limits  # noqa: E402 — imports follow the sys.path set-up above
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402 — imports follow the sys.path set-up above
+from projections.db import ViewDB  # noqa: E402 — imports follow the sys.path set-up above
+from projections.repeats import BAND_ROWS, BANDS, ITEMS, PERSONS, RepeatView  # noqa: E402 — imports follow the sys.path set-up above
+from projections.view import Applied  # noqa: E402 — imports follow the sys.path set-up above
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)

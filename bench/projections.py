@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
 from application.calendar_loader import load_calendar  # noqa: E402 — after the path set-up
-from application.clock import SettableClock  # noqa: E402
-from application.complaints import ComplaintsApp  # noqa: E402
-from application.persistence import parse_database_url  # noqa: E402
-from domain.calendar import WorkingCalendar  # noqa: E402
-from domain.complaint import Complaint  # noqa: E402
-from domain.rules import Limits  # noqa: E402
-from domain.values import (  # noqa: E402
+from application.clock import SettableClock  # noqa: E402 — imports follow the sys.path set-up above
+from application.complaints import ComplaintsApp  # noqa: E402 — imports follow the sys.path set-up above
+from application.persistence import parse_database_url  # noqa: E402 — imports follow the sys.path set-up above
+from domain.calendar import WorkingCalendar  # noqa: E402 — imports follow the sys.path set-up above
+from domain.complaint import Complaint  # noqa: E402 — imports follow the sys.path set-up above
+from domain.rules import Limits  # noqa: E402 — imports follow the sys.path set-up above
+from domain.values import (  # noqa: E402 — imports follow the sys.path set-up above
     Actor,
     Channel,
     Classification,
@@ -48,13 +48,13 @@ from domain.values import (  # noqa: E402
     ComplainantType,
     Role,
 )
-from projections.db import ViewDB  # noqa: E402
-from projections.metrics import MetricsView, metrics  # noqa: E402
-from projections.runner import ProjectionRunner  # noqa: E402
-from projections.tracking import positions, wait_until  # noqa: E402
-from projections.view import Applied, View  # noqa: E402
-from yousu.settings import Settings  # noqa: E402
-from yousu.wiring import all_views, store_env  # noqa: E402
+from projections.db import ViewDB  # noqa: E402 — imports follow the sys.path set-up above
+from projections.metrics import MetricsView, metrics  # noqa: E402 — imports follow the sys.path set-up above
+from projections.runner import ProjectionRunner  # noqa: E402 — imports follow the sys.path set-up above
+from projections.tracking import positions, wait_until  # noqa: E402 — imports follow the sys.path set-up above
+from projections.view import Applied, View  # noqa: E402 — imports follow the sys.path set-up above
+from yousu.settings import Settings  # noqa: E402 — imports follow the sys.path set-up above
+from yousu.wiring import all_views, store_env  # noqa: E402 — imports follow the sys.path set-up above
 
 BENCH_CIPHER_KEY = "YmVuY2gta2V5LWZvci15b3VzdS1vbmx5LTAxMjM0NTY="  # 32 bytes; fixed so a seeded store can be reused
 

@@ -16,16 +16,16 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1])]
 
-from application.calendar_loader import load_calendar  # noqa: E402
-from application.clock import SettableClock  # noqa: E402
-from application.complaints import ComplaintsApp  # noqa: E402
-from application.persistence import parse_database_url  # noqa: E402
-from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role  # noqa: E402
-from policies.sweeper import MAX_PER_SWEEP, Sweeper  # noqa: E402
-from projections.db import ViewDB  # noqa: E402
-from projections.runner import ProjectionRunner  # noqa: E402
-from projections.sla import SLA, due_clocks  # noqa: E402
-from yousu.wiring import all_views  # noqa: E402
+from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
+from application.clock import SettableClock  # noqa: E402 — imports follow the sys.path set-up above
+from application.complaints import ComplaintsApp  # noqa: E402 — imports follow the sys.path set-up above
+from application.persistence import parse_database_url  # noqa: E402 — imports follow the sys.path set-up above
+from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role  # noqa: E402 — imports follow the sys.path set-up above
+from policies.sweeper import MAX_PER_SWEEP, Sweeper  # noqa: E402 — imports follow the sys.path set-up above
+from projections.db import ViewDB  # noqa: E402 — imports follow the sys.path set-up above
+from projections.runner import ProjectionRunner  # noqa: E402 — imports follow the sys.path set-up above
+from projections.sla import SLA, due_clocks  # noqa: E402 — imports follow the sys.path set-up above
+from yousu.wiring import all_views  # noqa: E402 — imports follow the sys.path set-up above
 
 CST = timezone(timedelta(hours=8))
 CLERK = Actor("c", "窗口", Role.window_clerk)
@@ -67,7 +67,7 @@ def main() -> None:
         # open clocks far in the future: never due during the run (bulk insert, one statement)
         if tx.is_postgres:
             tx.execute(
-                f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608
+                f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608 — fixed table and column names, values bound
                 "escalation_level, centre) SELECT gen_random_uuid(), 'resolution', 0, now(), "
                 "timestamptz '2030-01-01 17:30+08' + (g % 1000) * interval '1 day', false, NULL, 0, 'district' "
                 "FROM generate_series(1, ?) g",
@@ -75,14 +75,14 @@ def main() -> None:
             )
         else:
             base = datetime(2030, 1, 1, 17, 30, tzinfo=CST)
-            import uuid  # noqa: PLC0415
+            import uuid  # noqa: PLC0415 — imported where used, in a test or helper run rarely
 
             rows = [
                 (uuid.uuid4(), "resolution", 0, base, base + timedelta(days=i % 1000), False, None, 0, "district")
                 for i in range(args.open)
             ]
             tx.executemany(
-                f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608
+                f"INSERT INTO {SLA.name} (complaint_id, clock, round, started_at, due_at, due_provisional, met_at, "  # noqa: S608 — fixed table and column names, values bound
                 "escalation_level, centre) VALUES (?,?,?,?,?,?,?,?,?)",
                 rows,
             )

@@ -234,7 +234,7 @@ def test_standalone_verifier_accepts_honest_and_rejects_tampered(
 
 
 def test_history_reads_are_in_the_access_log(pg_url: str, clock: SettableClock) -> None:
-    from tests.support import auth, client_for, receive_body  # noqa: PLC0415
+    from tests.support import auth, client_for, receive_body  # noqa: PLC0415 — imported where used, in a test or helper run rarely
 
     with client_for(pg_url, clock) as client:
         cid = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk)).json()["id"]

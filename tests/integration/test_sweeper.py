@@ -102,8 +102,8 @@ def test_racing_sweepers_raise_each_escalation_once(pg_url: str) -> None:
         client.app.state.container.catch_up()  # type: ignore[attr-defined]
         clock.set(datetime(2025, 10, 20, 9, 0, tzinfo=CST))  # long past level 2
         settings_url = pg_url
-        from tests.support import settings_for  # noqa: PLC0415
-        from yousu.wiring import build_complaints  # noqa: PLC0415
+        from tests.support import settings_for  # noqa: PLC0415 — imported where used, in a test or helper run rarely
+        from yousu.wiring import build_complaints  # noqa: PLC0415 — imported where used, in a test or helper run rarely
 
         sweepers = []
         for _ in range(4):  # four independent sweepers, each with its own application and pool
@@ -135,11 +135,11 @@ def test_racing_sweepers_raise_each_escalation_once(pg_url: str) -> None:
 
 def test_racing_sweep_processes_raise_each_escalation_once(pg_url: str) -> None:
     """Three `yousu sweep --once` processes started together on one PostgreSQL."""
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
+    import os  # noqa: PLC0415 — imported where used, in a test or helper run rarely
+    import subprocess  # noqa: PLC0415 — imported where used, in a test or helper run rarely
+    from pathlib import Path  # noqa: PLC0415 — imported where used, in a test or helper run rarely
 
-    from tests.support import CIPHER_KEY, SECRET  # noqa: PLC0415
+    from tests.support import CIPHER_KEY, SECRET  # noqa: PLC0415 — imported where used, in a test or helper run rarely
 
     root = Path(__file__).resolve().parents[2]
     clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
