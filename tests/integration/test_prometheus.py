@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,8 +39,9 @@ def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: st
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-def test_commands_and_requests_are_counted_by_template_and_outcome(sqlite_url: str) -> None:
-    with client_for(sqlite_url) as client:
+def test_commands_and_requests_are_counted_by_template_and_outcome(sqlite_url: str, tmp_path: Path) -> None:
+    # without the console: its fallback page would answer the unknown paths below with 200
+    with client_for(sqlite_url, console_dir=tmp_path / "no-console") as client:
         _, before = scrape(client)
         cid = client.post("/v1/complaints", json=receive_body(), headers=CLERK).json()["id"]
         ok = client.post(f"/v1/complaints/{cid}/classify", json={"classification": "cannot_do"}, headers=CLERK)

@@ -8,7 +8,8 @@ from domain.values import Role
 from tests.support import auth, client_for, receive_body
 
 MAX_LAG = 10
-VIEWS = {"ledger", "sla", "metrics", "inbox"}
+# every registered view: the complaint views, the 未诉先办 views, orders and call-backs
+VIEWS = {"ledger", "sla", "metrics", "inbox", "orders", "callbacks", "demand", "repeats", "topics"}
 
 
 @pytest.mark.postgres

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
+import application.complaints as complaints_module
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.calendar import WorkingCalendar
@@ -69,10 +71,12 @@ def test_configured_levels_recipients_and_delay_drive_the_policy() -> None:
     assert [e.level for e in decide([clock], late, cal, rules)] == [1, 2]
 
 
-def test_a_provisional_deadline_is_logged_when_computed() -> None:
+def test_a_provisional_deadline_is_logged_when_computed(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2099 has no holiday schedule: its deadlines are counted Monday–Friday and marked provisional
     app = ComplaintsApp(clock=SettableClock(datetime(2099, 1, 5, 10, 0, tzinfo=CST)))
     with capture_logs() as logs:
+        # a logger bound before (cached on first use by the service's logging set-up) would bypass the capture
+        monkeypatch.setattr(complaints_module, "log", structlog.get_logger("yousu.complaints"))
         app.receive(
             channel=Channel.window,
             content="内容",
