@@ -51,6 +51,10 @@ class Action(Enum):
     record_callback = "record_callback"
     read_forecast = "read_forecast"
     accept_plan = "accept_plan"
+    hotline_report = "hotline_report"
+    supplement = "supplement"
+    withdraw = "withdraw"
+    read_deliveries = "read_deliveries"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -95,6 +99,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.record_callback: "记录回访 record call-back attempt",
     Action.read_forecast: "诉求预测/潮汐窗口 forecast, tidal plan",
     Action.accept_plan: "确认潮汐预案 accept tidal plan",
+    Action.hotline_report: "热线反馈/回访结果 hotline feedback, call-back",
+    Action.supplement: "补充诉求/材料 supplement",
+    Action.withdraw: "撤诉 withdraw",
+    Action.read_deliveries: "热线回传记录 hotline deliveries",
 }
 
 R = Role
@@ -159,6 +167,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.record_callback: frozenset({R.callback_agent, R.window_clerk, R.hotline}),
     Action.read_forecast: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.admin}),
     Action.accept_plan: frozenset({R.duty_leader}),
+    # 12345 热线一体办理: what the hotline reports back on its own work orders (addressed by its external_ref)
+    Action.hotline_report: frozenset({R.hotline}),
+    Action.supplement: frozenset({R.hotline}),
+    Action.withdraw: frozenset({R.hotline}),
+    # what was sent to the hotline and how each attempt went (no message bodies: no personal information)
+    Action.read_deliveries: frozenset({R.hotline, R.admin, R.liaison, R.duty_leader}),
 }
 
 

@@ -28,7 +28,9 @@ EVENT_ENVELOPE = {
 
 
 # fields where staff type what people tell them: phones and ID numbers turn up here too
-FREE_TEXT = frozenset({"content", "reason", "result", "legal_basis", "conclusion", "summary", "comment", "opinion"})
+FREE_TEXT = frozenset(
+    {"content", "reason", "result", "legal_basis", "conclusion", "summary", "comment", "opinion", "text"}
+)
 
 
 def may_see_personal_info(principal: Principal, complaint: Complaint) -> bool:

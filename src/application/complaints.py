@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -81,6 +81,13 @@ def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: st
     if idempotency_key:
         return uuid5(INTAKE_NAMESPACE, f"key:{len(caller)}:{caller}:{idempotency_key}")
     return None
+
+
+def hotline_complaint_id(external_ref: str) -> UUID:
+    """The complaint a 12345 work order became (the id its intake was given)."""
+    found = intake_id(channel=Channel.hotline, external_ref=external_ref, idempotency_key=None, caller="")
+    assert found is not None  # noqa: S101 — an external ref always gives an id
+    return found
 
 
 def legacy_key_id(idempotency_key: str | None) -> UUID | None:
@@ -323,27 +330,94 @@ class ComplaintsApp(Application[UUID]):
         )
 
     def feed_back(
-        self, complaint_id: UUID, *, method: str, summary: str, actor: Actor, expected_version: int | None = None
+        self,
+        complaint_id: UUID,
+        *,
+        method: str,
+        summary: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        message_id: str | None = None,
     ) -> CommandResult:
-        """及时反馈."""
-        return self._command(
-            complaint_id,
-            expected_version,
-            lambda c, now: c.feed_back(
-                method=method, summary=summary, actor=actor, now=now, calendar=self.calendar, limits=self.limits
-            ),
+        """及时反馈 (by the hotline's own centre: idempotent on its ``message_id``)."""
+        return self._replayable(
+            self._command(
+                complaint_id,
+                expected_version,
+                lambda c, now: c.feed_back(
+                    method=method,
+                    summary=summary,
+                    actor=actor,
+                    now=now,
+                    calendar=self.calendar,
+                    limits=self.limits,
+                    message_id=message_id,
+                ),
+            )
         )
 
     def call_back(
-        self, complaint_id: UUID, *, rating: int, comment: str, actor: Actor, expected_version: int | None = None
+        self,
+        complaint_id: UUID,
+        *,
+        rating: int,
+        comment: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        message_id: str | None = None,
     ) -> CommandResult:
-        """回访."""
-        return self._command(
-            complaint_id,
-            expected_version,
-            lambda c, now: c.call_back(
-                rating=rating, comment=comment, actor=actor, now=now, calendar=self.calendar, limits=self.limits
-            ),
+        """回访 (by the hotline's call-back centre: idempotent on its ``message_id``)."""
+        return self._replayable(
+            self._command(
+                complaint_id,
+                expected_version,
+                lambda c, now: c.call_back(
+                    rating=rating,
+                    comment=comment,
+                    actor=actor,
+                    now=now,
+                    calendar=self.calendar,
+                    limits=self.limits,
+                    message_id=message_id,
+                ),
+            )
+        )
+
+    def add_supplement(
+        self,
+        complaint_id: UUID,
+        *,
+        text: str,
+        source: str,
+        actor: Actor,
+        message_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """补充诉求/材料 to an open complaint (the hotline's: idempotent on its ``message_id``)."""
+        return self._replayable(
+            self._command(
+                complaint_id,
+                expected_version,
+                lambda c, now: c.add_supplement(text=text, source=source, actor=actor, now=now, message_id=message_id),
+            )
+        )
+
+    def withdraw(
+        self,
+        complaint_id: UUID,
+        *,
+        reason: str,
+        actor: Actor,
+        message_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """撤诉: close an open complaint as withdrawn (the hotline's: idempotent on its ``message_id``)."""
+        return self._replayable(
+            self._command(
+                complaint_id,
+                expected_version,
+                lambda c, now: c.withdraw(reason=reason, actor=actor, now=now, message_id=message_id),
+            )
         )
 
     def escalate(
@@ -493,6 +567,11 @@ class ComplaintsApp(Application[UUID]):
             raise ConcurrentChange from None
         self._log_provisional(recordings)
         return self._result(complaint, recordings)
+
+    @staticmethod
+    def _replayable(result: CommandResult) -> CommandResult:
+        """A command that recorded nothing (its message id was recorded before) answers as a replay."""
+        return result if result.notification_id is not None else replace(result, created=False)
 
     def _evict(self, aggregate_id: UUID) -> None:
         cache = self.repository.cache

@@ -41,7 +41,10 @@ EVENT_LABELS: dict[str, str] = {
     "CalledBack": "回访",
     "Escalated": "升级督办",
     "DeadlineCorrected": "时限更正",
+    "SupplementAdded": "补充诉求/材料",
+    "Withdrawn": "撤诉",
 }
+SUPPLEMENT_SOURCES = ("hotline", "window")  # 12345 热线 or the window clerk
 
 
 def _sealed(event_class: Any, complaint_id: UUID, version: int, **fields: Any) -> dict[str, Any]:
@@ -228,29 +231,55 @@ class Complaint(Aggregate):
             c.status = Status.resolved
 
     class FedBack(Event):
-        """及时反馈 of the result to the person."""
+        """及时反馈 of the result to the person.
+
+        Version 2 added ``message_id`` (the 12345 hotline's message, when its own centre fed back).
+        """
+
+        class_version = 2
 
         method: str
         summary: str
         callback_due_at: datetime
         callback_due_provisional: bool
+        message_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Before the hotline reported back, every feedback was the window's. Not part of the recorded hash."""
+            state["message_id"] = None
+            state[UPCAST_DEFAULTS] = [*state.get(UPCAST_DEFAULTS, ()), "message_id"]
 
         def apply(self, aggregate: Any) -> None:
             c: Complaint = aggregate
+            c.note_message(self.message_id, "FedBack")
             c.fed_back_at = self.occurred_at
             c.callback_due_at = self.callback_due_at
             c.status = Status.fed_back
 
     class CalledBack(Event):
-        """回访 with a five-level 好差评 rating; 1–2 opens a rectification round."""
+        """回访 with a five-level 好差评 rating; 1–2 opens a rectification round.
+
+        Version 2 added ``message_id`` (the 12345 hotline's message, when its call-back centre called).
+        """
+
+        class_version = 2
 
         rating: int
         comment: str
         rectification_due_at: datetime | None
         rectification_due_provisional: bool
+        message_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Before the hotline reported back, every call-back was recorded here. Not part of the recorded hash."""
+            state["message_id"] = None
+            state[UPCAST_DEFAULTS] = [*state.get(UPCAST_DEFAULTS, ()), "message_id"]
 
         def apply(self, aggregate: Any) -> None:
             c: Complaint = aggregate
+            c.note_message(self.message_id, "CalledBack")
             c.rating = self.rating
             c.ratings = (*c.ratings, self.rating)
             c.called_back_at = self.occurred_at
@@ -300,6 +329,31 @@ class Complaint(Aggregate):
             c: Complaint = aggregate
             c.escalations = (*c.escalations, (self.clock, self.level, self.round))
 
+    class SupplementAdded(Event):
+        """补充诉求/材料: the person adds to an open complaint, through the 12345 hotline or at the window."""
+
+        text: str
+        message_id: str | None  # the hotline's message id (idempotency); None at the window
+        source: str  # one of SUPPLEMENT_SOURCES
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.note_message(self.message_id, "SupplementAdded")
+            c.supplements += 1
+
+    class Withdrawn(Event):
+        """撤诉: the person withdraws; the complaint closes as withdrawn and every running clock stops."""
+
+        reason: str
+        message_id: str | None  # the hotline's message id (idempotency)
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.note_message(self.message_id, "Withdrawn")
+            c.withdrawn_at = self.occurred_at
+            c.withdrawal_reason = self.reason
+            c.status = Status.withdrawn
+
     # ------------------------------------------------------------------ construction
 
     def __init__(self) -> None:
@@ -345,6 +399,10 @@ class Complaint(Aggregate):
         self.rectification_round = 0
         self.rectification_due_at: datetime | None = None
         self.escalations: tuple[tuple[ClockKind, int, int], ...] = ()
+        self.supplements = 0
+        self.withdrawn_at: datetime | None = None
+        self.withdrawal_reason = ""
+        self.hotline_messages: dict[str, str] = {}  # the hotline's message id → the event it recorded
         self.head_hash = GENESIS
 
     @classmethod
@@ -424,6 +482,7 @@ class Complaint(Aggregate):
     ) -> None:
         """按责分类: general is answered the same working day; complex kinds go to signing."""
         _aware("now", now)
+        self._require_not_withdrawn()
         if self.classification is not None:
             raise errors.AlreadyClassified
         due_at: datetime | None = None
@@ -444,6 +503,7 @@ class Complaint(Aggregate):
     def reclassify(self, *, classification: Classification, reason: str, actor: Actor, now: datetime) -> None:
         """改分类: once, with a reason, a general complaint not solved on the spot becomes a complex kind."""
         _aware("now", now)
+        self._require_not_withdrawn()
         current = self._require_classified()
         if self.reclassified_from is not None:
             raise errors.AlreadyReclassified
@@ -479,6 +539,7 @@ class Complaint(Aggregate):
         ``now``, ``None`` when there is none) in the role signed, or be a named substitute.
         """
         _aware("now", now)
+        self._require_not_withdrawn()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.SignatureNotNeeded
@@ -512,6 +573,7 @@ class Complaint(Aggregate):
     ) -> None:
         """转办 to one or more departments with a supervisor; the resolution deadline is fixed here."""
         _aware("now", now)
+        self._require_not_withdrawn()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.DispatchNotNeeded
@@ -555,6 +617,7 @@ class Complaint(Aggregate):
         dispatched to records it; with several departments, every one of them must take part.
         """
         _aware("now", now)
+        self._require_not_withdrawn()
         if self.dispatched_at is None:
             raise errors.NotDispatched
         if self.status not in (Status.dispatched, Status.consulted, Status.rectifying):
@@ -589,6 +652,7 @@ class Complaint(Aggregate):
     ) -> None:
         """限时办结, by the window clerk for general, by a responsible department otherwise."""
         _aware("now", now)
+        self._require_not_withdrawn()
         classification = self._require_classified()
         self._require_open_for_resolution()
         if classification.is_complex:
@@ -619,10 +683,21 @@ class Complaint(Aggregate):
         )
 
     def feed_back(
-        self, *, method: str, summary: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+        self,
+        *,
+        method: str,
+        summary: str,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+        message_id: str | None = None,
     ) -> None:
-        """及时反馈: only after the complaint is resolved."""
+        """及时反馈: only after the complaint is resolved (by the hotline's own centre: with its message id)."""
         _aware("now", now)
+        if self.already_recorded(message_id, "FedBack"):
+            return
+        self._require_not_withdrawn()
         if self.status is not Status.resolved:
             if self.status is Status.closed:
                 raise errors.AlreadyClosed
@@ -639,13 +714,25 @@ class Complaint(Aggregate):
             summary=summary or "",
             callback_due_at=callback.due_at,
             callback_due_provisional=callback.provisional,
+            message_id=message_id,
         )
 
     def call_back(
-        self, *, rating: int, comment: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+        self,
+        *,
+        rating: int,
+        comment: str,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+        message_id: str | None = None,
     ) -> None:
         """回访 with a rating 1–5; a 差评 (1–2) opens a rectification round with its own deadline."""
         _aware("now", now)
+        if self.already_recorded(message_id, "CalledBack"):
+            return
+        self._require_not_withdrawn()
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise errors.InvalidInput("rating", "评价须为 1 至 5 的整数")
         if self.status is not Status.fed_back:
@@ -665,7 +752,41 @@ class Complaint(Aggregate):
             comment=comment or "",
             rectification_due_at=due_at,
             rectification_due_provisional=provisional,
+            message_id=message_id,
         )
+
+    def add_supplement(
+        self, *, text: str, source: str, actor: Actor, now: datetime, message_id: str | None = None
+    ) -> None:
+        """补充诉求/材料 to an open complaint; the hotline's supplements carry its message id (idempotent)."""
+        _aware("now", now)
+        if self.already_recorded(message_id, "SupplementAdded"):
+            return
+        if source not in SUPPLEMENT_SOURCES:
+            raise errors.InvalidInput("source", "补充来源只能是 hotline 或 window")
+        if source == "hotline":
+            _text("message_id", message_id, max_len=128)
+        self._require_not_withdrawn()
+        if self.status is Status.closed:
+            raise errors.AlreadyClosed("该诉求已回访办结，不能再补充诉求或材料，请作为新诉求受理")
+        _text("text", text)
+        self.trigger_event(
+            self.SupplementAdded, actor=actor, occurred_at=now, text=text, message_id=message_id, source=source
+        )
+        # ClockPaused/ClockResumed (中止): when the resolution clock is paused waiting for the person's
+        # materials, the supplement that brings them resumes it here — call self.resume_clock(...) once
+        # paused clocks exist on this aggregate.  # RESUME-CLOCK-CALL-SITE
+
+    def withdraw(self, *, reason: str, actor: Actor, now: datetime, message_id: str | None = None) -> None:
+        """撤诉: the person withdraws an open complaint; it closes as withdrawn (counted apart)."""
+        _aware("now", now)
+        if self.already_recorded(message_id, "Withdrawn"):
+            return
+        self._require_not_withdrawn()
+        if self.status is Status.closed:
+            raise errors.AlreadyClosed("该诉求已回访办结，不能撤诉")
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(self.Withdrawn, actor=actor, occurred_at=now, reason=reason, message_id=message_id)
 
     def escalate(
         self,
@@ -703,6 +824,8 @@ class Complaint(Aggregate):
     def open_clocks(self, limits: Limits) -> list[tuple[ClockKind, int, datetime, datetime, int]]:
         """Each unmet clock: (clock, round, start, current due, limit in working days)."""
         out: list[tuple[ClockKind, int, datetime, datetime, int]] = []
+        if self.status is Status.withdrawn:  # 撤诉 stops every clock
+            return out
         kind = self.classification
         answered = self.dispatched_at is not None or self.first_resolved_at is not None
         if not answered:
@@ -744,7 +867,11 @@ class Complaint(Aggregate):
         return changed
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        """Every event commits to the chain head before it and carries its own hash."""
+        """Every event commits to the chain head before it and carries its own hash.
+
+        Nothing follows a withdrawal (撤诉): a command that got this far is refused here.
+        """
+        self._require_not_withdrawn()
         super().trigger_event(
             event_class, **_sealed(event_class, self.id, self.version + 1, prev_hash=self.head_hash, **kwargs)
         )
@@ -765,14 +892,38 @@ class Complaint(Aggregate):
 
     @property
     def is_open(self) -> bool:
-        """Not yet closed by a satisfied call-back."""
-        return self.status is not Status.closed
+        """Not yet closed by a satisfied call-back, nor withdrawn."""
+        return self.status not in (Status.closed, Status.withdrawn)
+
+    def already_recorded(self, message_id: str | None, event_type: str) -> bool:
+        """True when the hotline's ``message_id`` was recorded as ``event_type`` (a retry: record nothing).
+
+        The same id used for another kind of message is refused.
+        """
+        if message_id is None:
+            return False
+        seen = self.hotline_messages.get(message_id)
+        if seen is None:
+            return False
+        if seen != event_type:
+            label = EVENT_LABELS.get(seen, seen)
+            raise errors.MessageIdReused(f"热线消息编号 {message_id} 已用于「{label}」")
+        return True
+
+    def note_message(self, message_id: str | None, event_type: str) -> None:
+        """Remember the hotline's message id of an applied event."""
+        if message_id is not None:
+            self.hotline_messages = {**self.hotline_messages, message_id: event_type}
 
     def state(self) -> dict[str, Any]:
         """The aggregate's business state (for comparisons and the state query)."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     # ------------------------------------------------------------------ helpers
+
+    def _require_not_withdrawn(self) -> None:
+        if self.status is Status.withdrawn:
+            raise errors.AlreadyWithdrawn
 
     def _require_classified(self) -> Classification:
         if self.classification is None:

@@ -122,6 +122,16 @@ class AlreadyClosed(NotAllowedInState):
     detail = "该诉求已回访办结"
 
 
+class AlreadyWithdrawn(NotAllowedInState):
+    code = "already_withdrawn"
+    detail = "群众已撤诉，该诉求已关闭"
+
+
+class MessageIdReused(NotAllowedInState):
+    code = "message_id_reused"
+    detail = "该热线消息编号已用于另一项操作"
+
+
 class AlreadyEscalated(NotAllowedInState):
     code = "already_escalated"
     detail = "该时限同一级别已升级"

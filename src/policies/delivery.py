@@ -58,10 +58,26 @@ LEASE_MARGIN_SECONDS = 30.0
 class Leased:
     """A delivery taken by one process until its lease expires."""
 
-    escalation_id: int
-    url: str
+    id: int  # the queue's id column (the escalation's or the message's notification id)
+    target: str  # the webhook URL, or the outbox's endpoint name
     attempts: int
     payload: str
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An outbox's two tables: what to deliver (``key`` = id column, target column) and every attempt.
+
+    ``group``/``seq``: deliver in order within a group (a work order): only the oldest undelivered row
+    of its group is ever due, so a message is never posted before the one it follows is acknowledged.
+    """
+
+    table: Table
+    log: Table
+    id: str
+    target: str
+    group: str | None = None
+    seq: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,36 +127,158 @@ def backoff(attempts: int, base: float = 5.0, cap: float = 3600.0) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
 
 
-def backlog(views: ViewDB) -> int:
-    """Deliveries queued and not yet acknowledged with a 2xx (0 where no webhook was ever configured)."""
+def backlog(views: ViewDB, table: Table = DELIVERIES) -> int:
+    """Deliveries queued and not yet acknowledged with a 2xx (0 where the outbox never created its tables)."""
     try:
         with views.transaction(write=False) as tx:
-            rows = tx.query(f"SELECT COUNT(*) FROM {DELIVERIES.name} WHERE NOT delivered")  # noqa: S608 — fixed table name
+            rows = tx.query(f"SELECT COUNT(*) FROM {table.name} WHERE NOT delivered")  # noqa: S608 — fixed table name
     except Exception as exc:
-        text = str(exc).lower()
-        if "no such table" in text or "does not exist" in text:  # no Deliverer has created its tables
+        if missing_table(exc):
             return 0
         raise
     return int(rows[0][0])
 
 
-class Deliverer:
+def missing_table(exc: Exception) -> bool:
+    """The error a query gets from a table no outbox created yet (none configured so far)."""
+    text = str(exc).lower()
+    return "no such table" in text or "does not exist" in text
+
+
+def create_tables(views: ViewDB, *tables: Table) -> None:
+    """An outbox's tables, created if missing (serialised with the views' DDL on PostgreSQL)."""
+    with views.transaction() as tx:
+        if tx.is_postgres:  # CREATE … IF NOT EXISTS races against itself in another process
+            tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
+        for table in tables:
+            for statement in table.ddl(tx.dialect):
+                tx.execute(statement)
+
+
+class Outbox:
+    """At-least-once delivery of queued rows: leased, posted outside any transaction, every attempt logged.
+
+    Subclasses fill the queue (``enqueue``) and say how a row is posted (``request``), where (``url``)
+    and when a failed one is tried again (``retry_at``). Nothing is ever given up: the backoff is capped.
+    """
+
+    queue: Queue
+
+    def __init__(self, views: ViewDB, *, timeout: float = 5.0, base: float = 5.0, cap: float = 3600.0) -> None:
+        self.views = views
+        self.timeout = timeout
+        self.base = base
+        self.cap = cap
+        self.client = httpx.Client(timeout=timeout)
+        create_tables(views, self.queue.table, self.queue.log, CURSOR)
+
+    def deliver(self, now: datetime, limit: int = 100) -> int:
+        """Attempt due deliveries; each attempt is logged, failures are rescheduled with backoff.
+
+        No transaction is open while posting: the due rows are leased first (their next attempt moved
+        past the time the posts can take, committed), posted, then the results recorded in a second
+        short transaction. A lessee that dies leaves its rows to be retried when the lease expires.
+        """
+        leased = self.lease(now, limit)
+        results = [(row, *self._post(row)) for row in leased]
+        self.record(now, results)
+        return len(leased)
+
+    def lease(self, now: datetime, limit: int = 100) -> list[Leased]:
+        """Take up to ``limit`` due rows for this process until the lease expires (committed at once)."""
+        q = self.queue
+        name = q.table.name
+        ordered = ""
+        if q.group is not None and q.seq is not None:
+            ordered = (
+                f" AND NOT EXISTS (SELECT 1 FROM {name} p WHERE p.{q.group} = d.{q.group}"  # noqa: S608 — fixed table and column names
+                f" AND p.{q.target} = d.{q.target} AND NOT p.delivered AND p.{q.seq} < d.{q.seq})"
+            )
+        with self.views.transaction() as tx:
+            lock = " FOR UPDATE SKIP LOCKED" if tx.is_postgres else ""
+            due = tx.query(
+                f"SELECT d.{q.id}, d.{q.target}, d.attempts, d.payload FROM {name} d "  # noqa: S608 — fixed table and column names, values bound
+                f"WHERE NOT d.delivered AND d.next_attempt_at <= ?{ordered} "
+                f"ORDER BY d.next_attempt_at, d.{q.id} LIMIT ?{lock}",
+                [now, limit],
+            )
+            # every post may take the full timeout; the margin covers recording the results
+            until = now + timedelta(seconds=self.timeout * len(due) + LEASE_MARGIN_SECONDS)
+            for key, target, _, _ in due:
+                tx.execute(
+                    f"UPDATE {name} SET next_attempt_at = ? WHERE {q.id} = ? AND {q.target} = ?",  # noqa: S608 — fixed table and column names, values bound
+                    [until, key, target],
+                )
+        return [Leased(int(key), str(target), int(attempts), str(payload)) for key, target, attempts, payload in due]
+
+    def record(self, now: datetime, results: list[tuple[Leased, int | None, str | None]]) -> None:
+        """Log each attempt and mark it delivered or reschedule it, in one short transaction."""
+        q = self.queue
+        with self.views.transaction() as tx:
+            for row, status, error in results:
+                attempt = row.attempts + 1
+                ok = status is not None and 200 <= status < 300
+                tx.insert_ignore(q.log, [(row.id, row.target, attempt, now, status, error)])
+                # only if no other lessee recorded this row since (its lease expired under us)
+                tx.execute(
+                    f"UPDATE {q.table.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608 — fixed table and column names, values bound
+                    f"WHERE {q.id} = ? AND {q.target} = ? AND attempts = ? AND NOT delivered",
+                    [ok, attempt, now if ok else self.retry_at(row, attempt, now), row.id, row.target, row.attempts],
+                )
+                if not ok:
+                    log.warning("delivery_failed", outbox=q.table.name, id=row.id, attempt=attempt, status=status)
+
+    def retry_at(self, row: Leased, attempt: int, now: datetime) -> datetime:
+        """When a failed row is tried again."""
+        del row
+        return now + backoff(attempt, self.base, self.cap)
+
+    def url(self, row: Leased) -> str:
+        """Where the row is posted."""
+        return row.target
+
+    def request(self, row: Leased) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of the row's POST."""
+        return row.payload.encode(), {"Content-Type": "application/json"}
+
+    def _post(self, row: Leased) -> tuple[int | None, str | None]:
+        try:
+            body, headers = self.request(row)
+            r = self.client.post(self.url(row), content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return None, type(exc).__name__
+        except Exception as exc:  # a message that cannot be rendered stays queued, logged, retried
+            log.exception("delivery_render_failed", outbox=self.queue.table.name, id=row.id)
+            return None, type(exc).__name__
+        return r.status_code, None if r.is_success else f"HTTP {r.status_code}"
+
+    def log_rows(self) -> list[dict[str, Any]]:
+        """The delivery log, oldest first."""
+        q = self.queue
+        with self.views.transaction(write=False) as tx:
+            rows = tx.query(
+                f"SELECT {q.id}, {q.target}, attempt, attempted_at, http_status, error FROM {q.log.name} "  # noqa: S608 — fixed table names, values bound
+                f"ORDER BY {q.id}, {q.target}, attempt"
+            )
+        keys = (q.id, q.target, "attempt", "attempted_at", "http_status", "error")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+
+class Deliverer(Outbox):
     """Queues inbox rows for the matching webhooks and delivers what is due."""
+
+    queue = Queue(DELIVERIES, DELIVERY_LOG, "escalation_id", "webhook")
 
     def __init__(
         self, views: ViewDB, calendar: WorkingCalendar, webhooks: list[Webhook], *, timeout: float = 5.0
     ) -> None:
-        self.views = views
         self.calendar = calendar
         self.webhooks = webhooks
-        self.timeout = timeout
-        self.client = httpx.Client(timeout=timeout)
-        with views.transaction() as tx:
-            if tx.is_postgres:  # CREATE … IF NOT EXISTS races against itself in another process
-                tx.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK])
-            for table in (DELIVERIES, DELIVERY_LOG, CURSOR):
-                for statement in table.ddl(tx.dialect):
-                    tx.execute(statement)
+        super().__init__(views, timeout=timeout)
 
     def run_once(self, now: datetime) -> int:
         """Enqueue new escalations, then attempt every due delivery; returns the attempts made."""
@@ -182,82 +320,15 @@ class Deliverer:
             tx.insert_ignore(DELIVERIES, queued)
             tx.upsert(CURSOR, [("webhooks", position)])
 
-    def deliver(self, now: datetime, limit: int = 100) -> int:
-        """Attempt due deliveries; each attempt is logged, failures are rescheduled with backoff.
+    def retry_at(self, row: Leased, attempt: int, now: datetime) -> datetime:
+        """Backoff, then (for a webhook to people) the next business instant."""
+        at = super().retry_at(row, attempt, now)
+        hook = next((h for h in self.webhooks if h.url == row.target), None)
+        return next_business_instant(at, self.calendar) if hook is not None and hook.business_hours else at
 
-        No transaction is open while posting: the due rows are leased first (their next attempt moved
-        past the time the posts can take, committed), posted, then the results recorded in a second
-        short transaction. A lessee that dies leaves its rows to be retried when the lease expires.
-        """
-        leased = self.lease(now, limit)
-        results = [(row, *self._post(row.url, row.payload, row.escalation_id)) for row in leased]
-        self.record(now, results)
-        return len(leased)
-
-    def lease(self, now: datetime, limit: int = 100) -> list[Leased]:
-        """Take up to ``limit`` due rows for this process until the lease expires (committed at once)."""
-        with self.views.transaction() as tx:
-            lock = " FOR UPDATE SKIP LOCKED" if tx.is_postgres else ""
-            due = tx.query(
-                f"SELECT escalation_id, webhook, attempts, payload FROM {DELIVERIES.name} "  # noqa: S608 — fixed table names, values bound
-                f"WHERE NOT delivered AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}",
-                [now, limit],
-            )
-            # every post may take the full timeout; the margin covers recording the results
-            until = now + timedelta(seconds=self.timeout * len(due) + LEASE_MARGIN_SECONDS)
-            for eid, url, _, _ in due:
-                tx.execute(
-                    f"UPDATE {DELIVERIES.name} SET next_attempt_at = ? "  # noqa: S608 — fixed table names, values bound
-                    "WHERE escalation_id = ? AND webhook = ?",
-                    [until, eid, url],
-                )
-        return [Leased(int(eid), str(url), int(attempts), str(payload)) for eid, url, attempts, payload in due]
-
-    def record(self, now: datetime, results: list[tuple[Leased, int | None, str | None]]) -> None:
-        """Log each attempt and mark it delivered or reschedule it, in one short transaction."""
-        by_url = {h.url: h for h in self.webhooks}
-        with self.views.transaction() as tx:
-            for row, status, error in results:
-                attempt = row.attempts + 1
-                ok = status is not None and 200 <= status < 300
-                tx.insert_ignore(DELIVERY_LOG, [(row.escalation_id, row.url, attempt, now, status, error)])
-                hook = by_url.get(row.url)
-                retry_at = now + backoff(attempt)
-                if hook is not None and hook.business_hours:
-                    retry_at = next_business_instant(retry_at, self.calendar)
-                # only if no other lessee recorded this row since (its lease expired under us)
-                tx.execute(
-                    f"UPDATE {DELIVERIES.name} SET delivered = ?, attempts = ?, next_attempt_at = ? "  # noqa: S608 — fixed table names, values bound
-                    "WHERE escalation_id = ? AND webhook = ? AND attempts = ? AND NOT delivered",
-                    [ok, attempt, now if ok else retry_at, row.escalation_id, row.url, row.attempts],
-                )
-                if not ok:
-                    log.warning("delivery_failed", escalation_id=row.escalation_id, attempt=attempt, status=status)
-
-    def _post(self, url: str, payload: str, escalation_id: int) -> tuple[int | None, str | None]:
-        try:
-            r = self.client.post(
-                url,
-                content=payload.encode(),
-                headers={"Content-Type": "application/json", "Idempotency-Key": f"escalation-{escalation_id}"},
-            )
-        except httpx.HTTPError as exc:
-            return None, type(exc).__name__
-        return r.status_code, None if r.is_success else f"HTTP {r.status_code}"
-
-    def log_rows(self) -> list[dict[str, Any]]:
-        """The delivery log, oldest first."""
-        with self.views.transaction(write=False) as tx:
-            rows = tx.query(
-                f"SELECT escalation_id, webhook, attempt, attempted_at, http_status, error FROM {DELIVERY_LOG.name} "  # noqa: S608 — fixed table names, values bound
-                "ORDER BY escalation_id, webhook, attempt"
-            )
-        keys = ("escalation_id", "webhook", "attempt", "attempted_at", "http_status", "error")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.client.close()
+    def request(self, row: Leased) -> tuple[bytes, dict[str, str]]:
+        """The notice as posted, keyed by its escalation for the receiver's idempotency."""
+        return row.payload.encode(), {"Content-Type": "application/json", "Idempotency-Key": f"escalation-{row.id}"}
 
 
 def _iso(value: Any) -> str | None:

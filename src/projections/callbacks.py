@@ -106,6 +106,9 @@ def _fold(row: dict[str, Any] | None, nid: int, e: Complaint.Event) -> dict[str,
         assert isinstance(e, Complaint.DeadlineCorrected)  # noqa: S101 — by exact class
         if e.clock.value == "callback":
             row["callback_due_at"] = e.due_at
+    elif t is Complaint.Withdrawn:  # 撤诉: no call-back is due any more
+        row["status"] = OTHER
+        _reset_task(row)
     elif t is Complaint.CalledBack:
         assert isinstance(e, Complaint.CalledBack)  # noqa: S101 — by exact class
         if e.rating < SATISFIED_THRESHOLD:

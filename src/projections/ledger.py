@@ -201,7 +201,13 @@ def _deadline_corrected(row: dict[str, Any], e: Complaint.DeadlineCorrected) -> 
         row["due_provisional"] = e.provisional
 
 
+def _withdrawn(row: dict[str, Any], _e: Complaint.Withdrawn) -> None:
+    row["status"] = Status.withdrawn.value
+    row["overdue"] = False  # 撤诉 stops every clock: nothing of it is overdue any more
+
+
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    Complaint.Withdrawn: _withdrawn,
     Complaint.Classified: _classified,
     Complaint.Reclassified: _reclassified,
     Complaint.Signed: _signed,

@@ -26,6 +26,8 @@ Decisions (the reference in the tests follows them):
   count again); closure rate = resolved ÷ due, on-time closure rate = resolved in time ÷ due.
 - **Call-back** (回访): the first round's call-back against the call-back limit that the first
   feedback started; rate = called back ÷ due.
+- **Withdrawn** (撤诉): counted apart (``withdrawn``); a clock not met when the person withdrew never
+  falls due, so it is in no denominator; clocks met before the withdrawal still count.
 - **Satisfaction** (满意率) and **差评率**: every call-back is a rated call-back, rectification rounds
   included; which levels count as satisfied is a query parameter (default 3, 4, 5); 差评 is 1–2.
 """
@@ -70,6 +72,7 @@ COUNTS = (
     "resolution_unmet",
     "callback_unmet",
     "reclassified",
+    "withdrawn",
 )
 DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
 BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
@@ -130,6 +133,7 @@ METRICS_STATE = Table(
         Column("rectifications", T.integer, nullable=False),
         Column("centre", T.text, nullable=False),
         Column("reclassified", T.integer, nullable=False),  # 1 after 改分类 (counted under the final kind)
+        Column("withdrawn", T.integer, nullable=False),  # 1 after 撤诉: counted apart, its unmet clocks not due
     ),
     key=("complaint_id",),
 )
@@ -164,12 +168,17 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
     response_met = _met(answered, s["response_due_at"])
     resolution_met = _met(resolved, s["resolution_due_at"])
     callback_met = _met(called_back, s["callback_due_at"])
+    # 撤诉: a clock not met when the person withdrew never falls due (met ones still count)
+    counted = not s["withdrawn"]
+    response_unmet = counted and not response_met
+    resolution_unmet = counted and s["resolution_due_at"] is not None and not resolution_met
+    callback_unmet = counted and s["callback_due_at"] is not None and not callback_met
     unmet: list[tuple[str, datetime]] = []
-    if not response_met:
+    if response_unmet:
         unmet.append((ClockKind.response.value, s["response_due_at"]))
-    if s["resolution_due_at"] is not None and not resolution_met:
+    if resolution_unmet:
         unmet.append((ClockKind.resolution.value, s["resolution_due_at"]))
-    if s["callback_due_at"] is not None and not callback_met:
+    if callback_unmet:
         unmet.append((ClockKind.callback.value, s["callback_due_at"]))
     vector = (
         1,
@@ -186,10 +195,11 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
         ratings.count("4"),
         ratings.count("5"),
         s["rectifications"],
-        int(not response_met),
-        int(s["resolution_due_at"] is not None and not resolution_met),
-        int(s["callback_due_at"] is not None and not callback_met),
+        int(response_unmet),
+        int(resolution_unmet),
+        int(callback_unmet),
         s["reclassified"],
+        s["withdrawn"],
     )
     departments = s["departments"].split(",") if s["departments"] else (NO_DEPARTMENT,)
     day, classification, channel, category = s["day"], s["classification"], s["channel"], s["category"]
@@ -270,6 +280,7 @@ def _received(s: dict[str, Any] | None, e: Complaint.Received, calendar: Working
         "rectifications": 0,
         "centre": e.centre,
         "reclassified": 0,
+        "withdrawn": 0,
     }
 
 
@@ -324,6 +335,10 @@ def _deadline_corrected(s: dict[str, Any], e: Complaint.DeadlineCorrected) -> No
         s[key] = e.due_at
 
 
+def _withdrawn(s: dict[str, Any], _e: Complaint.Withdrawn) -> None:
+    s["withdrawn"] = 1
+
+
 # Events that change what the view remembers, by exact class; others (signatures, consultations,
 # escalations) leave the counts alone.
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
@@ -334,6 +349,7 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.FedBack: _fed_back,
     Complaint.CalledBack: _called_back,
     Complaint.DeadlineCorrected: _deadline_corrected,
+    Complaint.Withdrawn: _withdrawn,
 }
 
 
@@ -341,7 +357,7 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 4
+    version: ClassVar[int] = 5  # 5: 撤诉 counted apart (``withdrawn``)
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:

@@ -180,6 +180,13 @@ def _deadline_corrected(clocks: Clocks, e: Complaint.DeadlineCorrected) -> None:
         row["due_provisional"] = e.provisional
 
 
+def _withdrawn(clocks: Clocks, e: Complaint.Withdrawn) -> None:
+    # 撤诉 stops every running clock: closed at the withdrawal, so no sweep escalates it
+    for row in clocks.values():
+        if row["met_at"] is None:
+            row["met_at"] = e.occurred_at
+
+
 # Events the clocks depend on, by exact class (stored events decode to exactly these classes).
 HANDLERS: dict[type, Handler] = {
     Complaint.Received: _received,
@@ -191,6 +198,7 @@ HANDLERS: dict[type, Handler] = {
     Complaint.CalledBack: _called_back,
     Complaint.Escalated: _escalated,
     Complaint.DeadlineCorrected: _deadline_corrected,
+    Complaint.Withdrawn: _withdrawn,
 }
 
 

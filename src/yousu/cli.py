@@ -46,6 +46,7 @@ from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
+from yousu.cli_hotline import deliveries_app, hotline_app
 from yousu.cli_insights import insights_app as forecast_app
 from yousu.insights_cli import insights_app
 from yousu.logsetup import configure_logging
@@ -72,6 +73,8 @@ app.add_typer(calendar_app, name="calendar")
 # 未诉先办 (1) topics/reindex and (2) forecasts share one `yousu insights` group
 insights_app.registered_commands.extend(forecast_app.registered_commands)
 app.add_typer(insights_app, name="insights")
+app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(hotline_app, name="hotline")
 console = Console()
 TOKEN_ROLES = [r.value for r in Role if r is not Role.system]
 DEMO_QUERY = "from=2025-09-26T10:00%2B08:00&working_days=1"

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     sweep_interval: float = Field(30.0, gt=0)
     anchor_interval: float = Field(86_400.0, gt=0)
     webhooks: str | None = None  # JSON list of {"url", "recipients"?, "business_hours"?} for escalation notices
+    hotline_url: str | None = None  # 12345 hotline endpoint for work-order updates (none: nothing is sent)
+    hotline_secret: str | None = None  # HMAC-SHA256 key of the X-Yousu-Signature header
+    hotline_timeout: float = Field(5.0, gt=0, le=120)  # seconds per POST to the hotline
+    hotline_backoff: float = Field(5.0, gt=0)  # first retry after this many seconds, doubling each time
+    hotline_backoff_cap: float = Field(600.0, gt=0)  # … never waiting longer than this between retries
     fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
     auth_issuer: str = "yousu"  # required `iss` of every bearer token
     auth_audience: str = "yousu"  # required `aud` of every bearer token

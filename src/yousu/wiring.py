@@ -37,12 +37,14 @@ from application.text import derive_person_key
 from domain.calendar import WorkingCalendar
 from domain.callbacks import CallbackPolicy
 from policies.delivery import Deliverer, parse_webhooks
+from policies.hotline import HotlineOutbox
 from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from projections.callbacks import CallbacksView
 from projections.db import ViewDB
 from projections.demand import DemandView
+from projections.hotline import HotlineView
 from projections.inbox import InboxView
 from projections.insights import insight_views
 from projections.ledger import LedgerView
@@ -71,6 +73,7 @@ def all_views(
         OrdersView(calendar),
         CallbacksView(calendar),
         DemandView(calendar),
+        HotlineView(calendar),
     ]
     return [*views, *insight_views(calendar, person_key=person_key, window_days=repeat_window_days)]
 
@@ -362,21 +365,42 @@ class SweepTask:
         self.order_sweeper = OrderSweeper(OrdersService(complaints), views)
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
+        self.hotline = hotline_outbox(settings, complaints, views)
 
     def __call__(self) -> object:
-        """Sweep once and deliver pending notices."""
+        """Sweep once and deliver pending notices and hotline work-order updates."""
         result = self.sweeper.sweep()
         self.order_sweeper.sweep()
-        if self.deliverer is not None:
+        if self.deliverer is not None or self.hotline is not None:
             caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
-            if caught_up:
-                self.deliverer.run_once(self.complaints.clock.now())
+            now = self.complaints.clock.now()
+            if caught_up and self.deliverer is not None:
+                self.deliverer.run_once(now)
+            if self.hotline is not None:  # the hotline view's rows are whole pages: no need to wait for the rest
+                self.hotline.run_once(now)
         return result
 
     def close(self) -> None:
-        """Close the webhook HTTP client."""
+        """Close the webhook and hotline HTTP clients."""
         if self.deliverer is not None:
             self.deliverer.close()
+        if self.hotline is not None:
+            self.hotline.close()
+
+
+def hotline_outbox(settings: Settings, complaints: ComplaintsApp, views: ViewDB) -> HotlineOutbox | None:
+    """The 12345 hotline outbox when YOUSU_HOTLINE_URL is set."""
+    if not settings.hotline_url:
+        return None
+    return HotlineOutbox(
+        views,
+        complaints,
+        settings.hotline_url,
+        secret=settings.hotline_secret,
+        timeout=settings.hotline_timeout,
+        base=settings.hotline_backoff,
+        cap=settings.hotline_backoff_cap,
+    )
 
 
 def background_enabled(settings: Settings) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -92,6 +92,34 @@ def general(app: ComplaintsApp) -> UUID:
     return classified(app, Classification.general)
 
 
+HOTLINE = Actor("h1", "热线戊", Role.hotline)
+
+
+def hotline_order(app: ComplaintsApp) -> UUID:
+    """A 12345 work order, as the hotline pushed it in."""
+    return app.receive(
+        channel=Channel.hotline,
+        content="小区噪音扰民",
+        category="housing",
+        complainant=Complainant(ComplainantType.person, "赵六", "13900002222"),
+        actor=HOTLINE,
+        external_ref=f"HL-{uuid4()}",
+    ).id
+
+
+def hotline_resolved(app: ComplaintsApp) -> UUID:
+    cid = hotline_order(app)
+    app.classify(cid, classification=Classification.general, reason="", actor=CLERK)
+    app.resolve(cid, result="已协调", legal_basis=None, actor=CLERK)
+    return cid
+
+
+def hotline_fed_back(app: ComplaintsApp) -> UUID:
+    cid = hotline_resolved(app)
+    app.feed_back(cid, method="phone", summary="已告知", actor=CLERK)
+    return cid
+
+
 KNOWLEDGE_BODY = {"question": "暖气不热怎么办", "answer": "向供热公司报修"}
 
 
@@ -155,6 +183,7 @@ COMPLAINT = "/v1/complaints/{complaint_id}"
 ENTRY = "/v1/knowledge/{entry_id}"
 CASE = "/v1/cases/{case_id}"
 ORDER = "/v1/orders/{order_id}"
+WORK_ORDER = "/v1/hotline/work-orders/{external_ref}"
 
 # endpoint → (prerequisite state per role, method, route, body). The route is the template as declared;
 # routes under a complaint are requested on a complaint the setup brings to the right state.
@@ -233,6 +262,31 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
     "accept_plan": (None, "POST", "/v1/insights/tidal-plan/accept", None),
     "who_am_i": (None, "GET", "/v1/auth/me", None),
+    "hotline_feedback": (
+        _by_role(hotline_resolved),
+        "POST",
+        f"{WORK_ORDER}/feedback",
+        {"message_id": "m-1", "method": "phone", "summary": "热线已告知"},
+    ),
+    "hotline_callback": (
+        _by_role(hotline_fed_back),
+        "POST",
+        f"{WORK_ORDER}/callback",
+        {"message_id": "m-2", "rating": 5},
+    ),
+    "supplement": (
+        _by_role(hotline_order),
+        "POST",
+        f"{WORK_ORDER}/supplement",
+        {"message_id": "m-3", "text": "补充照片"},
+    ),
+    "withdraw": (
+        _by_role(hotline_order),
+        "POST",
+        f"{WORK_ORDER}/withdraw",
+        {"message_id": "m-4", "reason": "已自行解决"},
+    ),
+    "deliveries": (None, "GET", "/v1/deliveries", None),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
 ROSTER_CSV = "日期,中心,值班人员,值班人员工号,带班领导,带班领导工号\n2025-09-29,district,值班乙,o1,带班丙,l1\n"
@@ -311,6 +365,11 @@ callback_attempt   ✔ · · · · · · ✔ · ✔
 forecast           · ✔ ✔ · · · ✔ · ✔ ·
 tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
 accept_plan        · · ✔ · · · · · · ·
+hotline_feedback   · · · · · · · ✔ · ·
+hotline_callback   · · · · · · · ✔ · ·
+supplement         · · · · · · · ✔ · ·
+withdraw           · · · · · · · ✔ · ·
+deliveries         · · ✔ · · ✔ · ✔ ✔ ·
 """
 
 
@@ -343,7 +402,10 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     if setup is not None:
         made = setup(app_of(client), role)
         slip_no = app_of(client).get(made).slip_no if endpoint == "by_slip" else ""
-        url = path.format(complaint_id=made, entry_id=made, case_id=made, order_id=made, slip_no=slip_no)
+        ref = app_of(client).get(made).external_ref if "{external_ref}" in path else ""
+        url = path.format(
+            complaint_id=made, entry_id=made, case_id=made, order_id=made, slip_no=slip_no, external_ref=ref
+        )
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
     if endpoint == "case_draft":
@@ -390,7 +452,7 @@ def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
     unknown = "00000000-0000-0000-0000-000000000001"
     url = QUERIES.get(endpoint, path).format(
-        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, slip_no="YS1"
+        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, slip_no="YS1", external_ref="HL-1"
     )
     r = client.request(method, url, json=body)
     assert r.status_code == 401

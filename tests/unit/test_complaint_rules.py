@@ -172,6 +172,23 @@ def call_back(rating: Any, actor: Actor = CLERK) -> Step:
     )
 
 
+HOTLINE = Actor("hotline-1", "孙热线", Role.hotline)
+
+
+def withdraw(message_id: str | None = "w-1", reason: str = "群众撤诉") -> Step:
+    return Step(
+        "withdraw", HOTLINE, lambda c, now: c.withdraw(reason=reason, actor=HOTLINE, now=now, message_id=message_id)
+    )
+
+
+def supplement(message_id: str | None = "s-1", text: str = "补充材料照片", source: str = "hotline") -> Step:
+    return Step(
+        f"supplement:{source}",
+        HOTLINE,
+        lambda c, now: c.add_supplement(text=text, source=source, actor=HOTLINE, now=now, message_id=message_id),
+    )
+
+
 def escalate(
     clock: ClockKind = ClockKind.resolution, level: int = 1, actor: Actor = SYSTEM, round_: int | None = None
 ) -> Step:
@@ -334,6 +351,12 @@ ALLOWED = [
     Allowed("escalate-next-level", [escalate(level=1)], escalate(level=2), Complaint.Escalated, Status.received),
     Allowed("escalate-level-zero-bad-rating-notice", RECTIFYING_GENERAL, escalate(ClockKind.rectification, level=0), Complaint.Escalated, Status.rectifying),
     Allowed("escalate-other-clock", [escalate(ClockKind.response)], escalate(ClockKind.resolution), Complaint.Escalated, Status.received),
+    # 12345 热线: 撤诉 in every open state, 补充诉求/材料 while open
+    Allowed("withdraw-received", [], withdraw(), Complaint.Withdrawn, Status.withdrawn),
+    Allowed("withdraw-dispatched", dispatched(CANNOT), withdraw(), Complaint.Withdrawn, Status.withdrawn),
+    Allowed("withdraw-rectifying", RECTIFYING_GENERAL, withdraw(), Complaint.Withdrawn, Status.withdrawn),
+    Allowed("supplement-received", [], supplement(), Complaint.SupplementAdded, Status.received),
+    Allowed("supplement-at-the-window", dispatched(HARD), supplement(None, source="window"), Complaint.SupplementAdded, Status.dispatched),
     Allowed("escalate-same-key-new-round", [*RECTIFYING_GENERAL[:-1], escalate(ClockKind.callback), call_back(1)], escalate(ClockKind.callback), Complaint.Escalated, Status.rectifying),
 ]  # fmt: skip
 
@@ -489,6 +512,15 @@ REFUSED_CASES = [
     Refused("escalate-twice-after-reclassification", [classify(GENERAL), escalate(), reclassify(HARD), escalate()], escalate(), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-response-again-after-reclassification", [classify(GENERAL), escalate(ClockKind.response), reclassify(HARD)], escalate(ClockKind.response), errors.AlreadyEscalated, "already_escalated"),
     Refused("escalate-negative-level", [], escalate(level=-1), errors.InvalidInput, "invalid_input"),
+    # 撤诉 and 补充诉求/材料
+    Refused("withdraw-closed", CLOSED_GENERAL, withdraw(), errors.AlreadyClosed, "already_closed"),
+    Refused("withdraw-twice", [withdraw("w-1")], withdraw("w-2"), errors.AlreadyWithdrawn, "already_withdrawn"),
+    Refused("withdraw-without-reason", [], withdraw(reason=" "), errors.InvalidInput, "invalid_input"),
+    Refused("classify-withdrawn", [withdraw()], classify(GENERAL), errors.AlreadyWithdrawn, "already_withdrawn"),
+    Refused("escalate-withdrawn", [withdraw()], escalate(ClockKind.response), errors.AlreadyWithdrawn, "already_withdrawn"),
+    Refused("supplement-closed", CLOSED_GENERAL, supplement(), errors.AlreadyClosed, "already_closed"),
+    Refused("supplement-withdrawn", [withdraw()], supplement(), errors.AlreadyWithdrawn, "already_withdrawn"),
+    Refused("supplement-message-id-of-a-withdrawal", [supplement("x")], withdraw("x"), errors.MessageIdReused, "message_id_reused"),
 ]  # fmt: skip
 
 

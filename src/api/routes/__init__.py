@@ -11,6 +11,7 @@ from api.routes import (
     complaint_commands,
     complaint_reads,
     health,
+    hotline,
     inboxes,
     insights,
     knowledge,
@@ -33,5 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     insights.router,
     knowledge.router,
     cases.router,
+    hotline.router,
+    hotline.deliveries_router,
     health.router,
 )
