@@ -134,8 +134,15 @@ class HotlineOutbox(Outbox):
         """The message rendered from its stored event, with its idempotency key and signature."""
         where = json.loads(row.payload)
         seq = int(where["seq"])
-        events = list(self.complaints.events.get(UUID(where["complaint_id"]), gt=seq - 1, lte=seq))
-        message = render(events[0], external_ref=where["external_ref"], previous_seq=int(where["previous_seq"]))
+        complaint_id = UUID(where["complaint_id"])
+        events = list(self.complaints.events.get(complaint_id, gt=seq - 1, lte=seq))
+        person = self.complaints.get(complaint_id).complainant  # whose names are masked outside personal fields
+        message = render(
+            events[0],
+            external_ref=where["external_ref"],
+            previous_seq=int(where["previous_seq"]),
+            names=[person.name, person.enterprise_name or ""],
+        )
         if message is None:
             msg = f"event {type(events[0]).__name__} has no hotline message"
             raise LookupError(msg)

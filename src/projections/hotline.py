@@ -15,7 +15,7 @@ when it posts (so no free text sits in a view table in clear).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -62,8 +62,8 @@ class MessageType:
     fields: dict[str, Field]
     render: Callable[[Any], dict[str, Any]] | None = None  # None: the fields named, taken from the event
 
-    def data(self, event: Any) -> dict[str, Any]:
-        """The message's ``data`` for ``event``; non-personal free text masked."""
+    def data(self, event: Any, names: Iterable[str] = ()) -> dict[str, Any]:
+        """The message's ``data`` for ``event``; non-personal free text masked (numbers, and ``names``)."""
         raw = self.render(event) if self.render is not None else _pick(event, self.fields)
         out: dict[str, Any] = {}
         for name, spec in self.fields.items():
@@ -71,7 +71,7 @@ class MessageType:
                 continue
             value = _json(raw[name])
             if isinstance(value, str) and not spec.personal and spec.schema.get("maxLength"):
-                value = mask_free_text(value)
+                value = mask_free_text(value, names)
             out[name] = value
         return out
 
@@ -372,8 +372,8 @@ def message_id(external_ref: str, seq: int) -> str:
     return f"yousu:{external_ref}:{seq}"
 
 
-def render(event: Any, *, external_ref: str, previous_seq: int) -> dict[str, Any] | None:
-    """The whole message for ``event`` (None: this event is not sent)."""
+def render(event: Any, *, external_ref: str, previous_seq: int, names: Iterable[str] = ()) -> dict[str, Any] | None:
+    """The whole message for ``event`` (None: this event is not sent); ``names``: the complainant's, masked."""
     kind = MESSAGES.get(type(event).__name__)
     if kind is None:
         return None
@@ -386,7 +386,7 @@ def render(event: Any, *, external_ref: str, previous_seq: int) -> dict[str, Any
         "seq": seq,
         "previous_seq": previous_seq,
         "occurred_at": event.occurred_at.isoformat(),
-        "data": kind.data(event),
+        "data": kind.data(event, names),
     }
 
 
