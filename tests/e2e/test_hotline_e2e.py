@@ -28,6 +28,7 @@ from tests.e2e.conftest import REPO, Server, free_port, yousu_executable
 from tests.support import CIPHER_KEY, CST, auth
 
 SIMULATOR = REPO / "ops" / "hotline" / "simulator.py"
+pytestmark = pytest.mark.slow  # two service starts, an outage and a restart: about a minute per database
 SECRET = "hotline-e2e-secret"
 REF = "HL20250926-E2E"
 

@@ -23,6 +23,10 @@ from application.complaints import ComplaintsApp
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from policies import hotline as outbox
 from policies.hotline import HotlineOutbox
+from projections.db import ViewDB
+from projections.hotline import HOTLINE_MESSAGES, HOTLINE_ORDERS, HotlineView, messages_of
+from projections.runner import ProjectionRunner
+from tests.integration.projections_reference import table_rows
 from tests.support import CST, settings_for
 from yousu.wiring import build_container, close_container
 
@@ -291,3 +295,42 @@ def test_simulator_refuses_what_the_contract_does_not_allow() -> None:
         assert httpx.post(url, json=first, headers={"Idempotency-Key": "yousu:X:1"}).json() == {"duplicate": True}
         assert httpx.post(url, json=message, headers={"Idempotency-Key": "yousu:X:2"}).json() == {"accepted": True}
         assert len(hotline.state["work_orders"]["X"]) == 2
+
+
+def test_the_hotline_view_is_a_fold_page_by_page_as_at_once(container: Container, tmp_path: Path) -> None:
+    app = container.complaints
+    work_order(app, "HL-F1")
+    app.receive(
+        channel=Channel.window,
+        content="窗口诉求",
+        category="housing",
+        complainant=Complainant(ComplainantType.person, "李四", "13900000000"),
+        actor=CLERK,
+    )
+    second = work_order(app, "HL-F2")
+    app.withdraw(second, reason="撤诉", actor=HOTLINE, message_id="w-1")
+    assert container.catch_up is not None
+    container.catch_up()  # the service's runner: whole pages
+    one_by_one = ProjectionRunner(
+        app, [HotlineView(app.calendar)], ViewDB.from_url(f"sqlite:///{tmp_path / 'v.db'}"), page_size=1
+    )
+    try:
+        one_by_one.setup()
+        one_by_one.run_once()
+        assert container.views is not None
+        for table in (HOTLINE_ORDERS, HOTLINE_MESSAGES):
+            assert table_rows(one_by_one.db, table) == table_rows(container.views, table)
+        # written from the rule: seq is the event's number (the two signatures are not sent), previous_seq the one before
+        rows = messages_of(one_by_one.db, "HL-F2")
+        assert [(r["seq"], r["previous_seq"], r["type"]) for r in rows] == [
+            (1, 0, "accepted"),
+            (2, 1, "classified"),
+            (5, 2, "dispatched"),
+            (6, 5, "consulted"),
+            (7, 6, "resolved"),
+            (8, 7, "fed_back"),
+            (9, 8, "withdrawn"),
+        ]
+        assert len(table_rows(one_by_one.db, HOTLINE_ORDERS)) == 2  # the window complaint is no work order
+    finally:
+        one_by_one.db.close()

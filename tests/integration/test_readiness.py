@@ -9,7 +9,7 @@ from tests.support import auth, client_for, receive_body
 
 MAX_LAG = 10
 # every registered view: the complaint views, the 未诉先办 views, orders and call-backs
-VIEWS = {"ledger", "sla", "metrics", "inbox", "orders", "callbacks", "demand", "repeats", "topics"}
+VIEWS = {"ledger", "sla", "metrics", "inbox", "orders", "callbacks", "demand", "hotline", "repeats", "topics"}
 
 
 @pytest.mark.postgres
