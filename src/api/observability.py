@@ -1,4 +1,4 @@
-"""Prometheus metrics: HTTP requests, commands by outcome, projection lag, webhook backlog; served at ``/metrics``.
+"""Prometheus metrics: HTTP requests, commands by outcome, projection lag, webhook and hotline backlogs (`/metrics`).
 
 Labels are route templates, command kinds and problem codes only — never a complaint id, actor,
 name or phone — so the scrape needs no token and carries no personal information.
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.container import Container
 from policies.delivery import backlog
+from policies.hotline import HOTLINE_DELIVERIES
 from projections import tracking
 
 HTTP_REQUESTS = Counter(
@@ -129,6 +130,7 @@ class StoreCollector:
             newest = container.guard.call(container.complaints.max_notification_id)
             lags = container.guard.call(lambda: tracking.lag(views, newest))
             undelivered = container.guard.call(lambda: backlog(views))
+            hotline = container.guard.call(lambda: backlog(views, HOTLINE_DELIVERIES))
         except Exception:  # a scrape never fails on a database outage: it says so
             up.add_metric([], 0.0)
             yield up
@@ -141,6 +143,11 @@ class StoreCollector:
         yield lag
         yield GaugeMetricFamily(
             "yousu_webhook_backlog", "Escalation notices queued for a webhook and not yet delivered", value=undelivered
+        )
+        yield GaugeMetricFamily(
+            "yousu_hotline_backlog",
+            "12345 work-order updates queued and not yet acknowledged by the hotline",
+            value=hotline,
         )
 
 

@@ -116,6 +116,14 @@ class Desk:
         self.post(f"/v1/complaints/{self.cid}/{name}", body, role, **kw)
 
 
+def hotline_backlog(server: Server) -> float:
+    """yousu_hotline_backlog from the Prometheus scrape."""
+    for line in httpx.get(f"{server.base_url}/metrics", timeout=10).text.splitlines():
+        if line.startswith("yousu_hotline_backlog "):
+            return float(line.split()[1])
+    pytest.fail("no yousu_hotline_backlog in /metrics")
+
+
 def types_received(url: str) -> list[str]:
     return [m["type"] for m in sim_state(url)["work_orders"].get(REF, [])]
 
@@ -168,6 +176,7 @@ def test_a_work_order_through_every_step_reaches_the_hotline_in_order_across_out
         f"{first.base_url}/v1/deliveries", params={"external_ref": REF}, headers=auth("admin"), timeout=10
     ).json()
     assert [m["state"] for m in listed][-2:] == ["failing", "queued"]
+    assert hotline_backlog(first) == 2
 
     # the service restarts while the hotline is still down; then the hotline comes back
     first.process.terminate()
@@ -200,6 +209,7 @@ def test_a_work_order_through_every_step_reaches_the_hotline_in_order_across_out
         assert replayed.returncode == 0, replayed.stderr
         wait_for(lambda: sim_state(sim)["duplicates"] >= 8, what="the replay")
         assert len(sim_state(sim)["work_orders"][REF]) == 8
+        wait_for(lambda: hotline_backlog(second) == 0, what="nothing left queued")
     listing = cli(database, "deliveries", "--external-ref", REF)
     assert listing.returncode == 0
     assert "delivered" in listing.stdout
