@@ -773,9 +773,11 @@ class Complaint(Aggregate):
         self.trigger_event(
             self.SupplementAdded, actor=actor, occurred_at=now, text=text, message_id=message_id, source=source
         )
-        # ClockPaused/ClockResumed (中止): when the resolution clock is paused waiting for the person's
-        # materials, the supplement that brings them resumes it here — call self.resume_clock(...) once
-        # paused clocks exist on this aggregate.  # RESUME-CLOCK-CALL-SITE
+        # RESUME-CLOCK-CALL-SITE (中止, issue 14 point 6): when the resolution clock is paused waiting for the
+        # person's materials, the supplement that brings them resumes it. Once ClockPaused/ClockResumed and
+        # resume_clock(...) exist on this aggregate, call it here, e.g.:
+        #     if self.clock_paused: self.resume_clock(reason="群众补充材料", actor=actor, now=now, calendar=…)
+        # (add_supplement then needs the calendar and limits, as the application already holds them).
 
     def withdraw(self, *, reason: str, actor: Actor, now: datetime, message_id: str | None = None) -> None:
         """撤诉: the person withdraws an open complaint; it closes as withdrawn (counted apart)."""

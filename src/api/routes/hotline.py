@@ -14,7 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Caller, Complaints, Guard, Views, require
+from api.deps import Caller, Complaints, Guard, Views, require, run_query
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.routes.complaint_commands import answer
@@ -196,9 +196,10 @@ def withdraw(
 def deliveries(
     _role: DeliveryReader,
     views: Views,
+    guard: Guard,
     external_ref: Annotated[Line | None, Query(max_length=128, description="热线工单编号")] = None,
     failed: Annotated[bool, Query(description="只看最近一次投递失败的消息")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Messages to the 12345 hotline with every delivery attempt, in order per work order."""
-    return outbox.deliveries(views, external_ref=external_ref, failed=failed, limit=limit)
+    return run_query(guard, lambda: outbox.deliveries(views, external_ref=external_ref, failed=failed, limit=limit))
