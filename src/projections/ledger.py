@@ -203,7 +203,6 @@ def _deadline_corrected(row: dict[str, Any], e: Complaint.DeadlineCorrected) -> 
 
 def _withdrawn(row: dict[str, Any], _e: Complaint.Withdrawn) -> None:
     row["status"] = Status.withdrawn.value
-    row["overdue"] = False  # 撤诉 stops every clock: nothing of it is overdue any more
 
 
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {

@@ -73,6 +73,8 @@ EVENT_TYPES = (
     "FedBack",
     "CalledBack",
     "Escalated",
+    "SupplementAdded",
+    "Withdrawn",
 )
 
 MAIN_SETTINGS = settings(
@@ -110,7 +112,9 @@ def next_status(status: Status | None, event: Complaint.Event) -> Status | None:
         return Status.fed_back
     if isinstance(event, Complaint.CalledBack):
         return Status.rectifying if event.rating < SATISFIED else Status.closed
-    assert isinstance(event, Complaint.Escalated), type(event)
+    if isinstance(event, Complaint.Withdrawn):
+        return Status.withdrawn
+    assert isinstance(event, Complaint.Escalated | Complaint.SupplementAdded), type(event)
     return status
 
 
@@ -214,7 +218,15 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
             assert (event.rectification_due_at is not None) == (event.rating < SATISFIED)
             if event.rating < SATISFIED:
                 round_ += 1
+        elif isinstance(event, Complaint.SupplementAdded):
+            assert status not in (Status.closed, Status.withdrawn)
+            assert event.text.strip()
+            assert event.source in ("hotline", "window")
+        elif isinstance(event, Complaint.Withdrawn):
+            assert status not in (Status.closed, Status.withdrawn)
+            assert event.reason.strip()
         elif isinstance(event, Complaint.Escalated):
+            assert status is not Status.withdrawn  # nothing follows a withdrawal
             assert event.actor.role is Role.system
             assert event.level >= 0  # 0: the 差评 notice; 1, 2: overdue levels
             key = (event.clock, event.level, event.round)
@@ -518,6 +530,29 @@ class LifecycleMachine(RuleBasedStateMachine):
             lambda: self.app.call_back(complaint_id, rating=rating, comment="", actor=actor),
         )
 
+    @rule(complaint_id=complaints, text=st.sampled_from(["补充材料照片", " "]))
+    def supplement(self, complaint_id: UUID, text: str) -> None:
+        self.issue(
+            complaint_id,
+            "SupplementAdded",
+            HOTLINE,
+            lambda: self.app.add_supplement(
+                complaint_id, text=text, source="hotline", actor=HOTLINE, message_id=uuid4().hex
+            ),
+        )
+
+    @rule(complaint_id=complaints, now=st.integers(min_value=0, max_value=2))
+    def withdraw(self, complaint_id: UUID, now: int) -> None:
+        """撤诉, now and then (one draw in three): a withdrawn complaint takes no further step."""
+        if now:
+            return
+        self.issue(
+            complaint_id,
+            "Withdrawn",
+            HOTLINE,
+            lambda: self.app.withdraw(complaint_id, reason="群众撤诉", actor=HOTLINE, message_id=uuid4().hex),
+        )
+
     @rule(
         complaint_id=complaints,
         clock=st.sampled_from(ClockKind),
@@ -656,7 +691,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 must_succeed=True,
             )
         else:
-            assert c.status is Status.closed  # nothing left to do
+            assert c.status in (Status.closed, Status.withdrawn)  # nothing left to do
 
     # ------------------------------------------------------------------ invariants
 
