@@ -72,6 +72,10 @@ class MessageType:
             value = _json(raw[name])
             if isinstance(value, str) and not spec.personal and spec.schema.get("maxLength"):
                 value = mask_free_text(value, names)
+            if not spec.required and not conforms(value, spec.schema):
+                # an optional field of an event this contract names ahead of time, in another shape than
+                # foreseen: left out rather than sent invalid (an invalid message would hold the work order)
+                continue
             out[name] = value
         return out
 
@@ -79,6 +83,31 @@ class MessageType:
     def personal_fields(self) -> list[str]:
         """The ``data`` fields that may carry personal information."""
         return [n for n, f in self.fields.items() if f.personal]
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def conforms(value: Any, schema: dict[str, Any]) -> bool:
+    """``value`` has one of the schema fragment's JSON types (and is in its ``enum``; array items: strings)."""
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = [kinds] if isinstance(kinds, str) else list(kinds)
+        if isinstance(value, bool) and "boolean" not in names:
+            return False
+        if not any(isinstance(value, _JSON_TYPES[n]) for n in names):
+            return False
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    items = schema.get("items")
+    return not (isinstance(value, list) and items is not None and not all(conforms(v, items) for v in value))
 
 
 def _json(value: Any) -> Any:
