@@ -614,7 +614,7 @@ class ComplaintsApp(Application[UUID]):
             except deadline.Abandoned as exc:
                 for i in exc.members:
                     pending[i].fail(DeadlineExceeded())
-                pending = [t for t in pending if not t.done]
+                pending = [t for t in pending if not t.answered]
                 continue
             except IntegrityError:
                 if len(pending) == 1:

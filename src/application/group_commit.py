@@ -36,19 +36,24 @@ class Ticket(Generic[W]):
     """One caller's work and, once its batch is committed, its outcome."""
 
     work: W
-    done: bool = False
+    answered: bool = False
     error: BaseException | None = None
+    done: bool = False  # set by the leader once the whole batch is through: only then does its caller go on
+
+    @property
+    def failed(self) -> bool:
+        """Answered with an error."""
+        return self.error is not None
 
     def fail(self, error: BaseException) -> None:
         """Answer with an error (only the first answer counts)."""
-        if not self.done:
+        if not self.answered:
             self.error = error
-            self.done = True
+            self.answered = True
 
     def succeed(self) -> None:
         """Answer: committed."""
-        if not self.done:
-            self.done = True
+        self.answered = True
 
 
 @dataclass
@@ -146,8 +151,11 @@ class GroupCommit(Generic[W]):
             if not isinstance(exc, Exception):
                 raise
         finally:
-            for t in batch:
-                t.succeed()  # a ticket the commit left unanswered was committed with the rest
+            with self._cond:
+                for t in batch:
+                    t.succeed()  # a ticket the commit left unanswered was committed with the rest
+                    t.done = True  # nobody goes on (and e.g. retries) before the batch is through
+                self._cond.notify_all()
             self._record(len(batch), time.perf_counter() - started)
 
     def _record(self, size: int, seconds: float) -> None:
