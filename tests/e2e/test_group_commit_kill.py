@@ -97,7 +97,6 @@ def test_sigkill_during_loaded_batches_loses_no_acknowledged_command(store: str,
                     break
             assert len(acked) >= MIN_ACKED, f"only {len(acked)} intakes acknowledged under load"
             assert total > batches, "every batch carried one command: no group commit under load"
-            print(f"kill after {len(acked)} intakes, {sum(reads.values())} reads, {total:.0f} in {batches:.0f} batches")
             os.kill(server.process.pid, signal.SIGKILL)  # mid-load: commits under way, answers in flight
             server.process.wait(10)
             stop.set()
@@ -109,13 +108,12 @@ def test_sigkill_during_loaded_batches_loses_no_acknowledged_command(store: str,
     with run_server(store, tmp_path) as again, httpx.Client(base_url=again.base_url, timeout=30) as http:
         auditor = auth("liaison")
 
-        def check(item: tuple[str, str]) -> tuple[str, int, str | None]:
-            cid, slip = item
+        def check(cid: str) -> tuple[str, int, str | None]:
             r = http.get(f"/v1/complaints/{cid}", headers=auth("duty_officer"))
             return cid, r.status_code, r.json().get("slip_no") if r.status_code == 200 else None
 
         with ThreadPoolExecutor(8) as pool:
-            found = list(pool.map(check, before_kill.items()))
+            found = list(pool.map(check, before_kill))
         lost = [cid for cid, status, slip in found if status != 200 or slip != before_kill[cid]]
         assert not lost, f"{len(lost)} of {len(before_kill)} acknowledged intakes lost or changed: {lost[:5]}"
         slips = list(before_kill.values())
