@@ -43,6 +43,16 @@ COMMANDS = Counter(
     "Complaint commands by kind and outcome (ok, refused, conflict, unavailable, error) with the problem code",
     ["kind", "outcome", "code"],
 )
+GROUP_COMMIT_BATCH = Histogram(
+    "yousu_group_commit_batch_size",
+    "Commands and audited reads committed together in one transaction (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+GROUP_COMMIT_SECONDS = Histogram(
+    "yousu_group_commit_seconds",
+    "Time one group commit took, from taking the batch to answering its members",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 
 COMMAND_PREFIX = "/v1/complaints"
 CONFLICT_CODES = frozenset({"concurrent_change", "version_mismatch"})  # someone else changed it first: retry
@@ -70,6 +80,12 @@ def command_outcome(status: int, code: str | None) -> tuple[str, str]:
     if status >= 500:
         return "error", code or "internal_error"
     return "refused", code or {413: "body_too_large"}.get(status, f"http_{status}")
+
+
+def observe_batch(size: int, seconds: float) -> None:
+    """Record one group commit (ComplaintsApp.group_commit's observer)."""
+    GROUP_COMMIT_BATCH.observe(size)
+    GROUP_COMMIT_SECONDS.observe(seconds)
 
 
 class MetricsMiddleware:

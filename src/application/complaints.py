@@ -2,49 +2,87 @@
 
 from __future__ import annotations
 
-import random
-import threading
-import time
+import copy
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
+    Notification,
     OperationalError,
     Recording,
+    StoredEvent,
 )
 
 from application import deadline
+from application.access_index import AccessIndexRow
 from application.clock import Clock, SystemClock
 from application.errors import (
     ComplaintNotFound,
     ConcurrentChange,
+    DeadlineExceeded,
     IntakeConflict,
     StoreUnavailable,
     VersionMismatch,
 )
+from application.group_commit import GroupCommit, Ticket
+from application.slip_counter import Key, SlipClaims
 from application.transcodings import register_domain_transcodings
 from domain.calendar import WorkingCalendar
 from domain.centres import DEFAULT_CENTRE
 from domain.complaint import Complaint
 from domain.roster import DutyDay, DutyRoster, RosterRow, SigningMode, month_of, plan_month
 from domain.rules import ClockKind, Limits
-from domain.slips import SlipBook
+from domain.slips import SlipBook, slip_number
 from domain.values import Actor, Channel, Classification, Complainant, Role
 
 log = structlog.get_logger("yousu.complaints")
 
 INTAKE_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/intake")
-SLIP_RETRIES = 40
-SLIP_BACKOFF = 0.002  # seconds per failed attempt, jittered: concurrent intakes must not starve one another
+INTAKE_ATTEMPTS = 3  # an IntegrityError on an intake means the same intake was stored meanwhile: find it
+COMMAND_ATTEMPTS = 8  # a command whose complaint a batch-mate changed first is decided again on the new state
+UNBUDGETED_WRITE_SECONDS = 30.0  # a batch member without a request budget (CLI, background loops)
+
+
+class BatchConflict(IntegrityError):
+    """An earlier command of the same group commit changed this aggregate: decide again on its new state."""
+
+
+@dataclass
+class Intake:
+    """An intake whose slip number is claimed in its batch's transaction: ``build`` makes it once numbered."""
+
+    centre: str
+    day: date
+    build: Callable[[str], Complaint]
+    complaint: Complaint | None = None
+
+
+@dataclass
+class Work:
+    """One caller's share of a group commit: events (or an intake to number), access index rows, its budget."""
+
+    events: list[DomainEventProtocol[UUID]] = field(default_factory=list)
+    aggregates: dict[UUID, Any] = field(default_factory=dict)
+    access: list[AccessIndexRow] = field(default_factory=list)
+    budget: deadline.Budget | None = None
+    intake: Intake | None = None
+    made: list[DomainEventProtocol[UUID]] = field(default_factory=list)  # the intake's events, once numbered
+    recordings: list[Recording[UUID]] = field(default_factory=list)
+
+    def originators(self) -> set[UUID]:
+        """The aggregates this work writes to."""
+        return {e.originator_id for e in self.events}
 
 
 @dataclass(frozen=True)
@@ -122,6 +160,8 @@ class ComplaintsApp(Application[UUID]):
         limits: Limits | None = None,
         centres: Collection[str] | None = None,
         signing_mode: SigningMode = SigningMode.roles_only,
+        commit_window: float = 0.002,
+        commit_batch: int = 64,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or WorkingCalendar()
@@ -129,15 +169,35 @@ class ComplaintsApp(Application[UUID]):
         self.centres: frozenset[str] = frozenset(centres or ()) | {DEFAULT_CENTRE}
         # the composition root passes YOUSU_SIGNING_MODE (default roster); a bare app checks roles only
         self.signing_mode = signing_mode
-        # The day's slip book is one aggregate: intakes in this process take turns at it, so only other
-        # processes can make an intake retry (measured: 4 threads starved one intake past 20 retries).
-        self._intake_lock = threading.Lock()
+        # every save of this process goes through one group commit (see save and _commit_batch)
+        self.group_commit: GroupCommit[Work] = GroupCommit(
+            self._commit_batch, window=commit_window, max_batch=commit_batch
+        )
+        self._seeded: set[Key] = set()  # counter rows known to exist (no legacy slip book to read)
+        self._memory_slips: dict[Key, int] = {}  # the in-memory store's counter (unit tests)
         super().__init__(env)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save, unless the request this work belongs to was answered already or its time is up."""
+        """Save in this process's next group commit, unless the request was answered already or its time is up.
+
+        Answers once the transaction holding these events has committed; raises what made it fail
+        (IntegrityError for a conflict of these events alone, BatchConflict when a command of the
+        same batch changed the same aggregate first). ``access_index`` rows are the only keyword.
+        """
         deadline.check()  # the recorders check again right before COMMIT
-        return super().save(*objs, **kwargs)
+        unknown = set(kwargs) - {"access_index"}
+        if unknown:
+            msg = f"save() takes only access_index, not {sorted(unknown)}"
+            raise TypeError(msg)
+        collected: ProcessingEvent[UUID] = ProcessingEvent()
+        collected.collect_events(*objs)
+        work = Work(
+            events=collected.events,
+            aggregates=collected.aggregates,
+            access=list(kwargs.get("access_index", ())),
+            budget=deadline.current(),
+        )
+        return self._submit(work).recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Dates, enums and value objects, beside the library's UUID/Decimal/datetime."""
@@ -167,44 +227,47 @@ class ComplaintsApp(Application[UUID]):
         # record it again under another slip number.
         complaint_id = keyed or uuid4()
         legacy = None if external_ref else legacy_key_id(idempotency_key)
-        with self._intake_lock:
-            for attempt in range(SLIP_RETRIES):
-                now = self.clock.now()
+        with self.group_commit.preparing():
+            for attempt in range(INTAKE_ATTEMPTS):
                 if keyed is not None or attempt > 0:
                     existing = self._existing_intake(complaint_id, fingerprint)
                     if existing is None and legacy is not None:
                         existing = self._existing_intake(legacy, fingerprint, owner=actor.id)
                     if existing is not None:
                         return existing
-                book = self._slip_book(self.calendar.local_day(now), centre)
-                complaint = Complaint.receive(
-                    slip_no=book.issue(),
-                    channel=channel,
-                    content=content,
-                    category=category,
-                    complainant=complainant,
-                    actor=actor,
-                    now=now,
-                    calendar=self.calendar,
-                    limits=self.limits,
-                    received_at=received_at,
-                    external_ref=external_ref,
-                    complaint_id=complaint_id,
-                    fingerprint=fingerprint,
-                    centre=centre,
-                    known_centres=self.centres,
-                )
+                now = self.clock.now()
+                day = self.calendar.local_day(now)
+
+                def build(slip_no: str, now: datetime = now) -> Complaint:
+                    return Complaint.receive(
+                        slip_no=slip_no,
+                        channel=channel,
+                        content=content,
+                        category=category,
+                        complainant=complainant,
+                        actor=actor,
+                        now=now,
+                        calendar=self.calendar,
+                        limits=self.limits,
+                        received_at=received_at,
+                        external_ref=external_ref,
+                        complaint_id=complaint_id,
+                        fingerprint=fingerprint,
+                        centre=centre,
+                        known_centres=self.centres,
+                    )
+
+                build(slip_number(centre, day, 1))  # a refused intake raises here and takes no number
+                work = Work(intake=Intake(centre, day, build), budget=deadline.current())
                 try:
                     with store_errors():
-                        recordings = self.save(book, complaint)
-                    self._log_provisional(recordings)
+                        self._submit(work)
                 except IntegrityError:
-                    # Either another intake took this slip number (retry with the next) or the
-                    # same intake was saved concurrently (the loop then returns it).
-                    self._evict(book.id)
-                    time.sleep(random.uniform(0, SLIP_BACKOFF * (attempt + 1)))  # noqa: S311 — jitter, not a secret
-                    continue
-                return self._result(complaint, recordings)
+                    continue  # the same intake was stored concurrently: the next attempt returns it
+                made = work.intake.complaint if work.intake is not None else None
+                assert made is not None  # noqa: S101 — the commit numbered and made it
+                self._log_provisional(work.recordings)
+                return self._result(made, work.recordings)
             raise ConcurrentChange("受理繁忙，请重试")
 
     def classify(
@@ -555,18 +618,178 @@ class ComplaintsApp(Application[UUID]):
         expected_version: int | None,
         act: Callable[[Complaint, datetime], None],
     ) -> CommandResult:
-        complaint = self.get(complaint_id)
-        if expected_version is not None and expected_version != complaint.version:
-            raise VersionMismatch(expected_version, complaint.version)
-        act(complaint, self.clock.now())
+        """Load, act, save in the next group commit: the one way every complaint command is recorded.
+
+        When a command of the same batch changed this complaint first, the command is decided
+        again on the new state (its rules may now refuse it; ``expected_version`` then no longer
+        matches). A conflict with another process answers ConcurrentChange, as before.
+        """
+        with self.group_commit.preparing():
+            for _ in range(COMMAND_ATTEMPTS):
+                complaint = self.get(complaint_id)
+                if expected_version is not None and expected_version != complaint.version:
+                    raise VersionMismatch(expected_version, complaint.version)
+                act(complaint, self.clock.now())
+                try:
+                    with store_errors():
+                        recordings = self.save(complaint)
+                except BatchConflict:
+                    self._evict(complaint_id)
+                    continue
+                except IntegrityError:
+                    self._evict(complaint_id)
+                    raise ConcurrentChange from None
+                self._log_provisional(recordings)
+                return self._result(complaint, recordings)
+        raise ConcurrentChange
+
+    # ------------------------------------------------------------------ group commit
+
+    def _submit(self, work: Work) -> Work:
+        """Hand ``work`` to the group commit; answers it once committed, or raises its own error."""
+        ticket = self.group_commit.submit(work)
+        if ticket.error is not None:
+            error = ticket.error
+            try:  # a batch-wide error is raised in every member's thread: each raises its own copy
+                own = copy.copy(error)
+            except Exception:
+                own = error
+            raise own from error if own is not error else None
+        return work
+
+    def _commit_batch(self, tickets: list[Ticket[Work]]) -> None:
+        """Commit a batch in one transaction; a member that cannot be committed fails alone.
+
+        * A member whose request was answered already (or is out of time) is left out (503).
+        * A member writing an aggregate an earlier member writes is refused with BatchConflict
+          (the command is decided again on the state the earlier one leaves).
+        * Members answered while the batch was committing are named by the budget right before
+          COMMIT: the transaction rolls back and the others are committed without them.
+        * An IntegrityError (another process changed an aggregate, or stored the same intake)
+          rolls the batch back; its members are then committed one by one, so only the
+          conflicting one gets the error.
+        """
+        pending: list[Ticket[Work]] = []
+        touched: set[UUID] = set()
+        for ticket in tickets:
+            work = ticket.work
+            if work.budget is not None and not work.budget.alive():
+                ticket.fail(DeadlineExceeded())
+                continue
+            mine = work.originators()
+            if mine & touched:
+                ticket.fail(BatchConflict("changed by an earlier command of the same batch"))
+                continue
+            touched |= mine
+            pending.append(ticket)
+        while pending:
+            try:
+                self._record_works([t.work for t in pending])
+            except deadline.Abandoned as exc:
+                for i in exc.members:
+                    pending[i].fail(DeadlineExceeded())
+                pending = [t for t in pending if not t.answered]
+                continue
+            except IntegrityError:
+                if len(pending) == 1:
+                    raise
+                for ticket in pending:
+                    self._commit_alone(ticket)
+                return
+            for ticket in pending:
+                ticket.succeed()
+            return
+
+    def _commit_alone(self, ticket: Ticket[Work]) -> None:
         try:
-            with store_errors():
-                recordings = self.save(complaint)
-        except IntegrityError:
-            self._evict(complaint_id)
-            raise ConcurrentChange from None
-        self._log_provisional(recordings)
-        return self._result(complaint, recordings)
+            self._record_works([ticket.work])
+        except deadline.Abandoned:
+            ticket.fail(DeadlineExceeded())
+        except Exception as exc:
+            ticket.fail(exc)
+        else:
+            ticket.succeed()
+
+    def _record_works(self, works: list[Work]) -> None:
+        """One transaction: every work's events, their access index rows, and the intakes numbered in it."""
+        events = [e for w in works for e in w.events]
+        stored = [self.mapper.to_stored_event(e) for e in events]
+        access = [row for w in works for row in w.access]
+        intakes = [w for w in works if w.intake is not None]
+        made_stored: list[StoredEvent] = []
+        kwargs: dict[str, Any] = {}
+        if access:
+            kwargs["access_index"] = access
+        counts: Counter[Key] = Counter()
+        firsts: dict[Key, int] = {}
+        if intakes:
+            counts = Counter((w.intake.centre, w.intake.day) for w in intakes if w.intake is not None)
+
+            def fill(firsts: dict[Key, int]) -> list[StoredEvent]:
+                following = dict(firsts)
+                made_stored.clear()
+                for w in intakes:
+                    assert w.intake is not None  # noqa: S101 — selected above
+                    key = (w.intake.centre, w.intake.day)
+                    complaint = w.intake.build(slip_number(key[0], key[1], following[key]))
+                    following[key] += 1
+                    w.intake.complaint = complaint
+                    w.made = list(complaint.collect_events())
+                    made_stored.extend(self.mapper.to_stored_event(e) for e in w.made)
+                return list(made_stored)
+
+            seeds = {key: self._legacy_issued(key) for key in counts if key not in self._seeded}
+            claims = SlipClaims(counts=dict(counts), seeds=seeds, fill=fill)
+            if getattr(self.recorder, "counts_slips", False):
+                kwargs["slip_claims"] = claims
+            else:  # the in-memory store: this process is the only writer, its leader the only one counting
+                firsts = {k: self._memory_slips.get(k, seeds.get(k, 0)) + 1 for k in counts}
+                stored = [*stored, *fill(firsts)]
+        budget = deadline.BatchBudget([w.budget for w in works], UNBUDGETED_WRITE_SECONDS)
+        with deadline.bound(budget):
+            ids = self.recorder.insert_events(stored, **kwargs)
+        for key, n in counts.items():
+            if key in firsts:  # the in-memory counter moves only once its batch is stored
+                self._memory_slips[key] = firsts[key] + n - 1
+        self._seeded.update(counts)
+        all_stored = stored if "slip_claims" not in kwargs else [*stored, *made_stored]
+        self._answer(works, all_stored, list(ids or ()))
+
+    def _answer(self, works: list[Work], stored: list[StoredEvent], ids: list[int]) -> None:
+        """Each work's recordings (its events with their notification ids), in the order they were stored."""
+        by_position = dict(zip(range(len(stored)), zip(stored, ids, strict=False), strict=False))
+        position = 0
+        ordered = [(w, w.events) for w in works] + [(w, w.made) for w in works if w.made]
+        for work, domain_events in ordered:
+            for event in domain_events:
+                found = by_position.get(position)
+                position += 1
+                if found is None:
+                    continue
+                s, notification_id = found
+                notification = Notification(
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                    id=notification_id,
+                )
+                work.recordings.append(Recording(event, notification))
+        cache = self.repository.cache
+        if cache is not None and not self.repository.fastforward:
+            for work in works:
+                for aggregate_id, aggregate in work.aggregates.items():
+                    cache.put(aggregate_id, aggregate)
+
+    def _legacy_issued(self, key: Key) -> int:
+        """Numbers the day's slip book issued before the counter existed (0: no book)."""
+        centre, day = key
+        with store_errors():
+            try:
+                book: object = self.repository.get(SlipBook.id_for(day, centre))
+            except AggregateNotFoundError:
+                return 0
+        return book.issued if isinstance(book, SlipBook) else 0
 
     @staticmethod
     def _replayable(result: CommandResult) -> CommandResult:
@@ -578,15 +801,6 @@ class ComplaintsApp(Application[UUID]):
         if cache is not None:
             with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
-
-    def _slip_book(self, day: Any, centre: str) -> SlipBook:
-        with store_errors():
-            try:
-                book: object = self.repository.get(SlipBook.id_for(day, centre))
-            except AggregateNotFoundError:
-                return SlipBook.open(day, centre)
-        assert isinstance(book, SlipBook)  # noqa: S101 — the id space is the slip book's
-        return book
 
     def _existing_intake(
         self, complaint_id: UUID, fingerprint: str | None, *, owner: str | None = None

@@ -43,6 +43,10 @@ class Budget:
         if self._abandoned or time.monotonic() >= self.deadline:
             raise DeadlineExceeded
 
+    def alive(self) -> bool:
+        """Neither answered already nor out of time."""
+        return not self._abandoned and time.monotonic() < self.deadline
+
     def begin_commit(self) -> None:
         """Mark that a COMMIT is about to be sent; refused (rollback) once the request was abandoned.
 
@@ -57,6 +61,51 @@ class Budget:
         with self._lock:
             self._abandoned = True
             return self._committing
+
+
+class Abandoned(DeadlineExceeded):
+    """Some members of a group commit were answered already: the batch rolled back, the others retry."""
+
+    def __init__(self, members: list[int]) -> None:
+        super().__init__()
+        self.members = members
+
+
+class BatchBudget(Budget):
+    """The budget of one group commit: it lasts as long as its longest member's, and commits all or none.
+
+    ``begin_commit`` holds every member's lock at once (in a fixed order, so a guard abandoning one
+    member never deadlocks with it): either every member is still waiting and all are marked as
+    committing, or the members already answered are named in :class:`Abandoned` and nothing commits.
+    A member without a budget (the CLI, background loops) waits up to ``unbudgeted`` seconds.
+    """
+
+    def __init__(self, members: list[Budget | None], unbudgeted: float) -> None:
+        longest = max((b.remaining() for b in members if b is not None), default=unbudgeted)
+        if any(b is None for b in members):
+            longest = max(longest, unbudgeted)
+        super().__init__(longest)
+        self.members = members
+
+    def check(self) -> None:
+        """Raise Abandoned naming the members answered already or out of time (none: go on)."""
+        gone = [i for i, b in enumerate(self.members) if b is not None and not b.alive()]
+        if gone:
+            raise Abandoned(gone)
+        super().check()
+
+    def begin_commit(self) -> None:
+        """Mark every member as committing, or raise Abandoned (→ ROLLBACK) naming those answered already."""
+        held = sorted({id(b): b for b in self.members if b is not None}.values(), key=id)
+        for b in held:
+            b._lock.acquire()
+        try:
+            self.check()
+            for b in held:
+                b._committing = True
+        finally:
+            for b in reversed(held):
+                b._lock.release()
 
 
 _current: ContextVar[Budget | None] = ContextVar("yousu_store_budget", default=None)

@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from application import deadline
 from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
 from application.errors import OutcomeUnknown
+from application.slip_counter import SLIP_COUNTER_TABLE, SlipClaims
 
 # advisory lock key serialising the store's DDL across processes (the views use their own key)
 STORE_SETUP_LOCK = zlib.crc32(b"yousu store setup")
@@ -70,7 +71,11 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
       committed up to half a minute later, and a retry after a COMMIT whose answer was lost stored
       the intake twice. A connection lost during COMMIT raises OutcomeUnknown.
     * Access records are indexed in ``yousu_access_log`` in the same transaction as their events.
+    * A batch with intakes claims their slip numbers from ``yousu_slip_counters`` in the same
+      transaction, before the events are made (application.slip_counter).
     """
+
+    counts_slips = True  # takes ``slip_claims`` (application.slip_counter)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +113,16 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 schema=schema, backfill=Identifier(ACCESS_BACKFILL_TABLE), events=Identifier(self.events_table_name)
             ),
         ]
+        counters = Identifier(SLIP_COUNTER_TABLE)
+        self.slip_counter_ddl = SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+            "centre text NOT NULL, day date NOT NULL, last bigint NOT NULL, PRIMARY KEY (centre, day))"
+        ).format(schema=schema, table=counters)
+        # a new row starts after the legacy slip book's numbers (seed); an existing one just counts on
+        self.claim_slips_statement = SQL(
+            "INSERT INTO {schema}.{table} AS c (centre, day, last) VALUES (%s, %s, %s) "
+            "ON CONFLICT (centre, day) DO UPDATE SET last = c.last + %s RETURNING last"
+        ).format(schema=schema, table=counters)
         self.insert_access_statement = SQL(
             "INSERT INTO {schema}.{table} (notification_id, record_id, complaint_id, reader_id, read_at) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING"
@@ -123,6 +138,8 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
             try:
                 super().create_table()
                 self._create_access_index()
+                with self.datastore.transaction(commit=True) as curs:
+                    curs.execute(self.slip_counter_ddl)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [STORE_SETUP_LOCK])
                 conn.commit()
@@ -161,6 +178,9 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 with conn.transaction(), conn.cursor() as curs:
                     millis = budget.sql_timeout_ms()
                     curs.execute(SQL("SET LOCAL statement_timeout = {0}").format(millis))
+                    claims: SlipClaims | None = kwargs.get("slip_claims")
+                    if claims is not None:  # rows locked in key order, before the table lock, by everyone
+                        stored_events = [*stored_events, *claims.fill(self._claim_slips(curs, claims))]
                     self._insert_events(curs, stored_events, **kwargs)
                     if stored_events:
                         self._insert_stored_events(curs, stored_events, **kwargs)
@@ -174,6 +194,16 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
                     raise OutcomeUnknown from exc
                 raise _translated(exc) from exc
         return notification_ids
+
+    def _claim_slips(self, curs: Any, claims: SlipClaims) -> dict[tuple[str, Any], int]:
+        """Take each key's numbers from its counter row; answers the first number per key."""
+        firsts: dict[tuple[str, Any], int] = {}
+        for key, count, seed in claims.ordered():
+            centre, day = key
+            curs.execute(self.claim_slips_statement, (centre, day, seed + count, count), prepare=True)
+            row = curs.fetchone()
+            firsts[key] = int(row["last"]) - count + 1
+        return firsts
 
     def _lock_table(self, curs: Any) -> None:
         # the library's lock_timeout is a fixed number of seconds: wait no longer than the budget allows

@@ -10,15 +10,32 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application import deadline
 from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
+from application.slip_counter import SLIP_COUNTER_TABLE, SlipClaims
 
 INSERT_ACCESS = (
     f"INSERT OR IGNORE INTO {ACCESS_TABLE} "  # noqa: S608 — a constant table name
     "(notification_id, record_id, complaint_id, reader_id, read_at) VALUES (?, ?, ?, ?, ?)"
 )
 
+SLIP_COUNTER_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SLIP_COUNTER_TABLE} ("
+    "centre TEXT NOT NULL, day TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (centre, day))"
+)
+# a new row starts after the legacy slip book's numbers (seed); an existing one just counts on
+CLAIM_SLIPS = (
+    f"INSERT INTO {SLIP_COUNTER_TABLE} AS c (centre, day, last) VALUES (?, ?, ?) "  # noqa: S608 — a constant table name
+    "ON CONFLICT (centre, day) DO UPDATE SET last = c.last + ? RETURNING last"
+)
+
 
 class IndexedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """The stock recorder; a write abandoned by its request's 503 rolls back; access records are indexed."""
+    """The stock recorder; a write abandoned by its request's 503 rolls back; access records are indexed.
+
+    A batch with intakes claims their slip numbers from ``yousu_slip_counters`` in the same
+    transaction, before the events are made (application.slip_counter).
+    """
+
+    counts_slips = True  # takes ``slip_claims`` (application.slip_counter)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +62,7 @@ class IndexedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             if c.fetchone() is None:
                 for statement in self.access_ddl:
                     c.execute(statement)
+            c.execute(SLIP_COUNTER_DDL)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """Insert events and their index rows in one transaction, checked before and right before COMMIT."""
@@ -52,7 +70,10 @@ class IndexedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         if budget is not None:
             budget.check()
         access: Sequence[AccessIndexRow] = kwargs.get("access_index", ())
+        claims: SlipClaims | None = kwargs.get("slip_claims")
         with self.datastore.transaction(commit=True) as c:
+            if claims is not None:
+                stored_events = [*stored_events, *claims.fill(self._claim_slips(c, claims))]
             notification_ids = self._insert_events(c, stored_events, **kwargs)
             rows = rows_with_ids(access, stored_events, notification_ids, "sqlite")
             if rows:
@@ -60,6 +81,16 @@ class IndexedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             if budget is not None:
                 budget.begin_commit()  # raises (→ ROLLBACK) when the request was answered already
         return notification_ids
+
+    @staticmethod
+    def _claim_slips(c: Any, claims: SlipClaims) -> dict[tuple[str, Any], int]:
+        """Take each key's numbers from its counter row; answers the first number per key."""
+        firsts: dict[tuple[str, Any], int] = {}
+        for key, count, seed in claims.ordered():
+            centre, day = key
+            c.execute(CLAIM_SLIPS, (centre, day.isoformat(), seed + count, count))
+            firsts[key] = int(c.fetchone()[0]) - count + 1
+        return firsts
 
     def select_access(self, query: AccessQuery) -> list[Notification]:
         """Access-record notifications matching ``query``, oldest first, through the access index."""

@@ -71,6 +71,9 @@ def parse_slip_number(text: str) -> SlipNumber:
 class SlipBook(Aggregate):
     """One per calendar day (and centre); its version is the number of slips issued that day.
 
+    Legacy: numbers now come from a counter row per centre and day (application.slip_counter); a
+    store written before keeps its books, and a day's counter starts after its book's numbers.
+
     A book opened without a centre is the pre-centre book: its id and numbers keep the old format.
     """
 

@@ -143,6 +143,9 @@ def serve(
         _serve(settings, host, port)
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     """N uvicorn workers, each building its own app from the environment (``yousu.wiring:app_factory``)."""
     import uvicorn  # noqa: PLC0415 — only the serving commands need it
@@ -170,6 +173,10 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         port=port,
         log_config=None,
         access_log=False,
+        # the supervisor kills a worker that does not answer its ping within this many seconds; a worker
+        # still importing and opening its pools on a loaded machine took longer than uvicorn's 5 s, and
+        # was killed and restarted over and over
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     # What uvicorn.run does for workers, plus TCP_NODELAY: uvicorn binds the shared socket with proto 0,
     # so asyncio never sets TCP_NODELAY on accepted connections (it checks proto == IPPROTO_TCP), and

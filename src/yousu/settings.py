@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # keeps pool_size open and grows by up to pool_max_overflow; the views' pool holds up to their sum
     pool_size: int = Field(5, ge=1, le=100)
     pool_max_overflow: int = Field(10, ge=0, le=200)
+    # group commit (application.group_commit): how long a batch may wait for commands still being
+    # prepared in this process, and how many commands one transaction carries at most
+    commit_window_ms: float = Field(2.0, ge=0, le=100)
+    commit_batch: int = Field(64, ge=1, le=1000)
 
     @field_validator("escalation_levels")
     @classmethod

@@ -24,6 +24,7 @@ from api.auth import TokenVerifier
 from api.console import mount_console
 from api.container import ApiLimits, Container
 from api.guard import StoreGuard
+from api.observability import observe_batch
 from api.routes.auth import router as auth_router
 from application.accounts import AccountStore
 from application.audit import AuditService
@@ -183,6 +184,8 @@ def build_complaints(settings: Settings, clock: Clock | None = None, *, check: b
         limits=settings.limits(),
         centres=load_reference(settings.reference_file).centres,
         signing_mode=settings.signing_mode,
+        commit_window=settings.commit_window_ms / 1000,
+        commit_batch=settings.commit_batch,
     )
     if check:
         try:
@@ -266,6 +269,7 @@ def view_pool_size(settings: Settings) -> int:
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the HTTP app needs."""
     complaints = build_complaints(settings, clock)
+    complaints.group_commit.observe = observe_batch
     db = settings.database()
     probe = store_probe(db, complaints)
     guard = StoreGuard(

@@ -53,8 +53,7 @@ def alive(pid: int) -> bool:
 @pytest.mark.postgres
 def test_two_workers_answer_concurrently_and_stop_together(pg_url: str, tmp_path: Path) -> None:
     env = {"YOUSU_POOL_SIZE": str(POOL_SIZE), "YOUSU_POOL_MAX_OVERFLOW": str(POOL_MAX_OVERFLOW)}
-    # intakes in two processes contend for the day's slip book and retry; on a loaded test machine that
-    # may outlast the default store timeout (a 503), which is not what this test is about
+    # a loaded test machine may outlast the default store timeout (a 503), which is not what this test is about
     env["YOUSU_STORE_TIMEOUT"] = "30"
     with run_server(pg_url, tmp_path, args=("--workers", "2"), **env) as server:
         answers: dict[str, httpx.Response] = {}
