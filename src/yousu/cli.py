@@ -46,7 +46,6 @@ from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
-from yousu.cli_insights import insights_app as forecast_app
 from yousu.insights_cli import insights_app
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
@@ -69,8 +68,6 @@ from yousu.wiring import (
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
-# 未诉先办 (1) topics/reindex and (2) forecasts share one `yousu insights` group
-insights_app.registered_commands.extend(forecast_app.registered_commands)
 app.add_typer(insights_app, name="insights")
 console = Console()
 TOKEN_ROLES = [r.value for r in Role if r is not Role.system]

@@ -124,3 +124,37 @@ def test_tidal_plan_hours_windows_xlsx_and_acceptance(sqlite_url: str) -> None:
         events = list(app.events.get(UUID(again["id"])))
         assert [type(e).__name__ for e in events] == ["Opened", "Accepted", "Accepted"]
         assert events[1].actor.role is Role.duty_leader
+
+
+def test_weekly_and_monthly_forecasts_and_combined_series(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW)) as client:
+        seed(client)  # 5 … 25 Sep, 4 a working day: whole ISO weeks 8–14 and 15–21 Sep, 20 intakes each
+        analyst = auth(Role.analyst)
+        r = client.get("/v1/insights/forecast?granularity=week&horizon_weeks=2&backtest=false", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["granularity"], body["method"]) == ("week", "none")
+        assert body["history"] == {"from": "2025-09-08", "to": "2025-09-21", "periods": 2}
+        assert body["notes"] == ["历史不足一年（52 个周），仅给出近期平均水平"]
+        # no closed-day intakes: a closed day weighs the floor 0.02, so each week had 20 / 5.04 a day;
+        # 22–28 Sep has six working days (the 调休 Sunday) and one closed, 29 Sep – 5 Oct two and five
+        assert [(p["label"], p["working_days"], p["mean"]) for p in body["points"]] == [
+            ("2025-W39", 6, round(20 / 5.04 * 6.02, 2)),
+            ("2025-W40", 2, round(20 / 5.04 * 2.10, 2)),
+        ]
+        assert body["peaks"] == []
+        r = client.get("/v1/insights/forecast?granularity=month", headers=analyst)
+        assert r.status_code == 200, r.text
+        assert (r.json()["points"], r.json()["notes"]) == ([], ["历史不足一个完整的月，无法预测"])
+        r = client.get(
+            "/v1/insights/forecast?series=centre:district,category:tax&granularity=week&backtest=false",
+            headers=analyst,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["series"] == "centre:district,category:tax"
+        assert r.json()["points"][0]["mean"] == round(5 / 5.04 * 6.02, 2)  # one tax intake a working day
+        r = client.get("/v1/insights/forecast?series=department:x,category:tax", headers=analyst)
+        assert r.status_code == 422
+        assert "series" in r.json()["detail"]
+        r = client.get("/v1/insights/forecast?granularity=year", headers=analyst)
+        assert r.status_code == 422

@@ -1083,8 +1083,12 @@ export interface paths {
         };
         /**
          * Get Forecast
-         * @description Daily forecast for ``horizon_weeks``: ETS with two weeks of history or more, else seasonal-naive; 80 % intervals;
-         *     holidays, 调休 and the first working day after a long break from the working-day calendar.
+         * @description Forecast by ``granularity``. ``day``: ``horizon_weeks`` of days, ETS with a weekly season (two weeks of
+         *     history or more), else seasonal-naive; holidays, 调休 and the first working day after a long break from the
+         *     working-day calendar. ``week`` / ``month``: complete ISO weeks or months, ETS with a yearly season when there
+         *     are two years of history, seasonal-naive (the same period a year before) with one; volume per working day, so
+         *     a week with a holiday is a short week, not a low season. 80 % intervals; a rolling-origin backtest beside
+         *     seasonal-naive says when the model does not beat it; ``peaks`` above normal by ``YOUSU_PEAK_MARGIN``.
          */
         get: operations["get_forecast_v1_insights_forecast_get"];
         put?: never;
@@ -8421,9 +8425,13 @@ export interface operations {
     get_forecast_v1_insights_forecast_get: {
         parameters: {
             query?: {
-                /** @description all | centre:<代码> | category:<代码> | department:<代码> */
+                /** @description all | centre:<代码> | category:<代码> | department:<代码> | centre:<代码>,category:<代码> */
                 series?: string;
+                granularity?: "day" | "week" | "month";
+                /** @description day 与 week 的预测周数 */
                 horizon_weeks?: number;
+                /** @description month 的预测月数 */
+                horizon_months?: number;
                 backtest?: boolean;
                 /** @description wait (≤3 s) until the views include this notification */
                 after?: number | null;

@@ -24,13 +24,24 @@ from domain.values import Role
 from projections import demand
 from projections.db import ViewDB
 from projections.forecast import DAY_TYPE_LABELS, MAX_HISTORY_DAYS, Forecast, Peak, forecast, peaks
+from projections.period_forecast import (
+    MAX_PERIOD_HISTORY_DAYS,
+    PeriodForecast,
+    PeriodPeak,
+    forecast_periods,
+    period_peaks,
+)
 from projections.staffing import HEADINGS_ZH, WEEKDAY_LABELS, DayPlan, StaffingRules, hour_shares, plan, plan_cells
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 
 ForecastReader = Annotated[Role, Depends(require(Action.read_forecast))]
 SeriesParam = Annotated[
-    Line, Query(max_length=80, description="all | centre:<代码> | category:<代码> | department:<代码>")
+    Line,
+    Query(
+        max_length=160,
+        description="all | centre:<代码> | category:<代码> | department:<代码> | centre:<代码>,category:<代码>",
+    ),
 ]
 
 
@@ -45,14 +56,16 @@ PlanAccepter = Annotated[Role, Depends(require(Action.accept_plan))]
 CentreParam = Annotated[Line, Query(max_length=32, description="服务中心代码")]
 
 
-def series_history(views: ViewDB, complaints: ComplaintsApp, series: demand.Series) -> tuple[list[date], list[int]]:
-    """The series' daily counts up to yesterday (at most two years; empty when nothing was received yet)."""
+def series_history(
+    views: ViewDB, complaints: ComplaintsApp, series: demand.Series, max_days: int = MAX_HISTORY_DAYS
+) -> tuple[list[date], list[int]]:
+    """The series' daily counts up to yesterday (at most ``max_days``; empty when nothing was received yet)."""
     today = complaints.calendar.local_day(complaints.clock.now())
     end = today - timedelta(days=1)
     first = demand.first_day(views)
     if first is None or first > end:
         return [], []
-    return demand.daily(views, series, max(first, end - timedelta(days=MAX_HISTORY_DAYS - 1)), end)
+    return demand.daily(views, series, max(first, end - timedelta(days=max_days - 1)), end)
 
 
 def series_forecast(
@@ -79,6 +92,62 @@ def forecast_body(series: demand.Series, days: list[date], result: Forecast) -> 
     }
 
 
+def period_body(series: demand.Series, result: PeriodForecast, coming: list[PeriodPeak]) -> dict[str, Any]:
+    """The JSON answer of a weekly or monthly forecast."""
+    return {
+        "series": series.label,
+        "granularity": result.granularity,
+        "method": result.method,
+        "history": {
+            "from": result.history_from.isoformat() if result.history_from else None,
+            "to": result.history_to.isoformat() if result.history_to else None,
+            "periods": result.history_periods,
+        },
+        "points": [plain(p) for p in result.points],
+        "interval": "80%",
+        "normal_per_effective_day": result.normal_rate,
+        "closed_day_weight": round(result.closed_weight, 4),
+        "backtest": plain(result.backtest),
+        "notes": result.notes,
+        "peaks": [plain(p) for p in coming],
+    }
+
+
+def read_history(
+    views: ViewDB, complaints: ComplaintsApp, series: str, granularity: str
+) -> tuple[demand.Series, list[date], list[int]]:
+    """The parsed series and its daily history (two years for daily forecasts, three for weeks and months)."""
+    parsed = demand.Series.parse(series)
+    days = MAX_HISTORY_DAYS if granularity == "day" else MAX_PERIOD_HISTORY_DAYS
+    return parsed, *series_history(views, complaints, parsed, days)
+
+
+def forecast_answer(
+    history: tuple[demand.Series, list[date], list[int]],
+    complaints: ComplaintsApp,
+    granularity: str,
+    horizon: int,
+    *,
+    backtest: bool,
+    margin: float,
+) -> dict[str, Any]:
+    """The forecast by day, week or month of a history read by :func:`read_history` (the API's and the CLI's
+    answer; the fitting reads nothing, so it runs outside the store guard)."""
+    parsed, days, counts = history
+    today = complaints.calendar.local_day(complaints.clock.now())
+    if granularity == "day":
+        result = series_forecast(days, counts, complaints.calendar, horizon, with_backtest=backtest)
+        coming = peaks(result, margin, today)
+        return {
+            **forecast_body(parsed, days, result),
+            "granularity": "day",
+            "peak_margin": margin,
+            "peaks": peak_body(coming),
+        }
+    periodic = forecast_periods(days, counts, granularity, complaints.calendar, horizon, with_backtest=backtest)
+    return {**period_body(parsed, periodic, period_peaks(periodic, margin, today)), "peak_margin": margin}
+
+
 @router.get("/forecast")
 def get_forecast(
     *,
@@ -88,18 +157,21 @@ def get_forecast(
     guard: Guard,
     complaints: Complaints,
     series: SeriesParam = "all",
-    horizon_weeks: Annotated[int, Query(ge=1, le=26)] = 12,
+    granularity: Literal["day", "week", "month"] = "day",
+    horizon_weeks: Annotated[int, Query(ge=1, le=26, description="day 与 week 的预测周数")] = 12,
+    horizon_months: Annotated[int, Query(ge=1, le=12, description="month 的预测月数")] = 3,
     backtest: bool = True,
     rules: Rules,
 ) -> dict[str, Any]:
-    """Daily forecast for ``horizon_weeks``: ETS with two weeks of history or more, else seasonal-naive; 80 % intervals;
-    holidays, 调休 and the first working day after a long break from the working-day calendar."""
-    parsed = run_query(guard, lambda: demand.Series.parse(series))
-    days, counts = run_query(guard, lambda: series_history(views, complaints, parsed))
-    result = series_forecast(days, counts, complaints.calendar, horizon_weeks, with_backtest=backtest)
-    today = complaints.calendar.local_day(complaints.clock.now())
-    coming = peaks(result, rules.peak_margin, today)
-    return {**forecast_body(parsed, days, result), "peak_margin": rules.peak_margin, "peaks": peak_body(coming)}
+    """Forecast by ``granularity``. ``day``: ``horizon_weeks`` of days, ETS with a weekly season (two weeks of
+    history or more), else seasonal-naive; holidays, 调休 and the first working day after a long break from the
+    working-day calendar. ``week`` / ``month``: complete ISO weeks or months, ETS with a yearly season when there
+    are two years of history, seasonal-naive (the same period a year before) with one; volume per working day, so
+    a week with a holiday is a short week, not a low season. 80 % intervals; a rolling-origin backtest beside
+    seasonal-naive says when the model does not beat it; ``peaks`` above normal by ``YOUSU_PEAK_MARGIN``."""
+    horizon = horizon_months if granularity == "month" else horizon_weeks
+    history = run_query(guard, lambda: read_history(views, complaints, series, granularity))
+    return forecast_answer(history, complaints, granularity, horizon, backtest=backtest, margin=rules.peak_margin)
 
 
 # ------------------------------------------------------------------------------------------ 潮汐窗口
