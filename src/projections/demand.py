@@ -150,3 +150,18 @@ def arrivals_profile(
     for day, hour, n in rows:
         totals[(day.weekday(), int(hour))] += int(n)
     return {k: v / weekdays[k[0]] for k, v in totals.items() if weekdays[k[0]]}
+
+
+def hourly(views: ViewDB, centre: str, start: date, end: date) -> dict[tuple[date, int], int]:
+    """(day, hour) → the centre's intakes that hour, ``start..end`` inclusive (absent: none)."""
+    with views.transaction(write=False) as tx:
+        rows = tx.load(
+            DEMAND_HOURLY,
+            tx.query(
+                f"SELECT day, hour, SUM(n) FROM {DEMAND_HOURLY.name}"  # noqa: S608 — fixed names, values bound
+                " WHERE day >= ? AND day <= ? AND centre = ? GROUP BY day, hour",
+                [start, end, centre],
+            ),
+            ["day", "hour", "n"],
+        )
+    return {(day, int(hour)): int(n) for day, hour, n in rows}

@@ -16,6 +16,7 @@ from application.complaints import ComplaintsApp
 from application.knowledge import EntryFields, KnowledgeService
 from application.orders import OrdersService
 from domain.orders import FindingKind
+from domain.plans import TidalPlan, plan_id
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -232,6 +233,7 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "forecast": (None, "GET", "/v1/insights/forecast", None),
     "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
     "accept_plan": (None, "POST", "/v1/insights/tidal-plan/accept", None),
+    "review_plan": (None, "GET", "/v1/insights/tidal-plan/review", None),
     "who_am_i": (None, "GET", "/v1/auth/me", None),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
@@ -244,7 +246,25 @@ QUERIES = {
     "knowledge_search": "/v1/knowledge?q=暖气",
     "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
     "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false",
+    "review_plan": "/v1/insights/tidal-plan/review?centre=district&from=2025-09-01&to=2025-09-07",
 }
+
+
+def past_plan(app: ComplaintsApp) -> str:
+    """A plan accepted for last week (by the wall clock the module's app runs on), for its review."""
+    today = datetime.now(tz=CST).date()
+    start, end = today - timedelta(days=7), today - timedelta(days=1)
+    url = f"/v1/insights/tidal-plan/review?centre=district&from={start.isoformat()}&to={end.isoformat()}"
+    if plan_id("district", start, end) in app.repository:
+        return url
+    plan = TidalPlan.open("district", start, end)
+    leader = Actor("l1", "带班丙", Role.duty_leader)
+    plan.accept(
+        centre="district", start=start, end=end, windows={}, extra={}, note="", actor=leader, now=app.clock.now()
+    )
+    app.save(plan)
+    return url
+
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
@@ -311,6 +331,7 @@ callback_attempt   ✔ · · · · · · ✔ · ✔
 forecast           · ✔ ✔ · · · ✔ · ✔ ·
 tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
 accept_plan        · · ✔ · · · · · · ·
+review_plan        · ✔ ✔ · · · ✔ · ✔ ·
 """
 
 
@@ -352,6 +373,8 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
+    if endpoint == "review_plan":
+        url = past_plan(app_of(client))
     if endpoint == "accept_plan":  # the coming week, by the wall clock the module's app runs on
         today = datetime.now(tz=CST).date()
         body = {"centre": "district", "from": today.isoformat(), "to": (today + timedelta(days=6)).isoformat()}

@@ -31,7 +31,18 @@ from projections.period_forecast import (
     forecast_periods,
     period_peaks,
 )
-from projections.staffing import HEADINGS_ZH, WEEKDAY_LABELS, DayPlan, StaffingRules, hour_shares, plan, plan_cells
+from projections.staffing import (
+    HEADINGS_ZH,
+    OPEN_HOURS,
+    WEEKDAY_LABELS,
+    DayPlan,
+    StaffingRules,
+    hour_shares,
+    plan,
+    plan_cells,
+    review_day,
+    review_summary,
+)
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 
@@ -296,6 +307,8 @@ def accept_tidal_plan(
     days, _, _, _ = tidal_plan(guard, views, complaints, rules, body.centre, period)
     windows = {d.day.isoformat(): d.max_windows for d in days}
     extra = {d.day.isoformat(): d.max_extra for d in days}
+    hours = {d.day.isoformat(): {f"{h.hour:02d}": h.windows for h in d.hours} for d in days}
+    arrivals = {d.day.isoformat(): {f"{h.hour:02d}": h.arrivals for h in d.hours} for d in days}
     actor = who.actor(role)
 
     def record() -> tuple[TidalPlan, int | None]:
@@ -314,6 +327,8 @@ def accept_tidal_plan(
             note=body.note,
             actor=actor,
             now=complaints.clock.now(),
+            hours=hours,
+            arrivals=arrivals,
         )
         with store_errors():
             recordings = complaints.save(plan_)
@@ -329,4 +344,71 @@ def accept_tidal_plan(
         "windows": windows,
         "extra_windows": extra,
         "notification_id": notification_id,
+    }
+
+
+@router.get("/tidal-plan/review")
+def review_tidal_plan(
+    *,
+    _role: ForecastReader,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    complaints: Complaints,
+    rules: Rules,
+    centre: CentreParam,
+    from_: Annotated[Day, Query(alias="from", description="预案起始日")],
+    to: Annotated[Day, Query(description="预案截止日")],
+) -> dict[str, Any]:
+    """预案复盘: an accepted plan beside what arrived — per planned day and hour the windows planned, the arrivals
+    forecast and come, and the windows Erlang C needed for what came (same rules as the plan); days up to
+    yesterday (``complete`` once the period is over)."""
+    check_centre(centre)
+    today = complaints.calendar.local_day(complaints.clock.now())
+    if from_ >= today:
+        raise ApiProblem(422, "invalid_query", "预案期限尚未开始，无从复盘", field="from")
+
+    def read() -> tuple[TidalPlan, dict[tuple[date, int], int]]:
+        try:
+            found: object = complaints.repository.get(plan_id(centre, from_, to))
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, TidalPlan) or found.accepted_by is None:
+            raise ApiProblem(404, "plan_not_found", "该服务中心在此期间没有确认的潮汐预案")
+        return found, demand.hourly(views, centre, from_, min(to, today - timedelta(days=1)))
+
+    accepted, arrived = guard.call(read)
+    last = min(to, today - timedelta(days=1))
+    reviewed = []
+    for key in sorted(accepted.windows):
+        day = date.fromisoformat(key)
+        if day > last:
+            continue
+        planned = {int(h): n for h, n in accepted.hours.get(key, {}).items()}
+        if key not in accepted.hours:  # accepted before hours were kept: the day's most for its open hours
+            planned = dict.fromkeys(OPEN_HOURS, accepted.windows[key])
+        forecast_ = {int(h): a for h, a in accepted.arrivals.get(key, {}).items()}
+        came = {h: n for (d, h), n in arrived.items() if d == day}
+        reviewed.append(review_day(day, planned, forecast_, came, rules))
+    return {
+        "centre": centre,
+        "from": from_.isoformat(),
+        "to": to.isoformat(),
+        "complete": to < today,
+        "accepted_by": plain(accepted.accepted_by),
+        "accepted_at": plain(accepted.accepted_at),
+        "revision": accepted.revisions,
+        "note": accepted.note,
+        "rules": plain(rules),
+        "days": [
+            {
+                "day": d.day.isoformat(),
+                "planned_max": max((h.planned_windows for h in d.hours), default=0),
+                "needed_max": max((h.needed_windows for h in d.hours), default=0),
+                "arrivals": d.arrivals,
+                "hours": [plain(h) for h in d.hours],
+            }
+            for d in reviewed
+        ],
+        "summary": review_summary(reviewed),
     }
