@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from application.complaints import ComplaintsApp, store_errors
@@ -54,7 +55,32 @@ class OrdersService:
         complaint_id: UUID | None = None,
     ) -> OrderResult:
         """下发整改通知."""
-        order = RectificationOrder.issue(
+        return self._save(
+            self.draft(
+                unit=unit,
+                finding_kind=finding_kind,
+                finding_text=finding_text,
+                working_days=working_days,
+                actor=actor,
+                known_units=known_units,
+                complaint_id=complaint_id,
+            )
+        )
+
+    def draft(
+        self,
+        *,
+        unit: str,
+        finding_kind: FindingKind,
+        finding_text: str,
+        working_days: int,
+        actor: Actor,
+        known_units: Collection[str] | None = None,
+        complaint_id: UUID | None = None,
+        callback_task_id: UUID | None = None,
+    ) -> RectificationOrder:
+        """A new order, not yet saved (to be saved with what it came from, :meth:`save_with`)."""
+        return RectificationOrder.issue(
             unit=unit,
             finding_kind=finding_kind,
             finding_text=finding_text,
@@ -64,8 +90,12 @@ class OrdersService:
             calendar=self.app.calendar,
             known_units=known_units,
             complaint_id=complaint_id,
+            callback_task_id=callback_task_id,
         )
-        return self._save(order)
+
+    def save_with(self, order: RectificationOrder, *others: Aggregate) -> OrderResult:
+        """Save a drafted order and the aggregates it came from in one transaction."""
+        return self._save(order, *others)
 
     def acknowledge(self, order_id: UUID, *, actor: Actor, unit_of_actor: str | None) -> OrderResult:
         """签收."""
@@ -125,12 +155,14 @@ class OrdersService:
         act(order, self.app.clock.now())
         return self._save(order)
 
-    def _save(self, order: RectificationOrder) -> OrderResult:
+    def _save(self, order: RectificationOrder, *others: Aggregate) -> OrderResult:
         try:
             with store_errors():
-                recordings: list[Recording[UUID]] = self.app.save(order)
+                recordings: list[Recording[UUID]] = self.app.save(order, *others)
         except IntegrityError:
             self.app._evict(order.id)
+            for other in others:
+                self.app._evict(other.id)
             raise ConcurrentChange from None
         return OrderResult(
             id=order.id,

@@ -11,10 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import mint_token
+from application.callbacks import CallbacksService
 from application.cases import CaseDraft, CasesService
 from application.complaints import ComplaintsApp
 from application.knowledge import EntryFields, KnowledgeService
 from application.orders import OrdersService
+from domain.callbacks import Outcome
 from domain.orders import FindingKind
 from domain.plans import TidalPlan, plan_id
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
@@ -144,6 +146,33 @@ def order_reported(app: ComplaintsApp) -> UUID:
     return oid
 
 
+def agent_enrolled(app: ComplaintsApp) -> UUID:
+    """A fed-back complaint, with the call-back agent the assignment names on record."""
+    service = CallbacksService(app)
+    if not service.is_agent("agent-1"):
+        service.enrol(actor=Actor("agent-1", "回访丁", Role.callback_agent))
+    return fed_back(app)
+
+
+def proactive(app: ComplaintsApp) -> UUID:
+    """A 主动回访 contact registered by the clerk."""
+    person = Complainant(ComplainantType.person, "王五", "13700001111")
+    return (
+        CallbacksService(app)
+        .register_proactive(centre="district", category="", service="社保卡办理", person=person, actor=CLERK)
+        .complaint_id
+    )
+
+
+def called_with_finding(app: ComplaintsApp) -> UUID:
+    """A complaint whose closing call-back was answered with a finding."""
+    cid = fed_back(app)
+    CallbacksService(app).attempt(
+        cid, outcome=Outcome.answered, rating=4, comment="", finding="等候时间长", actor=CLERK
+    )
+    return cid
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -228,7 +257,26 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "orders": (None, "GET", "/v1/orders", None),
     "callback_queue": (None, "GET", "/v1/callbacks/queue", None),
     "callback_summary": (None, "GET", "/v1/callbacks/summary", None),
-    "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
+    "assign_callback": (
+        _by_role(agent_enrolled),
+        "POST",
+        "/v1/callbacks/{complaint_id}/assign",
+        {"agent": "agent-1"},
+    ),
+    "enrol_agent": (None, "POST", "/v1/callbacks/agents", None),
+    "register_proactive": (
+        None,
+        "POST",
+        "/v1/callbacks/proactive",
+        {"person": {"phone": "13700001111"}, "service": "社保卡办理"},
+    ),
+    "read_proactive": (_by_role(proactive), "GET", "/v1/callbacks/proactive/{task_id}", None),
+    "refer_callback": (
+        _by_role(called_with_finding),
+        "POST",
+        "/v1/callbacks/{complaint_id}/order",
+        {"unit": "housing"},
+    ),
     "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
     "forecast": (None, "GET", "/v1/insights/forecast", None),
     "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
@@ -328,6 +376,10 @@ callback_queue     ✔ ✔ ✔ · · · · ✔ · ✔
 callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
 assign_callback    · ✔ ✔ · · · · · · ·
 callback_attempt   ✔ · · · · · · ✔ · ✔
+enrol_agent        · · · · · · · · · ✔
+register_proactive ✔ · · · · · · · · ·
+read_proactive     ✔ ✔ ✔ · · · · ✔ · ✔
+refer_callback     · · ✔ · · ✔ · · · ·
 forecast           · ✔ ✔ · · · ✔ · ✔ ·
 tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
 accept_plan        · · ✔ · · · · · · ·
@@ -364,7 +416,7 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
     if setup is not None:
         made = setup(app_of(client), role)
         slip_no = app_of(client).get(made).slip_no if endpoint == "by_slip" else ""
-        url = path.format(complaint_id=made, entry_id=made, case_id=made, order_id=made, slip_no=slip_no)
+        url = path.format(complaint_id=made, entry_id=made, case_id=made, order_id=made, task_id=made, slip_no=slip_no)
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
     if endpoint == "case_draft":
@@ -413,7 +465,7 @@ def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
     unknown = "00000000-0000-0000-0000-000000000001"
     url = QUERIES.get(endpoint, path).format(
-        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, slip_no="YS1"
+        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, task_id=unknown, slip_no="YS1"
     )
     r = client.request(method, url, json=body)
     assert r.status_code == 401

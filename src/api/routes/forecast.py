@@ -36,6 +36,7 @@ from projections.staffing import (
     OPEN_HOURS,
     WEEKDAY_LABELS,
     DayPlan,
+    DayReview,
     StaffingRules,
     hour_shares,
     plan,
@@ -347,6 +348,24 @@ def accept_tidal_plan(
     }
 
 
+def reviewed_days(
+    accepted: TidalPlan, arrived: dict[tuple[date, int], int], last: date, rules: StaffingRules
+) -> list[DayReview]:
+    """Each planned day up to ``last``: the plan's hours beside the arrivals of that day."""
+    reviewed = []
+    for key in sorted(accepted.windows):
+        day = date.fromisoformat(key)
+        if day > last:
+            continue
+        planned = {int(h): n for h, n in accepted.hours.get(key, {}).items()}
+        if key not in accepted.hours:  # accepted before hours were kept: the day's most for its open hours
+            planned = dict.fromkeys(OPEN_HOURS, accepted.windows[key])
+        forecast_ = {int(h): a for h, a in accepted.arrivals.get(key, {}).items()}
+        came = {h: n for (d, h), n in arrived.items() if d == day}
+        reviewed.append(review_day(day, planned, forecast_, came, rules))
+    return reviewed
+
+
 @router.get("/tidal-plan/review")
 def review_tidal_plan(
     *,
@@ -378,18 +397,7 @@ def review_tidal_plan(
         return found, demand.hourly(views, centre, from_, min(to, today - timedelta(days=1)))
 
     accepted, arrived = guard.call(read)
-    last = min(to, today - timedelta(days=1))
-    reviewed = []
-    for key in sorted(accepted.windows):
-        day = date.fromisoformat(key)
-        if day > last:
-            continue
-        planned = {int(h): n for h, n in accepted.hours.get(key, {}).items()}
-        if key not in accepted.hours:  # accepted before hours were kept: the day's most for its open hours
-            planned = dict.fromkeys(OPEN_HOURS, accepted.windows[key])
-        forecast_ = {int(h): a for h, a in accepted.arrivals.get(key, {}).items()}
-        came = {h: n for (d, h), n in arrived.items() if d == day}
-        reviewed.append(review_day(day, planned, forecast_, came, rules))
+    reviewed = reviewed_days(accepted, arrived, min(to, today - timedelta(days=1)), rules)
     return {
         "centre": centre,
         "from": from_.isoformat(),
