@@ -27,7 +27,7 @@ from domain.callbacks import (
     task_id,
 )
 from domain.complaint import Complaint
-from domain.orders import FindingKind
+from domain.orders import FindingKind, RectificationOrder
 from domain.values import Actor, Complainant, Role, Status
 
 
@@ -131,8 +131,12 @@ class CallbacksService:
         rectification order, the task recording which, in one transaction. Returns the order and the task id."""
         task = self._existing_task(subject_id, kind)
         task.check_referable()
-        orders = OrdersService(self.app)
-        order = orders.draft(
+
+        def link(order: RectificationOrder) -> CallbackTask:
+            task.refer(order_id=order.id, actor=actor, now=self.app.clock.now())
+            return task
+
+        result = OrdersService(self.app).issue(
             unit=unit,
             finding_kind=FindingKind.callback_finding,
             finding_text=text or task.finding,
@@ -141,9 +145,9 @@ class CallbacksService:
             known_units=known_units,
             complaint_id=task.complaint_id,
             callback_task_id=task.id,
+            also=link,
         )
-        task.refer(order_id=order.id, actor=actor, now=self.app.clock.now())
-        return orders.save_with(order, task), task.id
+        return result, task.id
 
     def attempt(
         self,

@@ -53,34 +53,12 @@ class OrdersService:
         actor: Actor,
         known_units: Collection[str] | None = None,
         complaint_id: UUID | None = None,
-    ) -> OrderResult:
-        """下发整改通知."""
-        return self._save(
-            self.draft(
-                unit=unit,
-                finding_kind=finding_kind,
-                finding_text=finding_text,
-                working_days=working_days,
-                actor=actor,
-                known_units=known_units,
-                complaint_id=complaint_id,
-            )
-        )
-
-    def draft(
-        self,
-        *,
-        unit: str,
-        finding_kind: FindingKind,
-        finding_text: str,
-        working_days: int,
-        actor: Actor,
-        known_units: Collection[str] | None = None,
-        complaint_id: UUID | None = None,
         callback_task_id: UUID | None = None,
-    ) -> RectificationOrder:
-        """A new order, not yet saved (to be saved with what it came from, :meth:`save_with`)."""
-        return RectificationOrder.issue(
+        also: Callable[[RectificationOrder], Aggregate] | None = None,
+    ) -> OrderResult:
+        """下发整改通知; ``also`` records on what the order came from (given the new order) the event that links
+        it, saved in the same transaction."""
+        order = RectificationOrder.issue(
             unit=unit,
             finding_kind=finding_kind,
             finding_text=finding_text,
@@ -92,10 +70,7 @@ class OrdersService:
             complaint_id=complaint_id,
             callback_task_id=callback_task_id,
         )
-
-    def save_with(self, order: RectificationOrder, *others: Aggregate) -> OrderResult:
-        """Save a drafted order and the aggregates it came from in one transaction."""
-        return self._save(order, *others)
+        return self._save(order, *([also(order)] if also is not None else []))
 
     def acknowledge(self, order_id: UUID, *, actor: Actor, unit_of_actor: str | None) -> OrderResult:
         """签收."""

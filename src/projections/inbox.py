@@ -61,29 +61,11 @@ class InboxView(View):
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
         """Insert the page's escalations."""
-        rows = []
-        for nid, e in page:
-            if not isinstance(e, Complaint.Escalated):
-                continue
-            recipients = set(e.recipients)
-            rows.append(
-                (
-                    nid,
-                    e.originator_id,
-                    None,
-                    None,
-                    e.clock.value,
-                    e.round,
-                    e.level,
-                    e.due_at,
-                    e.occurred_at,
-                    e.reason,
-                    "," + ",".join(sorted(recipients)) + ",",
-                    "liaison" in recipients,
-                    "supervisor" in recipients,
-                    "duty_leader" in recipients,
-                )
-            )
+        rows = [
+            _row(nid, e, complaint_id=e.originator_id, clock=e.clock.value, to_duty_leader="duty_leader")
+            for nid, e in page
+            if isinstance(e, Complaint.Escalated)
+        ]
         if rows:
             tx.insert_ignore(INBOX, rows)
 
@@ -95,30 +77,44 @@ class InboxView(View):
             if isinstance(e, RectificationOrder.Issued):
                 units[e.originator_id] = e.unit
                 tx.insert_ignore(ORDER_UNITS, [(e.originator_id, e.unit)])
-            if not isinstance(e, RectificationOrder.Escalated):
-                continue
-            recipients = set(e.recipients)
-            unit = units.get(e.originator_id)
-            rows.append(
-                (
-                    nid,
-                    None,
-                    e.originator_id,
-                    unit if unit is not None else _unit_of(tx, e.originator_id),
-                    ORDER_CLOCK,
-                    e.round,
-                    e.level,
-                    e.due_at,
-                    e.occurred_at,
-                    e.reason,
-                    "," + ",".join(sorted(recipients)) + ",",
-                    "liaison" in recipients,
-                    "supervisor" in recipients,
-                    UNIT_LEADER in recipients or "duty_leader" in recipients,
+            if isinstance(e, RectificationOrder.Escalated):
+                unit = units.get(e.originator_id) or _unit_of(tx, e.originator_id)
+                rows.append(
+                    _row(nid, e, order_id=e.originator_id, unit=unit, clock=ORDER_CLOCK, to_duty_leader=UNIT_LEADER)
                 )
-            )
         if rows:
             tx.insert_ignore(INBOX, rows)
+
+
+def _row(
+    nid: int,
+    e: Any,
+    *,
+    clock: str,
+    to_duty_leader: str,
+    complaint_id: Any = None,
+    order_id: Any = None,
+    unit: str | None = None,
+) -> tuple[Any, ...]:
+    """An inbox row of an escalation event (a complaint's or an order's): its round, level, dates and recipients;
+    addressed to the duty leader when ``to_duty_leader`` (or ``duty_leader``) is among the recipients."""
+    recipients = set(e.recipients)
+    return (
+        nid,
+        complaint_id,
+        order_id,
+        unit,
+        clock,
+        e.round,
+        e.level,
+        e.due_at,
+        e.occurred_at,
+        e.reason,
+        "," + ",".join(sorted(recipients)) + ",",
+        "liaison" in recipients,
+        "supervisor" in recipients,
+        bool({to_duty_leader, "duty_leader"} & recipients),
+    )
 
 
 def _unit_of(tx: Tx, order_id: Any) -> str | None:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from domain.calendar import WorkingCalendar
-from projections.forecast import AFTER_BREAK, CLOSED, day_type
+from projections.forecast import CLOSED, day_type
 from projections.period_forecast import (
     aggregate,
     forecast_periods,
@@ -28,19 +28,17 @@ from projections.period_forecast import (
     period_peaks,
     period_start,
 )
+from tests.unit.test_forecast import true_mean as daily_mean
 
-WEEKDAY = (1.25, 1.10, 1.00, 0.95, 0.90)
 START, END = date(2022, 9, 1), date(2025, 8, 31)
 DAYS = [START + timedelta(days=i) for i in range((END - START).days + 1)]
 TODAY = END + timedelta(days=1)
 
 
 def true_mean(day: date, calendar: WorkingCalendar) -> float:
-    kind = day_type(day, calendar)
-    if kind == CLOSED:
-        return 2.0
-    base = 40 * (WEEKDAY[day.weekday()] if day.weekday() < 5 else 1.0) * (1.5 if day.month == 11 else 1.0)
-    return base * 1.8 if kind == AFTER_BREAK else base
+    """The daily generator of ``test_forecast`` with the November factor on open days."""
+    november = day.month == 11 and day_type(day, calendar) != CLOSED
+    return daily_mean(day, calendar) * (1.5 if november else 1.0)
 
 
 def yearly(calendar: WorkingCalendar, seed: int = 3) -> list[int]:
