@@ -119,7 +119,8 @@ def _row(
 
 def _unit_of(tx: Tx, order_id: Any) -> str | None:
     """The unit an order was issued to, from the view's own record of issued orders (an earlier page)."""
-    found = tx.query(f"SELECT unit FROM {ORDER_UNITS.name} WHERE order_id = ?", [order_id])  # noqa: S608 — fixed name, value bound
+    # tx.target: the shadow table while the view is being rebuilt
+    found = tx.query(f"SELECT unit FROM {tx.target(ORDER_UNITS)} WHERE order_id = ?", [order_id])  # noqa: S608 — fixed name, value bound
     return str(found[0][0]) if found else None
 
 

@@ -221,15 +221,22 @@ def test_orders_view_rebuilds_to_the_same_rows(pg_url: str) -> None:
     with client_for(pg_url, clock) as client:
         oid = issue(client)["id"]
         post(client, oid, "acknowledge", {}, HOUSING)
+        late = issue(client, working_days=1)["id"]
         container = client.app.state.container  # type: ignore[attr-defined]
+        clock.set(datetime(2025, 9, 29, 17, 31, tzinfo=CST))  # past both levels of the one-day order
+        container.catch_up()
+        assert OrderSweeper(OrdersService(container.complaints), container.views).sweep() == 2
         container.catch_up()
         before = client.get("/v1/orders", headers=ANALYST).json()["items"]
+        inbox_before = client.get("/v1/liaison/inbox", headers=LIAISON).json()["items"]
+        assert [(i["order_id"], i["unit"], i["level"]) for i in inbox_before] == [(late, "housing", 2)]
 
         runner = build_runner(settings_for(pg_url), container.complaints)
         try:
-            runner.rebuild(["orders"])
+            runner.rebuild(["orders", "inbox"])
         finally:
             runner.db.close()
         after = client.get("/v1/orders", headers=ANALYST).json()["items"]
         assert before == after
-        assert after[0]["status"] == "acknowledged"
+        assert {i["id"]: i["status"] for i in after}[oid] == "acknowledged"
+        assert client.get("/v1/liaison/inbox", headers=LIAISON).json()["items"] == inbox_before

@@ -12,10 +12,13 @@ Flat data: Poisson(30) every working day, 1 on closed days — no peaks.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.calendar import WorkingCalendar
 from projections.forecast import CLOSED, day_type
@@ -145,3 +148,33 @@ def test_short_histories_fall_back_and_say_so(calendar: WorkingCalendar) -> None
     nothing = forecast_periods(DAYS[-20:], counts[-20:], "month", calendar)
     assert (nothing.method, nothing.points) == ("none", [])
     assert nothing.notes == ["历史不足一个完整的月，无法预测"]
+
+
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 6, 30)),
+    length=st.integers(min_value=0, max_value=200),
+    granularity=st.sampled_from(["week", "month"]),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+@settings(max_examples=60, deadline=None)
+def test_periods_cover_whole_weeks_or_months_and_keep_every_count(
+    calendar: WorkingCalendar, start: date, length: int, granularity: str, seed: int
+) -> None:
+    days = [start + timedelta(days=i) for i in range(length)]
+    counts = list(np.random.default_rng(seed).integers(0, 50, size=length))
+    periods, totals = aggregate(days, counts, granularity, calendar)
+    by_day = dict(zip(days, counts, strict=True))
+    for p, total in zip(periods, totals, strict=True):
+        span = [p.start + timedelta(days=i) for i in range((p.end - p.start).days + 1)]
+        assert p.start == period_start(p.start, granularity)  # a whole week or month …
+        assert next_start(p.start, granularity) == p.end + timedelta(days=1)
+        assert days[0] <= p.start  # … inside the history
+        assert p.end <= days[-1]
+        assert total == sum(by_day[d] for d in span)
+        assert p.working_days == sum(calendar.is_working_day(d) for d in span)
+        assert p.working_days + p.closed_days == len(span)
+    for a, b in itertools.pairwise(periods):
+        assert b.start == a.end + timedelta(days=1)  # consecutive, none skipped
+    if periods:  # no whole period is left out at either end
+        assert period_start(periods[0].start - timedelta(days=1), granularity) < days[0]
+        assert next_start(next_start(periods[-1].start, granularity), granularity) - timedelta(days=1) > days[-1]
