@@ -5,36 +5,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from application.clock import SettableClock
-from domain.values import Actor, Channel, Complainant, ComplainantType, Role
-from tests.conftest import CST
 from tests.e2e.conftest import REPO, yousu_executable
+from tests.integration.test_api_forecast import NOW, seed_app
 from tests.support import CIPHER_KEY, SECRET, settings_for
 from yousu.wiring import build_complaints
-
-CLERK = Actor("c1", "窗口甲", Role.window_clerk)
-NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # Friday
 
 
 def test_forecast_command_by_granularity(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'yousu.db'}"
     app = build_complaints(settings_for(url), SettableClock(NOW))
-    day = NOW - timedelta(days=21)  # 5 Sep … 25 Sep, four intakes a working day at ten
-    while day < NOW.replace(hour=0):
-        if day.weekday() < 5:
-            for _ in range(4):
-                app.receive(
-                    channel=Channel.window,
-                    content="诉求",
-                    category="housing",
-                    complainant=Complainant(ComplainantType.person, "王五", "13900002222"),
-                    actor=CLERK,
-                    received_at=day,
-                )
-        day += timedelta(days=1)
+    seed_app(app)  # 5 … 25 Sep: four intakes a working day at ten (3 housing, 1 tax)
     app.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOUSU_")}
     env.update(

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from application.clock import SettableClock
+from application.complaints import ComplaintsApp
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from projections import demand
 from tests.conftest import CST
@@ -22,7 +23,13 @@ NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # Friday
 
 def seed(client: TestClient) -> dict[str, int]:
     """Three weeks of intakes at 10:00 on working days: 3 housing + 1 tax each (nothing on weekends)."""
-    app = client.app.state.container.complaints  # type: ignore[attr-defined]
+    per_day = seed_app(client.app.state.container.complaints)  # type: ignore[attr-defined]
+    client.app.state.container.catch_up()  # type: ignore[attr-defined]
+    return per_day
+
+
+def seed_app(app: ComplaintsApp) -> dict[str, int]:
+    """What :func:`seed` records, on the application itself (the CLI test's store has no HTTP app)."""
     per_day: dict[str, int] = {}
     day = NOW - timedelta(days=21)
     while day < NOW.replace(hour=0):
@@ -38,7 +45,6 @@ def seed(client: TestClient) -> dict[str, int]:
                 )
             per_day[day.date().isoformat()] = 4
         day += timedelta(days=1)
-    client.app.state.container.catch_up()  # type: ignore[attr-defined]
     return per_day
 
 
