@@ -71,12 +71,10 @@ class InboxView(View):
 
     def apply_other(self, tx: Tx, events: Sequence[OtherApplied]) -> None:
         """Insert the orders' escalations: level 1 to the unit's leader, level 2 also 抄送纪检."""
-        units: dict[Any, str] = {}
+        units = {e.originator_id: e.unit for _, e in events if isinstance(e, RectificationOrder.Issued)}
+        tx.insert_ignore(ORDER_UNITS, list(units.items()))
         rows = []
         for nid, e in events:
-            if isinstance(e, RectificationOrder.Issued):
-                units[e.originator_id] = e.unit
-                tx.insert_ignore(ORDER_UNITS, [(e.originator_id, e.unit)])
             if isinstance(e, RectificationOrder.Escalated):
                 unit = units.get(e.originator_id) or _unit_of(tx, e.originator_id)
                 rows.append(
