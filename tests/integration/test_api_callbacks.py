@@ -127,8 +127,15 @@ def test_spot_checks_of_closed_complaints_by_share(sqlite_url: str) -> None:
         attempt(client, cid, CLERK, outcome="answered", rating=4)
         items = queue(client, kind="spot_check")["items"]
         assert [i["complaint_id"] for i in items] == [cid]
-        r = attempt(client, cid, outcome="answered", rating=3)
+        r = attempt(client, cid, outcome="answered", rating=3, finding="叫号屏不显示窗口号")
         assert r.json()["kind"] == "spot_check"
+        body = {"kind": "spot_check", "unit": "district", "working_days": 2}  # to the centre itself
+        order = client.post(f"/v1/callbacks/{cid}/order", json=body, headers=LEADER)
+        assert order.status_code == 201, order.text
+        assert order.json()["unit"] == "district"
+        assert (
+            client.post(f"/v1/callbacks/{cid}/order", json={**body, "kind": "due"}, headers=LEADER).status_code == 409
+        )
         assert r.json()["complaint_status"] == "closed"
         state = client.get(f"/v1/complaints/{cid}", headers=CLERK).json()
         assert (state["rating"], state["version"]) == (4, 5)  # the spot check neither re-rates nor changes it
