@@ -49,6 +49,8 @@ class Action(Enum):
     read_callbacks = "read_callbacks"
     assign_callback = "assign_callback"
     record_callback = "record_callback"
+    enrol_callback_agent = "enrol_callback_agent"
+    register_proactive = "register_proactive"
     read_forecast = "read_forecast"
     accept_plan = "accept_plan"
     hotline_report = "hotline_report"
@@ -97,6 +99,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.read_callbacks: "回访队列 call-back queue",
     Action.assign_callback: "分派回访 assign call-back",
     Action.record_callback: "记录回访 record call-back attempt",
+    Action.enrol_callback_agent: "登记回访员 enrol as call-back agent",
+    Action.register_proactive: "登记主动回访 register a proactive call-back",
     Action.read_forecast: "诉求预测/潮汐窗口 forecast, tidal plan",
     Action.accept_plan: "确认潮汐预案 accept tidal plan",
     Action.hotline_report: "热线反馈/回访结果 hotline feedback, call-back",
@@ -165,6 +169,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_callbacks: frozenset({R.callback_agent, R.window_clerk, R.hotline, R.duty_officer, R.duty_leader}),
     Action.assign_callback: frozenset({R.duty_officer, R.duty_leader}),
     Action.record_callback: frozenset({R.callback_agent, R.window_clerk, R.hotline}),
+    # an agent puts themselves on record (their token proves the role) before calls are assigned to them
+    Action.enrol_callback_agent: frozenset({R.callback_agent}),
+    # 主动回访: the window clerk who served the person registers them for a call
+    Action.register_proactive: frozenset({R.window_clerk}),
     Action.read_forecast: frozenset({R.analyst, R.duty_leader, R.duty_officer, R.admin}),
     Action.accept_plan: frozenset({R.duty_leader}),
     # 12345 热线一体办理: what the hotline reports back on its own work orders (addressed by its external_ref)

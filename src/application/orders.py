@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from application.complaints import ComplaintsApp, store_errors
@@ -52,8 +53,11 @@ class OrdersService:
         actor: Actor,
         known_units: Collection[str] | None = None,
         complaint_id: UUID | None = None,
+        callback_task_id: UUID | None = None,
+        also: Callable[[RectificationOrder], Aggregate] | None = None,
     ) -> OrderResult:
-        """下发整改通知."""
+        """下发整改通知; ``also`` records on what the order came from (given the new order) the event that links
+        it, saved in the same transaction."""
         order = RectificationOrder.issue(
             unit=unit,
             finding_kind=finding_kind,
@@ -64,8 +68,9 @@ class OrdersService:
             calendar=self.app.calendar,
             known_units=known_units,
             complaint_id=complaint_id,
+            callback_task_id=callback_task_id,
         )
-        return self._save(order)
+        return self._save(order, *([also(order)] if also is not None else []))
 
     def acknowledge(self, order_id: UUID, *, actor: Actor, unit_of_actor: str | None) -> OrderResult:
         """签收."""
@@ -125,12 +130,14 @@ class OrdersService:
         act(order, self.app.clock.now())
         return self._save(order)
 
-    def _save(self, order: RectificationOrder) -> OrderResult:
+    def _save(self, order: RectificationOrder, *others: Aggregate) -> OrderResult:
         try:
             with store_errors():
-                recordings: list[Recording[UUID]] = self.app.save(order)
+                recordings: list[Recording[UUID]] = self.app.save(order, *others)
         except IntegrityError:
             self.app._evict(order.id)
+            for other in others:
+                self.app._evict(other.id)
             raise ConcurrentChange from None
         return OrderResult(
             id=order.id,

@@ -1,6 +1,8 @@
 """满意度回访中心: the CallbackTask aggregate — one call-back of one complaint (due after feedback, or a
-抽查 spot check of a closed one): assigned to a call-back agent, attempts with a retry schedule, and
-after too many failed attempts 无法联系 (unreachable), which is never counted as satisfied."""
+抽查 spot check of a closed one), or a 主动回访 of someone served at the window without complaining:
+assigned to a call-back agent, attempts with a retry schedule, and after too many failed attempts 无法联系
+(unreachable), which is never counted as satisfied. A call's finding can open a rectification order; the
+task records which. Call-back agents are on record (``CallbackAgent``) before calls are assigned to them."""
 
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ from eventsourcing.domain import Aggregate
 
 from domain import errors
 from domain.calendar import WorkingCalendar
-from domain.values import Actor, Role
+from domain.centres import check_centre
+from domain.values import Actor, Complainant, ComplainantType, Role
 
 TASK_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/callback-task")
+AGENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/callback-agent")
+PROACTIVE_REGISTRARS = (Role.window_clerk,)
 SPOT_BUCKETS = 10_000
 FIRST_RETRY = timedelta(hours=2)  # a missed call is tried again the same day …
 OPENING = time(9)  # … then at opening on the next working day
@@ -28,6 +33,7 @@ class CallKind(Enum):
 
     due = "due"  # 回访: the complaint was fed back and awaits its call-back
     spot_check = "spot_check"  # 抽查: a share of closed complaints is called again
+    proactive = "proactive"  # 主动回访: someone served at the window, who did not complain, is asked (找意见)
 
 
 class Outcome(Enum):
@@ -103,6 +109,70 @@ class AssigneeInvalid(errors.InvalidInput):
         super().__init__("agent", "须指定回访员（其令牌的 sub）")
 
 
+class NotCallbackAgent(errors.InvalidInput):
+    code = "not_callback_agent"
+
+    def __init__(self) -> None:
+        super().__init__("agent", "被分派人不是回访员：只能分派给已登记的回访员（callback_agent 角色）")
+
+
+class AgentRoleInvalid(errors.NotResponsibleDepartment):
+    code = "agent_role_invalid"
+    detail = "只有回访员（callback_agent）可以登记为回访员"
+
+
+class RegistrarRoleInvalid(errors.NotResponsibleDepartment):
+    code = "proactive_registrar_invalid"
+    detail = "主动回访须由窗口工作人员登记其服务的群众"
+
+
+class NoFinding(errors.NotAllowedInState):
+    code = "callback_no_finding"
+    detail = "该回访没有记录发现的问题，不能据此下发整改通知"
+
+
+class FindingAlreadyReferred(errors.NotAllowedInState):
+    code = "callback_finding_referred"
+    detail = "该回访发现的问题已下发整改通知"
+
+
+def agent_id(sub: str) -> UUID:
+    """The call-back agent record of a token subject."""
+    return uuid5(AGENT_NAMESPACE, sub)
+
+
+class CallbackAgent(Aggregate):
+    """登记回访员: a person acting as call-back agent is on record, so calls can be assigned to them."""
+
+    class Enrolled(Aggregate.Created):
+        """The agent's subject and name, recorded by the agent's own token."""
+
+        actor: Actor
+        occurred_at: datetime
+        sub: str
+        name: str
+
+        def apply(self, aggregate: Any) -> None:
+            a: CallbackAgent = aggregate
+            a.sub = self.sub
+            a.name = self.name
+
+    def __init__(self) -> None:
+        self.sub = ""
+        self.name = ""
+
+    @classmethod
+    def enrol(cls, *, actor: Actor, now: datetime) -> CallbackAgent:
+        """The caller, acting as call-back agent, puts themselves on record."""
+        if now.tzinfo is None:
+            raise errors.InvalidInput("now", "now 必须带时区偏移")
+        if actor.role is not Role.callback_agent:
+            raise AgentRoleInvalid
+        return cls._create(
+            cls.Enrolled, id=agent_id(actor.id), actor=actor, occurred_at=now, sub=actor.id, name=actor.name
+        )
+
+
 def next_try(now: datetime, failed_so_far: int, calendar: WorkingCalendar) -> datetime:
     """The retry schedule: two hours after the first failed attempt, then opening of the next working day."""
     if failed_so_far <= 1:
@@ -137,6 +207,37 @@ class CallbackTask(Aggregate):
             t.round = self.round
             t.max_attempts = self.max_attempts
 
+    class Registered(Event, Aggregate.Created):
+        """主动回访: a person served at the window (no complaint) is put in the call-back queue."""
+
+        centre: str
+        category: str
+        service: str  # what they came for (事项), as the clerk noted it
+        person: Complainant  # name and phone: personal information, stored only in the (encrypted) events
+        max_attempts: int
+
+        def apply(self, aggregate: Any) -> None:
+            t: CallbackTask = aggregate
+            t.complaint_id = None
+            t.kind = CallKind.proactive
+            t.round = 0
+            t.max_attempts = self.max_attempts
+            t.centre = self.centre
+            t.category = self.category
+            t.service = self.service
+            t.person = self.person
+            t.registered_at = self.occurred_at
+            t.registered_by = self.actor
+
+    class Referred(Event):
+        """The call's finding became a rectification order (整改通知), issued in the same transaction."""
+
+        order_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            t: CallbackTask = aggregate
+            t.order_id = UUID(self.order_id)
+
     class Assigned(Event):
         """分派 to a call-back agent."""
 
@@ -170,7 +271,14 @@ class CallbackTask(Aggregate):
                 t.finding = self.finding
 
     def __init__(self) -> None:
-        self.complaint_id = UUID(int=0)
+        self.complaint_id: UUID | None = UUID(int=0)
+        self.centre = ""
+        self.category = ""
+        self.service = ""
+        self.person: Complainant | None = None
+        self.registered_at: datetime | None = None
+        self.registered_by: Actor | None = None
+        self.order_id: UUID | None = None
         self.kind = CallKind.due
         self.round = 0
         self.max_attempts = 3
@@ -200,13 +308,65 @@ class CallbackTask(Aggregate):
             max_attempts=policy.max_attempts,
         )
 
-    def assign(self, *, agent: str, actor: Actor, now: datetime) -> None:
-        """分派 (again: a task may move to another agent while open)."""
+    @classmethod
+    def register(
+        cls,
+        *,
+        centre: str,
+        category: str,
+        service: str,
+        person: Complainant,
+        policy: CallbackPolicy,
+        actor: Actor,
+        now: datetime,
+        task_id_: UUID,
+    ) -> CallbackTask:
+        """主动回访: a window clerk registers someone they served (name optional, phone required)."""
+        if now.tzinfo is None:
+            raise errors.InvalidInput("now", "now 必须带时区偏移")
+        if actor.role not in PROACTIVE_REGISTRARS:
+            raise RegistrarRoleInvalid
+        check_centre(centre)
+        phone = person.phone.strip() if isinstance(person.phone, str) else ""
+        if not 5 <= len(phone) <= 32 or not all(c.isdigit() or c in "+- " for c in phone):
+            raise errors.InvalidInput("person.phone", "须填写可回访的电话号码")
+        if len(person.name) > 100:
+            raise errors.InvalidInput("person.name", "姓名过长（最多 100 字）")
+        if not service.strip() or len(service) > 500:
+            raise errors.InvalidInput("service", "须写明办理的事项（最多 500 字）")
+        return cls._create(
+            cls.Registered,
+            id=task_id_,
+            actor=actor,
+            occurred_at=now,
+            centre=centre,
+            category=category,
+            service=service,
+            person=Complainant(ComplainantType.person, person.name.strip(), phone),
+            max_attempts=policy.max_attempts,
+        )
+
+    def assign(self, *, agent: str, actor: Actor, now: datetime, agent_on_record: bool) -> None:
+        """分派 (again: a task may move to another agent while open) — only to a call-back agent on record."""
         if self.state is not TaskState.open:
             raise TaskFinished
         if not isinstance(agent, str) or not agent.strip() or len(agent) > 200:
             raise AssigneeInvalid
+        if not agent_on_record:
+            raise NotCallbackAgent
         self.trigger_event(self.Assigned, actor=actor, occurred_at=now, agent=agent)
+
+    def check_referable(self) -> None:
+        """A call's finding may become one rectification order."""
+        if not self.finding:
+            raise NoFinding
+        if self.order_id is not None:
+            raise FindingAlreadyReferred
+
+    def refer(self, *, order_id: UUID, actor: Actor, now: datetime) -> None:
+        """The call's finding is issued as a rectification order (once)."""
+        self.check_referable()
+        self.trigger_event(self.Referred, actor=actor, occurred_at=now, order_id=str(order_id))
 
     def attempt(
         self,

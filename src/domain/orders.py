@@ -141,6 +141,8 @@ class RectificationOrder(Aggregate):
     class Issued(Event, Aggregate.Created):
         """下发 to a unit (department or centre code) about a finding, with a working-day deadline."""
 
+        class_version = 2
+
         unit: str
         finding_kind: str
         finding_text: str
@@ -148,9 +150,16 @@ class RectificationOrder(Aggregate):
         working_days: int
         due_at: datetime
         due_provisional: bool
+        callback_task_id: str | None  # the call-back whose finding this is, if any
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Orders issued before call-back findings were linked."""
+            state["callback_task_id"] = None
 
         def apply(self, aggregate: Any) -> None:
             o: RectificationOrder = aggregate
+            o.callback_task_id = UUID(self.callback_task_id) if self.callback_task_id else None
             o.unit = self.unit
             o.finding_kind = FindingKind(self.finding_kind)
             o.finding_text = self.finding_text
@@ -227,6 +236,7 @@ class RectificationOrder(Aggregate):
         self.finding_kind = FindingKind.free_text
         self.finding_text = ""
         self.complaint_id: str | None = None
+        self.callback_task_id: UUID | None = None
         self.issuer: Actor | None = None
         self.issued_at: datetime | None = None
         self.working_days = 0
@@ -256,6 +266,7 @@ class RectificationOrder(Aggregate):
         known_units: Collection[str] | None = None,
         complaint_id: UUID | None = None,
         order_id: UUID | None = None,
+        callback_task_id: UUID | None = None,
     ) -> RectificationOrder:
         """下发: by the duty leader or a liaison, to a known unit; due after ``working_days`` working days."""
         _aware(now)
@@ -280,6 +291,7 @@ class RectificationOrder(Aggregate):
             working_days=working_days,
             due_at=deadline.due_at,
             due_provisional=deadline.provisional,
+            callback_task_id=str(callback_task_id) if callback_task_id else None,
         )
 
     def acknowledge(self, *, actor: Actor, now: datetime, unit_of_actor: str | None) -> None:

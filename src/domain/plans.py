@@ -40,9 +40,14 @@ class TidalPlan(Aggregate):
         def apply(self, aggregate: Any) -> None:
             p: TidalPlan = aggregate
             p.centre = self.centre
+            p.start = date.fromisoformat(self.start)
+            p.end = date.fromisoformat(self.end)
 
     class Accepted(Aggregate.Event):
-        """确认预案: the windows per day the leader accepted, and a note."""
+        """确认预案: the windows per day and per hour the leader accepted, the arrivals they were planned for,
+        and a note."""
+
+        class_version = 2
 
         actor: Actor
         occurred_at: datetime
@@ -52,19 +57,37 @@ class TidalPlan(Aggregate):
         windows: dict[str, int]  # ISO day → the most windows any hour needs
         extra: dict[str, int]  # ISO day → windows to open beyond the normal number
         note: str
+        hours: dict[str, dict[str, int]]  # ISO day → "HH" → windows planned for that hour
+        arrivals: dict[str, dict[str, float]]  # ISO day → "HH" → the forecast arrivals the hour was planned for
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Plans accepted before hours were recorded: the day's windows stand for every hour."""
+            state["hours"] = {}
+            state["arrivals"] = {}
 
         def apply(self, aggregate: Any) -> None:
             p: TidalPlan = aggregate
             p.centre = self.centre
+            p.start = date.fromisoformat(self.start)
+            p.end = date.fromisoformat(self.end)
             p.windows = dict(self.windows)
             p.extra = dict(self.extra)
+            p.hours = {d: dict(h) for d, h in self.hours.items()}
+            p.arrivals = {d: dict(a) for d, a in self.arrivals.items()}
+            p.note = self.note
             p.accepted_by = self.actor
             p.accepted_at = self.occurred_at
             p.revisions += 1
 
     def __init__(self) -> None:
         self.centre = ""
+        self.start: date | None = None
+        self.end: date | None = None
         self.windows: dict[str, int] = {}
+        self.hours: dict[str, dict[str, int]] = {}
+        self.arrivals: dict[str, dict[str, float]] = {}
+        self.note = ""
         self.extra: dict[str, int] = {}
         self.accepted_by: Actor | None = None
         self.accepted_at: datetime | None = None
@@ -89,7 +112,7 @@ class TidalPlan(Aggregate):
             cls.Opened, id=plan_id(centre, start, end), centre=centre, start=start.isoformat(), end=end.isoformat()
         )
 
-    def accept(
+    def accept(  # noqa: PLR0913 — the plan has this many fields
         self,
         *,
         centre: str,
@@ -100,6 +123,8 @@ class TidalPlan(Aggregate):
         note: str,
         actor: Actor,
         now: datetime,
+        hours: dict[str, dict[str, int]] | None = None,
+        arrivals: dict[str, dict[str, float]] | None = None,
     ) -> None:
         """确认 (again: a revision)."""
         self.check(centre, start, end, actor)
@@ -113,4 +138,14 @@ class TidalPlan(Aggregate):
             windows=windows,
             extra=extra,
             note=note or "",
+            hours=hours or {},
+            arrivals=arrivals or {},
         )
+
+    def planned_windows(self, day: date, hour: int) -> int:
+        """The windows planned for ``hour`` of ``day`` (the day's most, for plans accepted before hours were kept)."""
+        key = day.isoformat()
+        by_hour = self.hours.get(key)
+        if by_hour is not None:
+            return by_hour.get(f"{hour:02d}", 0)
+        return self.windows.get(key, 0)

@@ -1,4 +1,5 @@
-"""Escalation notices to webhooks: queued from the inbox view, retried with backoff, every attempt logged.
+"""Escalation notices to webhooks — of complaints and of rectification orders — queued from the inbox view,
+retried with backoff, every attempt logged.
 
 Nothing is lost: a notice stays queued until a webhook answers 2xx (the backoff is capped, never
 given up). Notices for people may wait for business hours (opening to close on working days);
@@ -18,7 +19,7 @@ import structlog
 from domain.calendar import WorkingCalendar
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
-from projections.inbox import INBOX
+from projections.inbox import INBOX, UNIT_LEADER
 from projections.runner import SETUP_LOCK
 
 log = structlog.get_logger("yousu.delivery")
@@ -85,7 +86,7 @@ class Webhook:
     """Where notices for some recipients go."""
 
     url: str
-    recipients: frozenset[str] = frozenset({"liaison", "supervisor", "duty_leader"})
+    recipients: frozenset[str] = frozenset({"liaison", "supervisor", "duty_leader", UNIT_LEADER})
     business_hours: bool = False
 
 
@@ -291,17 +292,20 @@ class Deliverer(Outbox):
             found = tx.query(f"SELECT position FROM {CURSOR.name} WHERE name = ?", ["webhooks"])  # noqa: S608 — fixed table names, values bound
             position = int(found[0][0]) if found else 0
             rows = tx.query(
-                f"SELECT notification_id, complaint_id, clock, round, level, due_at, escalated_at, reason, recipients "  # noqa: S608 — fixed table names, values bound
-                f"FROM {INBOX.name} WHERE notification_id > ? ORDER BY notification_id LIMIT 1000",
+                "SELECT notification_id, complaint_id, order_id, unit, clock, round, level, due_at, escalated_at,"  # noqa: S608 — fixed table names, values bound
+                f" reason, recipients FROM {INBOX.name} WHERE notification_id > ? ORDER BY notification_id LIMIT 1000",
                 [position],
             )
             queued = []
-            for nid, cid, clock, round_, level, due_at, escalated_at, reason, recipients in rows:
+            for nid, cid, oid, unit, clock, round_, level, due_at, escalated_at, reason, recipients in rows:
                 roles = {r for r in str(recipients).split(",") if r}
+                if UNIT_LEADER in roles:  # the unit's leader in the hall is the duty leader
+                    roles.add("duty_leader")
+                subject = {"complaint_id": str(cid)} if oid is None else {"order_id": str(oid), "unit": unit}
                 payload = json.dumps(
                     {
                         "escalation_id": nid,
-                        "complaint_id": str(cid),
+                        **subject,
                         "clock": clock,
                         "round": round_,
                         "level": level,

@@ -1,5 +1,6 @@
-"""回访队列: complaints whose call-back is due (fed back, not yet called back) and closed complaints drawn
-for a 抽查 spot check, with each one's call-back task (assignee, attempts, next try, outcome).
+"""回访队列: complaints whose call-back is due (fed back, not yet called back), closed complaints drawn
+for a 抽查 spot check, and 主动回访 contacts (people served at the window, no complaint; the row is keyed by
+the task's own id), with each one's call-back task (assignee, attempts, next try, outcome).
 
 Complaint events make the rows; the tasks' own events (``other_topics``) fill in the task columns for the
 row's current call-back only (its kind and rectification round). Complainants are masked here; the agent
@@ -23,7 +24,7 @@ from projections.db import ColumnType as T
 from projections.masking import mask_complainant
 from projections.view import MAX_PAGE, Applied, OtherApplied, QueryError, View, by_complaint, needs_lookup
 
-DUE, CLOSED, OTHER = "due", "closed", "other"
+DUE, CLOSED, OTHER, PROACTIVE = "due", "closed", "other", "proactive"
 
 CALLBACKS = Table(
     "yousu_callbacks",
@@ -34,10 +35,10 @@ CALLBACKS = Table(
         Column("category", T.text, nullable=False),
         Column("departments", T.text, nullable=False),
         Column("complainant_masked", T.text, nullable=False),
-        Column("status", T.text, nullable=False),  # due | closed | other
+        Column("status", T.text, nullable=False),  # due | closed | other | proactive
         Column("round", T.integer, nullable=False),  # rectification rounds so far (the task's round)
         Column("fed_back_at", T.timestamp),
-        Column("callback_due_at", T.timestamp),
+        Column("callback_due_at", T.timestamp),  # a 主动回访: when it was registered
         Column("closed_at", T.timestamp),
         Column("spot_bucket", T.integer, nullable=False),  # 0..9999: spot-checked when below share × 10000
         Column("assignee", T.text),
@@ -61,7 +62,7 @@ TASKS = Table(
     (
         Column("task_id", T.uuid),
         Column("complaint_id", T.uuid, nullable=False),
-        Column("status", T.text, nullable=False),  # the row status its call-back belongs to: due | closed
+        Column("status", T.text, nullable=False),  # the row status its call-back belongs to: due | closed | proactive
         Column("round", T.integer, nullable=False),
     ),
     key=("task_id",),
@@ -135,11 +136,32 @@ def _fold_task(row: dict[str, Any], nid: int, e: Any) -> None:
     row["last_notification_id"] = max(row["last_notification_id"], nid)
 
 
+def _proactive_row(nid: int, e: Any) -> dict[str, Any]:
+    """A 主动回访 contact's row: keyed by the task's id, the person masked, queued from registration."""
+    row = {
+        "complaint_id": e.originator_id,
+        "slip_no": "",
+        "centre": e.centre,
+        "category": e.category,
+        "departments": "",
+        "complainant_masked": mask_complainant(e.person),
+        "status": PROACTIVE,
+        "round": 0,
+        "fed_back_at": None,
+        "callback_due_at": e.occurred_at,
+        "closed_at": None,
+        "spot_bucket": 0,
+        "last_notification_id": nid,
+    }
+    _reset_task(row)
+    return row
+
+
 class CallbacksView(View):
     """回访队列."""
 
     name: ClassVar[str] = "callbacks"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: 主动回访 rows
     tables: ClassVar[tuple[Table, ...]] = (CALLBACKS, TASKS)
     other_topics: ClassVar[tuple[str, ...]] = (TASK_TOPIC,)
 
@@ -171,11 +193,17 @@ class CallbacksView(View):
             by_task.setdefault(a.event.originator_id, []).append(a)
         complaint_of: dict[UUID, UUID] = {}
         task_round: dict[UUID, tuple[str, int]] = {}
+        registered: list[dict[str, Any]] = []
         for tid, evs in by_task.items():
             opened = next((a.event for a in evs if isinstance(a.event, CallbackTask.Opened)), None)
             if opened is not None:
                 complaint_of[tid] = UUID(opened.complaint_id)
                 task_round[tid] = (DUE if opened.kind == "due" else CLOSED, opened.round)
+            contact = next((a for a in evs if isinstance(a.event, CallbackTask.Registered)), None)
+            if contact is not None:
+                complaint_of[tid] = tid
+                task_round[tid] = (PROACTIVE, 0)
+                registered.append(_proactive_row(contact.notification_id, contact.event))
         # tasks opened on an earlier page: their complaint and round are in the task table
         missing = [tid for tid in by_task if tid not in complaint_of]
         if missing:
@@ -186,6 +214,7 @@ class CallbacksView(View):
                 task_round[tid] = (status, round_)
         tx.insert_ignore(TASKS, [(tid, complaint_of[tid], *task_round[tid]) for tid in by_task if tid in complaint_of])
         rows = self._load(tx, sorted(set(complaint_of.values()), key=str))
+        rows.update({r["complaint_id"]: r for r in registered})
         for tid, evs in by_task.items():
             row = rows.get(complaint_of.get(tid, UUID(int=0)))
             if row is None or (row["status"], row["round"]) != task_round[tid]:
@@ -197,7 +226,7 @@ class CallbacksView(View):
 
 # ---------------------------------------------------------------------------------------- queries
 
-Kind = Literal["due", "spot_check"]
+Kind = Literal["due", "spot_check", "proactive"]
 COUNT_CAP = 1_000  # the queue's total is exact up to this many, else reported as "more than"
 
 
@@ -217,6 +246,8 @@ def _where(f: QueueFilter, spot_share: float, now: datetime) -> tuple[str, list[
     params: list[Any] = []
     if f.kind == "due":
         conds.insert(0, "status = 'due'")
+    elif f.kind == "proactive":
+        conds.insert(0, "status = 'proactive'")
     else:
         conds.insert(0, "status = 'closed'")
         conds.append("spot_bucket < ?")
@@ -242,7 +273,7 @@ def queue(
     if not 1 <= limit <= MAX_PAGE:
         raise QueryError(f"limit 须在 1 至 {MAX_PAGE} 之间")
     where, params = _where(f, spot_share, now)
-    order = "callback_due_at, complaint_id" if f.kind == "due" else "closed_at, complaint_id"
+    order = "closed_at, complaint_id" if f.kind == "spot_check" else "callback_due_at, complaint_id"
     shown = [c for c in COLUMNS if c not in ("spot_bucket", "last_notification_id")]
     with views.transaction(write=False) as tx:
         # Counting 100,000 waiting rows costs more than the page itself: the queue counts up to a cap
@@ -277,11 +308,12 @@ def summary(views: ViewDB, *, spot_share: float) -> dict[str, dict[str, int]]:
     with views.transaction(write=False) as tx:
         rows = tx.query(
             f"SELECT status, task_state, COUNT(*) FROM {CALLBACKS.name}"  # noqa: S608 — fixed names, values bound
-            " WHERE status = 'due' OR (status = 'closed' AND spot_bucket < ?)"
+            " WHERE status IN ('due', 'proactive') OR (status = 'closed' AND spot_bucket < ?)"
             " GROUP BY status, task_state",
             [threshold],
         )
-    out: dict[str, dict[str, int]] = {"due": {}, "spot_check": {}}
+    out: dict[str, dict[str, int]] = {"due": {}, "spot_check": {}, "proactive": {}}
+    names = {DUE: "due", CLOSED: "spot_check", PROACTIVE: "proactive"}
     for status, state, count in rows:
-        out["due" if status == DUE else "spot_check"][str(state)] = int(count)
+        out[names[str(status)]][str(state)] = int(count)
     return out

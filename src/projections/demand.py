@@ -65,24 +65,36 @@ SERIES_KINDS = ("all", "centre", "category", "department")
 
 @dataclass(frozen=True)
 class Series:
-    """Which volumes: ``all``, or one centre, category or department (``centre:district``)."""
+    """Which volumes: ``all``, or one centre, category or department (``centre:district``), or a centre's
+    category (``centre:district,category:housing``)."""
 
     kind: str
     code: str | None = None
+    category: str | None = None  # with kind ``centre``: that centre's intakes of this category only
 
     @classmethod
     def parse(cls, text: str) -> Series:
-        """``all`` | ``centre:<code>`` | ``category:<code>`` | ``department:<code>``."""
-        kind, _, code = text.partition(":")
+        """``all`` | ``centre:<code>`` | ``category:<code>`` | ``department:<code>`` | ``centre:<c>,category:<c>``."""
+        first, _, rest = text.partition(",")
+        kind, _, code = first.partition(":")
+        bad = (
+            "series 须为 all、centre:<代码>、category:<代码>、department:<代码> 或 centre:<代码>,category:<代码>，"
+            f"而不是 {text!r}"
+        )
         if kind not in SERIES_KINDS or (kind == "all") != (code == ""):
-            msg = f"series 须为 all、centre:<代码>、category:<代码> 或 department:<代码>，而不是 {text!r}"
-            raise QueryError(msg)
-        return cls(kind, code or None)
+            raise QueryError(bad)
+        category = None
+        if rest:
+            other, _, category = rest.partition(":")
+            if kind != "centre" or other != "category" or not category or "," in category:
+                raise QueryError(bad)
+        return cls(kind, code or None, category)
 
     @property
     def label(self) -> str:
         """The series as written."""
-        return self.kind if self.code is None else f"{self.kind}:{self.code}"
+        base = self.kind if self.code is None else f"{self.kind}:{self.code}"
+        return base if self.category is None else f"{base},category:{self.category}"
 
 
 def daily(views: ViewDB, series: Series, start: date, end: date) -> tuple[list[date], list[int]]:
@@ -98,8 +110,11 @@ def daily(views: ViewDB, series: Series, start: date, end: date) -> tuple[list[d
         table = DEMAND_DEPARTMENTS
     else:
         cond = "" if series.kind == "all" else f" AND {series.kind} = ?"
-        sql = f"SELECT day, SUM(n) FROM {DEMAND_HOURLY.name} WHERE day >= ? AND day <= ?{cond} GROUP BY day"  # noqa: S608 — fixed names and a checked column, values bound
         params = [start, end, *([series.code] if series.code else [])]
+        if series.category is not None:
+            cond += " AND category = ?"
+            params.append(series.category)
+        sql = f"SELECT day, SUM(n) FROM {DEMAND_HOURLY.name} WHERE day >= ? AND day <= ?{cond} GROUP BY day"  # noqa: S608 — fixed names and a checked column, values bound
         table = DEMAND_HOURLY
     with views.transaction(write=False) as tx:
         rows = tx.load(table, tx.query(sql, params), ["day", "n"])
@@ -135,3 +150,18 @@ def arrivals_profile(
     for day, hour, n in rows:
         totals[(day.weekday(), int(hour))] += int(n)
     return {k: v / weekdays[k[0]] for k, v in totals.items() if weekdays[k[0]]}
+
+
+def hourly(views: ViewDB, centre: str, start: date, end: date) -> dict[tuple[date, int], int]:
+    """(day, hour) → the centre's intakes that hour, ``start..end`` inclusive (absent: none)."""
+    with views.transaction(write=False) as tx:
+        rows = tx.load(
+            DEMAND_HOURLY,
+            tx.query(
+                f"SELECT day, hour, SUM(n) FROM {DEMAND_HOURLY.name}"  # noqa: S608 — fixed names, values bound
+                " WHERE day >= ? AND day <= ? AND centre = ? GROUP BY day, hour",
+                [start, end, centre],
+            ),
+            ["day", "hour", "n"],
+        )
+    return {(day, int(hour)): int(n) for day, hour, n in rows}

@@ -207,35 +207,51 @@ def _pct(values: list[float]) -> float | None:
     return round(100 * statistics.fmean(values), 2) if values else None
 
 
-def backtest(days: Sequence[date], y: np.ndarray, calendar: WorkingCalendar, method: str) -> Backtest | None:
-    """Rolling origin: the last ``BACKTEST_ORIGINS`` cuts, ``BACKTEST_HORIZON`` days apart, each forecast ahead."""
-    need = BACKTEST_ORIGINS * BACKTEST_HORIZON + 2 * SEASON
-    if method == "none" or len(y) < need:
-        return None
+NOT_BEATEN = "模型未优于季节性朴素预测（sMAPE 不低于基准），请以基准为参考"
+
+
+def scored(
+    folds: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], horizon: int, naive_only_note: str | None
+) -> Backtest:
+    """The backtest from its folds (actual, model, seasonal-naive per origin); ``naive_only_note`` when the
+    model was seasonal-naive itself at every origin."""
     ape: list[float] = []
     sape: list[float] = []
     n_ape: list[float] = []
     n_sape: list[float] = []
-    for k in range(BACKTEST_ORIGINS, 0, -1):
-        cut = len(y) - k * BACKTEST_HORIZON
-        actual = y[cut : cut + BACKTEST_HORIZON].astype(float)
-        model = _predict(days[:cut], y[:cut], BACKTEST_HORIZON, calendar, method)
-        naive = _predict(days[:cut], y[:cut], BACKTEST_HORIZON, calendar, "seasonal_naive")
-        a, s = _errors(actual, np.array([p.mean for p in model]))
-        na, ns = _errors(actual, np.array([p.mean for p in naive]))
+    for actual, model, naive in folds:
+        a, s = _errors(actual, model)
+        na, ns = _errors(actual, naive)
         ape += a
         sape += s
         n_ape += na
         n_sape += ns
     smape, naive_smape = _pct(sape), _pct(n_sape)
     beats = smape is not None and naive_smape is not None and smape < naive_smape
-    if method == "seasonal_naive":
-        note = "历史不足两个季节，使用季节性朴素预测"
+    if naive_only_note is not None:
+        note = naive_only_note
     elif beats:
         note = "模型优于季节性朴素预测"
     else:
-        note = "模型未优于季节性朴素预测（sMAPE 不低于基准），请以基准为参考"
-    return Backtest(BACKTEST_ORIGINS, BACKTEST_HORIZON, _pct(ape), smape, _pct(n_ape), naive_smape, beats, note)
+        note = NOT_BEATEN
+    return Backtest(len(folds), horizon, _pct(ape), smape, _pct(n_ape), naive_smape, beats, note)
+
+
+def backtest(days: Sequence[date], y: np.ndarray, calendar: WorkingCalendar, method: str) -> Backtest | None:
+    """Rolling origin: the last ``BACKTEST_ORIGINS`` cuts, ``BACKTEST_HORIZON`` days apart, each forecast ahead."""
+    need = BACKTEST_ORIGINS * BACKTEST_HORIZON + 2 * SEASON
+    if method == "none" or len(y) < need:
+        return None
+    folds = []
+    for k in range(BACKTEST_ORIGINS, 0, -1):
+        cut = len(y) - k * BACKTEST_HORIZON
+        actual = y[cut : cut + BACKTEST_HORIZON].astype(float)
+        model = _predict(days[:cut], y[:cut], BACKTEST_HORIZON, calendar, method)
+        naive = _predict(days[:cut], y[:cut], BACKTEST_HORIZON, calendar, "seasonal_naive")
+        folds.append((actual, np.array([p.mean for p in model]), np.array([p.mean for p in naive])))
+    return scored(
+        folds, BACKTEST_HORIZON, "历史不足两个季节，使用季节性朴素预测" if method == "seasonal_naive" else None
+    )
 
 
 def typical_weekday(days: Sequence[date], y: np.ndarray, calendar: WorkingCalendar, weeks: int = 8) -> dict[int, float]:

@@ -26,6 +26,7 @@ ORDERS = Table(
         Column("finding_kind", T.text, nullable=False),
         Column("finding_text", T.text, nullable=False),
         Column("complaint_id", T.text),
+        Column("callback_task_id", T.text),  # the call-back whose finding this is, if any
         Column("issuer_id", T.text, nullable=False),
         Column("issued_at", T.timestamp, nullable=False),
         Column("round", T.integer, nullable=False),
@@ -59,6 +60,7 @@ def _fold(row: dict[str, Any] | None, nid: int, e: Any) -> dict[str, Any] | None
             "finding_kind": e.finding_kind,
             "finding_text": e.finding_text,
             "complaint_id": e.complaint_id,
+            "callback_task_id": e.callback_task_id,
             "issuer_id": e.actor.id,
             "issued_at": e.occurred_at,
             "round": 1,
@@ -98,7 +100,7 @@ class OrdersView(View):
     """整改通知台账."""
 
     name: ClassVar[str] = "orders"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the call-back a finding came from
     tables: ClassVar[tuple[Table, ...]] = (ORDERS,)
     other_topics: ClassVar[tuple[str, ...]] = (ORDER_TOPIC,)
 

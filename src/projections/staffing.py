@@ -162,3 +162,65 @@ def plan_cells(days: list[DayPlan]) -> list[list[str | int | float | None]]:
                 ]
             )
     return rows
+
+
+@dataclass(frozen=True)
+class HourReview:
+    """One planned hour after the fact: the windows planned, the arrivals forecast and come, the windows needed."""
+
+    hour: int
+    planned_windows: int
+    forecast_arrivals: float | None
+    arrivals: int
+    needed_windows: int
+    difference: int  # planned − needed: below 0 too few windows were planned, above 0 too many
+
+
+@dataclass(frozen=True)
+class DayReview:
+    """One planned day after the fact."""
+
+    day: date
+    hours: list[HourReview]
+
+    @property
+    def arrivals(self) -> int:
+        """Intakes that day within the reviewed hours."""
+        return sum(h.arrivals for h in self.hours)
+
+
+def review_day(
+    day: date,
+    planned: dict[int, int],
+    forecast: dict[int, float],
+    arrived: dict[int, int],
+    rules: StaffingRules,
+) -> DayReview:
+    """Compare a day's plan (hour → windows) with its arrivals (hour → intakes): the windows Erlang C would have
+    needed for what came, hour by hour, over the planned hours and any hour people came in."""
+    hours = []
+    for hour in sorted(set(planned) | {h for h, n in arrived.items() if n > 0}):
+        came = arrived.get(hour, 0)
+        need = windows_needed(came, rules)
+        windows = planned.get(hour, 0)
+        hours.append(HourReview(hour, windows, forecast.get(hour), came, need, windows - need))
+    return DayReview(day, hours)
+
+
+def review_summary(days: list[DayReview]) -> dict[str, int | float | None]:
+    """Over the reviewed days: hours with too few / enough / too many windows, arrivals forecast and come."""
+    hours = [h for d in days for h in d.hours]
+    forecast = [h.forecast_arrivals for h in hours if h.forecast_arrivals is not None]
+    came = sum(h.arrivals for h in hours)
+    total_forecast = round(sum(forecast), 2) if forecast else None
+    return {
+        "hours": len(hours),
+        "hours_short": sum(1 for h in hours if h.difference < 0),
+        "hours_matched": sum(1 for h in hours if h.difference == 0),
+        "hours_over": sum(1 for h in hours if h.difference > 0),
+        "arrivals": came,
+        "forecast_arrivals": total_forecast,
+        "forecast_error_pct": round(100 * (total_forecast - came) / came, 2)
+        if total_forecast is not None and came
+        else None,
+    }

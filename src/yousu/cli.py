@@ -47,7 +47,6 @@ from policies.sweeper import Sweeper
 from projections import tracking
 from yousu.background import Periodic
 from yousu.cli_hotline import deliveries_app, hotline_app
-from yousu.cli_insights import insights_app as forecast_app
 from yousu.insights_cli import insights_app
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
@@ -70,8 +69,6 @@ from yousu.wiring import (
 app = typer.Typer(help="yousu 有诉即办 — complaint handling service", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working-day calendar (工作日历)", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
-# 未诉先办 (1) topics/reindex and (2) forecasts share one `yousu insights` group
-insights_app.registered_commands.extend(forecast_app.registered_commands)
 app.add_typer(insights_app, name="insights")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(hotline_app, name="hotline")

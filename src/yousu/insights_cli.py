@@ -1,17 +1,20 @@
-"""`yousu insights …`: 未诉先办 reports from the command line (the same views as /v1/insights)."""
+"""`yousu insights …`: 未诉先办 reports from the command line (the same views as /v1/insights): repeats and
+high-frequency topics, the search index, and demand forecasts by day, week or month."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 
 import typer
 from eventsourcing.utils import get_topic
 from rich.console import Console
 from rich.table import Table
 
+from api.routes.forecast import forecast_answer, read_history
 from application.cases import CasesService
+from application.clock import SettableClock
 from application.knowledge import KnowledgeService, aggregate_ids
 from application.reference import load_reference
 from domain.cases import GuidanceCase
@@ -20,10 +23,14 @@ from projections import cases as cases_view
 from projections import knowledge as knowledge_view
 from projections import repeats as repeats_view
 from projections import topics as topics_view
+from projections.view import QueryError
+from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 from yousu.wiring import build_complaints, build_runner, store_line
 
-insights_app = typer.Typer(help="未诉先办: repeats and high-frequency topics", no_args_is_help=True)
+insights_app = typer.Typer(
+    help="未诉先办: high-frequency topics, the search index, demand forecasts (诉求预测)", no_args_is_help=True
+)
 console = Console()
 
 
@@ -110,3 +117,37 @@ def reindex() -> None:
         runner.db.close()
         complaints.close()
     console.print(f"知识条目 {n} 条，指导案例 {m} 件已重建索引")
+
+
+@insights_app.command("forecast")
+def forecast_command(
+    series: Annotated[
+        str, typer.Option(help="all | centre:<code> | category:<code> | department:<code> | centre:<c>,category:<c>")
+    ] = "all",
+    granularity: Annotated[Literal["day", "week", "month"], typer.Option(help="day | week | month")] = "day",
+    horizon_weeks: Annotated[int, typer.Option(min=1, max=26, help="weeks ahead (day and week)")] = 12,
+    horizon_months: Annotated[int, typer.Option(min=1, max=12, help="months ahead (month)")] = 3,
+    backtest: Annotated[bool, typer.Option(help="rolling-origin backtest beside seasonal-naive")] = True,
+) -> None:
+    """Forecast volumes by day, week or month (JSON on stdout), from the demand view kept by `yousu project`."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    typer.echo(store_line(settings), err=True)
+    fixed = datetime.fromisoformat(settings.fixed_clock) if settings.fixed_clock else None
+    complaints = build_complaints(settings, SettableClock(fixed) if fixed else None)
+    runner = build_runner(settings, complaints)
+    try:
+        runner.setup()
+        runner.run_once()  # the demand view up to the newest event
+        history = read_history(runner.db, complaints, series, granularity)
+        horizon = horizon_months if granularity == "month" else horizon_weeks
+        body = forecast_answer(
+            history, complaints, granularity, horizon, backtest=backtest, margin=settings.peak_margin
+        )
+    except QueryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        runner.db.close()
+        complaints.close()
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=1))

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from application.clock import SettableClock
+from application.complaints import ComplaintsApp
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from projections import demand
 from tests.conftest import CST
@@ -22,7 +23,13 @@ NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)  # Friday
 
 def seed(client: TestClient) -> dict[str, int]:
     """Three weeks of intakes at 10:00 on working days: 3 housing + 1 tax each (nothing on weekends)."""
-    app = client.app.state.container.complaints  # type: ignore[attr-defined]
+    per_day = seed_app(client.app.state.container.complaints)  # type: ignore[attr-defined]
+    client.app.state.container.catch_up()  # type: ignore[attr-defined]
+    return per_day
+
+
+def seed_app(app: ComplaintsApp) -> dict[str, int]:
+    """What :func:`seed` records, on the application itself (the CLI test's store has no HTTP app)."""
     per_day: dict[str, int] = {}
     day = NOW - timedelta(days=21)
     while day < NOW.replace(hour=0):
@@ -38,7 +45,6 @@ def seed(client: TestClient) -> dict[str, int]:
                 )
             per_day[day.date().isoformat()] = 4
         day += timedelta(days=1)
-    client.app.state.container.catch_up()  # type: ignore[attr-defined]
     return per_day
 
 
@@ -124,3 +130,110 @@ def test_tidal_plan_hours_windows_xlsx_and_acceptance(sqlite_url: str) -> None:
         events = list(app.events.get(UUID(again["id"])))
         assert [type(e).__name__ for e in events] == ["Opened", "Accepted", "Accepted"]
         assert events[1].actor.role is Role.duty_leader
+
+
+def receive_at(client: TestClient, when: datetime, n: int) -> None:
+    app = client.app.state.container.complaints  # type: ignore[attr-defined]
+    for _ in range(n):
+        app.receive(
+            channel=Channel.window,
+            content="复盘诉求",
+            category="housing",
+            complainant=Complainant(ComplainantType.person, "王五", "13900002222"),
+            actor=CLERK,
+            received_at=when,
+        )
+
+
+def test_an_accepted_plan_is_compared_with_what_arrived(sqlite_url: str) -> None:
+    clock = SettableClock(NOW)
+    with client_for(sqlite_url, clock, normal_windows=1) as client:
+        seed(client)
+        analyst, leader = auth(Role.analyst), auth(Role.duty_leader)
+        period = "centre=district&from=2025-09-29&to=2025-10-03"
+        planned = client.get(f"/v1/insights/tidal-plan?{period}", headers=analyst).json()
+        forecast_10 = {d["day"]: d["hours"][0]["arrivals"] for d in planned["days"]}  # what the plan expected at ten
+        accept = {"centre": "district", "from": "2025-09-29", "to": "2025-10-03"}
+        assert client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader).status_code == 201
+        r = client.get(f"/v1/insights/tidal-plan/review?{period}", headers=analyst)
+        assert r.status_code == 422  # the period has not begun
+        assert r.json()["errors"][0]["field"] == "from"
+        clock.set(datetime(2025, 10, 9, 10, 0, tzinfo=CST))  # after National Day
+        receive_at(client, datetime(2025, 9, 29, 10, 5, tzinfo=CST), 10)  # Monday: ten at ten …
+        receive_at(client, datetime(2025, 9, 29, 14, 5, tzinfo=CST), 2)  # … and two at two, an unplanned hour
+        receive_at(client, datetime(2025, 9, 30, 10, 5, tzinfo=CST), 4)  # Tuesday: four at ten, as planned
+        client.app.state.container.catch_up()  # type: ignore[attr-defined]
+        r = client.get(f"/v1/insights/tidal-plan/review?{period}", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["complete"] is True
+        assert body["accepted_by"]["role"] == "duty_leader"
+        # Erlang C, 15 minutes each, 80 % within 10 minutes: 10 an hour = 2.5 erlangs → 4 windows (3 serve only
+        # 49.7 %, 4 serve 88.2 %); 2 an hour = 0.5 erlang → 2 (one serves 64.2 %); 4 an hour = 1 erlang → 2
+        hours = [
+            (d["day"], h["hour"], h["planned_windows"], h["arrivals"], h["needed_windows"], h["difference"])
+            for d in body["days"]
+            for h in d["hours"]
+        ]
+        assert hours == [
+            ("2025-09-29", 10, 2, 10, 4, -2),
+            ("2025-09-29", 14, 0, 2, 2, -2),
+            ("2025-09-30", 10, 2, 4, 2, 0),
+        ]
+        assert [h["forecast_arrivals"] for d in body["days"] for h in d["hours"]] == [
+            forecast_10["2025-09-29"],
+            None,
+            forecast_10["2025-09-30"],
+        ]
+        assert [(d["planned_max"], d["needed_max"], d["arrivals"]) for d in body["days"]] == [(2, 4, 12), (2, 2, 4)]
+        summary = body["summary"]
+        assert (summary["hours"], summary["hours_short"], summary["hours_matched"], summary["hours_over"]) == (
+            3,
+            2,
+            1,
+            0,
+        )
+        assert summary["arrivals"] == 16
+        expected = round(forecast_10["2025-09-29"] + forecast_10["2025-09-30"], 2)
+        assert summary["forecast_arrivals"] == expected
+        assert summary["forecast_error_pct"] == round(100 * (expected - 16) / 16, 2)
+        r = client.get("/v1/insights/tidal-plan/review?centre=district&from=2025-09-22&to=2025-09-26", headers=analyst)
+        assert r.status_code == 404
+        assert r.json()["code"] == "plan_not_found"
+        assert "潮汐预案" in r.json()["detail"]
+        r = client.get(f"/v1/insights/tidal-plan/review?{period}", headers=auth(Role.window_clerk))
+        assert r.status_code == 403
+
+
+def test_weekly_and_monthly_forecasts_and_combined_series(sqlite_url: str) -> None:
+    with client_for(sqlite_url, SettableClock(NOW)) as client:
+        seed(client)  # 5 … 25 Sep, 4 a working day: whole ISO weeks 8–14 and 15–21 Sep, 20 intakes each
+        analyst = auth(Role.analyst)
+        r = client.get("/v1/insights/forecast?granularity=week&horizon_weeks=2&backtest=false", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["granularity"], body["method"]) == ("week", "none")
+        assert body["history"] == {"from": "2025-09-08", "to": "2025-09-21", "periods": 2}
+        assert body["notes"] == ["历史不足一年（52 个周），仅给出近期平均水平"]
+        # no closed-day intakes: a closed day weighs the floor 0.02, so each week had 20 / 5.04 a day;
+        # 22–28 Sep has six working days (the 调休 Sunday) and one closed, 29 Sep – 5 Oct two and five
+        assert [(p["label"], p["working_days"], p["mean"]) for p in body["points"]] == [
+            ("2025-W39", 6, round(20 / 5.04 * 6.02, 2)),
+            ("2025-W40", 2, round(20 / 5.04 * 2.10, 2)),
+        ]
+        assert body["peaks"] == []
+        r = client.get("/v1/insights/forecast?granularity=month", headers=analyst)
+        assert r.status_code == 200, r.text
+        assert (r.json()["points"], r.json()["notes"]) == ([], ["历史不足一个完整的月，无法预测"])
+        r = client.get(
+            "/v1/insights/forecast?series=centre:district,category:tax&granularity=week&backtest=false",
+            headers=analyst,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["series"] == "centre:district,category:tax"
+        assert r.json()["points"][0]["mean"] == round(5 / 5.04 * 6.02, 2)  # one tax intake a working day
+        r = client.get("/v1/insights/forecast?series=department:x,category:tax", headers=analyst)
+        assert r.status_code == 422
+        assert "series" in r.json()["detail"]
+        r = client.get("/v1/insights/forecast?granularity=year", headers=analyst)
+        assert r.status_code == 422

@@ -3,7 +3,10 @@ problem+json in Chinese, overdue escalation by the sweeper, the orders ledger an
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +14,7 @@ from fastapi.testclient import TestClient
 from application.clock import SettableClock
 from application.orders import OrdersService
 from domain.values import Role
+from policies.delivery import Deliverer, Webhook
 from policies.orders import OrderSweeper
 from tests.conftest import CST
 from tests.support import auth, client_for, settings_for
@@ -139,20 +143,100 @@ def test_overdue_orders_escalate_and_the_rate_counts_them(sqlite_url: str) -> No
         assert_problem(client.get("/v1/orders?status=lost", headers=ANALYST), 422, "invalid_query")
 
 
+class Receiver(BaseHTTPRequestHandler):
+    """Answers 204 and keeps what it received."""
+
+    received: list[dict[str, Any]] = []  # noqa: RUF012 — shared by the test's server
+
+    def do_POST(self) -> None:
+        Receiver.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_order_escalations_reach_the_inboxes_and_webhooks_like_complaints(sqlite_url: str) -> None:
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
+    clock = SettableClock(FRIDAY)
+    try:
+        with client_for(sqlite_url, clock) as client:
+            oid = issue(client, working_days=1)["id"]  # to housing, due Sunday 28 Sep (调休) 17:30
+            container = client.app.state.container  # type: ignore[attr-defined]
+            sweeper = OrderSweeper(OrdersService(container.complaints), container.views)
+            leader_in_centre = auth(Role.duty_leader, sub="leader-9", centre="district")
+            deliverer = Deliverer(
+                container.views,
+                container.complaints.calendar,
+                [
+                    Webhook(url + "/leader", frozenset({"duty_leader"})),
+                    Webhook(url + "/liaison", frozenset({"liaison"})),
+                ],
+            )
+
+            def inbox(path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+                container.catch_up()
+                r = client.get(path, headers=headers)
+                assert r.status_code == 200, r.text
+                items: list[dict[str, Any]] = r.json()["items"]
+                return items
+
+            clock.set(datetime(2025, 9, 28, 17, 31, tzinfo=CST))
+            container.catch_up()
+            assert sweeper.sweep() == 1
+            level1 = inbox("/v1/inbox", leader_in_centre)
+            assert [(i["order_id"], i["unit"], i["clock"], i["level"], i["round"]) for i in level1] == [
+                (oid, "housing", "order", 1, 1)
+            ]
+            assert level1[0]["complaint_id"] is None
+            assert level1[0]["recipients"] == ["unit_leader"]
+            assert level1[0]["reason"] == "整改通知第1轮已逾期，尚未报送整改报告"
+            assert inbox("/v1/liaison/inbox", LIAISON) == []  # level 1 is not copied to 纪检
+            assert deliverer.run_once(clock.now()) == 1
+            assert [(r["order_id"], r["unit"], r["level"], r["recipients"]) for r in Receiver.received] == [
+                (oid, "housing", 1, ["duty_leader", "unit_leader"])
+            ]
+            assert "complaint_id" not in Receiver.received[0]
+
+            clock.set(datetime(2025, 9, 29, 17, 31, tzinfo=CST))  # one working day later: 抄送纪检
+            container.catch_up()
+            assert sweeper.sweep() == 1
+            copied = inbox("/v1/liaison/inbox", LIAISON)
+            assert [(i["order_id"], i["level"], i["recipients"]) for i in copied] == [
+                (oid, 2, ["liaison", "unit_leader"])
+            ]
+            assert [i["level"] for i in inbox("/v1/inbox", leader_in_centre)] == [2, 1]
+            Receiver.received.clear()
+            assert deliverer.run_once(clock.now()) == 2  # the level-2 notice to both hooks
+            assert sorted((r["order_id"], r["level"]) for r in Receiver.received) == [(oid, 2), (oid, 2)]
+    finally:
+        server.shutdown()
+
+
 def test_orders_view_rebuilds_to_the_same_rows(pg_url: str) -> None:
     clock = SettableClock(FRIDAY)
     with client_for(pg_url, clock) as client:
         oid = issue(client)["id"]
         post(client, oid, "acknowledge", {}, HOUSING)
+        late = issue(client, working_days=1)["id"]
         container = client.app.state.container  # type: ignore[attr-defined]
+        clock.set(datetime(2025, 9, 29, 17, 31, tzinfo=CST))  # past both levels of the one-day order
+        container.catch_up()
+        assert OrderSweeper(OrdersService(container.complaints), container.views).sweep() == 2
         container.catch_up()
         before = client.get("/v1/orders", headers=ANALYST).json()["items"]
+        inbox_before = client.get("/v1/liaison/inbox", headers=LIAISON).json()["items"]
+        assert [(i["order_id"], i["unit"], i["level"]) for i in inbox_before] == [(late, "housing", 2)]
 
         runner = build_runner(settings_for(pg_url), container.complaints)
         try:
-            runner.rebuild(["orders"])
+            runner.rebuild(["orders", "inbox"])
         finally:
             runner.db.close()
         after = client.get("/v1/orders", headers=ANALYST).json()["items"]
         assert before == after
-        assert after[0]["status"] == "acknowledged"
+        assert {i["id"]: i["status"] for i in after}[oid] == "acknowledged"
+        assert client.get("/v1/liaison/inbox", headers=LIAISON).json()["items"] == inbox_before

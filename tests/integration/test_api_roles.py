@@ -11,11 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import mint_token
+from application.callbacks import CallbacksService
 from application.cases import CaseDraft, CasesService
 from application.complaints import ComplaintsApp
 from application.knowledge import EntryFields, KnowledgeService
 from application.orders import OrdersService
+from domain.callbacks import Outcome
 from domain.orders import FindingKind
+from domain.plans import TidalPlan, plan_id
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import CST, auth, client_for, hotline_body, receive_body
 
@@ -171,6 +174,33 @@ def order_reported(app: ComplaintsApp) -> UUID:
     return oid
 
 
+def agent_enrolled(app: ComplaintsApp) -> UUID:
+    """A fed-back complaint, with the call-back agent the assignment names on record."""
+    service = CallbacksService(app)
+    if not service.is_agent("agent-1"):
+        service.enrol(actor=Actor("agent-1", "回访丁", Role.callback_agent))
+    return fed_back(app)
+
+
+def proactive(app: ComplaintsApp) -> UUID:
+    """A 主动回访 contact registered by the clerk."""
+    person = Complainant(ComplainantType.person, "王五", "13700001111")
+    return (
+        CallbacksService(app)
+        .register_proactive(centre="district", category="", service="社保卡办理", person=person, actor=CLERK)
+        .complaint_id
+    )
+
+
+def called_with_finding(app: ComplaintsApp) -> UUID:
+    """A complaint whose closing call-back was answered with a finding."""
+    cid = fed_back(app)
+    CallbacksService(app).attempt(
+        cid, outcome=Outcome.answered, rating=4, comment="", finding="等候时间长", actor=CLERK
+    )
+    return cid
+
+
 Setup = Callable[[ComplaintsApp, Role], UUID]
 
 
@@ -256,11 +286,31 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "orders": (None, "GET", "/v1/orders", None),
     "callback_queue": (None, "GET", "/v1/callbacks/queue", None),
     "callback_summary": (None, "GET", "/v1/callbacks/summary", None),
-    "assign_callback": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/assign", {"agent": "agent-1"}),
+    "assign_callback": (
+        _by_role(agent_enrolled),
+        "POST",
+        "/v1/callbacks/{complaint_id}/assign",
+        {"agent": "agent-1"},
+    ),
+    "enrol_agent": (None, "POST", "/v1/callbacks/agents", None),
+    "register_proactive": (
+        None,
+        "POST",
+        "/v1/callbacks/proactive",
+        {"person": {"phone": "13700001111"}, "service": "社保卡办理"},
+    ),
+    "read_proactive": (_by_role(proactive), "GET", "/v1/callbacks/proactive/{task_id}", None),
+    "refer_callback": (
+        _by_role(called_with_finding),
+        "POST",
+        "/v1/callbacks/{complaint_id}/order",
+        {"unit": "housing"},
+    ),
     "callback_attempt": (_by_role(fed_back), "POST", "/v1/callbacks/{complaint_id}/attempts", {"outcome": "no_answer"}),
     "forecast": (None, "GET", "/v1/insights/forecast", None),
     "tidal_plan": (None, "GET", "/v1/insights/tidal-plan", None),
     "accept_plan": (None, "POST", "/v1/insights/tidal-plan/accept", None),
+    "review_plan": (None, "GET", "/v1/insights/tidal-plan/review", None),
     "who_am_i": (None, "GET", "/v1/auth/me", None),
     "hotline_feedback": (
         _by_role(hotline_resolved),
@@ -298,7 +348,25 @@ QUERIES = {
     "knowledge_search": "/v1/knowledge?q=暖气",
     "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
     "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false",
+    "review_plan": "/v1/insights/tidal-plan/review?centre=district&from=2025-09-01&to=2025-09-07",
 }
+
+
+def past_plan(app: ComplaintsApp) -> str:
+    """A plan accepted for last week (by the wall clock the module's app runs on), for its review."""
+    today = datetime.now(tz=CST).date()
+    start, end = today - timedelta(days=7), today - timedelta(days=1)
+    url = f"/v1/insights/tidal-plan/review?centre=district&from={start.isoformat()}&to={end.isoformat()}"
+    if plan_id("district", start, end) in app.repository:
+        return url
+    plan = TidalPlan.open("district", start, end)
+    leader = Actor("l1", "带班丙", Role.duty_leader)
+    plan.accept(
+        centre="district", start=start, end=end, windows={}, extra={}, note="", actor=leader, now=app.clock.now()
+    )
+    app.save(plan)
+    return url
+
 
 # The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
@@ -362,6 +430,10 @@ callback_queue     ✔ ✔ ✔ · · · · ✔ · ✔
 callback_summary   ✔ ✔ ✔ · · · · ✔ · ✔
 assign_callback    · ✔ ✔ · · · · · · ·
 callback_attempt   ✔ · · · · · · ✔ · ✔
+enrol_agent        · · · · · · · · · ✔
+register_proactive ✔ · · · · · · · · ·
+read_proactive     ✔ ✔ ✔ · · · · ✔ · ✔
+refer_callback     · · ✔ · · ✔ · · · ·
 forecast           · ✔ ✔ · · · ✔ · ✔ ·
 tidal_plan         · ✔ ✔ · · · ✔ · ✔ ·
 accept_plan        · · ✔ · · · · · · ·
@@ -370,6 +442,7 @@ hotline_callback   · · · · · · · ✔ · ·
 supplement         · · · · · · · ✔ · ·
 withdraw           · · · · · · · ✔ · ·
 deliveries         · · ✔ · · ✔ · ✔ ✔ ·
+review_plan        · ✔ ✔ · · · ✔ · ✔ ·
 """
 
 
@@ -404,7 +477,13 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         slip_no = app_of(client).get(made).slip_no if endpoint == "by_slip" else ""
         ref = app_of(client).get(made).external_ref if "{external_ref}" in path else ""
         url = path.format(
-            complaint_id=made, entry_id=made, case_id=made, order_id=made, slip_no=slip_no, external_ref=ref
+            complaint_id=made,
+            entry_id=made,
+            case_id=made,
+            order_id=made,
+            task_id=made,
+            slip_no=slip_no,
+            external_ref=ref,
         )
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
@@ -414,6 +493,8 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
+    if endpoint == "review_plan":
+        url = past_plan(app_of(client))
     if endpoint == "accept_plan":  # the coming week, by the wall clock the module's app runs on
         today = datetime.now(tz=CST).date()
         body = {"centre": "district", "from": today.isoformat(), "to": (today + timedelta(days=6)).isoformat()}
@@ -452,7 +533,13 @@ def test_no_token_is_401(client: TestClient, endpoint: str) -> None:
     _, method, path, body = ENDPOINTS[endpoint]
     unknown = "00000000-0000-0000-0000-000000000001"
     url = QUERIES.get(endpoint, path).format(
-        complaint_id=unknown, entry_id=unknown, case_id=unknown, order_id=unknown, slip_no="YS1", external_ref="HL-1"
+        complaint_id=unknown,
+        entry_id=unknown,
+        case_id=unknown,
+        order_id=unknown,
+        task_id=unknown,
+        slip_no="YS1",
+        external_ref="HL-1",
     )
     r = client.request(method, url, json=body)
     assert r.status_code == 401

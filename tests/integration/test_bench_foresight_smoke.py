@@ -21,5 +21,6 @@ def test_forecast_bench_smoke() -> None:
     cmd = [sys.executable, "bench/forecast.py", "--series", "4", "--workers", "1", "--history-days", "120"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "forecasts for 4 series" in done.stdout
+    assert "forecasts for 4 series by day" in done.stdout
+    assert "forecasts for 4 series by month" in done.stdout
     assert "['ets']" in done.stdout

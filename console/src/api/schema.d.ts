@@ -1097,7 +1097,8 @@ export interface paths {
         };
         /**
          * Queue
-         * @description Due call-backs by deadline (spot checks by closing time), complainants masked; ``ready``: callable now.
+         * @description Due call-backs by deadline (spot checks by closing time, 主动回访 by registration), people masked;
+         *     ``ready``: callable now.
          *
          *     ``total`` is exact up to 1,000 (``more`` says there are more); ``/v1/callbacks/summary`` counts all.
          */
@@ -1130,6 +1131,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/callbacks/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrol
+         * @description 登记回访员: the caller (a call-back agent's token) is put on record, so calls can be assigned to them.
+         */
+        post: operations["enrol_v1_callbacks_agents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/proactive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Proactive
+         * @description 主动回访: the window clerk registers someone they served (no complaint) for a call; the phone is kept
+         *     only in the (encrypted) events, masked in the queue. The answer's ``complaint_id`` is the call's own id.
+         */
+        post: operations["register_proactive_v1_callbacks_proactive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/proactive/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Proactive
+         * @description A 主动回访 contact: the phone in clear for roles that read personal information (the read is logged in
+         *     the access log under the call's id), masked for the others.
+         */
+        get: operations["read_proactive_v1_callbacks_proactive__task_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/callbacks/{complaint_id}/assign": {
         parameters: {
             query?: never;
@@ -1141,7 +1204,9 @@ export interface paths {
         put?: never;
         /**
          * Assign
-         * @description 分派 the complaint's current call-back (due, or its spot check) to an agent.
+         * @description 分派 the current call-back (of a complaint: due, or its spot check; or a 主动回访 by its id) to a call-back
+         *     agent on record (enrolled through ``POST /v1/callbacks/agents``, or a local account holding the role);
+         *     anyone else is refused (422 ``not_callback_agent``).
          */
         post: operations["assign_v1_callbacks__complaint_id__assign_post"];
         delete?: never;
@@ -1174,6 +1239,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/callbacks/{complaint_id}/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refer
+         * @description A call's finding becomes a 限期整改通知 (``finding.kind = callback_finding``) to ``unit``: the call of
+         *     ``kind`` — the complaint's closing call-back (``due``) or 抽查, or a 主动回访 by its id. The order records
+         *     the call (``callback_task_id``) and the call the order (``order_id``), in one transaction; once per call.
+         */
+        post: operations["refer_v1_callbacks__complaint_id__order_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/insights/forecast": {
         parameters: {
             query?: never;
@@ -1183,8 +1270,12 @@ export interface paths {
         };
         /**
          * Get Forecast
-         * @description Daily forecast for ``horizon_weeks``: ETS with two weeks of history or more, else seasonal-naive; 80 % intervals;
-         *     holidays, 调休 and the first working day after a long break from the working-day calendar.
+         * @description Forecast by ``granularity``. ``day``: ``horizon_weeks`` of days, ETS with a weekly season (two weeks of
+         *     history or more), else seasonal-naive; holidays, 调休 and the first working day after a long break from the
+         *     working-day calendar. ``week`` / ``month``: complete ISO weeks or months, ETS with a yearly season when there
+         *     are two years of history, seasonal-naive (the same period a year before) with one; volume per working day, so
+         *     a week with a holiday is a short week, not a low season. 80 % intervals; a rolling-origin backtest beside
+         *     seasonal-naive says when the model does not beat it; ``peaks`` above normal by ``YOUSU_PEAK_MARGIN``.
          */
         get: operations["get_forecast_v1_insights_forecast_get"];
         put?: never;
@@ -1229,6 +1320,28 @@ export interface paths {
          * @description The centre's duty leader accepts the plan: an event with the windows per day, for the record.
          */
         post: operations["accept_tidal_plan_v1_insights_tidal_plan_accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/tidal-plan/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Tidal Plan
+         * @description 预案复盘: an accepted plan beside what arrived — per planned day and hour the windows planned, the arrivals
+         *     forecast and come, and the windows Erlang C needed for what came (same rules as the plan); days up to
+         *     yesterday (``complete`` once the period is over).
+         */
+        get: operations["review_tidal_plan_v1_insights_tidal_plan_review_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1904,6 +2017,33 @@ export interface components {
             department?: string | null;
         };
         /**
+         * PersonIn
+         * @description Who was served: a phone to call them on, a name if they gave one.
+         */
+        PersonIn: {
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Phone */
+            phone: string;
+        };
+        /**
+         * ProactiveIn
+         * @description 主动回访: someone served at the window without complaining, to be asked how it went.
+         */
+        ProactiveIn: {
+            person: components["schemas"]["PersonIn"];
+            /**
+             * Service
+             * @description 办理的事项
+             */
+            service: string;
+            /** Category */
+            category?: string | null;
+        };
+        /**
          * Problem
          * @description RFC 9457 problem details.
          */
@@ -1967,6 +2107,27 @@ export interface components {
             classification: "cannot_do" | "hard_to_do" | "refused_to_do";
             /** Reason */
             reason: string;
+        };
+        /**
+         * ReferIn
+         * @description A call's finding issued as a rectification order to a unit.
+         */
+        ReferIn: {
+            /**
+             * Kind
+             * @default due
+             * @enum {string}
+             */
+            kind: "due" | "spot_check" | "proactive";
+            /** Unit */
+            unit: string;
+            /**
+             * Working Days
+             * @default 5
+             */
+            working_days: number;
+            /** Text */
+            text?: string | null;
         };
         /**
          * ReferenceOut
@@ -8735,7 +8896,7 @@ export interface operations {
     queue_v1_callbacks_queue_get: {
         parameters: {
             query?: {
-                kind?: "due" | "spot_check";
+                kind?: "due" | "spot_check" | "proactive";
                 assignee?: string | null;
                 centre?: string | null;
                 unassigned?: boolean | null;
@@ -8863,6 +9024,348 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrol_v1_callbacks_agents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_proactive_v1_callbacks_proactive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProactiveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_proactive_v1_callbacks_proactive__task_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -9206,12 +9709,134 @@ export interface operations {
             };
         };
     };
+    refer_v1_callbacks__complaint_id__order_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_forecast_v1_insights_forecast_get: {
         parameters: {
             query?: {
-                /** @description all | centre:<代码> | category:<代码> | department:<代码> */
+                /** @description all | centre:<代码> | category:<代码> | department:<代码> | centre:<代码>,category:<代码> */
                 series?: string;
+                granularity?: "day" | "week" | "month";
+                /** @description day 与 week 的预测周数 */
                 horizon_weeks?: number;
+                /** @description month 的预测月数 */
+                horizon_months?: number;
                 backtest?: boolean;
                 /** @description wait (≤3 s) until the views include this notification */
                 after?: number | null;
@@ -9462,6 +10087,127 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_tidal_plan_v1_insights_tidal_plan_review_get: {
+        parameters: {
+            query: {
+                /** @description 服务中心代码 */
+                centre: string;
+                /** @description 预案起始日 */
+                from: string;
+                /** @description 预案截止日 */
+                to: string;
+                /** @description wait (≤3 s) until the views include this notification */
+                after?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
-"""满意度回访中心: the queue of due call-backs and 抽查 spot checks, assignment to call-back agents, attempts."""
+"""满意度回访中心: the queue of due call-backs, 抽查 spot checks and 主动回访 contacts, call-back agents on
+record, assignment to them, attempts, and a call's finding issued as a rectification order."""
 
 from __future__ import annotations
 
@@ -9,21 +10,42 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from api.deps import Caller, CaughtUp, Code, Complaints, Guard, Offset, Views, require, run_query
+from api.deps import (
+    Caller,
+    CaughtUp,
+    Code,
+    Complaints,
+    ContainerDep,
+    Guard,
+    Offset,
+    ReferenceDep,
+    Views,
+    require,
+    run_query,
+)
 from api.permissions import Action
-from api.schemas import Line, OptionalText, Strict
+from api.presenters import personal_info_role
+from api.problems import ApiProblem
+from api.routes.orders import answer as order_answer
+from api.routes.orders import known_units
+from api.schemas import Line, OptionalText, Strict, Text
 from application.callbacks import CallbackResult, CallbacksService
 from domain.audit import plain
-from domain.callbacks import TASK_STATE_LABELS, CallbackPolicy, Outcome
-from domain.values import Role
+from domain.callbacks import TASK_STATE_LABELS, CallbackPolicy, CallKind, Outcome
+from domain.centres import DEFAULT_CENTRE
+from domain.values import Complainant, ComplainantType, Role
 from projections import callbacks as callbacks_view
 from projections.callbacks import QueueFilter
+from projections.masking import mask_name, mask_phone
 
 router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
 
 QueueReader = Annotated[Role, Depends(require(Action.read_callbacks))]
 Assigner = Annotated[Role, Depends(require(Action.assign_callback))]
 Caller_ = Annotated[Role, Depends(require(Action.record_callback))]
+Enrolling = Annotated[Role, Depends(require(Action.enrol_callback_agent))]
+Registrar = Annotated[Role, Depends(require(Action.register_proactive))]
+Issuer = Annotated[Role, Depends(require(Action.issue_order))]
 
 
 def callback_policy(request: Request) -> CallbackPolicy:
@@ -50,6 +72,30 @@ class AttemptIn(Strict):
     finding: Annotated[OptionalText, Field(max_length=4000)] = ""
 
 
+class PersonIn(Strict):
+    """Who was served: a phone to call them on, a name if they gave one."""
+
+    name: Annotated[OptionalText, Field(max_length=100)] = ""
+    phone: Annotated[Line, Field(min_length=5, max_length=32)]
+
+
+class ProactiveIn(Strict):
+    """主动回访: someone served at the window without complaining, to be asked how it went."""
+
+    person: PersonIn
+    service: Annotated[Line, Field(min_length=1, max_length=500, description="办理的事项")]
+    category: Code = None
+
+
+class ReferIn(Strict):
+    """A call's finding issued as a rectification order to a unit."""
+
+    kind: Literal["due", "spot_check", "proactive"] = "due"
+    unit: Annotated[Line, Field(min_length=1, max_length=64)]
+    working_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 5
+    text: Text | None = None
+
+
 def answer(result: CallbackResult) -> dict[str, Any]:
     """Every call-back command's answer."""
     out: dict[str, Any] = plain(result)
@@ -71,7 +117,7 @@ def queue(  # noqa: PLR0913 — the queue's filters
     guard: Guard,
     complaints: Complaints,
     policy: Policy,
-    kind: Literal["due", "spot_check"] = "due",
+    kind: Literal["due", "spot_check", "proactive"] = "due",
     assignee: Code = None,
     centre: Code = None,
     unassigned: bool | None = None,
@@ -79,7 +125,8 @@ def queue(  # noqa: PLR0913 — the queue's filters
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Due call-backs by deadline (spot checks by closing time), complainants masked; ``ready``: callable now.
+    """Due call-backs by deadline (spot checks by closing time, 主动回访 by registration), people masked;
+    ``ready``: callable now.
 
     ``total`` is exact up to 1,000 (``more`` says there are more); ``/v1/callbacks/summary`` counts all.
     """
@@ -104,6 +151,81 @@ def summary(*, _role: QueueReader, _caught_up: CaughtUp, views: Views, guard: Gu
     }
 
 
+@router.post("/agents")
+def enrol(role: Enrolling, who: Caller, complaints: Complaints, guard: Guard) -> dict[str, Any]:
+    """登记回访员: the caller (a call-back agent's token) is put on record, so calls can be assigned to them."""
+    service = CallbacksService(complaints)
+    enrolled = guard.call(lambda: service.enrol(actor=who.actor(role)))
+    return {"agent": who.sub, "name": who.name, "enrolled": enrolled}
+
+
+@router.post("/proactive", status_code=201)
+def register_proactive(
+    body: ProactiveIn,
+    role: Registrar,
+    who: Caller,
+    complaints: Complaints,
+    guard: Guard,
+    policy: Policy,
+    reference: ReferenceDep,
+) -> dict[str, Any]:
+    """主动回访: the window clerk registers someone they served (no complaint) for a call; the phone is kept
+    only in the (encrypted) events, masked in the queue. The answer's ``complaint_id`` is the call's own id."""
+    if body.category is not None and body.category not in reference.categories:
+        raise ApiProblem(422, "invalid_input", f"未知的类别代码：{body.category}", field="category")
+    service = CallbacksService(complaints, policy)
+    person = Complainant(ComplainantType.person, body.person.name, body.person.phone)
+    return run(
+        guard,
+        lambda: service.register_proactive(
+            centre=who.centre or DEFAULT_CENTRE,
+            category=body.category or "",
+            service=body.service,
+            person=person,
+            actor=who.actor(role),
+        ),
+    )
+
+
+@router.get("/proactive/{task_id}")
+def read_proactive(
+    task_id: UUID, role: QueueReader, who: Caller, complaints: Complaints, guard: Guard, container: ContainerDep
+) -> dict[str, Any]:
+    """A 主动回访 contact: the phone in clear for roles that read personal information (the read is logged in
+    the access log under the call's id), masked for the others."""
+    service = CallbacksService(complaints)
+    task = guard.call(lambda: service.proactive(task_id))
+    reader = personal_info_role(who)
+    person = task.person or Complainant(ComplainantType.person, "", "")
+    if reader is not None:
+        guard.call(
+            lambda: container.audit.record_access(
+                reader=who.actor(reader),
+                complaint_id=task_id,
+                endpoint="GET /v1/callbacks/proactive/{id}",
+                personal_info=True,
+            )
+        )
+    shown = {"name": person.name, "phone": person.phone, "masked": False}
+    if reader is None:
+        shown = {"name": mask_name(person.name), "phone": mask_phone(person.phone), "masked": True}
+    return {
+        "id": str(task.id),
+        "centre": task.centre,
+        "category": task.category,
+        "service": task.service,
+        "person": shown,
+        "registered_at": plain(task.registered_at),
+        "registered_by": plain(task.registered_by),
+        "state": task.state.value,
+        "state_label": TASK_STATE_LABELS[task.state],
+        "assignee": task.assignee,
+        "attempts": task.attempts,
+        "finding": task.finding,
+        "order_id": str(task.order_id) if task.order_id else None,
+    }
+
+
 @router.post("/{complaint_id}/assign")
 def assign(
     complaint_id: UUID,
@@ -113,9 +235,12 @@ def assign(
     complaints: Complaints,
     guard: Guard,
     policy: Policy,
+    container: ContainerDep,
 ) -> dict[str, Any]:
-    """分派 the complaint's current call-back (due, or its spot check) to an agent."""
-    service = CallbacksService(complaints, policy)
+    """分派 the current call-back (of a complaint: due, or its spot check; or a 主动回访 by its id) to a call-back
+    agent on record (enrolled through ``POST /v1/callbacks/agents``, or a local account holding the role);
+    anyone else is refused (422 ``not_callback_agent``)."""
+    service = CallbacksService(complaints, policy, accounts=container.accounts)
     return run(guard, lambda: service.assign(complaint_id, agent=body.agent, actor=who.actor(role)))
 
 
@@ -147,3 +272,32 @@ def attempt(
             actor=who.actor(role),
         ),
     )
+
+
+@router.post("/{complaint_id}/order", status_code=201)
+def refer(
+    complaint_id: UUID,
+    body: ReferIn,
+    role: Issuer,
+    who: Caller,
+    complaints: Complaints,
+    guard: Guard,
+    reference: ReferenceDep,
+) -> dict[str, Any]:
+    """A call's finding becomes a 限期整改通知 (``finding.kind = callback_finding``) to ``unit``: the call of
+    ``kind`` — the complaint's closing call-back (``due``) or 抽查, or a 主动回访 by its id. The order records
+    the call (``callback_task_id``) and the call the order (``order_id``), in one transaction; once per call."""
+    service = CallbacksService(complaints)
+    units = known_units(reference)
+    result, task = guard.call(
+        lambda: service.refer(
+            complaint_id,
+            kind=CallKind(body.kind),
+            unit=body.unit,
+            working_days=body.working_days,
+            text=body.text,
+            actor=who.actor(role),
+            known_units=units,
+        )
+    )
+    return {**order_answer(result), "callback_task_id": str(task)}

@@ -24,13 +24,36 @@ from domain.values import Role
 from projections import demand
 from projections.db import ViewDB
 from projections.forecast import DAY_TYPE_LABELS, MAX_HISTORY_DAYS, Forecast, Peak, forecast, peaks
-from projections.staffing import HEADINGS_ZH, WEEKDAY_LABELS, DayPlan, StaffingRules, hour_shares, plan, plan_cells
+from projections.period_forecast import (
+    MAX_PERIOD_HISTORY_DAYS,
+    PeriodForecast,
+    PeriodPeak,
+    forecast_periods,
+    period_peaks,
+)
+from projections.staffing import (
+    HEADINGS_ZH,
+    OPEN_HOURS,
+    WEEKDAY_LABELS,
+    DayPlan,
+    DayReview,
+    StaffingRules,
+    hour_shares,
+    plan,
+    plan_cells,
+    review_day,
+    review_summary,
+)
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 
 ForecastReader = Annotated[Role, Depends(require(Action.read_forecast))]
 SeriesParam = Annotated[
-    Line, Query(max_length=80, description="all | centre:<代码> | category:<代码> | department:<代码>")
+    Line,
+    Query(
+        max_length=160,
+        description="all | centre:<代码> | category:<代码> | department:<代码> | centre:<代码>,category:<代码>",
+    ),
 ]
 
 
@@ -45,14 +68,16 @@ PlanAccepter = Annotated[Role, Depends(require(Action.accept_plan))]
 CentreParam = Annotated[Line, Query(max_length=32, description="服务中心代码")]
 
 
-def series_history(views: ViewDB, complaints: ComplaintsApp, series: demand.Series) -> tuple[list[date], list[int]]:
-    """The series' daily counts up to yesterday (at most two years; empty when nothing was received yet)."""
+def series_history(
+    views: ViewDB, complaints: ComplaintsApp, series: demand.Series, max_days: int = MAX_HISTORY_DAYS
+) -> tuple[list[date], list[int]]:
+    """The series' daily counts up to yesterday (at most ``max_days``; empty when nothing was received yet)."""
     today = complaints.calendar.local_day(complaints.clock.now())
     end = today - timedelta(days=1)
     first = demand.first_day(views)
     if first is None or first > end:
         return [], []
-    return demand.daily(views, series, max(first, end - timedelta(days=MAX_HISTORY_DAYS - 1)), end)
+    return demand.daily(views, series, max(first, end - timedelta(days=max_days - 1)), end)
 
 
 def series_forecast(
@@ -79,6 +104,62 @@ def forecast_body(series: demand.Series, days: list[date], result: Forecast) -> 
     }
 
 
+def period_body(series: demand.Series, result: PeriodForecast, coming: list[PeriodPeak]) -> dict[str, Any]:
+    """The JSON answer of a weekly or monthly forecast."""
+    return {
+        "series": series.label,
+        "granularity": result.granularity,
+        "method": result.method,
+        "history": {
+            "from": result.history_from.isoformat() if result.history_from else None,
+            "to": result.history_to.isoformat() if result.history_to else None,
+            "periods": result.history_periods,
+        },
+        "points": [plain(p) for p in result.points],
+        "interval": "80%",
+        "normal_per_effective_day": result.normal_rate,
+        "closed_day_weight": round(result.closed_weight, 4),
+        "backtest": plain(result.backtest),
+        "notes": result.notes,
+        "peaks": [plain(p) for p in coming],
+    }
+
+
+def read_history(
+    views: ViewDB, complaints: ComplaintsApp, series: str, granularity: str
+) -> tuple[demand.Series, list[date], list[int]]:
+    """The parsed series and its daily history (two years for daily forecasts, three for weeks and months)."""
+    parsed = demand.Series.parse(series)
+    days = MAX_HISTORY_DAYS if granularity == "day" else MAX_PERIOD_HISTORY_DAYS
+    return parsed, *series_history(views, complaints, parsed, days)
+
+
+def forecast_answer(
+    history: tuple[demand.Series, list[date], list[int]],
+    complaints: ComplaintsApp,
+    granularity: str,
+    horizon: int,
+    *,
+    backtest: bool,
+    margin: float,
+) -> dict[str, Any]:
+    """The forecast by day, week or month of a history read by :func:`read_history` (the API's and the CLI's
+    answer; the fitting reads nothing, so it runs outside the store guard)."""
+    parsed, days, counts = history
+    today = complaints.calendar.local_day(complaints.clock.now())
+    if granularity == "day":
+        result = series_forecast(days, counts, complaints.calendar, horizon, with_backtest=backtest)
+        coming = peaks(result, margin, today)
+        return {
+            **forecast_body(parsed, days, result),
+            "granularity": "day",
+            "peak_margin": margin,
+            "peaks": peak_body(coming),
+        }
+    periodic = forecast_periods(days, counts, granularity, complaints.calendar, horizon, with_backtest=backtest)
+    return {**period_body(parsed, periodic, period_peaks(periodic, margin, today)), "peak_margin": margin}
+
+
 @router.get("/forecast")
 def get_forecast(
     *,
@@ -88,18 +169,21 @@ def get_forecast(
     guard: Guard,
     complaints: Complaints,
     series: SeriesParam = "all",
-    horizon_weeks: Annotated[int, Query(ge=1, le=26)] = 12,
+    granularity: Literal["day", "week", "month"] = "day",
+    horizon_weeks: Annotated[int, Query(ge=1, le=26, description="day 与 week 的预测周数")] = 12,
+    horizon_months: Annotated[int, Query(ge=1, le=12, description="month 的预测月数")] = 3,
     backtest: bool = True,
     rules: Rules,
 ) -> dict[str, Any]:
-    """Daily forecast for ``horizon_weeks``: ETS with two weeks of history or more, else seasonal-naive; 80 % intervals;
-    holidays, 调休 and the first working day after a long break from the working-day calendar."""
-    parsed = run_query(guard, lambda: demand.Series.parse(series))
-    days, counts = run_query(guard, lambda: series_history(views, complaints, parsed))
-    result = series_forecast(days, counts, complaints.calendar, horizon_weeks, with_backtest=backtest)
-    today = complaints.calendar.local_day(complaints.clock.now())
-    coming = peaks(result, rules.peak_margin, today)
-    return {**forecast_body(parsed, days, result), "peak_margin": rules.peak_margin, "peaks": peak_body(coming)}
+    """Forecast by ``granularity``. ``day``: ``horizon_weeks`` of days, ETS with a weekly season (two weeks of
+    history or more), else seasonal-naive; holidays, 调休 and the first working day after a long break from the
+    working-day calendar. ``week`` / ``month``: complete ISO weeks or months, ETS with a yearly season when there
+    are two years of history, seasonal-naive (the same period a year before) with one; volume per working day, so
+    a week with a holiday is a short week, not a low season. 80 % intervals; a rolling-origin backtest beside
+    seasonal-naive says when the model does not beat it; ``peaks`` above normal by ``YOUSU_PEAK_MARGIN``."""
+    horizon = horizon_months if granularity == "month" else horizon_weeks
+    history = run_query(guard, lambda: read_history(views, complaints, series, granularity))
+    return forecast_answer(history, complaints, granularity, horizon, backtest=backtest, margin=rules.peak_margin)
 
 
 # ------------------------------------------------------------------------------------------ 潮汐窗口
@@ -224,6 +308,8 @@ def accept_tidal_plan(
     days, _, _, _ = tidal_plan(guard, views, complaints, rules, body.centre, period)
     windows = {d.day.isoformat(): d.max_windows for d in days}
     extra = {d.day.isoformat(): d.max_extra for d in days}
+    hours = {d.day.isoformat(): {f"{h.hour:02d}": h.windows for h in d.hours} for d in days}
+    arrivals = {d.day.isoformat(): {f"{h.hour:02d}": h.arrivals for h in d.hours} for d in days}
     actor = who.actor(role)
 
     def record() -> tuple[TidalPlan, int | None]:
@@ -242,6 +328,8 @@ def accept_tidal_plan(
             note=body.note,
             actor=actor,
             now=complaints.clock.now(),
+            hours=hours,
+            arrivals=arrivals,
         )
         with store_errors():
             recordings = complaints.save(plan_)
@@ -257,4 +345,78 @@ def accept_tidal_plan(
         "windows": windows,
         "extra_windows": extra,
         "notification_id": notification_id,
+    }
+
+
+def reviewed_days(
+    accepted: TidalPlan, arrived: dict[tuple[date, int], int], last: date, rules: StaffingRules
+) -> list[DayReview]:
+    """Each planned day up to ``last``: the plan's hours beside the arrivals of that day."""
+    reviewed = []
+    for key in sorted(accepted.windows):
+        day = date.fromisoformat(key)
+        if day > last:
+            continue
+        planned = {int(h): n for h, n in accepted.hours.get(key, {}).items()}
+        if key not in accepted.hours:  # accepted before hours were kept: the day's most for its open hours
+            planned = dict.fromkeys(OPEN_HOURS, accepted.windows[key])
+        forecast_ = {int(h): a for h, a in accepted.arrivals.get(key, {}).items()}
+        came = {h: n for (d, h), n in arrived.items() if d == day}
+        reviewed.append(review_day(day, planned, forecast_, came, rules))
+    return reviewed
+
+
+@router.get("/tidal-plan/review")
+def review_tidal_plan(
+    *,
+    _role: ForecastReader,
+    _caught_up: CaughtUp,
+    views: Views,
+    guard: Guard,
+    complaints: Complaints,
+    rules: Rules,
+    centre: CentreParam,
+    from_: Annotated[Day, Query(alias="from", description="预案起始日")],
+    to: Annotated[Day, Query(description="预案截止日")],
+) -> dict[str, Any]:
+    """预案复盘: an accepted plan beside what arrived — per planned day and hour the windows planned, the arrivals
+    forecast and come, and the windows Erlang C needed for what came (same rules as the plan); days up to
+    yesterday (``complete`` once the period is over)."""
+    check_centre(centre)
+    today = complaints.calendar.local_day(complaints.clock.now())
+    if from_ >= today:
+        raise ApiProblem(422, "invalid_query", "预案期限尚未开始，无从复盘", field="from")
+
+    def read() -> tuple[TidalPlan, dict[tuple[date, int], int]]:
+        try:
+            found: object = complaints.repository.get(plan_id(centre, from_, to))
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, TidalPlan) or found.accepted_by is None:
+            raise ApiProblem(404, "plan_not_found", "该服务中心在此期间没有确认的潮汐预案")
+        return found, demand.hourly(views, centre, from_, min(to, today - timedelta(days=1)))
+
+    accepted, arrived = guard.call(read)
+    reviewed = reviewed_days(accepted, arrived, min(to, today - timedelta(days=1)), rules)
+    return {
+        "centre": centre,
+        "from": from_.isoformat(),
+        "to": to.isoformat(),
+        "complete": to < today,
+        "accepted_by": plain(accepted.accepted_by),
+        "accepted_at": plain(accepted.accepted_at),
+        "revision": accepted.revisions,
+        "note": accepted.note,
+        "rules": plain(rules),
+        "days": [
+            {
+                "day": d.day.isoformat(),
+                "planned_max": max((h.planned_windows for h in d.hours), default=0),
+                "needed_max": max((h.needed_windows for h in d.hours), default=0),
+                "arrivals": d.arrivals,
+                "hours": [plain(h) for h in d.hours],
+            }
+            for d in reviewed
+        ],
+        "summary": review_summary(reviewed),
     }
