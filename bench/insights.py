@@ -23,7 +23,7 @@ from uuid import uuid4
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.corpus import generate, pairwise_scores  # noqa: E402 — imports follow the sys.path set-up above
+from tests.corpus import Sample, generate, pairwise_scores  # noqa: E402 — imports follow the sys.path set-up above
 
 from application import text, topics  # noqa: E402 — imports follow the sys.path set-up above
 from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
@@ -33,6 +33,7 @@ from domain.rules import Limits  # noqa: E402 — imports follow the sys.path se
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402 — imports follow the sys.path set-up above
 from projections.db import ViewDB  # noqa: E402 — imports follow the sys.path set-up above
 from projections.repeats import BAND_ROWS, BANDS, ITEMS, PERSONS, RepeatView  # noqa: E402 — imports follow the sys.path set-up above
+from projections.topics import TOPIC_ITEMS, TopicView, rank_topics, topic_items  # noqa: E402 — imports follow the sys.path set-up above
 from projections.view import Applied  # noqa: E402 — imports follow the sys.path set-up above
 
 CST = timezone(timedelta(hours=8))
@@ -127,8 +128,10 @@ def bench_repeats(url: str, stored: int, checks: int) -> None:
     )
 
 
-def bench_topics(n: int) -> None:
-    """Group ``n`` corpus complaints within category; print time and pairwise precision/recall."""
+def bench_topics(n: int, url: str | None) -> None:
+    """Group ``n`` corpus complaints within category; print time and pairwise precision/recall. With ``url``,
+    also the whole ``GET /v1/insights/topics`` query: ``n`` complaints in a 30-day month and as many in the month
+    before, read from the topic view and grouped together (as the route does)."""
     samples = generate(n, seed=9)
     t0 = time.perf_counter()
     words = [text.tokens(s.content) for s in samples]
@@ -149,6 +152,49 @@ def bench_topics(n: int) -> None:
     print(
         f"topics for {n:,} complaints: grouping {grouped:.1f} s (+ tokenising {tokenised:.1f} s, done once at "
         f"projection time); {base} topics; pairwise precision {precision:.3f}, recall {recall:.3f}"
+    )
+    if url:
+        bench_topics_query(url, samples, words)
+
+
+def bench_topics_query(url: str, samples: list[Sample], words: list[list[str]]) -> None:
+    """Seed the topic view with the month and the month before (bulk insert), then time the route's query."""
+    db = ViewDB(parse_database_url(url))
+    view = TopicView(CALENDAR)
+    with db.transaction() as tx:
+        view.drop(tx)
+        view.create(tx)
+    start = NOW - timedelta(days=30)
+    previous = start - timedelta(days=30)
+    rnd = random.Random(5)
+    t0 = time.perf_counter()
+    with db.transaction() as tx:
+        rows = []
+        for month in (previous, start):
+            for i, s in enumerate(samples):
+                at = month + timedelta(seconds=rnd.randrange(30 * 86400))
+                slip = f"T{month:%m}{i:06d}"
+                deps = f",{s.category}_bureau,"
+                rows.append((uuid4(), at, slip, s.category, "main", deps, " ".join(words[i])))
+                if len(rows) >= 20_000:
+                    tx.insert_ignore(TOPIC_ITEMS, rows)
+                    rows = []
+        if rows:
+            tx.insert_ignore(TOPIC_ITEMS, rows)
+        if tx.is_postgres:
+            tx.execute(f"ANALYZE {TOPIC_ITEMS.name}")
+    seeded = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    items = topic_items(db, previous, NOW)
+    read = time.perf_counter() - t1
+    found = rank_topics(items, start, previous, CST)
+    total = time.perf_counter() - t1
+    db.close()
+    print(
+        f"GET /v1/insights/topics for a month of {len(samples):,} (+ {len(samples):,} the month before; "
+        f"{parse_database_url(url).kind}, seeded in {seeded:.0f} s): {total:.1f} s "
+        f"(reading {len(items):,} rows {read:.1f} s, grouping and ranking {total - read:.1f} s); "
+        f"top topic {found[0].label if found else None} × {found[0].count if found else 0}"
     )
 
 
@@ -206,7 +252,7 @@ def main() -> None:
     for stored in args.stored:
         bench_repeats(args.database_url, stored, args.checks)
     if args.topics:
-        bench_topics(args.topics)
+        bench_topics(args.topics, args.database_url)
     if args.knowledge:
         bench_knowledge(args.database_url, args.knowledge, args.searches)
 
