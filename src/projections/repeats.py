@@ -216,7 +216,7 @@ def repeat_rate(
 ) -> dict[str, Any]:
     """重复诉求率: complaints received in [start, end) that repeat an earlier one ÷ complaints received."""
     if end <= start:
-        msg = "to must be after from"
+        msg = "to 必须晚于 from"
         raise QueryError(msg)
     where = ["received_at >= ?", "received_at < ?"]
     params: list[Any] = [start, end]

@@ -90,7 +90,7 @@ def topic_items(
 ) -> TopicItems:
     """Complaints received in [start, end), optionally of one centre and category."""
     if end <= start:
-        msg = "to must be after from"
+        msg = "to 必须晚于 from"
         raise QueryError(msg)
     where = ["received_at >= ?", "received_at < ?"]
     params: list[Any] = [start, end]
@@ -107,7 +107,7 @@ def topic_items(
     with db.transaction(write=False) as tx:
         rows = tx.query(sql, [*params, MAX_ITEMS + 1])
     if len(rows) > MAX_ITEMS:
-        msg = f"the period holds more than {MAX_ITEMS} complaints: choose a shorter one"
+        msg = f"统计期间（含上一期）超过 {MAX_ITEMS} 件诉求：请缩短期间"
         raise QueryError(msg)
     if not rows:
         return TopicItems([], [], [], [], [])
