@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypedDict, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypedDict, TypeVar
 
 from api.auth import Principal
 from api.deps import Guard, Views
 from domain.values import Role
 from projections.db import ViewDB
 
-A = TypeVar("A")
+A = TypeVar("A")  # the aggregate a command returns
+S = TypeVar("S")  # the service that runs commands
 
 
 class Acting(TypedDict):
@@ -58,3 +60,23 @@ def written(
     done = guard.call(command)
     guard.call(lambda: index(db, done))
     return shown(done)
+
+
+@dataclass(frozen=True)
+class Writer(Generic[S, A]):
+    """A route's commands: run on ``service`` as the caller, written through to the search table, shown."""
+
+    service: S
+    db: ViewDB
+    guard: Guard
+    who: Principal
+    index: Callable[[ViewDB, A], None]
+    shown: Callable[[A, Principal], dict[str, Any]]
+
+    def __call__(self, role: Role, command: Callable[[S, Acting], A]) -> dict[str, Any]:
+        """Run ``command(service, acting)`` in ``role``; answer with the result as the caller may see it."""
+        by = acting(self.who, role)
+        return written(self.guard, lambda: command(self.service, by), self.index, self.db, self._shown)
+
+    def _shown(self, done: A) -> dict[str, Any]:
+        return self.shown(done, self.who)

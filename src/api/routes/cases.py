@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Line, Strict, Text
 from api.text_presenters import may_read_case_drafts, may_see_case_sources
-from api.write_through import SearchTable, acting, written
+from api.write_through import SearchTable, Writer
 from application import documents
 from application.cases import CaseDraft, CasesService
 from domain.cases import GuidanceCase
@@ -92,14 +91,18 @@ def case_out(case: GuidanceCase, who: Principal) -> dict[str, Any]:
     return out
 
 
-def _saved(guard: Guard, command: Callable[[], GuidanceCase], db: ViewDB, who: Principal) -> dict[str, Any]:
-    return written(guard, command, cases_view.index_case, db, lambda case: case_out(case, who))
+def commands(cases: Service, db: CasesDB, guard: Guard, who: Caller) -> Writer[CasesService, GuidanceCase]:
+    """Case commands, each written through to the search table and answered as the caller may see the case."""
+    return Writer(cases, db, guard, who, cases_view.index_case, case_out)
+
+
+Commands = Annotated[Writer[CasesService, GuidanceCase], Depends(commands)]
 
 
 @router.post("", status_code=201)
-def draft(body: CaseIn, role: Drafter, who: Caller, cases: Service, db: CasesDB, guard: Guard) -> Any:
+def draft(body: CaseIn, role: Drafter, run: Commands) -> Any:
     """起草 from resolved complaints: names, phones, ID numbers, e-mails, addresses, enterprises replaced."""
-    return _saved(guard, lambda: cases.draft(body.complaint_ids, _draft(body), **acting(who, role)), db, who)
+    return run(role, lambda cases, by: cases.draft(body.complaint_ids, _draft(body), **by))
 
 
 @router.get("")
@@ -173,23 +176,12 @@ def pdf(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard)
 
 
 @router.post("/{case_id}/revise")
-def revise(
-    case_id: UUID,
-    body: CaseTextIn,
-    role: Drafter,
-    who: Caller,
-    cases: Service,
-    db: CasesDB,
-    guard: Guard,
-    expected: ExpectedVersion,
-) -> Any:
+def revise(case_id: UUID, body: CaseTextIn, role: Drafter, run: Commands, expected: ExpectedVersion) -> Any:
     """修订 the draft (stripped again)."""
-    return _saved(guard, lambda: cases.revise(case_id, _draft(body), **acting(who, role), expected=expected), db, who)
+    return run(role, lambda cases, by: cases.revise(case_id, _draft(body), **by, expected=expected))
 
 
 @router.post("/{case_id}/publish")
-def publish(
-    case_id: UUID, role: Publisher, who: Caller, cases: Service, db: CasesDB, guard: Guard, expected: ExpectedVersion
-) -> Any:
+def publish(case_id: UUID, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """发布 (duty leader)."""
-    return _saved(guard, lambda: cases.publish(case_id, **acting(who, role), expected=expected), db, who)
+    return run(role, lambda cases, by: cases.publish(case_id, **by, expected=expected))
