@@ -117,6 +117,44 @@ class RepeatView(View):
             for index_name, definition in table.indexes:
                 tx.execute(f"CREATE INDEX IF NOT EXISTS {index_name}{suffix} ON {target} {definition}")
 
+    @staticmethod
+    def _candidates(
+        tx: Tx, cid: UUID, since: datetime, at: datetime, keys: list[str], bands: list[int]
+    ) -> list[tuple[Any, str, int]]:
+        """The earlier complaints of the same person, and those sharing most LSH bands with their signatures,
+        as ``(complaint_id, signature, same_person)`` rows — one statement, one round trip.
+
+        Each band is read only for its newest ``PER_BAND`` complaints (the key's order): a band shared by
+        thousands (a matter many people raise) costs the same as a rare one, so a look-up reads at most
+        ``len(bands) × PER_BAND`` index entries and ``MAX_VERIFY`` signatures, however many are stored; the
+        candidates sharing most bands come first (a sharper estimate of similarity than sharing one).
+        """
+        parts: list[str] = []
+        params: list[Any] = []
+        if keys:
+            cond, key_params = tx.in_list("person_key", keys, T.text)
+            parts.append(
+                "SELECT * FROM (SELECT DISTINCT complaint_id, '' AS signature, 1 AS same_person"  # noqa: S608 — names are ours, values bound
+                f" FROM {tx.target(PERSONS)} WHERE {cond}"
+                f" AND received_at >= ? AND received_at <= ? AND complaint_id <> ? LIMIT ?) AS p"
+            )
+            params += [*key_params, since, at, cid, MAX_CANDIDATES]
+        if bands:
+            band = (
+                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
+                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
+            )
+            union = " UNION ALL ".join(band for _ in bands)
+            parts.append(
+                f"SELECT c.complaint_id, i.signature, 0 AS same_person FROM (SELECT complaint_id, COUNT(*) AS shared"  # noqa: S608 — built from fixed parts
+                f" FROM ({union}) AS u WHERE complaint_id <> ? GROUP BY complaint_id ORDER BY shared DESC, complaint_id"
+                f" LIMIT ?) AS c JOIN {tx.target(ITEMS)} i ON i.complaint_id = c.complaint_id"
+            )
+            params += [*(v for b in bands for v in (b, since, at, PER_BAND)), cid, MAX_VERIFY]
+        if not parts:
+            return []
+        return [(r[0], r[1], r[2]) for r in tx.query(" UNION ALL ".join(parts), params)]
+
     def _receive(self, tx: Tx, e: Complaint.Received) -> None:
         cid = e.originator_id
         at = e.received_at
@@ -126,40 +164,14 @@ class RepeatView(View):
         has_words = bool(sig.size) and bool(text.tokens(e.content))
         bands = text.bands(sig, BAND_ROWS) if has_words else []
         links: dict[UUID, Link] = {}
-        if keys:
-            cond, params = tx.in_list("person_key", keys, T.text)
-            rows = tx.query(
-                f"SELECT DISTINCT complaint_id FROM {tx.target(PERSONS)} WHERE {cond}"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? AND complaint_id <> ? LIMIT ?",
-                [*params, since, at, cid, MAX_CANDIDATES],
-            )
-            for (other,) in rows:
-                oid = other if isinstance(other, UUID) else UUID(str(other))
+        found = self._candidates(tx, cid, since, at, keys, bands)
+        for other, raw, same_person in sorted(found, key=lambda r: -int(r[2])):  # same person first
+            oid = other if isinstance(other, UUID) else UUID(str(other))
+            if same_person:
                 links[oid] = Link(oid, 1.0, "same_person")
-        if bands:
-            # the earlier complaints sharing most bands (a sharper estimate of similarity than sharing one),
-            # with their signatures, in one statement; then the estimated Jaccard of just those.
-            # Each band is read only for its newest PER_BAND complaints (the key's order): a band shared by
-            # thousands (a matter many people raise) costs the same as a rare one, so a look-up reads at most
-            # len(bands) × PER_BAND index entries and MAX_VERIFY signatures, however many are stored.
-            part = (
-                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
-            )
-            union = " UNION ALL ".join(part for _ in bands)
-            params = [v for band in bands for v in (band, since, at, PER_BAND)]
-            rows = tx.query(
-                f"SELECT c.complaint_id, i.signature FROM (SELECT complaint_id, COUNT(*) AS shared FROM ({union}) AS u"  # noqa: S608 — built above from fixed parts
-                " WHERE complaint_id <> ? GROUP BY complaint_id ORDER BY shared DESC, complaint_id LIMIT ?) AS c"
-                f" JOIN {tx.target(ITEMS)} i ON i.complaint_id = c.complaint_id",
-                [*params, cid, MAX_VERIFY],
-            )
-            for other, raw in rows:
-                oid = other if isinstance(other, UUID) else UUID(str(other))
-                if not raw:
-                    continue
+            elif raw and oid not in links:
                 score = text.jaccard(sig, text.from_bytes(bytes.fromhex(raw)))
-                if score >= SIMILAR and oid not in links:
+                if score >= SIMILAR:
                     links[oid] = Link(oid, round(score, 3), "similar_text")
         best = sorted(links.values(), key=lambda k: (-k.score, k.why, str(k.earlier_id)))[:MAX_LINKS]
         top = best[0] if best else None
