@@ -113,12 +113,13 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def bands(sig: np.ndarray, rows: int = 4) -> list[str]:
-    """LSH band keys (``band:digest``): two texts share a band with probability ≈ J^rows per band."""
+def bands(sig: np.ndarray, rows: int = 4) -> list[int]:
+    """LSH band keys as signed 64-bit integers (a compact index key): two texts share a band with probability
+    ≈ J^rows per band. The band's number is hashed with its values, so equal values in two bands differ."""
     out = []
     for i in range(0, len(sig) - rows + 1, rows):  # whole bands only: a 1-value band collides far too often
-        digest = hashlib.blake2b(sig[i : i + rows].tobytes(), digest_size=8).hexdigest()
-        out.append(f"{i // rows}:{digest}")
+        digest = hashlib.blake2b(bytes([i // rows]) + sig[i : i + rows].astype("<u4").tobytes(), digest_size=8)
+        out.append(int.from_bytes(digest.digest(), "little", signed=True))
     return out
 
 

@@ -7,9 +7,9 @@ enough to the topic's centroid, which keeps one ambiguous text from chaining two
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 
 import jieba.analyse
 import numpy as np
@@ -21,24 +21,25 @@ LINK = 0.35  # cosine between two complaints from which they may share a topic
 CENTROID = 0.3  # cosine a member keeps with its topic's centroid
 NEIGHBOURS = 50  # links kept per complaint: enough to reach a whole topic, bounded memory
 CHUNK = 2_000  # rows per similarity block
+SAMPLE = 3_000  # documents grouped exactly (every pair compared) per round
 
 
 def _matrix(docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-    vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    df: Counter[str] = Counter()
-    for words in docs:
-        df.update(set(words))
+    """Unit-length TF-IDF rows: (1 + log tf) × (log((1 + n) / (1 + df)) + 1), built with numpy, not per word."""
     n = len(docs)
+    flat = list(chain.from_iterable(docs))
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # in order of first use: deterministic
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(n, dtype=np.int64), [len(words) for words in docs])
+    width = max(1, len(vocab))
+    # each (document, word) pair once, with its count
+    pairs, tf = np.unique(rows * width + ids, return_counts=True)
+    r, c = pairs // width, pairs % width
     # no cut-off for frequent words: when one matter dominates a category its own words are the frequent
     # ones; IDF weighs them down enough
-    for i, words in enumerate(docs):
-        for w, tf in Counter(words).items():
-            j = vocab.setdefault(w, len(vocab))
-            rows.append(i)
-            cols.append(j)
-            vals.append((1.0 + math.log(tf)) * (math.log((1 + n) / (1 + df[w])) + 1.0))
-    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float32)
+    df = np.bincount(c, minlength=width)
+    vals = (1.0 + np.log(tf)) * (np.log((1 + n) / (1 + df[c])) + 1.0)
+    m = sparse.csr_matrix((vals.astype(np.float32), (r, c)), shape=(n, width), dtype=np.float32)
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
@@ -72,12 +73,9 @@ def _neighbours(x: sparse.csr_matrix, link: float) -> sparse.csr_matrix:
     )
 
 
-def group(docs: Sequence[Sequence[str]], *, link: float = LINK, centroid: float = CENTROID) -> list[int]:
-    """A topic number per document (0, 1, … in order of first appearance); an empty document is its own topic."""
-    n = len(docs)
-    if n == 0:
-        return []
-    x = _matrix(docs)
+def _exact(x: sparse.csr_matrix, link: float, centroid: float) -> np.ndarray:
+    """A topic number per row of ``x``, grouping every pair (cost grows with the square of the rows)."""
+    n = x.shape[0]
     sim = _neighbours(x, link)
     degree = np.diff(sim.indptr)
     order = np.argsort(-degree, kind="stable")
@@ -102,6 +100,58 @@ def group(docs: Sequence[Sequence[str]], *, link: float = LINK, centroid: float 
                 centre = centre + np.asarray(x[close].sum(axis=0)).ravel()
             frontier = close
         next_topic += 1
+    return topic
+
+
+def _centroids(x: sparse.csr_matrix, topic: np.ndarray, count: int) -> sparse.csr_matrix:
+    """One unit-length row per topic: the normalised sum of its members' rows."""
+    members = sparse.csr_matrix(
+        (np.ones(len(topic), dtype=np.float32), (topic, np.arange(len(topic)))), shape=(count, len(topic))
+    )
+    sums = sparse.csr_matrix(members @ x)
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ sums)
+
+
+def group(
+    docs: Sequence[Sequence[str]], *, link: float = LINK, centroid: float = CENTROID, sample: int = SAMPLE
+) -> list[int]:
+    """A topic number per document (0, 1, … in order of first appearance); an empty document is its own topic.
+
+    Up to ``sample`` documents are grouped exactly (every pair compared). Beyond that, in rounds: an evenly
+    spread sample of the documents not yet placed is grouped exactly, every other one joins the sample topic
+    whose centroid it is closest to (cosine ≥ ``link``), and those close to none go to the next round. The
+    cost is linear in the number of documents times the topics found, not quadratic.
+    """
+    n = len(docs)
+    if n == 0:
+        return []
+    x = _matrix(docs)
+    topic = np.full(n, -1, dtype=np.int64)
+    remaining = np.arange(n, dtype=np.int64)
+    next_topic = 0
+    while remaining.size:
+        if remaining.size <= sample:
+            topic[remaining] = _exact(x[remaining], link, centroid) + next_topic
+            break
+        picked = np.zeros(remaining.size, dtype=bool)
+        picked[np.linspace(0, remaining.size - 1, sample).astype(np.int64)] = True
+        chosen, rest = remaining[picked], remaining[~picked]
+        local = _exact(x[chosen], link, centroid)
+        count = int(local.max()) + 1
+        topic[chosen] = local + next_topic
+        centres = _centroids(x[chosen], local, count).T.tocsc()
+        unplaced = []
+        for lo in range(0, rest.size, CHUNK):
+            ids = rest[lo : lo + CHUNK]
+            sims = (x[ids] @ centres).toarray()
+            best = sims.argmax(axis=1)
+            close = sims[np.arange(ids.size), best] >= link
+            topic[ids[close]] = best[close] + next_topic
+            unplaced.append(ids[~close])
+        next_topic += count
+        remaining = np.concatenate(unplaced)
     # renumber by first appearance, so the answer does not depend on the traversal
     renumber: dict[int, int] = {}
     return [renumber.setdefault(int(t), len(renumber)) for t in topic]

@@ -52,7 +52,7 @@ def search(db: ViewDB, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """Published cases, those sharing most words with ``query`` first (all, newest first, without a query)."""
     words = set(text.search_tokens(query)) if query.strip() else set()
     if query.strip() and not words:
-        msg = "the query has no searchable words"
+        msg = "检索词中没有可检索的字词（只有表情、标点或空白）"
         raise QueryError(msg)
     with db.transaction(write=False) as tx:
         rows = tx.query(

@@ -166,7 +166,7 @@ def search(db: ViewDB, query: str, *, limit: int = 10, department: str | None = 
     """Published entries ranked by BM25 against the words of ``query`` (best first, with ``score``)."""
     words = text.search_tokens(query)[:MAX_QUERY_WORDS] if query.strip() else []
     if not words:
-        msg = "the query has no searchable words"
+        msg = "检索词中没有可检索的字词（只有表情、标点或空白）"
         raise QueryError(msg)
     index = _index(db)
     n = len(index.ids)

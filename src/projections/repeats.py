@@ -27,7 +27,7 @@ SIMILAR = 0.5  # estimated Jaccard of the content's words from which two complai
 BAND_ROWS = 3  # 21 bands of 3: a pair at J=0.5 is a candidate with p≈0.94, at J=0.2 with p≈0.16
 MAX_CANDIDATES = 200  # same-person matches read per lookup
 MAX_LINKS = 10  # earlier complaints kept per complaint, best first
-PER_BAND = 50  # newest complaints read per LSH band
+PER_BAND = 20  # newest complaints read per LSH band (21 × 20 index entries at most per look-up)
 MAX_VERIFY = 20  # text candidates whose signatures are compared, those sharing most bands first
 UNKEYED = "yousu-unkeyed-person-key"  # only for stores without any key (tests, plaintext drills)
 
@@ -54,18 +54,16 @@ PERSONS = Table(
         Column("complaint_id", T.uuid),
         Column("received_at", T.timestamp, nullable=False),
     ),
-    key=("person_key", "complaint_id"),
-    indexes=(("yousu_repeat_persons_key_idx", "(person_key, received_at)"),),
+    key=("person_key", "received_at", "complaint_id"),  # the key is the look-up's index: newest first per key
 )
 BANDS = Table(
     "yousu_repeat_bands",
     (
-        Column("band", T.text),
+        Column("band", T.bigint),  # the band's 64-bit hash (application.text.bands)
         Column("complaint_id", T.uuid),
         Column("received_at", T.timestamp, nullable=False),
     ),
-    key=("band", "complaint_id"),
-    indexes=(("yousu_repeat_bands_band_idx", "(band, received_at)"),),
+    key=("band", "received_at", "complaint_id"),  # one index: the key serves the newest-first range scan
 )
 LINKS = Table(
     "yousu_repeat_links",
@@ -92,7 +90,7 @@ class RepeatView(View):
     """Repeat links, found once when a complaint is received (never changed later)."""
 
     name: ClassVar[str] = "repeats"
-    version: ClassVar[int] = 2  # 2: whole LSH bands only
+    version: ClassVar[int] = 3  # 2: whole LSH bands only; 3: integer bands, keys that are the look-up index
     tables: ClassVar[tuple[Table, ...]] = (ITEMS, PERSONS, BANDS, LINKS)
 
     def __init__(self, calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = 90) -> None:
@@ -119,6 +117,44 @@ class RepeatView(View):
             for index_name, definition in table.indexes:
                 tx.execute(f"CREATE INDEX IF NOT EXISTS {index_name}{suffix} ON {target} {definition}")
 
+    @staticmethod
+    def _candidates(
+        tx: Tx, cid: UUID, since: datetime, at: datetime, keys: list[str], bands: list[int]
+    ) -> list[tuple[Any, str, int]]:
+        """The earlier complaints of the same person, and those sharing most LSH bands with their signatures,
+        as ``(complaint_id, signature, same_person)`` rows — one statement, one round trip.
+
+        Each band is read only for its newest ``PER_BAND`` complaints (the key's order): a band shared by
+        thousands (a matter many people raise) costs the same as a rare one, so a look-up reads at most
+        ``len(bands) × PER_BAND`` index entries and ``MAX_VERIFY`` signatures, however many are stored; the
+        candidates sharing most bands come first (a sharper estimate of similarity than sharing one).
+        """
+        parts: list[str] = []
+        params: list[Any] = []
+        if keys:
+            cond, key_params = tx.in_list("person_key", keys, T.text)
+            parts.append(
+                "SELECT * FROM (SELECT DISTINCT complaint_id, '' AS signature, 1 AS same_person"  # noqa: S608 — names are ours, values bound
+                f" FROM {tx.target(PERSONS)} WHERE {cond}"
+                f" AND received_at >= ? AND received_at <= ? AND complaint_id <> ? LIMIT ?) AS p"
+            )
+            params += [*key_params, since, at, cid, MAX_CANDIDATES]
+        if bands:
+            band = (
+                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
+                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
+            )
+            union = " UNION ALL ".join(band for _ in bands)
+            parts.append(
+                f"SELECT c.complaint_id, i.signature, 0 AS same_person FROM (SELECT complaint_id, COUNT(*) AS shared"  # noqa: S608 — built from fixed parts
+                f" FROM ({union}) AS u WHERE complaint_id <> ? GROUP BY complaint_id ORDER BY shared DESC, complaint_id"
+                f" LIMIT ?) AS c JOIN {tx.target(ITEMS)} i ON i.complaint_id = c.complaint_id"
+            )
+            params += [*(v for b in bands for v in (b, since, at, PER_BAND)), cid, MAX_VERIFY]
+        if not parts:
+            return []
+        return [(r[0], r[1], r[2]) for r in tx.query(" UNION ALL ".join(parts), params)]
+
     def _receive(self, tx: Tx, e: Complaint.Received) -> None:
         cid = e.originator_id
         at = e.received_at
@@ -128,38 +164,14 @@ class RepeatView(View):
         has_words = bool(sig.size) and bool(text.tokens(e.content))
         bands = text.bands(sig, BAND_ROWS) if has_words else []
         links: dict[UUID, Link] = {}
-        if keys:
-            cond, params = tx.in_list("person_key", keys, T.text)
-            rows = tx.query(
-                f"SELECT DISTINCT complaint_id FROM {tx.target(PERSONS)} WHERE {cond}"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? AND complaint_id <> ? LIMIT ?",
-                [*params, since, at, cid, MAX_CANDIDATES],
-            )
-            for (other,) in rows:
-                oid = other if isinstance(other, UUID) else UUID(str(other))
+        found = self._candidates(tx, cid, since, at, keys, bands)
+        for other, raw, same_person in sorted(found, key=lambda r: -int(r[2])):  # same person first
+            oid = other if isinstance(other, UUID) else UUID(str(other))
+            if same_person:
                 links[oid] = Link(oid, 1.0, "same_person")
-        if bands:
-            # the earlier complaints sharing most bands (a sharper estimate of similarity than sharing one),
-            # then the estimated Jaccard of just those
-            # Each band read only for its newest PER_BAND complaints (the index's order): a band shared by
-            # thousands (a matter many people raise) costs the same as a rare one.
-            part = (
-                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
-            )
-            union = " UNION ALL ".join(part for _ in bands)
-            params = [v for band in bands for v in (band, since, at, PER_BAND)]
-            rows = tx.query(
-                f"SELECT complaint_id, COUNT(*) AS shared FROM ({union}) AS c WHERE complaint_id <> ?"  # noqa: S608 — built above from fixed parts
-                " GROUP BY complaint_id ORDER BY shared DESC, complaint_id LIMIT ?",
-                [*params, cid, MAX_VERIFY],
-            )
-            ids = [r[0] for r in rows]
-            found = tx.select_in(ITEMS, ("complaint_id", "signature"), "complaint_id", ids, T.uuid) if ids else []
-            for other, raw in found:
-                oid = other if isinstance(other, UUID) else UUID(str(other))
+            elif raw and oid not in links:
                 score = text.jaccard(sig, text.from_bytes(bytes.fromhex(raw)))
-                if score >= SIMILAR and oid not in links:
+                if score >= SIMILAR:
                     links[oid] = Link(oid, round(score, 3), "similar_text")
         best = sorted(links.values(), key=lambda k: (-k.score, k.why, str(k.earlier_id)))[:MAX_LINKS]
         top = best[0] if best else None
@@ -216,7 +228,7 @@ def repeat_rate(
 ) -> dict[str, Any]:
     """重复诉求率: complaints received in [start, end) that repeat an earlier one ÷ complaints received."""
     if end <= start:
-        msg = "to must be after from"
+        msg = "to 必须晚于 from"
         raise QueryError(msg)
     where = ["received_at >= ?", "received_at < ?"]
     params: list[Any] = [start, end]

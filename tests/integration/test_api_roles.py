@@ -271,6 +271,7 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "case_search": (None, "GET", "/v1/cases", None),
     "case_read": (_by_role(case_published), "GET", CASE, None),
     "case_print": (_by_role(case_published), "GET", f"{CASE}/print", None),
+    "case_pdf": (_by_role(case_published), "GET", f"{CASE}/pdf", None),
     "case_revise": (_by_role(case_draft), "POST", f"{CASE}/revise", {"title": "欠薪"}),
     "case_publish": (_by_role(case_draft), "POST", f"{CASE}/publish", None),
     "issue_order": (
@@ -418,6 +419,7 @@ case_draft         · ✔ ✔ ✔ · · · · · ·
 case_search        ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 case_read          ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 case_print         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
+case_pdf           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 case_revise        · ✔ ✔ ✔ · · · · · ·
 case_publish       · · ✔ · · · · · · ·
 issue_order        · · ✔ · · ✔ · · · ·

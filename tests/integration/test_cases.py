@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from domain.values import Role
 from tests.support import auth, client_for, receive_body
@@ -87,6 +89,55 @@ def test_draft_strips_personal_information_and_publish(client: TestClient) -> No
     again = client.post(f"/v1/cases/{case['id']}/publish", headers=LEADER)
     assert again.status_code == 409
     assert again.json()["code"] == "case_already_published"
+
+
+def embedded_fonts(reader: PdfReader) -> list[tuple[str, list[str]]]:
+    """Each font the pages use: its name and which font-file streams its descriptor carries (embedded)."""
+    found = []
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            found.append((str(font["/BaseFont"]), [k for k in descriptor if str(k).startswith("/FontFile")]))
+    return found
+
+
+def test_published_case_exports_as_pdf_with_the_chinese_font_embedded(client: TestClient) -> None:
+    source = resolved(client)
+    body = {"complaint_ids": [source["id"]], "title": "欠薪当场结清😀", "steps": ["约谈企业", "当场结清"]}
+    case = ok(client.post("/v1/cases", json=body, headers=OFFICER), 201)
+    # a draft is not exported: not found for a reader, refused for the drafter
+    assert client.get(f"/v1/cases/{case['id']}/pdf", headers=ANALYST).status_code == 404
+    draft = client.get(f"/v1/cases/{case['id']}/pdf", headers=OFFICER)
+    assert draft.status_code == 409
+    assert draft.json()["code"] == "case_not_published"
+    ok(client.post(f"/v1/cases/{case['id']}/publish", headers=LEADER))
+
+    r = client.get(f"/v1/cases/{case['id']}/pdf", headers=ANALYST)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == f'attachment; filename="case-{case["id"]}.pdf"'
+    reader = PdfReader(io.BytesIO(r.content))
+    fonts = embedded_fonts(reader)
+    assert fonts
+    for name, files in fonts:
+        assert name.endswith("+NotoSansCJKSC"), name  # a subset (tag + name) of Noto Sans CJK SC
+        assert files == ["/FontFile2"], (name, files)  # embedded, not referenced by name
+    extracted = "".join(page.extract_text() for page in reader.pages)
+    for expected in (
+        "指导案例：欠薪当场结清□",  # the emoji the font lacks shows as a box, not dropped silently
+        "问题详情",
+        "【当事人】反映：【企业】拖欠工资，联系电话【电话】，邮箱【邮箱】。",
+        "已联系【当事人】，约谈企业后于【地址】当场结清工资。",
+        "1. 约谈企业",
+        "2. 当场结清",
+        "结论意见",
+        "法律依据",
+    ):
+        assert expected in extracted, (expected, extracted)
+    for secret in ("张三丰", "13712345678", "13800001111", "zsf@example.com", "宏达建筑有限公司", "幸福路12号"):
+        assert secret not in extracted
 
 
 def test_bad_sources_and_input(client: TestClient) -> None:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import html
-import threading
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from api.auth import Principal
-from api.deps import Caller, ContainerDep, ExpectedVersion, Guard, Views, require, run_query
+from api.deps import Caller, ContainerDep, ExpectedVersion, Guard, require, run_query
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Line, Strict, Text
 from api.text_presenters import may_read_case_drafts, may_see_case_sources
+from api.write_through import SearchTable, Writer
+from application import documents
 from application.cases import CaseDraft, CasesService
 from domain.cases import GuidanceCase
 from domain.values import Role
@@ -47,20 +48,7 @@ class CaseIn(CaseTextIn):
     complaint_ids: Annotated[list[UUID], Field(min_length=1, max_length=20)]
 
 
-_created: set[int] = set()
-_created_lock = threading.Lock()
-
-
-def cases_db(views: Views, guard: Guard) -> ViewDB:
-    """The views' database with the cases table in place (created once per process)."""
-    with _created_lock:
-        if id(views) not in _created:
-            guard.call(lambda: cases_view.create(views))
-            _created.add(id(views))
-    return views
-
-
-CasesDB = Annotated[ViewDB, Depends(cases_db)]
+CasesDB = Annotated[ViewDB, Depends(SearchTable(cases_view.create))]
 
 
 def service(container: ContainerDep) -> CasesService:
@@ -103,16 +91,18 @@ def case_out(case: GuidanceCase, who: Principal) -> dict[str, Any]:
     return out
 
 
-def _saved(case: GuidanceCase, db: ViewDB, guard: Guard, who: Principal) -> dict[str, Any]:
-    guard.call(lambda: cases_view.index_case(db, case))
-    return case_out(case, who)
+def commands(cases: Service, db: CasesDB, guard: Guard, who: Caller) -> Writer[CasesService, GuidanceCase]:
+    """Case commands, each written through to the search table and answered as the caller may see the case."""
+    return Writer(cases, db, guard, who, cases_view.index_case, case_out)
+
+
+Commands = Annotated[Writer[CasesService, GuidanceCase], Depends(commands)]
 
 
 @router.post("", status_code=201)
-def draft(body: CaseIn, role: Drafter, who: Caller, cases: Service, db: CasesDB, guard: Guard) -> Any:
+def draft(body: CaseIn, role: Drafter, run: Commands) -> Any:
     """起草 from resolved complaints: names, phones, ID numbers, e-mails, addresses, enterprises replaced."""
-    case = guard.call(lambda: cases.draft(body.complaint_ids, _draft(body), actor_id=who.sub, actor_role=role.value))
-    return _saved(case, db, guard, who)
+    return run(role, lambda cases, by: cases.draft(body.complaint_ids, _draft(body), **by))
 
 
 @router.get("")
@@ -134,20 +124,30 @@ def read(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard
     return case_out(guard.call(lambda: cases.get(case_id)), who)
 
 
+def _sections(c: dict[str, Any]) -> list[documents.Section]:
+    return [
+        documents.Section("问题详情", [c["details"]]),
+        documents.Section("处理办法", [c["handling"]]),
+        documents.Section("办理步骤", c["steps"], numbered=True),
+        documents.Section("结论意见", [c["conclusion"]]),
+        documents.Section("法律依据", [c["legal_basis"]]),
+    ]
+
+
 @router.get("/{case_id}/print", response_class=HTMLResponse)
 def printable(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard) -> HTMLResponse:
     """The case as a printable HTML page (every value escaped)."""
     c = case_out(guard.call(lambda: cases.get(case_id)), who)
     e = html.escape
-    steps = "".join(f"<li>{e(s)}</li>" for s in c["steps"])
-    sections = [
-        ("问题详情", f"<p>{e(c['details'])}</p>"),
-        ("处理办法", f"<p>{e(c['handling'])}</p>"),
-        ("办理步骤", f"<ol>{steps}</ol>"),
-        ("结论意见", f"<p>{e(c['conclusion'])}</p>"),
-        ("法律依据", f"<p>{e(c['legal_basis'])}</p>"),
-    ]
-    body = "".join(f"<h2>{title}</h2>{content}" for title, content in sections)
+    body = "".join(
+        f"<h2>{s.heading}</h2>"
+        + (
+            "<ol>" + "".join(f"<li>{e(p)}</li>" for p in s.paragraphs) + "</ol>"
+            if s.numbered
+            else f"<p>{e(s.paragraphs[0])}</p>"
+        )
+        for s in _sections(c)
+    )
     page = (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{e(c['title'])}</title><style>body{{font-family:serif;max-width:42em;margin:2em auto;"
@@ -158,28 +158,30 @@ def printable(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: 
     return HTMLResponse(page)
 
 
+@router.get(
+    "/{case_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A4 PDF，内嵌所用汉字的字体子集"}},
+)
+def pdf(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard) -> Response:
+    """The published case as a PDF (Noto Sans CJK SC embedded, only the glyphs it uses); drafts are not exported."""
+    case = guard.call(lambda: cases.get(case_id))
+    c = case_out(case, who)  # a draft is not found by those who may not read drafts
+    if not case.published:
+        raise ApiProblem(409, "case_not_published", "指导案例尚未发布：发布后才能导出 PDF")
+    subtitle = f"状态：{c['status_label']}　更新：{c['updated_at'][:10]}"
+    body = documents.pdf(f"指导案例：{c['title']}", subtitle, _sections(c))
+    disposition = f'attachment; filename="case-{case_id}.pdf"'
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
 @router.post("/{case_id}/revise")
-def revise(
-    case_id: UUID,
-    body: CaseTextIn,
-    role: Drafter,
-    who: Caller,
-    cases: Service,
-    db: CasesDB,
-    guard: Guard,
-    expected: ExpectedVersion,
-) -> Any:
+def revise(case_id: UUID, body: CaseTextIn, role: Drafter, run: Commands, expected: ExpectedVersion) -> Any:
     """修订 the draft (stripped again)."""
-    case = guard.call(
-        lambda: cases.revise(case_id, _draft(body), actor_id=who.sub, actor_role=role.value, expected=expected)
-    )
-    return _saved(case, db, guard, who)
+    return run(role, lambda cases, by: cases.revise(case_id, _draft(body), **by, expected=expected))
 
 
 @router.post("/{case_id}/publish")
-def publish(
-    case_id: UUID, role: Publisher, who: Caller, cases: Service, db: CasesDB, guard: Guard, expected: ExpectedVersion
-) -> Any:
+def publish(case_id: UUID, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """发布 (duty leader)."""
-    case = guard.call(lambda: cases.publish(case_id, actor_id=who.sub, actor_role=role.value, expected=expected))
-    return _saved(case, db, guard, who)
+    return run(role, lambda cases, by: cases.publish(case_id, **by, expected=expected))

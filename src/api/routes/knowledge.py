@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,11 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from api.auth import Principal
-from api.deps import Caller, Code, ContainerDep, ExpectedVersion, Guard, Views, require, run_query
+from api.deps import Caller, Code, ContainerDep, ExpectedVersion, Guard, require, run_query
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Line, Strict, Text
 from api.text_presenters import free_text_masker, may_edit_knowledge
+from api.write_through import SearchTable, Writer
 from application.knowledge import EntryFields, KnowledgeService
 from domain.knowledge import KNOWLEDGE_STATUS_LABELS, KnowledgeEntry
 from domain.values import Role
@@ -56,20 +56,7 @@ class UsedIn(Strict):
     complaint_id: UUID
 
 
-_created: set[int] = set()
-_created_lock = threading.Lock()
-
-
-def knowledge_db(views: Views, guard: Guard) -> ViewDB:
-    """The views' database with the knowledge table in place (created once per process)."""
-    with _created_lock:
-        if id(views) not in _created:
-            guard.call(lambda: knowledge_view.create(views))
-            _created.add(id(views))
-    return views
-
-
-KnowledgeDB = Annotated[ViewDB, Depends(knowledge_db)]
+KnowledgeDB = Annotated[ViewDB, Depends(SearchTable(knowledge_view.create))]
 
 
 def service(container: ContainerDep) -> KnowledgeService:
@@ -115,16 +102,24 @@ def entry_out(entry: KnowledgeEntry, who: Principal, *, revision: int | None = N
     }
 
 
-def _saved(entry: KnowledgeEntry, db: ViewDB, guard: Guard, who: Principal) -> dict[str, Any]:
-    guard.call(lambda: knowledge_view.index_entry(db, entry))
+def _newest(entry: KnowledgeEntry, who: Principal) -> dict[str, Any]:
     return entry_out(entry, who, revision=len(entry.versions))
 
 
+def commands(
+    knowledge: Service, db: KnowledgeDB, guard: Guard, who: Caller
+) -> Writer[KnowledgeService, KnowledgeEntry]:
+    """Entry commands, each written through to the search table and answered with the newest revision."""
+    return Writer(knowledge, db, guard, who, knowledge_view.index_entry, _newest)
+
+
+Commands = Annotated[Writer[KnowledgeService, KnowledgeEntry], Depends(commands)]
+
+
 @router.post("", status_code=201)
-def draft(body: EntryIn, role: Drafter, who: Caller, knowledge: Service, db: KnowledgeDB, guard: Guard) -> Any:
+def draft(body: EntryIn, role: Drafter, run: Commands) -> Any:
     """起草 a knowledge entry (a draft until the duty leader publishes it)."""
-    entry = guard.call(lambda: knowledge.draft(_fields(body), actor_id=who.sub, actor_role=role.value))
-    return _saved(entry, db, guard, who)
+    return run(role, lambda kb, by: kb.draft(_fields(body), **by))
 
 
 @router.get("")
@@ -196,64 +191,24 @@ def read(
 
 
 @router.post("/{entry_id}/revise")
-def revise(
-    entry_id: UUID,
-    body: EntryIn,
-    role: Drafter,
-    who: Caller,
-    knowledge: Service,
-    db: KnowledgeDB,
-    guard: Guard,
-    expected: ExpectedVersion,
-) -> Any:
+def revise(entry_id: UUID, body: EntryIn, role: Drafter, run: Commands, expected: ExpectedVersion) -> Any:
     """修订: a new version, a draft until published; the published text stays until then."""
-    entry = guard.call(
-        lambda: knowledge.revise(entry_id, _fields(body), actor_id=who.sub, actor_role=role.value, expected=expected)
-    )
-    return _saved(entry, db, guard, who)
+    return run(role, lambda kb, by: kb.revise(entry_id, _fields(body), **by, expected=expected))
 
 
 @router.post("/{entry_id}/publish")
-def publish(
-    entry_id: UUID,
-    role: Publisher,
-    who: Caller,
-    knowledge: Service,
-    db: KnowledgeDB,
-    guard: Guard,
-    expected: ExpectedVersion,
-) -> Any:
+def publish(entry_id: UUID, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """审核发布 the newest version (duty leader)."""
-    entry = guard.call(lambda: knowledge.publish(entry_id, actor_id=who.sub, actor_role=role.value, expected=expected))
-    return _saved(entry, db, guard, who)
+    return run(role, lambda kb, by: kb.publish(entry_id, **by, expected=expected))
 
 
 @router.post("/{entry_id}/retire")
-def retire(
-    entry_id: UUID,
-    body: RetireIn,
-    role: Publisher,
-    who: Caller,
-    knowledge: Service,
-    db: KnowledgeDB,
-    guard: Guard,
-    expected: ExpectedVersion,
-) -> Any:
+def retire(entry_id: UUID, body: RetireIn, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """停用 (duty leader): no longer offered in search; kept with every version."""
-    entry = guard.call(
-        lambda: knowledge.retire(
-            entry_id, reason=body.reason, actor_id=who.sub, actor_role=role.value, expected=expected
-        )
-    )
-    return _saved(entry, db, guard, who)
+    return run(role, lambda kb, by: kb.retire(entry_id, reason=body.reason, **by, expected=expected))
 
 
 @router.post("/{entry_id}/used")
-def used(
-    entry_id: UUID, body: UsedIn, role: User, who: Caller, knowledge: Service, db: KnowledgeDB, guard: Guard
-) -> Any:
+def used(entry_id: UUID, body: UsedIn, role: User, run: Commands) -> Any:
     """采用: the published answer was given for ``complaint_id`` (counts toward 知识库答复次数)."""
-    entry = guard.call(
-        lambda: knowledge.use(entry_id, complaint_id=body.complaint_id, actor_id=who.sub, actor_role=role.value)
-    )
-    return _saved(entry, db, guard, who)
+    return run(role, lambda kb, by: kb.use(entry_id, complaint_id=body.complaint_id, **by))
