@@ -64,6 +64,7 @@ class Status(Enum):
     fed_back = "fed_back"
     rectifying = "rectifying"
     closed = "closed"
+    merged = "merged"  # 并单: closed as a duplicate of its master, answered with the master's result
 
 
 STATUS_LABELS: dict[Status, str] = {
@@ -77,6 +78,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.fed_back: "已反馈",
     Status.rectifying: "整改中",
     Status.closed: "已回访",
+    Status.merged: "已并单",
 }
 
 CLASSIFICATION_LABELS: dict[Classification, str] = {

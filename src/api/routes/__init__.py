@@ -9,6 +9,7 @@ from api.routes import (
     calendar,
     cases,
     complaint_commands,
+    complaint_handling,
     complaint_reads,
     health,
     inboxes,
@@ -22,6 +23,7 @@ from api.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     complaint_commands.router,
+    complaint_handling.router,
     complaint_reads.router,
     calendar.router,
     reference.router,
