@@ -343,12 +343,13 @@ class Complaint(Aggregate):
 
         master_id: UUID
         reason: str
+        to_status: Status  # where it stood before the merge
         response_due_at: datetime | None
         due_at: datetime | None
 
         def apply(self, aggregate: Any) -> None:
             c: Complaint = aggregate
-            c.status = c.merged_from_status or Status.received
+            c.status = self.to_status
             c.merged_into = None
             c.merged_from_status = None
             c.merge_reason = ""
@@ -939,6 +940,7 @@ class Complaint(Aggregate):
             occurred_at=now,
             master_id=self.merged_into,
             reason=reason,
+            to_status=self.merged_from_status or Status.received,
             response_due_at=None if answered else self.response_due_at,
             due_at=self.due_at if self.first_resolved_at is None else None,
         )
@@ -978,6 +980,8 @@ class Complaint(Aggregate):
             raise errors.ClockPausedNow
         if self.pending_return is not None:
             raise errors.ReturnPending
+        if self.pending_extension is not None:
+            raise errors.ExtensionPending
         if department in self.insisted_departments:
             raise errors.ReturnInsistedBefore
         assert self.dispatched_at is not None  # noqa: S101 — checked by _require_handling_department

@@ -219,18 +219,7 @@ def _merged(row: dict[str, Any], e: Complaint.Merged) -> None:
 
 def _unmerged(row: dict[str, Any], e: Complaint.Unmerged) -> None:
     row["merged_into"] = None
-    row["status"] = _status_before_merge(row)
-
-
-def _status_before_merge(row: dict[str, Any]) -> str:
-    """Where a complaint stands again after 取消并单 (merge happens before resolution)."""
-    if row["dispatched_at"] is not None:
-        return Status.dispatched.value
-    if row["leader_signer"] is not None:
-        return Status.signed.value
-    if row["officer_signer"] is not None:
-        return Status.officer_signed.value
-    return Status.classified.value if row["classification"] is not None else Status.received.value
+    row["status"] = e.to_status.value
 
 
 def _answered_by_master(row: dict[str, Any], e: Complaint.AnsweredByMaster) -> None:

@@ -291,6 +291,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert event.actor.role is Role.duty_leader
             assert status is Status.merged
             assert event.reason.strip()
+            assert event.to_status is before_merge
         elif isinstance(event, Complaint.AnsweredByMaster):
             assert event.actor.role is Role.system
             assert status is Status.merged
@@ -305,6 +306,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert event.department in departments
             assert event.department not in insisted
             assert pending_return is None
+            assert pending_extension is None
             assert paused_at is None
             assert event.reason.strip()
             assert event.occurred_at <= CALENDAR.add_working_days(dispatched_at, LIMITS.return_window).due_at

@@ -663,6 +663,7 @@ REFUSED_CASES = [
     Refused("return-after-insisted", [*RETURNED, insist()], return_(), errors.ReturnInsistedBefore, "return_insisted_before"),
     Refused("return-after-resolved", [*dispatched(REFUSED), resolve(MARKET)], return_(), errors.AlreadyResolved, "already_resolved"),
     Refused("return-while-paused", PAUSED, return_(), errors.ClockPausedNow, "clock_paused"),
+    Refused("return-while-extension-pending", ASKED, return_(), errors.ExtensionPending, "extension_pending"),
     Refused("return-without-reason", dispatched(REFUSED), return_(reason=" "), errors.InvalidInput, "invalid_input"),
     Refused("resolve-while-return-pending", RETURNED, resolve(MARKET), errors.ReturnPending, "return_pending"),
     Refused("redispatch-without-return", dispatched(REFUSED), redispatch("housing"), errors.NoReturnPending, "no_return_pending"),
