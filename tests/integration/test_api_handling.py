@@ -318,3 +318,68 @@ def test_the_duty_leader_sees_the_returns_and_extensions_to_decide(world: tuple[
     last = ok(post(client, returned, "insist", {"opinion": "须办理"}, LEADER))["notification_id"]
     body = ok(client.get(f"/v1/worklist?after={last}", headers=LEADER))
     assert [r["id"] for r in body["decisions"]] == [asked]
+
+
+# ---------------------------------------------------------------------------------------- metrics
+
+
+def test_metrics_count_merges_once_returns_per_department_and_on_time_against_moved_deadlines(
+    world: tuple[TestClient, SettableClock],
+) -> None:
+    """Six complaints received on Friday 26 September; every expected count is written from the rules.
+
+    A general, resolved on the spot at 10:30 (due 17:30); B merged into A, answered with A's result;
+    C 不给办 to market, returned, re-dispatched to housing at 11:00 (due Monday 29 17:30), resolved Monday 12:00;
+    D 不给办 to market, extended by 1 day (due Tuesday 30 17:30), resolved Tuesday 12:00;
+    E 不给办 to market, paused Friday 11:00 – Monday 11:00 (17 working hours: due Thursday 9 October 17:30),
+    resolved Tuesday 12:00; F 不给办 to market, resolved Tuesday 12:00, late (due Monday 29 17:30).
+    """
+    client, clock = world
+    a = new(client)
+    c, d, e, f = (dispatched(client) for _ in range(4))
+    clock.set(at(26, hh=10, mm=10))
+    b = new(client)
+    ok(post(client, b, "merge", {"master_id": a, "reason": "同一诉求人同一事项"}, LEADER))
+    ok(post(client, a, "classify", {"classification": "general"}, CLERK))
+    clock.set(at(26, hh=10, mm=30))
+    ok(post(client, a, "resolve", {"result": "当场解答"}, CLERK))
+    clock.set(at(26, hh=11))
+    ok(post(client, c, "return", {"reason": "不属市场监管职责"}, MARKET))
+    ok(post(client, c, "redispatch", {"departments": ["housing"]}, LEADER))
+    ok(post(client, d, "extension", {"days": 1, "reason": "需现场核查"}, MARKET))
+    assert ok(post(client, d, "extension/approve", {}, LEADER))["due_at"] == "2025-09-30T17:30:00+08:00"
+    ok(post(client, e, "pause", {"reason": "等待补充材料"}, MARKET))
+    container = catch_up(client)
+    assert MergeAnswerer(container.complaints, container.views).run() == 1
+    clock.set(at(29, hh=11))
+    assert ok(post(client, e, "resume", {}, CLERK))["due_at"] == "2025-10-09T17:30:00+08:00"
+    clock.set(at(29, hh=12))
+    ok(post(client, c, "resolve", {"result": "已办结"}, HOUSING))
+    clock.set(at(30, hh=12))
+    for cid in (d, e, f):
+        last = ok(post(client, cid, "resolve", {"result": "已办结"}, MARKET))["notification_id"]
+    clock.set(at(30, hh=13))
+
+    def query(extra: str = "") -> dict[str, Any]:
+        body = ok(client.get(f"/v1/metrics?from=2025-09-01&to=2025-09-30&after={last}{extra}", headers=ANALYST))
+        return {g["group"]: g for g in body["groups"]}
+
+    def rate(group: dict[str, Any], name: str) -> tuple[int, int]:
+        r = group["rates"][name]
+        return r["numerator"], r["denominator"]
+
+    everything = query()[""]
+    counts = everything["counts"]
+    assert (counts["received"], counts["merged"], counts["extended"], counts["paused"]) == (6, 1, 1, 1)
+    assert (counts["dispatched"], counts["returned"]) == (4, 1)
+    assert rate(everything, "response") == (6, 6)  # B answered by its merge
+    assert rate(everything, "closure") == (5, 5)  # B counted once, in A
+    assert rate(everything, "on_time_closure") == (4, 5)  # D and E on time against their moved deadlines; F late
+    assert rate(everything, "return") == (1, 4)  # 退单率
+
+    by_department = query("&group_by=department")
+    assert rate(by_department["market"], "return") == (1, 4)  # C, D, E, F were with market; C returned by it
+    assert rate(by_department["housing"], "return") == (0, 1)
+    assert rate(by_department["market"], "on_time_closure") == (3, 4)
+    assert rate(by_department["housing"], "on_time_closure") == (1, 1)
+    assert rate(by_department[""], "closure") == (1, 1)  # A; B merged
