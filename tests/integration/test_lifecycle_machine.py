@@ -934,7 +934,26 @@ class LifecycleMachine(RuleBasedStateMachine):
         ]  # fmt: skip
         for event_type, actor, call in steps:
             self.issue(cid, event_type, actor, call, must_succeed=True)
-        self.clock.advance(timedelta(hours=20))
+        # a pause longer than its limit escalates like a missed deadline
+        pause_due = app.get(cid).pause_due_at
+        assert pause_due is not None
+        self.clock.set(pause_due + timedelta(minutes=1))
+        self.issue(
+            cid,
+            "Escalated",
+            SYSTEM_ACTOR,
+            lambda: app.escalate(
+                cid,
+                clock=ClockKind.pause,
+                level=1,
+                due_at=pause_due,
+                reason="中止期限已过",
+                recipients=["duty_leader"],
+                actor=SYSTEM_ACTOR,
+                round_=1,
+            ),
+            must_succeed=True,
+        )
         self.issue(
             cid,
             "ClockResumed",
