@@ -913,6 +913,8 @@ class Complaint(Aggregate):
             raise errors.AlreadyMerged
         if self.status not in MERGEABLE:
             raise errors.AlreadyClosed if self.status is Status.closed else errors.AlreadyResolved
+        if self.paused_at is not None:
+            raise errors.ClockPausedNow
         if master.status is Status.merged:
             raise errors.MergeTargetMerged
         if master.status not in MERGEABLE:
@@ -998,6 +1000,7 @@ class Complaint(Aggregate):
         """坚持交办: the duty leader refuses the pending return; that department must handle the complaint."""
         _aware("now", now)
         self._require_leader(actor)
+        self._require_not_merged()
         if self.pending_return is None:
             raise errors.NoReturnPending
         _text("opinion", opinion, max_len=2000)
@@ -1019,6 +1022,7 @@ class Complaint(Aggregate):
         """改派 after a return: to other departments, the resolution deadline restarting now."""
         _aware("now", now)
         self._require_leader(actor)
+        self._require_not_merged()
         if self.pending_return is None:
             raise errors.NoReturnPending
         classification = self._require_classified()
@@ -1129,6 +1133,7 @@ class Complaint(Aggregate):
         _aware("now", now)
         if actor.role not in (Role.window_clerk, Role.hotline):
             raise errors.ResumeRoleInvalid
+        self._require_not_merged()
         if self.paused_at is None:
             raise errors.ClockNotPaused
         _text("note", note, required=False, max_len=2000)
@@ -1297,6 +1302,7 @@ class Complaint(Aggregate):
         return str(actor.department)
 
     def _require_pending_extension(self) -> int:
+        self._require_not_merged()
         if self.pending_extension is None:
             raise errors.NoExtensionPending
         if self.status not in OPEN_FOR_HANDLING:

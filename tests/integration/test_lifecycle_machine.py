@@ -286,6 +286,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert status in BEFORE_RESOLUTION
             assert event.master_id != event.originator_id
             assert event.reason.strip()
+            assert paused_at is None
             before_merge = status
         elif isinstance(event, Complaint.Unmerged):
             assert event.actor.role is Role.duty_leader
@@ -312,12 +313,14 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert event.occurred_at <= CALENDAR.add_working_days(dispatched_at, LIMITS.return_window).due_at
             pending_return = event.department
         elif isinstance(event, Complaint.ReturnInsisted):
+            assert status is not Status.merged
             assert event.actor.role is Role.duty_leader
             assert pending_return == event.department
             assert event.opinion.strip()
             insisted.add(event.department)
             pending_return = None
         elif isinstance(event, Complaint.Redispatched):
+            assert status is not Status.merged
             assert event.actor.role is Role.duty_leader
             assert pending_return is not None
             assert classification is not None
@@ -343,6 +346,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert event.reason.strip()
             pending_extension = event.days
         elif isinstance(event, Complaint.ExtensionApproved):
+            assert status is not Status.merged
             assert event.actor.role is Role.duty_leader
             assert pending_extension == event.days
             assert event.previous_due_at == due_at

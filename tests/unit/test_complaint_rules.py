@@ -654,6 +654,10 @@ REFUSED_CASES = [
     Refused("classify-merged", MERGED, classify(GENERAL), errors.AlreadyMerged, "already_merged"),
     Refused("resolve-merged", [*dispatched(REFUSED), merge(OPEN_MASTER)], resolve(MARKET), errors.AlreadyMerged, "already_merged"),
     Refused("feed-back-merged", MERGED, feed_back(), errors.AlreadyMerged, "already_merged"),
+    Refused("merge-while-paused", PAUSED, merge(OPEN_MASTER), errors.ClockPausedNow, "clock_paused"),
+    Refused("redispatch-merged", [*RETURNED, merge(OPEN_MASTER)], redispatch("housing"), errors.AlreadyMerged, "already_merged"),
+    Refused("insist-merged", [*RETURNED, merge(OPEN_MASTER)], insist(), errors.AlreadyMerged, "already_merged"),
+    Refused("approve-extension-merged", [*ASKED, merge(OPEN_MASTER)], approve(), errors.AlreadyMerged, "already_merged"),
     # 退单 / 改派
     Refused("return-after-window", dispatched(REFUSED), return_(later=timedelta(days=3)), errors.ReturnWindowPassed, "return_window_passed"),
     Refused("return-before-dispatch", signed(REFUSED), return_(), errors.NotDispatched, "not_dispatched"),
