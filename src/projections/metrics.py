@@ -334,7 +334,7 @@ def _dispatched(s: dict[str, Any], e: Complaint.Dispatched) -> None:
 def _resolved(s: dict[str, Any], e: Complaint.Resolved) -> None:
     if s["answered_at"] is None:  # general: answered by resolving on the spot
         s["answered_at"] = e.occurred_at
-    if s["resolved_at"] is None:
+    if s["resolved_at"] is None and not s["merged"]:  # a merged duplicate's closure is its master's
         s["resolved_at"] = e.occurred_at
 
 
