@@ -19,7 +19,8 @@ from domain.values import Role
 from policies.merges import MergeAnswerer
 from policies.sweeper import Sweeper
 from tests.conftest import CST
-from tests.support import auth, client_for, receive_body
+from tests.support import auth, client_for, receive_body, settings_for
+from yousu.wiring import SweepTask
 
 CLERK = auth(Role.window_clerk)
 OFFICER = auth(Role.duty_officer)
@@ -383,3 +384,22 @@ def test_metrics_count_merges_once_returns_per_department_and_on_time_against_mo
     assert rate(by_department["market"], "on_time_closure") == (3, 4)
     assert rate(by_department["housing"], "on_time_closure") == (1, 1)
     assert rate(by_department[""], "closure") == (1, 1)  # A; B merged
+
+
+def test_the_sweep_answers_merged_duplicates(pg_url: str) -> None:
+    """The merge policy runs in every sweep (`yousu sweep`, or inside `serve`): no separate process to forget."""
+    clock = SettableClock(at(26))
+    with client_for(pg_url, clock) as client:
+        master = new(client)
+        clock.set(at(26, hh=10, mm=5))
+        duplicate = new(client)
+        ok(post(client, duplicate, "merge", {"master_id": master, "reason": "同一事项"}, LEADER))
+        ok(post(client, master, "classify", {"classification": "general"}, CLERK))
+        ok(post(client, master, "resolve", {"result": "当场解答"}, CLERK))
+        container = catch_up(client)
+        task = SweepTask(settings_for(pg_url), container.complaints, container.views)
+        try:
+            task()
+        finally:
+            task.close()
+        assert state(client, duplicate)["result"] == "当场解答"
