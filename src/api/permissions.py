@@ -57,6 +57,13 @@ class Action(Enum):
     supplement = "supplement"
     withdraw = "withdraw"
     read_deliveries = "read_deliveries"
+    merge = "merge"
+    return_complaint = "return_complaint"
+    redispatch = "redispatch"
+    request_extension = "request_extension"
+    decide_extension = "decide_extension"
+    pause_clock = "pause_clock"
+    resume_clock = "resume_clock"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -107,6 +114,13 @@ ACTION_LABELS: dict[Action, str] = {
     Action.supplement: "补充诉求/材料 supplement",
     Action.withdraw: "撤诉 withdraw",
     Action.read_deliveries: "热线回传记录 hotline deliveries",
+    Action.merge: "并单/取消并单 merge, unmerge",
+    Action.return_complaint: "退单 return",
+    Action.redispatch: "改派/坚持交办 re-dispatch, insist",
+    Action.request_extension: "申请延期 request extension",
+    Action.decide_extension: "批准/不予延期 approve, refuse extension",
+    Action.pause_clock: "中止计时 pause clock",
+    Action.resume_clock: "材料到达恢复计时 resume clock",
 }
 
 R = Role
@@ -143,7 +157,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # centre staff read their own centre's roster (the scope holds them to it)
     Action.read_roster: frozenset({R.window_clerk, R.duty_officer, R.duty_leader, R.supervisor, R.liaison, R.admin}),
     # the clerk's own intake and call-back queue; a department's dispatched complaints by deadline
-    Action.read_worklist: frozenset({R.window_clerk, R.department}),
+    # the duty leader's: the returns and extension requests awaiting a decision
+    Action.read_worklist: frozenset({R.window_clerk, R.department, R.duty_leader}),
     # 未诉先办: who takes complaints (repeat hints at intake) and who reads the ledger and metrics
     Action.read_insights: frozenset(
         {R.window_clerk, R.hotline, R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}
@@ -181,6 +196,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.withdraw: frozenset({R.hotline}),
     # what was sent to the hotline and how each attempt went (no message bodies: no personal information)
     Action.read_deliveries: frozenset({R.hotline, R.admin, R.liaison, R.duty_leader}),
+    Action.merge: frozenset({R.duty_leader}),
+    # only a department the complaint is dispatched to (checked per complaint), within the return window
+    Action.return_complaint: frozenset({R.department}),
+    Action.redispatch: frozenset({R.duty_leader}),
+    Action.request_extension: frozenset({R.department}),
+    Action.decide_extension: frozenset({R.duty_leader}),
+    Action.pause_clock: frozenset({R.department}),
+    # the clerk records the materials' arrival; a hotline supplement resumes the clock through its own command
+    Action.resume_clock: frozenset({R.window_clerk}),
 }
 
 

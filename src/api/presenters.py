@@ -29,7 +29,7 @@ EVENT_ENVELOPE = {
 
 # fields where staff type what people tell them: phones and ID numbers turn up here too
 FREE_TEXT = frozenset(
-    {"content", "reason", "result", "legal_basis", "conclusion", "summary", "comment", "opinion", "text"}
+    {"content", "reason", "result", "legal_basis", "conclusion", "summary", "comment", "opinion", "text", "note"}
 )
 
 
@@ -110,6 +110,14 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         rectification_round=c.rectification_round,
         rectification_due_at=c.rectification_due_at,
         escalations=[{"clock": k.value, "level": lv, "round": r} for k, lv, r in c.escalations],
+        merged_into=c.merged_into,
+        merge_reason=text(c.merge_reason) or "",
+        pending_return=c.pending_return,
+        returns=c.returns,
+        pending_extension_days=c.pending_extension,
+        extensions=c.extensions,
+        paused_at=c.paused_at,
+        pause_due_at=c.pause_due_at,
     )
 
 

@@ -219,6 +219,73 @@ class CallbackIn(Strict):
     comment: OptionalText = ""
 
 
+Reason = Annotated[Str, Field(max_length=2000), AfterValidator(_stripped)]
+
+
+class MergeIn(Strict):
+    """并单: merge this complaint into an earlier open one (its master) about the same matter."""
+
+    master_id: Annotated[UUID, Field(description="主诉求（更早受理、仍在办理中）的编号")]
+    reason: Annotated[Reason, Field(description="并单理由：同一诉求人或同一事项")]
+
+
+class UnmergeIn(Strict):
+    """取消并单."""
+
+    reason: Reason
+
+
+class ReturnIn(Strict):
+    """退单: the department is not responsible."""
+
+    reason: Reason
+
+
+class RedispatchIn(Strict):
+    """改派 after a return: the resolution deadline restarts."""
+
+    departments: Annotated[list[Annotated[Line, Field(max_length=64)]], Field(min_length=1, max_length=20)]
+    supervisor: Annotated[ShortText | None, Field(description="督办专人的用户编号；不填则沿用原督办专人")] = None
+    instructions: OptionalText = ""
+
+
+class InsistIn(Strict):
+    """坚持交办: the department must handle it."""
+
+    opinion: Reason
+
+
+class ExtensionIn(Strict):
+    """申请延期."""
+
+    days: Annotated[int, Field(ge=1, le=30, strict=True, description="延长的工作日数")]
+    reason: Reason
+
+
+class ExtensionApproveIn(Strict):
+    """批准延期."""
+
+    opinion: Annotated[Str, Field(max_length=2000)] = ""
+
+
+class ExtensionRefuseIn(Strict):
+    """不予延期."""
+
+    reason: Reason
+
+
+class PauseIn(Strict):
+    """中止计时: waiting for the person's materials."""
+
+    reason: Reason
+
+
+class ResumeIn(Strict):
+    """恢复计时: the materials arrived."""
+
+    note: Annotated[Str, Field(max_length=2000)] = ""
+
+
 class CommandOut(BaseModel):
     """Every command's answer."""
 
@@ -287,6 +354,14 @@ class ComplaintOut(BaseModel):
     rectification_round: int
     rectification_due_at: datetime | None
     escalations: list[dict[str, Any]]
+    merged_into: UUID | None = Field(None, description="并单：主诉求编号")
+    merge_reason: str = ""
+    pending_return: str | None = Field(None, description="退单待带班领导处理的部门")
+    returns: int = 0
+    pending_extension_days: int | None = Field(None, description="待审批的延期申请（工作日数）")
+    extensions: int = 0
+    paused_at: datetime | None = Field(None, description="中止计时的开始时间（等待补充材料）")
+    pause_due_at: datetime | None = None
 
 
 class HistoryItem(BaseModel):

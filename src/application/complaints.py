@@ -461,7 +461,9 @@ class ComplaintsApp(Application[UUID]):
             self._command(
                 complaint_id,
                 expected_version,
-                lambda c, now: c.add_supplement(text=text, source=source, actor=actor, now=now, message_id=message_id),
+                lambda c, now: c.add_supplement(
+                    text=text, source=source, actor=actor, now=now, message_id=message_id, calendar=self.calendar
+                ),
             )
         )
 
@@ -521,6 +523,137 @@ class ComplaintsApp(Application[UUID]):
 
         self._command(complaint_id, None, act)  # saving nothing when nothing changed is a no-op
         return changed
+
+    # ------------------------------------------------------------------ 并单, 退单/改派, 延期, 中止
+
+    def merge(
+        self, complaint_id: UUID, *, master_id: UUID, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """并单: the duplicate ``complaint_id`` is closed as merged into the earlier open ``master_id``."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.merge_into(self.get(master_id), reason=reason, actor=actor, now=now),
+        )
+
+    def unmerge(
+        self, complaint_id: UUID, *, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """取消并单."""
+        return self._command(
+            complaint_id, expected_version, lambda c, now: c.unmerge(reason=reason, actor=actor, now=now)
+        )
+
+    def answer_from_master(self, complaint_id: UUID, *, actor: Actor) -> CommandResult:
+        """The master's result answers a merged duplicate (the merge policy only)."""
+        return self._command(
+            complaint_id,
+            None,
+            lambda c, now: c.answer_from_master(
+                self.get(c.merged_into) if c.merged_into is not None else c,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
+            ),
+        )
+
+    def return_complaint(
+        self, complaint_id: UUID, *, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """退单 by a dispatched department within the return window."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.return_complaint(
+                reason=reason, actor=actor, now=now, calendar=self.calendar, limits=self.limits
+            ),
+        )
+
+    def insist_on_dispatch(
+        self, complaint_id: UUID, *, opinion: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """坚持交办 (the duty leader refuses a return)."""
+        return self._command(
+            complaint_id, expected_version, lambda c, now: c.insist_on_dispatch(opinion=opinion, actor=actor, now=now)
+        )
+
+    def redispatch(
+        self,
+        complaint_id: UUID,
+        *,
+        departments: Sequence[str],
+        supervisor: str | None,
+        instructions: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """改派 after a return; the resolution deadline restarts."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.redispatch(
+                departments=departments,
+                supervisor=supervisor,
+                instructions=instructions,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
+            ),
+        )
+
+    def request_extension(
+        self, complaint_id: UUID, *, days: int, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """申请延期."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.request_extension(days=days, reason=reason, actor=actor, now=now, limits=self.limits),
+        )
+
+    def approve_extension(
+        self, complaint_id: UUID, *, opinion: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """批准延期."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.approve_extension(
+                opinion=opinion, actor=actor, now=now, calendar=self.calendar, limits=self.limits
+            ),
+        )
+
+    def refuse_extension(
+        self, complaint_id: UUID, *, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """不予延期."""
+        return self._command(
+            complaint_id, expected_version, lambda c, now: c.refuse_extension(reason=reason, actor=actor, now=now)
+        )
+
+    def pause_clock(
+        self, complaint_id: UUID, *, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """中止计时."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.pause_clock(
+                reason=reason, actor=actor, now=now, calendar=self.calendar, limits=self.limits
+            ),
+        )
+
+    def resume_clock(
+        self, complaint_id: UUID, *, note: str, actor: Actor, expected_version: int | None = None
+    ) -> CommandResult:
+        """恢复计时 (materials arrived)."""
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.resume_clock(actor=actor, now=now, calendar=self.calendar, note=note),
+        )
 
     # ------------------------------------------------------------------ duty roster
 

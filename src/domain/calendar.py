@@ -96,6 +96,39 @@ class WorkingCalendar:
                 counted += 1
         return Deadline(self.close_on(day), provisional)
 
+    def working_seconds_between(self, start: datetime, end: datetime, opening: time = time(9)) -> int:
+        """Whole working seconds (opening..close on working days) from ``start`` to ``end``."""
+        return round(self.working_hours_between(start, end, opening) * 3600)
+
+    def add_working_time(self, start: datetime, seconds: int, opening: time = time(9)) -> Deadline:
+        """``start`` moved forward by ``seconds`` of working time (opening..close on working days).
+
+        Used to move a deadline by the working time its clock was paused: a due instant at close of
+        business moved by one full working day (opening to close) lands at close of the next working day.
+        """
+        if seconds < 0:
+            msg = "seconds must be >= 0"
+            raise ValueError(msg)
+        day = self.local_day(start)
+        provisional = not self.has_year(day.year)
+        at = start.astimezone(self.zone)
+        remaining = timedelta(seconds=seconds)
+        if not remaining:
+            return Deadline(start, provisional)
+        while True:
+            provisional = provisional or not self.has_year(day.year)
+            if self.is_working_day(day):
+                open_at = datetime.combine(day, opening, tzinfo=self.zone)
+                close_at = self.close_on(day)
+                lo = max(open_at, at)
+                if lo < close_at:
+                    available = close_at - lo
+                    if remaining <= available:
+                        return Deadline(lo + remaining, provisional)
+                    remaining -= available
+            day += timedelta(days=1)
+            at = datetime.combine(day, time(0), tzinfo=self.zone)
+
     def working_hours_between(self, start: datetime, end: datetime, opening: time = time(9)) -> float:
         """Working hours (opening..close on working days) elapsed from ``start`` to ``end``."""
         if end <= start:

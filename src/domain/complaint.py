@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import errors
 from domain.audit import GENESIS, UPCAST_DEFAULTS, chain_hash, hashed_payload, new_salts
-from domain.calendar import WorkingCalendar
+from domain.calendar import Deadline, WorkingCalendar
 from domain.centres import DEFAULT_CENTRE, check_centre
 from domain.roster import DutyDay, SigningMode, may_sign
 from domain.rules import ClockKind, Limits, deadline_for
@@ -43,8 +43,25 @@ EVENT_LABELS: dict[str, str] = {
     "DeadlineCorrected": "时限更正",
     "SupplementAdded": "补充诉求/材料",
     "Withdrawn": "撤诉",
+    "Merged": "并单",
+    "Unmerged": "取消并单",
+    "AnsweredByMaster": "按主诉求答复",
+    "Returned": "退单",
+    "ReturnInsisted": "坚持交办",
+    "Redispatched": "改派",
+    "ExtensionRequested": "申请延期",
+    "ExtensionApproved": "批准延期",
+    "ExtensionRefused": "不予延期",
+    "ClockPaused": "中止计时",
+    "ClockResumed": "恢复计时",
 }
 SUPPLEMENT_SOURCES = ("hotline", "window")  # 12345 热线 or the window clerk
+
+MAX_EXTENSION_DAYS = 30  # one request asks for at most this many working days
+OPEN_FOR_HANDLING = frozenset({Status.dispatched, Status.consulted})  # with its departments, not yet resolved
+MERGEABLE = frozenset(
+    {Status.received, Status.classified, Status.officer_signed, Status.signed, Status.dispatched, Status.consulted}
+)
 
 
 def _sealed(event_class: Any, complaint_id: UUID, version: int, **fields: Any) -> dict[str, Any]:
@@ -312,6 +329,8 @@ class Complaint(Aggregate):
                 c.feedback_due_at = self.due_at
             elif self.clock is ClockKind.callback:
                 c.callback_due_at = self.due_at
+            elif self.clock is ClockKind.pause:
+                c.pause_due_at = self.due_at
             else:
                 c.rectification_due_at = self.due_at
 
@@ -354,9 +373,193 @@ class Complaint(Aggregate):
             c.withdrawal_reason = self.reason
             c.status = Status.withdrawn
 
+    # ------------------------------------------------------------------ 并单 merge
+
+    class Merged(Event):
+        """并单: this complaint (the duplicate) is closed as merged into an earlier open one, its master."""
+
+        master_id: UUID
+        master_slip_no: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.merged_from_status = c.status
+            c.merged_into = self.master_id
+            c.merge_reason = self.reason
+            c.status = Status.merged
+
+    class Unmerged(Event):
+        """取消并单: the duplicate is handled on its own again, where it stood before the merge.
+
+        ``response_due_at`` and ``due_at`` are the clocks that open again (None: already met / not started).
+        """
+
+        master_id: UUID
+        reason: str
+        to_status: Status  # where it stood before the merge
+        response_due_at: datetime | None
+        due_at: datetime | None
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.status = self.to_status
+            c.merged_into = None
+            c.merged_from_status = None
+            c.merge_reason = ""
+
+    class AnsweredByMaster(Event):
+        """The master was resolved: its result answers the duplicate, whose feedback and call-back follow."""
+
+        master_id: UUID
+        result: str
+        legal_basis: str | None
+        feedback_due_at: datetime
+        feedback_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.result = self.result
+            c.legal_basis = self.legal_basis
+            c.resolved_at = self.occurred_at
+            if c.first_resolved_at is None:
+                c.first_resolved_at = self.occurred_at
+            c.resolved_by = self.actor
+            c.feedback_due_at = self.feedback_due_at
+            c.answered_by_master = True
+            c.status = Status.resolved
+
+    # ------------------------------------------------------------------ 退单 / 改派
+
+    class Returned(Event):
+        """退单: a dispatched department says it is not responsible; the duty leader decides."""
+
+        department: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.pending_return = self.department
+            c.returns += 1
+
+    class ReturnInsisted(Event):
+        """坚持交办: the duty leader refuses the return; the department must handle the complaint."""
+
+        department: str
+        opinion: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.insisted_departments = (*c.insisted_departments, self.department)
+            c.pending_return = None
+
+    class Redispatched(Event):
+        """改派 to other departments; the resolution deadline restarts here."""
+
+        departments: list[str]
+        supervisor: str
+        instructions: str
+        due_at: datetime
+        due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.departments = tuple(self.departments)
+            c.supervisor = self.supervisor
+            c.dispatched_at = self.occurred_at
+            c.due_at = self.due_at
+            c.due_provisional = self.due_provisional
+            c.pending_return = None
+            c.insisted_departments = ()
+            c.pending_extension = None
+            c.resolution_adjustments = ()
+            c.consulted_in_round = False
+            c.redispatches += 1
+            c.redispatched_at_escalation = len(c.escalations)
+            c.status = Status.dispatched
+
+    # ------------------------------------------------------------------ 延期 extension
+
+    class ExtensionRequested(Event):
+        """申请延期: a department asks for more working days before the deadline."""
+
+        department: str
+        days: int
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.pending_extension = self.days
+
+    class ExtensionApproved(Event):
+        """批准延期: the resolution deadline moves by the days asked; on-time closure counts against it."""
+
+        days: int
+        opinion: str
+        previous_due_at: datetime
+        due_at: datetime
+        due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.due_at = self.due_at
+            c.due_provisional = self.due_provisional
+            c.extensions += 1
+            c.resolution_adjustments = (*c.resolution_adjustments, ("extend", self.days))
+            c.pending_extension = None
+
+    class ExtensionRefused(Event):
+        """不予延期: the deadline stands."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.pending_extension = None
+
+    # ------------------------------------------------------------------ 中止 paused clock
+
+    class ClockPaused(Event):
+        """中止计时 while waiting for the person's materials; the pause itself runs against a limit."""
+
+        department: str
+        reason: str
+        round: int  # the pause's number on this complaint (1, 2, …): its own clock for escalation
+        pause_due_at: datetime
+        pause_due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            c.paused_at = self.occurred_at
+            c.pause_round = self.round
+            c.pause_due_at = self.pause_due_at
+
+    class ClockResumed(Event):
+        """恢复计时: materials arrived (recorded by the clerk or a hotline supplement).
+
+        The resolution deadline moves by the working time paused (``paused_seconds``, working-day calendar).
+        """
+
+        source: str  # "clerk" | "hotline"
+        note: str
+        round: int
+        paused_seconds: int
+        previous_due_at: datetime
+        due_at: datetime
+        due_provisional: bool
+
+        def apply(self, aggregate: Any) -> None:
+            c: Complaint = aggregate
+            if c.paused_at is not None:
+                c.resolution_adjustments = (*c.resolution_adjustments, ("pause", c.paused_at, self.occurred_at))
+            c.paused_at = None
+            c.pause_due_at = None
+            c.due_at = self.due_at
+            c.due_provisional = self.due_provisional
+
     # ------------------------------------------------------------------ construction
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # noqa: PLR0915 — one statement per state field, every one a default
         self.centre = DEFAULT_CENTRE
         self.slip_no = ""
         self.channel = Channel.window
@@ -403,6 +606,22 @@ class Complaint(Aggregate):
         self.withdrawn_at: datetime | None = None
         self.withdrawal_reason = ""
         self.hotline_messages: dict[str, str] = {}  # the hotline's message id → the event it recorded
+        self.merged_into: UUID | None = None
+        self.merged_from_status: Status | None = None
+        self.merge_reason = ""
+        self.answered_by_master = False
+        self.pending_return: str | None = None  # the department whose 退单 awaits the duty leader
+        self.returns = 0
+        self.redispatches = 0
+        self.redispatched_at_escalation = 0  # how many escalations were raised before the last 改派
+        self.insisted_departments: tuple[str, ...] = ()
+        self.pending_extension: int | None = None  # working days asked, awaiting the duty leader
+        self.extensions = 0
+        self.paused_at: datetime | None = None
+        self.pause_round = 0
+        self.pause_due_at: datetime | None = None
+        # what moved the resolution deadline since (re-)dispatch, in order: ("extend", days), ("pause", start, end)
+        self.resolution_adjustments: tuple[tuple[Any, ...], ...] = ()
         self.head_hash = GENESIS
 
     @classmethod
@@ -483,6 +702,7 @@ class Complaint(Aggregate):
         """按责分类: general is answered the same working day; complex kinds go to signing."""
         _aware("now", now)
         self._require_not_withdrawn()
+        self._require_not_merged()
         if self.classification is not None:
             raise errors.AlreadyClassified
         due_at: datetime | None = None
@@ -504,6 +724,7 @@ class Complaint(Aggregate):
         """改分类: once, with a reason, a general complaint not solved on the spot becomes a complex kind."""
         _aware("now", now)
         self._require_not_withdrawn()
+        self._require_not_merged()
         current = self._require_classified()
         if self.reclassified_from is not None:
             raise errors.AlreadyReclassified
@@ -540,6 +761,7 @@ class Complaint(Aggregate):
         """
         _aware("now", now)
         self._require_not_withdrawn()
+        self._require_not_merged()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.SignatureNotNeeded
@@ -574,6 +796,7 @@ class Complaint(Aggregate):
         """转办 to one or more departments with a supervisor; the resolution deadline is fixed here."""
         _aware("now", now)
         self._require_not_withdrawn()
+        self._require_not_merged()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.DispatchNotNeeded
@@ -618,6 +841,7 @@ class Complaint(Aggregate):
         """
         _aware("now", now)
         self._require_not_withdrawn()
+        self._require_not_merged()
         if self.dispatched_at is None:
             raise errors.NotDispatched
         if self.status not in (Status.dispatched, Status.consulted, Status.rectifying):
@@ -653,8 +877,14 @@ class Complaint(Aggregate):
         """限时办结, by the window clerk for general, by a responsible department otherwise."""
         _aware("now", now)
         self._require_not_withdrawn()
-        classification = self._require_classified()
+        self._require_not_merged()
+        # a duplicate answered with its master's result is unclassified: its rectification round is the window's
+        classification = Classification.general if self.answered_by_master else self._require_classified()
         self._require_open_for_resolution()
+        if self.paused_at is not None:
+            raise errors.ClockPausedNow
+        if self.pending_return is not None:
+            raise errors.ReturnPending
         if classification.is_complex:
             if self.dispatched_at is None:
                 raise self._missing_before_dispatch()
@@ -698,6 +928,7 @@ class Complaint(Aggregate):
         if self.already_recorded(message_id, "FedBack"):
             return
         self._require_not_withdrawn()
+        self._require_not_merged()
         if self.status is not Status.resolved:
             if self.status is Status.closed:
                 raise errors.AlreadyClosed
@@ -756,9 +987,20 @@ class Complaint(Aggregate):
         )
 
     def add_supplement(
-        self, *, text: str, source: str, actor: Actor, now: datetime, message_id: str | None = None
+        self,
+        *,
+        text: str,
+        source: str,
+        actor: Actor,
+        now: datetime,
+        message_id: str | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
-        """补充诉求/材料 to an open complaint; the hotline's supplements carry its message id (idempotent)."""
+        """补充诉求/材料 to an open complaint; the hotline's supplements carry its message id (idempotent).
+
+        When the resolution clock is paused (中止) waiting for the person's materials, the supplement that
+        brings them resumes it (given the calendar the moved deadline is counted with).
+        """
         _aware("now", now)
         if self.already_recorded(message_id, "SupplementAdded"):
             return
@@ -773,11 +1015,8 @@ class Complaint(Aggregate):
         self.trigger_event(
             self.SupplementAdded, actor=actor, occurred_at=now, text=text, message_id=message_id, source=source
         )
-        # RESUME-CLOCK-CALL-SITE (中止, issue 14 point 6): when the resolution clock is paused waiting for the
-        # person's materials, the supplement that brings them resumes it. Once ClockPaused/ClockResumed and
-        # resume_clock(...) exist on this aggregate, call it here, e.g.:
-        #     if self.clock_paused: self.resume_clock(reason="群众补充材料", actor=actor, now=now, calendar=…)
-        # (add_supplement then needs the calendar and limits, as the application already holds them).
+        if self.paused_at is not None and calendar is not None:
+            self.resume_clock(actor=actor, now=now, calendar=calendar, note="补充诉求/材料到达")
 
     def withdraw(self, *, reason: str, actor: Actor, now: datetime, message_id: str | None = None) -> None:
         """撤诉: the person withdraws an open complaint; it closes as withdrawn (counted apart)."""
@@ -789,6 +1028,261 @@ class Complaint(Aggregate):
             raise errors.AlreadyClosed("该诉求已回访办结，不能撤诉")
         _text("reason", reason, max_len=2000)
         self.trigger_event(self.Withdrawn, actor=actor, occurred_at=now, reason=reason, message_id=message_id)
+
+    # ------------------------------------------------------------------ 并单 merge
+
+    def merge_into(self, master: Complaint, *, reason: str, actor: Actor, now: datetime) -> None:
+        """并单 by the duty leader into an earlier open complaint about the same matter (same person or issue).
+
+        The master must be another, earlier, open complaint of the same centre that is not itself merged.
+        """
+        _aware("now", now)
+        self._require_leader(actor)
+        if master.id == self.id:
+            raise errors.MergeIntoSelf
+        if self.status is Status.merged:
+            raise errors.AlreadyMerged
+        if self.status not in MERGEABLE:
+            raise errors.AlreadyClosed if self.status is Status.closed else errors.AlreadyResolved
+        if self.paused_at is not None:
+            raise errors.ClockPausedNow
+        if master.status is Status.merged:
+            raise errors.MergeTargetMerged
+        if master.status not in MERGEABLE:
+            raise errors.MergeTargetClosed
+        if master.centre != self.centre:
+            raise errors.MergeOtherCentre
+        if (master.received_at, master.registered_at) > (self.received_at, self.registered_at):
+            raise errors.MergeTargetLater(f"只能并入更早受理的诉求（{master.slip_no} 晚于 {self.slip_no}）")
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(
+            self.Merged, actor=actor, occurred_at=now, master_id=master.id, master_slip_no=master.slip_no, reason=reason
+        )
+
+    def unmerge(self, *, reason: str, actor: Actor, now: datetime) -> None:
+        """取消并单 by the duty leader, with a reason, before the master's result answered the duplicate."""
+        _aware("now", now)
+        self._require_leader(actor)
+        if self.status is not Status.merged or self.merged_into is None:
+            raise errors.MergedAlreadyAnswered if self.answered_by_master else errors.NotMerged
+        _text("reason", reason, max_len=2000)
+        answered = self.dispatched_at is not None or self.first_resolved_at is not None
+        self.trigger_event(
+            self.Unmerged,
+            actor=actor,
+            occurred_at=now,
+            master_id=self.merged_into,
+            reason=reason,
+            to_status=self.merged_from_status or Status.received,
+            response_due_at=None if answered else self.response_due_at,
+            due_at=self.due_at if self.first_resolved_at is None else None,
+        )
+
+    def answer_from_master(
+        self, master: Complaint, *, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """The master's result answers the merged duplicate (a policy, once the master is resolved)."""
+        _aware("now", now)
+        if actor.role is not Role.system:
+            raise errors.EscalationByPerson("按主诉求答复由系统策略记录")
+        if self.status is not Status.merged or self.merged_into != master.id:
+            raise errors.NotMerged
+        if master.result is None or master.first_resolved_at is None:
+            raise errors.MasterNotResolved
+        feedback = deadline_for(ClockKind.feedback, now, calendar, limits)
+        self.trigger_event(
+            self.AnsweredByMaster,
+            actor=actor,
+            occurred_at=now,
+            master_id=master.id,
+            result=master.result,
+            legal_basis=master.legal_basis,
+            feedback_due_at=feedback.due_at,
+            feedback_due_provisional=feedback.provisional,
+        )
+
+    # ------------------------------------------------------------------ 退单 / 改派
+
+    def return_complaint(
+        self, *, reason: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """退单 by a dispatched department that is not responsible, within the return window after dispatch."""
+        _aware("now", now)
+        department = self._require_handling_department(actor, errors.ReturnNotAllowed)
+        if self.paused_at is not None:
+            raise errors.ClockPausedNow
+        if self.pending_return is not None:
+            raise errors.ReturnPending
+        if self.pending_extension is not None:
+            raise errors.ExtensionPending
+        if department in self.insisted_departments:
+            raise errors.ReturnInsistedBefore
+        assert self.dispatched_at is not None  # noqa: S101 — checked by _require_handling_department
+        window = calendar.add_working_days(self.dispatched_at, limits.return_window).due_at
+        if now > window:
+            until = f"{window:%Y-%m-%d %H:%M}"
+            raise errors.ReturnWindowPassed(
+                f"已超过退单时限（转办后 {limits.return_window} 个工作日内，截至 {until}），须由本部门办理"
+            )
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(self.Returned, actor=actor, occurred_at=now, department=department, reason=reason)
+
+    def insist_on_dispatch(self, *, opinion: str, actor: Actor, now: datetime) -> None:
+        """坚持交办: the duty leader refuses the pending return; that department must handle the complaint."""
+        _aware("now", now)
+        self._require_leader(actor)
+        self._require_not_merged()
+        if self.pending_return is None:
+            raise errors.NoReturnPending
+        _text("opinion", opinion, max_len=2000)
+        self.trigger_event(
+            self.ReturnInsisted, actor=actor, occurred_at=now, department=self.pending_return, opinion=opinion
+        )
+
+    def redispatch(
+        self,
+        *,
+        departments: Sequence[str],
+        supervisor: str | None,
+        instructions: str,
+        actor: Actor,
+        now: datetime,
+        calendar: WorkingCalendar,
+        limits: Limits,
+    ) -> None:
+        """改派 after a return: to other departments, the resolution deadline restarting now."""
+        _aware("now", now)
+        self._require_leader(actor)
+        self._require_not_merged()
+        if self.pending_return is None:
+            raise errors.NoReturnPending
+        classification = self._require_classified()
+        depts = list(departments)
+        if not depts or any(not isinstance(d, str) or not d.strip() for d in depts):
+            raise errors.InvalidInput("departments", "至少指定一个承办部门")
+        if len(set(depts)) != len(depts):
+            raise errors.InvalidInput("departments", "承办部门重复")
+        chosen = supervisor if supervisor is not None else (self.supervisor or "")
+        _text("supervisor", chosen, max_len=200)
+        deadline = deadline_for(ClockKind.resolution, now, calendar, limits, classification)
+        self.trigger_event(
+            self.Redispatched,
+            actor=actor,
+            occurred_at=now,
+            departments=depts,
+            supervisor=chosen,
+            instructions=instructions or "",
+            due_at=deadline.due_at,
+            due_provisional=deadline.provisional,
+        )
+
+    # ------------------------------------------------------------------ 延期 extension
+
+    def request_extension(self, *, days: int, reason: str, actor: Actor, now: datetime, limits: Limits) -> None:
+        """申请延期 by a dispatched department, before the resolution deadline, at most ``limits.max_extensions``."""
+        _aware("now", now)
+        department = self._require_handling_department(actor, errors.ResolverRoleInvalid("只有承办部门可以申请延期"))
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+            raise errors.InvalidInput("days", f"延期天数须为 1 至 {MAX_EXTENSION_DAYS} 个工作日")
+        if self.paused_at is not None:
+            raise errors.ClockPausedNow
+        if self.pending_return is not None:
+            raise errors.ReturnPending
+        if self.pending_extension is not None:
+            raise errors.ExtensionPending
+        if self.extensions >= limits.max_extensions:
+            raise errors.ExtensionLimitReached(f"延期次数已达上限（{limits.max_extensions} 次）")
+        if self.due_at is not None and now > self.due_at:
+            raise errors.ExtensionAfterDeadline
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(
+            self.ExtensionRequested, actor=actor, occurred_at=now, department=department, days=days, reason=reason
+        )
+
+    def approve_extension(
+        self, *, opinion: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """批准延期 by the duty leader: the deadline moves by the working days asked."""
+        _aware("now", now)
+        self._require_leader(actor)
+        days = self._require_pending_extension()
+        if self.extensions >= limits.max_extensions:
+            raise errors.ExtensionLimitReached(f"延期次数已达上限（{limits.max_extensions} 次）")
+        assert self.due_at is not None  # noqa: S101 — a dispatched complaint has a resolution deadline
+        fresh = calendar.add_working_days(self.due_at, days)
+        self.trigger_event(
+            self.ExtensionApproved,
+            actor=actor,
+            occurred_at=now,
+            days=days,
+            opinion=opinion or "",
+            previous_due_at=self.due_at,
+            due_at=fresh.due_at,
+            due_provisional=fresh.provisional or self.due_provisional,
+        )
+
+    def refuse_extension(self, *, reason: str, actor: Actor, now: datetime) -> None:
+        """不予延期 by the duty leader, with a reason: the deadline stands."""
+        _aware("now", now)
+        self._require_leader(actor)
+        self._require_pending_extension()
+        _text("reason", reason, max_len=2000)
+        self.trigger_event(self.ExtensionRefused, actor=actor, occurred_at=now, reason=reason)
+
+    # ------------------------------------------------------------------ 中止 paused clock
+
+    def pause_clock(
+        self, *, reason: str, actor: Actor, now: datetime, calendar: WorkingCalendar, limits: Limits
+    ) -> None:
+        """中止计时 by a dispatched department while it waits for the person's materials (reason required)."""
+        _aware("now", now)
+        department = self._require_handling_department(actor, errors.ResolverRoleInvalid("只有承办部门可以中止计时"))
+        if self.paused_at is not None:
+            raise errors.ClockAlreadyPaused
+        if self.pending_return is not None:
+            raise errors.ReturnPending
+        if self.due_at is not None and now > self.due_at:
+            raise errors.PauseAfterDeadline
+        _text("reason", reason, max_len=2000)
+        limit = deadline_for(ClockKind.pause, now, calendar, limits)
+        self.trigger_event(
+            self.ClockPaused,
+            actor=actor,
+            occurred_at=now,
+            department=department,
+            reason=reason,
+            round=self.pause_round + 1,
+            pause_due_at=limit.due_at,
+            pause_due_provisional=limit.provisional,
+        )
+
+    def resume_clock(self, *, actor: Actor, now: datetime, calendar: WorkingCalendar, note: str = "") -> None:
+        """恢复计时 when the materials arrive: recorded by the window clerk, or by a hotline supplement.
+
+        The resolution deadline moves by the working time the clock was paused.
+        """
+        _aware("now", now)
+        if actor.role not in (Role.window_clerk, Role.hotline):
+            raise errors.ResumeRoleInvalid
+        self._require_not_merged()
+        if self.paused_at is None:
+            raise errors.ClockNotPaused
+        _text("note", note, required=False, max_len=2000)
+        assert self.due_at is not None  # noqa: S101 — only a dispatched complaint's clock is paused
+        paused = calendar.working_seconds_between(self.paused_at, now)
+        fresh = calendar.add_working_time(self.due_at, paused)
+        self.trigger_event(
+            self.ClockResumed,
+            actor=actor,
+            occurred_at=now,
+            source="hotline" if actor.role is Role.hotline else "clerk",
+            note=note or "",
+            round=self.pause_round,
+            paused_seconds=paused,
+            previous_due_at=self.due_at,
+            due_at=fresh.due_at,
+            due_provisional=fresh.provisional or self.due_provisional,
+        )
 
     def escalate(
         self,
@@ -829,12 +1323,16 @@ class Complaint(Aggregate):
         if self.status is Status.withdrawn:  # 撤诉 stops every clock
             return out
         kind = self.classification
+        merged = self.status is Status.merged
         answered = self.dispatched_at is not None or self.first_resolved_at is not None
-        if not answered:
+        if not answered and not merged:
             out.append((ClockKind.response, 0, self.received_at, self.response_due_at, limits.response))
-        if kind is not None and self.due_at is not None and self.first_resolved_at is None:
+        if kind is not None and self.due_at is not None and self.first_resolved_at is None and not merged:
             start = self.dispatched_at if kind.is_complex and self.dispatched_at else self.received_at
-            out.append((ClockKind.resolution, 0, start, self.due_at, limits.resolution[kind]))
+            if self.paused_at is None:  # a paused clock's deadline is fixed when it resumes
+                out.append((ClockKind.resolution, 0, start, self.due_at, limits.resolution[kind]))
+            elif self.pause_due_at is not None:
+                out.append((ClockKind.pause, self.pause_round, self.paused_at, self.pause_due_at, limits.pause))
         r = self.rectification_round
         if self.status is Status.resolved and self.resolved_at and self.feedback_due_at:
             out.append((ClockKind.feedback, r, self.resolved_at, self.feedback_due_at, limits.feedback))
@@ -854,6 +1352,8 @@ class Complaint(Aggregate):
         changed = 0
         for clock, round_, start, due, days in self.open_clocks(limits):
             fresh = calendar.add_working_days(start, days)
+            if clock is ClockKind.resolution:
+                fresh = self.resolution_deadline(calendar, limits) or fresh
             if fresh.due_at != due:
                 self.trigger_event(
                     self.DeadlineCorrected,
@@ -883,8 +1383,10 @@ class Complaint(Aggregate):
     def escalated_levels(self, clock: ClockKind, round_: int) -> frozenset[int]:
         """The levels already raised for ``clock`` in ``round_`` (after 改分类, the resolution clock starts afresh)."""
         raised = self.escalations
-        if clock is ClockKind.resolution and self.reclassified_from is not None:
-            raised = raised[self.reclassified_at_escalation :]
+        if clock is ClockKind.resolution:
+            # after 改分类 or 改派 the resolution clock starts afresh
+            cut = self.reclassified_at_escalation if self.reclassified_from is not None else 0
+            raised = raised[max(cut, self.redispatched_at_escalation) :]
         return frozenset(lv for (k, lv, r) in raised if k is clock and r == round_)
 
     @property
@@ -937,6 +1439,53 @@ class Complaint(Aggregate):
             raise errors.AlreadyClosed
         if self.status in (Status.resolved, Status.fed_back):
             raise errors.AlreadyResolved
+
+    def _require_not_merged(self) -> None:
+        if self.status is Status.merged:
+            raise errors.AlreadyMerged("该诉求已并单，待主诉求办结后按其结果答复")
+
+    @staticmethod
+    def _require_leader(actor: Actor) -> None:
+        if actor.role is not Role.duty_leader:
+            raise errors.DecisionByLeader
+
+    def _require_handling_department(self, actor: Actor, wrong_role: Any) -> str:
+        """The actor's department, when it is one this complaint is with and the complaint is not yet resolved."""
+        self._require_not_merged()
+        if self.dispatched_at is None:
+            raise errors.NotDispatched
+        if self.status not in OPEN_FOR_HANDLING:
+            raise errors.AlreadyClosed if self.status is Status.closed else errors.AlreadyResolved
+        if actor.role is not Role.department:
+            raise wrong_role if isinstance(wrong_role, errors.ComplaintError) else wrong_role()
+        if actor.department not in self.departments:
+            raise errors.NotResponsibleDepartment
+        return str(actor.department)
+
+    def _require_pending_extension(self) -> int:
+        self._require_not_merged()
+        if self.pending_extension is None:
+            raise errors.NoExtensionPending
+        if self.status not in OPEN_FOR_HANDLING:
+            raise errors.AlreadyClosed if self.status is Status.closed else errors.AlreadyResolved
+        return self.pending_extension
+
+    def resolution_deadline(self, calendar: WorkingCalendar, limits: Limits) -> Deadline | None:
+        """The resolution deadline from its start, the limit, and every extension and pause since, in order."""
+        kind = self.classification
+        if kind is None or self.due_at is None:
+            return None
+        start = self.dispatched_at if kind.is_complex and self.dispatched_at else self.received_at
+        due = calendar.add_working_days(start, limits.resolution[kind])
+        provisional = due.provisional
+        for adjustment in self.resolution_adjustments:
+            if adjustment[0] == "extend":
+                due = calendar.add_working_days(due.due_at, int(adjustment[1]))
+            else:
+                paused = calendar.working_seconds_between(adjustment[1], adjustment[2])
+                due = calendar.add_working_time(due.due_at, paused)
+            provisional = provisional or due.provisional
+        return Deadline(due.due_at, provisional)
 
     def _missing_before_dispatch(self) -> errors.ComplaintError:
         if self.officer_signature is None:

@@ -250,3 +250,135 @@ class RosterLeaderMissing(RosterRowInvalid):
 class RosterOfficerIsLeader(RosterRowInvalid):
     code = "roster_officer_is_leader"
     detail = "同一人不能同时担任当天值班人员和带班领导（两个签字须由不同的人作出）"
+
+
+# ---------------------------------------------------------------------------------------- 并单
+
+
+class MergeIntoSelf(NotAllowedInState):
+    code = "merge_into_self"
+    detail = "不能将诉求并入其自身"
+
+
+class MergeTargetClosed(NotAllowedInState):
+    code = "merge_target_closed"
+    detail = "主诉求已办结，不能并入"
+
+
+class MergeTargetMerged(NotAllowedInState):
+    code = "merge_target_merged"
+    detail = "主诉求本身已并入其他诉求，请并入最终的主诉求"
+
+
+class MergeTargetLater(NotAllowedInState):
+    code = "merge_target_later"
+    detail = "只能并入更早受理的诉求"
+
+
+class MergeOtherCentre(NotAllowedInState):
+    code = "merge_other_centre"
+    detail = "不同服务中心的诉求不能并单"
+
+
+class AlreadyMerged(NotAllowedInState):
+    code = "already_merged"
+    detail = "该诉求已并单"
+
+
+class NotMerged(NotAllowedInState):
+    code = "not_merged"
+    detail = "该诉求未并单"
+
+
+class MergedAlreadyAnswered(NotAllowedInState):
+    code = "merged_already_answered"
+    detail = "主诉求已办结，并单诉求已按主诉求答复，不能再取消并单"
+
+
+class MasterNotResolved(NotAllowedInState):
+    code = "master_not_resolved"
+    detail = "主诉求尚未办结"
+
+
+class DecisionByLeader(NotAllowedInState):
+    code = "decision_by_leader"
+    detail = "只有带班领导可以作出此决定"
+
+
+# ---------------------------------------------------------------------------------------- 退单 / 改派
+
+
+class ReturnWindowPassed(NotAllowedInState):
+    code = "return_window_passed"
+    detail = "已超过退单时限，须由本部门办理"
+
+
+class ReturnPending(NotAllowedInState):
+    code = "return_pending"
+    detail = "退单待带班领导处理（改派或坚持交办）"
+
+
+class NoReturnPending(NotAllowedInState):
+    code = "no_return_pending"
+    detail = "没有待处理的退单"
+
+
+class ReturnInsistedBefore(NotAllowedInState):
+    code = "return_insisted_before"
+    detail = "带班领导已坚持交办，本部门须办理，不能再退单"
+
+
+class ReturnNotAllowed(NotAllowedInState):
+    code = "return_not_allowed"
+    detail = "只有承办部门可以在办结前退单"
+
+
+# ---------------------------------------------------------------------------------------- 延期
+
+
+class ExtensionAfterDeadline(NotAllowedInState):
+    code = "extension_after_deadline"
+    detail = "办结时限已过，不能再申请延期"
+
+
+class ExtensionLimitReached(NotAllowedInState):
+    code = "extension_limit_reached"
+    detail = "延期次数已达上限"
+
+
+class ExtensionPending(NotAllowedInState):
+    code = "extension_pending"
+    detail = "已有延期申请待带班领导审批"
+
+
+class NoExtensionPending(NotAllowedInState):
+    code = "no_extension_pending"
+    detail = "没有待审批的延期申请"
+
+
+# ---------------------------------------------------------------------------------------- 中止
+
+
+class ClockAlreadyPaused(NotAllowedInState):
+    code = "clock_already_paused"
+    detail = "办结时限已中止，等待补充材料"
+
+
+class ClockNotPaused(NotAllowedInState):
+    code = "clock_not_paused"
+    detail = "办结时限未中止"
+
+
+class ClockPausedNow(NotAllowedInState):
+    code = "clock_paused"
+    detail = "办结时限中止中（等待群众补充材料），请先登记材料到达、恢复计时"
+
+
+class ResumeRoleInvalid(NotAllowedInState):
+    code = "resume_role_invalid"
+    detail = "材料到达由窗口工作人员登记或由热线补充诉求恢复计时"
+
+
+class PauseAfterDeadline(NotAllowedInState):
+    code = "pause_after_deadline"
+    detail = "办结时限已过，不能再中止计时"

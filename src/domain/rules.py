@@ -20,6 +20,7 @@ class ClockKind(Enum):
     feedback = "feedback"  # 及时反馈
     callback = "callback"  # 回访
     rectification = "rectification"  # 限期整改
+    pause = "pause"  # 中止: how long the resolution clock may stay paused (round = the pause's number)
 
 
 CLOCK_LABELS: dict[ClockKind, str] = {
@@ -28,6 +29,7 @@ CLOCK_LABELS: dict[ClockKind, str] = {
     ClockKind.feedback: "反馈时限",
     ClockKind.callback: "回访时限",
     ClockKind.rectification: "整改时限",
+    ClockKind.pause: "中止期限",
 }
 
 DEFAULT_RESOLUTION_LIMITS: Mapping[Classification, int] = MappingProxyType(
@@ -49,13 +51,25 @@ class Limits:
     feedback: int = 1
     callback: int = 3
     rectification: int = 5
+    pause: int = 10  # 中止: a pause longer than this escalates like a missed deadline
+    return_window: int = 1  # 退单: a department returns within this many working days after dispatch
+    max_extensions: int = 1  # 延期: approved extensions per complaint
 
     def __post_init__(self) -> None:
         missing = set(Classification) - set(self.resolution)
         if missing:
             msg = f"resolution limits missing for {sorted(c.value for c in missing)}"
             raise ValueError(msg)
-        values = [*self.resolution.values(), self.response, self.feedback, self.callback, self.rectification]
+        values = [
+            *self.resolution.values(),
+            self.response,
+            self.feedback,
+            self.callback,
+            self.rectification,
+            self.pause,
+            self.return_window,
+            self.max_extensions,
+        ]
         if any(v < 0 for v in values):
             msg = "limits must be >= 0 working days"
             raise ValueError(msg)
@@ -80,5 +94,6 @@ def deadline_for(
             ClockKind.feedback: limits.feedback,
             ClockKind.callback: limits.callback,
             ClockKind.rectification: limits.rectification,
+            ClockKind.pause: limits.pause,
         }[clock]
     return calendar.add_working_days(start, days)

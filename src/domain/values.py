@@ -65,6 +65,7 @@ class Status(Enum):
     rectifying = "rectifying"
     closed = "closed"
     withdrawn = "withdrawn"  # 撤诉: the person withdrew it (closed, counted apart)
+    merged = "merged"  # 并单: closed as a duplicate of its master, answered with the master's result
 
 
 STATUS_LABELS: dict[Status, str] = {
@@ -79,6 +80,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.rectifying: "整改中",
     Status.closed: "已回访",
     Status.withdrawn: "已撤诉",
+    Status.merged: "已并单",
 }
 
 CLASSIFICATION_LABELS: dict[Classification, str] = {

@@ -306,7 +306,11 @@ MESSAGES: dict[str, MessageType] = {
     "ReturnInsisted": MessageType(
         "return_insisted",
         "退单不予同意",
-        {"department": Field({"type": ["string", "null"]}, required=False), "reason": OPT_REASON},
+        {
+            "department": Field({"type": ["string", "null"]}, required=False),
+            "opinion": Field(OPT_TEXT, required=False, description="带班领导意见"),
+            "reason": OPT_REASON,
+        },
     ),
     "Redispatched": MessageType(
         "redispatched",
@@ -334,6 +338,7 @@ MESSAGES: dict[str, MessageType] = {
             "days": Field({"type": ["integer", "null"]}, required=False),
             "previous_due_at": Field(OPT_INSTANT, required=False),
             "due_at": Field(OPT_INSTANT, required=False),
+            "opinion": Field(OPT_TEXT, required=False, description="带班领导意见"),
             "reason": OPT_REASON,
         },
     ),
@@ -341,15 +346,34 @@ MESSAGES: dict[str, MessageType] = {
     "ClockPaused": MessageType(
         "clock_paused",
         "中止计时",
-        {"clock": Field({"type": ["string", "null"]}, required=False), "reason": OPT_REASON},
+        {
+            "clock": Field({"type": ["string", "null"]}, required=False),
+            "department": Field({"type": ["string", "null"]}, required=False),
+            "pause_due_at": Field(OPT_INSTANT, required=False, description="中止时限（超过即督办）"),
+            "reason": OPT_REASON,
+        },
     ),
     "ClockResumed": MessageType(
         "clock_resumed",
         "恢复计时",
         {
             "clock": Field({"type": ["string", "null"]}, required=False),
+            "source": Field({"type": ["string", "null"]}, required=False, description="clerk 窗口 / hotline 热线补充"),
+            "note": Field(OPT_TEXT, required=False),
+            "paused_seconds": Field({"type": ["integer", "null"]}, required=False, description="中止的工作时间（秒）"),
+            "previous_due_at": Field(OPT_INSTANT, required=False),
             "due_at": Field(OPT_INSTANT, required=False),
             "reason": OPT_REASON,
+        },
+    ),
+    "AnsweredByMaster": MessageType(
+        "answered_by_master",
+        "按主诉求答复",
+        {
+            "master_id": Field({"type": ["string", "null"]}, required=False, description="主诉求编号"),
+            "result": Field(OPT_TEXT, required=False, personal=True, description="主诉求的办理结果"),
+            "legal_basis": Field(OPT_TEXT, required=False),
+            "feedback_due_at": Field(OPT_INSTANT, required=False),
         },
     ),
 }

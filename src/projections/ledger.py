@@ -58,6 +58,12 @@ LEDGER = Table(
         Column("leader_signer", T.text),
         Column("result", T.text),  # the latest 办结 result
         Column("legal_basis", T.text),
+        Column("merged_into", T.uuid),  # 并单: the master this duplicate was merged into
+        # what awaits the duty leader: 'return' (退单), 'extension' (延期申请), '' nothing
+        Column("pending", T.text, nullable=False),
+        Column("returns", T.integer, nullable=False),  # 退单 so far
+        Column("extensions", T.integer, nullable=False),  # approved 延期
+        Column("paused", T.boolean, nullable=False),  # 中止: the resolution clock waits for materials
         Column("last_version", T.integer, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
     ),
@@ -116,6 +122,11 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "leader_signer": None,
         "result": None,
         "legal_basis": None,
+        "merged_into": None,
+        "pending": "",
+        "returns": 0,
+        "extensions": 0,
+        "paused": False,
         "last_version": e.originator_version,
         "last_notification_id": nid,
     }
@@ -205,6 +216,64 @@ def _withdrawn(row: dict[str, Any], _e: Complaint.Withdrawn) -> None:
     row["status"] = Status.withdrawn.value
 
 
+def _merged(row: dict[str, Any], e: Complaint.Merged) -> None:
+    row["merged_into"] = e.master_id
+    row["status"] = Status.merged.value
+
+
+def _unmerged(row: dict[str, Any], e: Complaint.Unmerged) -> None:
+    row["merged_into"] = None
+    row["status"] = e.to_status.value
+
+
+def _answered_by_master(row: dict[str, Any], e: Complaint.AnsweredByMaster) -> None:
+    row["resolved_at"] = e.occurred_at
+    row["result"] = mask_free_text(e.result)
+    row["legal_basis"] = mask_free_text(e.legal_basis) or None
+    row["status"] = Status.resolved.value
+
+
+def _returned(row: dict[str, Any], _e: Complaint.Returned) -> None:
+    row["pending"] = "return"
+    row["returns"] += 1
+
+
+def _return_insisted(row: dict[str, Any], _e: Complaint.ReturnInsisted) -> None:
+    row["pending"] = ""
+
+
+def _redispatched(row: dict[str, Any], e: Complaint.Redispatched) -> None:
+    _dispatched(row, e)  # type: ignore[arg-type]  # the same fields as a dispatch
+    row["pending"] = ""
+    row["overdue"] = False  # the resolution clock starts afresh
+    row["overdue_level"] = 0
+
+
+def _extension_requested(row: dict[str, Any], _e: Complaint.ExtensionRequested) -> None:
+    row["pending"] = "extension"
+
+
+def _extension_approved(row: dict[str, Any], e: Complaint.ExtensionApproved) -> None:
+    row["pending"] = ""
+    row["extensions"] += 1
+    row["due_at"] = e.due_at
+    row["due_provisional"] = e.due_provisional
+
+
+def _extension_refused(row: dict[str, Any], _e: Complaint.ExtensionRefused) -> None:
+    row["pending"] = ""
+
+
+def _clock_paused(row: dict[str, Any], _e: Complaint.ClockPaused) -> None:
+    row["paused"] = True
+
+
+def _clock_resumed(row: dict[str, Any], e: Complaint.ClockResumed) -> None:
+    row["paused"] = False
+    row["due_at"] = e.due_at
+    row["due_provisional"] = e.due_provisional
+
+
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Withdrawn: _withdrawn,
     Complaint.Classified: _classified,
@@ -217,6 +286,17 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.CalledBack: _called_back,
     Complaint.Escalated: _escalated,
     Complaint.DeadlineCorrected: _deadline_corrected,
+    Complaint.Merged: _merged,
+    Complaint.Unmerged: _unmerged,
+    Complaint.AnsweredByMaster: _answered_by_master,
+    Complaint.Returned: _returned,
+    Complaint.ReturnInsisted: _return_insisted,
+    Complaint.Redispatched: _redispatched,
+    Complaint.ExtensionRequested: _extension_requested,
+    Complaint.ExtensionApproved: _extension_approved,
+    Complaint.ExtensionRefused: _extension_refused,
+    Complaint.ClockPaused: _clock_paused,
+    Complaint.ClockResumed: _clock_resumed,
 }
 
 
@@ -239,7 +319,8 @@ class LedgerView(View):
 
     name: ClassVar[str] = "ledger"
     version: ClassVar[int] = (
-        4  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result
+        5  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result;
+        # 5: 并单, 退单, 延期, 中止
     )
     tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS)
 
@@ -253,16 +334,28 @@ class LedgerView(View):
                 stored = dict(zip(COLUMNS, values, strict=True))
                 rows[stored["id"]] = stored
         handled_by: list[tuple[str, UUID]] = []
+        redispatched: list[UUID] = []
         changed: list[tuple[Any, ...]] = []
         for cid, events in groups.items():
             row: dict[str, Any] | None = rows.get(cid)
+            mine: list[tuple[str, UUID]] = []
             for nid, event in events:
                 row = fold(row, nid, event)
                 if type(event) is Complaint.Dispatched:
-                    handled_by.extend((d, cid) for d in event.departments)
+                    mine.extend((d, cid) for d in event.departments)
+                elif type(event) is Complaint.Redispatched:
+                    # 改派: the complaint is with the new departments only
+                    redispatched.append(cid)
+                    mine = [(d, cid) for d in event.departments]
+            handled_by.extend(mine)
             if row is not None:
                 changed.append(_as_tuple(row))
         tx.upsert(LEDGER, changed)
+        for cid in redispatched:
+            tx.execute(
+                f"DELETE FROM {tx.target(LEDGER_DEPARTMENTS)} WHERE complaint_id = ?",  # noqa: S608 — our table name, value bound
+                [cid],
+            )
         tx.insert_ignore(LEDGER_DEPARTMENTS, handled_by)
 
 
@@ -365,6 +458,7 @@ def _ledger_row(tx: Tx, values: Sequence[Any]) -> dict[str, Any]:
     row["departments"] = row["departments"].split(",") if row["departments"] else []
     row["overdue"] = bool(row["overdue"])
     row["due_provisional"] = bool(row["due_provisional"])
+    row["paused"] = bool(row["paused"])
     return row
 
 
@@ -531,3 +625,34 @@ def department_worklist(
         )
         rows = [_ledger_row(tx, r) for r in found]
     return LedgerPage(rows=rows, total=total)
+
+
+def answerable_duplicates(db: ViewDB, limit: int) -> list[UUID]:
+    """Complaints still merged (并单) whose master has been resolved: the merge policy answers them."""
+    sql = (
+        f"SELECT d.id FROM {LEDGER.name} d JOIN {LEDGER.name} m ON m.id = d.merged_into"  # noqa: S608 — our table names, values bound
+        " WHERE d.status = ? AND m.resolved_at IS NOT NULL ORDER BY d.received_at LIMIT ?"
+    )
+    with db.transaction(write=False) as tx:
+        found = tx.query(sql, [Status.merged.value, limit])
+    return [r[0] if isinstance(r[0], UUID) else UUID(str(r[0])) for r in found]
+
+
+def leader_decisions(db: ViewDB, centre: str | None, *, limit: int = 100) -> list[dict[str, Any]]:
+    """What awaits the duty leader: 退单 (re-dispatch or insist) and 延期申请 (approve or refuse), oldest first."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be within 1..{MAX_PAGE}"
+        raise QueryError(msg)
+    conds = ["l.pending <> ''"]
+    params: list[Any] = []
+    if centre is not None:
+        conds.append("l.centre = ?")
+        params.append(centre)
+    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
+    where = " AND ".join(conds)
+    with db.transaction(write=False) as tx:
+        found = tx.query(
+            f"SELECT {cols} FROM {LEDGER.name} l WHERE {where} {WORKLIST_ORDER} LIMIT ?",  # noqa: S608 — our table and column names, values bound
+            [*params, limit],
+        )
+        return [_ledger_row(tx, r) for r in found]

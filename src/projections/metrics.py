@@ -30,6 +30,14 @@ Decisions (the reference in the tests follows them):
   falls due, so it is in no denominator; clocks met before the withdrawal still count.
 - **Satisfaction** (满意率) and **差评率**: every call-back is a rated call-back, rectification rounds
   included; which levels count as satisfied is a query parameter (default 3, 4, 5); 差评 is 1–2.
+- **并单** (merged): a duplicate merged into its master is answered by the merge (response) and leaves
+  the closure counts (its resolution is the master's, counted once there); ``merged`` counts the
+  duplicates still merged. Their feedback and call-back still count, one per person.
+- **退单** (returns): a complaint counts under every department it was ever dispatched to (改派 adds
+  the new ones); ``dispatched`` is 1 in each of those groups, ``returned`` the returns made by that
+  department (in the all-departments facet: every return). 退单率 = returned ÷ dispatched.
+- **延期, 中止**: ``extended`` and ``paused`` count complaints with at least one approved extension or
+  one pause; on-time closure counts against the deadline as extended and moved by the pauses.
 """
 
 from __future__ import annotations
@@ -73,6 +81,11 @@ COUNTS = (
     "callback_unmet",
     "reclassified",
     "withdrawn",
+    "dispatched",
+    "returned",
+    "merged",
+    "extended",
+    "paused",
 )
 DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
 BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
@@ -134,6 +147,10 @@ METRICS_STATE = Table(
         Column("centre", T.text, nullable=False),
         Column("reclassified", T.integer, nullable=False),  # 1 after 改分类 (counted under the final kind)
         Column("withdrawn", T.integer, nullable=False),  # 1 after 撤诉: counted apart, its unmet clocks not due
+        Column("returned_by", T.text, nullable=False),  # the department of every 退单, comma-separated
+        Column("merged", T.integer, nullable=False),  # 1 while merged into a master (并单)
+        Column("extensions", T.integer, nullable=False),
+        Column("pauses", T.integer, nullable=False),
     ),
     key=("complaint_id",),
 )
@@ -147,13 +164,16 @@ def _met(at: datetime | None, due: datetime | None) -> bool:
     return at is not None and due is not None and at <= due
 
 
+RETURNED = COUNTS.index("returned")
+
+
 @dataclass(frozen=True)
 class Contribution:
-    """What one complaint adds: ``vector`` (in :data:`COUNTS` order) to each of ``keys`` (one per
+    """What one complaint adds: ``vectors[i]`` (in :data:`COUNTS` order) to ``keys[i]`` (one per
     department facet), and one to each due row ``(*key, clock, due_at)`` for its clocks in ``unmet``."""
 
     keys: tuple[Key, ...]
-    vector: tuple[int, ...]
+    vectors: tuple[tuple[int, ...], ...]
     unmet: tuple[tuple[str, datetime], ...]
 
     def due_keys(self) -> list[Key]:
@@ -200,12 +220,23 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
         int(callback_unmet),
         s["reclassified"],
         s["withdrawn"],
+        int(bool(s["departments"])),
+        0,  # returned: per facet below
+        s["merged"],
+        int(s["extensions"] > 0),
+        int(s["pauses"] > 0),
     )
     departments = s["departments"].split(",") if s["departments"] else (NO_DEPARTMENT,)
+    returned_by = s["returned_by"].split(",") if s["returned_by"] else []
     day, classification, channel, category = s["day"], s["classification"], s["channel"], s["category"]
     centre = s["centre"]
-    keys = tuple((day, facet, classification, channel, category, centre) for facet in (ALL_DEPARTMENTS, *departments))
-    return Contribution(keys, vector, tuple(unmet))
+    facets = (ALL_DEPARTMENTS, *departments)
+    keys = tuple((day, facet, classification, channel, category, centre) for facet in facets)
+    vectors = []
+    for facet in facets:
+        returns = len(returned_by) if facet == ALL_DEPARTMENTS else returned_by.count(facet)
+        vectors.append((*vector[:RETURNED], returns, *vector[RETURNED + 1 :]) if returns else vector)
+    return Contribution(keys, tuple(vectors), tuple(unmet))
 
 
 class _Deltas:
@@ -215,31 +246,34 @@ class _Deltas:
         self.counts: dict[Key, list[int]] = {}
         self.due: dict[Key, int] = {}
 
-    def add(self, keys: Iterable[Key], vector: Sequence[int]) -> None:
+    def add(self, key: Key, vector: Sequence[int]) -> None:
         counts = self.counts
-        for key in keys:
-            acc = counts.get(key)
-            if acc is None:
-                counts[key] = list(vector)
-            else:
-                for i, v in enumerate(vector):
-                    if v:
-                        acc[i] += v
+        acc = counts.get(key)
+        if acc is None:
+            counts[key] = list(vector)
+        else:
+            for i, v in enumerate(vector):
+                if v:
+                    acc[i] += v
 
     def change(self, old: Contribution | None, new: Contribution) -> None:
         """Move one complaint from its old contribution to its new one."""
         if old is None:
-            self.add(new.keys, new.vector)
+            for key, vector in zip(new.keys, new.vectors, strict=True):
+                self.add(key, vector)
             for key in new.due_keys():
                 self.due[key] = self.due.get(key, 0) + 1
             return
         if old.keys == new.keys:
-            delta = [b - a for a, b in zip(old.vector, new.vector, strict=True)]
-            if any(delta):
-                self.add(new.keys, delta)
+            for key, was, now in zip(new.keys, old.vectors, new.vectors, strict=True):
+                delta = [b - a for a, b in zip(was, now, strict=True)]
+                if any(delta):
+                    self.add(key, delta)
         else:
-            self.add(old.keys, [-v for v in old.vector])
-            self.add(new.keys, new.vector)
+            for key, vector in zip(old.keys, old.vectors, strict=True):
+                self.add(key, [-v for v in vector])
+            for key, vector in zip(new.keys, new.vectors, strict=True):
+                self.add(key, vector)
         if old.keys != new.keys or old.unmet != new.unmet:
             before, after = set(old.due_keys()), set(new.due_keys())
             for key in before - after:
@@ -281,6 +315,10 @@ def _received(s: dict[str, Any] | None, e: Complaint.Received, calendar: Working
         "centre": e.centre,
         "reclassified": 0,
         "withdrawn": 0,
+        "returned_by": "",
+        "merged": 0,
+        "extensions": 0,
+        "pauses": 0,
     }
 
 
@@ -307,7 +345,7 @@ def _dispatched(s: dict[str, Any], e: Complaint.Dispatched) -> None:
 def _resolved(s: dict[str, Any], e: Complaint.Resolved) -> None:
     if s["answered_at"] is None:  # general: answered by resolving on the spot
         s["answered_at"] = e.occurred_at
-    if s["resolved_at"] is None:
+    if s["resolved_at"] is None and not s["merged"]:  # a merged duplicate's closure is its master's
         s["resolved_at"] = e.occurred_at
 
 
@@ -339,6 +377,46 @@ def _withdrawn(s: dict[str, Any], _e: Complaint.Withdrawn) -> None:
     s["withdrawn"] = 1
 
 
+def _merged(s: dict[str, Any], e: Complaint.Merged) -> None:
+    if s["answered_at"] is None:  # the duty leader's merge answers the duplicate
+        s["answered_at"] = e.occurred_at
+    s["resolution_due_at"] = None  # counted once: the master's closure is the closure
+    s["merged"] = 1
+
+
+def _unmerged(s: dict[str, Any], e: Complaint.Unmerged) -> None:
+    if e.response_due_at is not None:
+        s["answered_at"] = None
+        s["response_due_at"] = e.response_due_at
+    s["resolution_due_at"] = e.due_at
+    s["merged"] = 0
+
+
+def _redispatched(s: dict[str, Any], e: Complaint.Redispatched) -> None:
+    known = s["departments"].split(",") if s["departments"] else []
+    s["departments"] = ",".join([*known, *(d for d in e.departments if d not in known)])
+    s["resolution_due_at"] = e.due_at
+
+
+def _returned(s: dict[str, Any], e: Complaint.Returned) -> None:
+    s["returned_by"] = f"{s['returned_by']},{e.department}" if s["returned_by"] else e.department
+
+
+def _extension_approved(s: dict[str, Any], e: Complaint.ExtensionApproved) -> None:
+    s["extensions"] += 1
+    if s["resolution_due_at"] is not None:
+        s["resolution_due_at"] = e.due_at
+
+
+def _clock_paused(s: dict[str, Any], _e: Complaint.ClockPaused) -> None:
+    s["pauses"] += 1
+
+
+def _clock_resumed(s: dict[str, Any], e: Complaint.ClockResumed) -> None:
+    if s["resolution_due_at"] is not None:
+        s["resolution_due_at"] = e.due_at
+
+
 # Events that change what the view remembers, by exact class; others (signatures, consultations,
 # escalations) leave the counts alone.
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
@@ -350,6 +428,13 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.CalledBack: _called_back,
     Complaint.DeadlineCorrected: _deadline_corrected,
     Complaint.Withdrawn: _withdrawn,
+    Complaint.Merged: _merged,
+    Complaint.Unmerged: _unmerged,
+    Complaint.Redispatched: _redispatched,
+    Complaint.Returned: _returned,
+    Complaint.ExtensionApproved: _extension_approved,
+    Complaint.ClockPaused: _clock_paused,
+    Complaint.ClockResumed: _clock_resumed,
 }
 
 
@@ -357,7 +442,7 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 5  # 5: 撤诉 counted apart (``withdrawn``)
+    version: ClassVar[int] = 6  # 5: 撤诉 counted apart; 6: dispatched, returned, merged, extended, paused
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:
@@ -420,6 +505,7 @@ RATE_LABELS: dict[str, str] = {
     "satisfaction": "群众满意率",
     "bad_rating": "差评率",
     "callback": "回访率",
+    "return": "退单率",
 }
 RATE_NAMES = tuple(RATE_LABELS)
 
@@ -427,7 +513,7 @@ RATE_NAMES = tuple(RATE_LABELS)
 def rates(
     counts: Mapping[str, int], ahead: Mapping[str, int], satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS
 ) -> dict[str, Rate]:
-    """The six DESIGN §3 rates from summed counts, as of an instant.
+    """The six DESIGN §3 rates, and 退单率, from summed counts, as of an instant.
 
     ``ahead[clock]`` is the number of clocks of that kind not met yet whose deadline is still ahead
     of the instant: they are pending, so they leave the denominator.
@@ -450,6 +536,7 @@ def rates(
         "satisfaction": Rate(satisfied, rated),
         "bad_rating": Rate(bad, rated),
         "callback": Rate(counts["called_back"], callback_due),
+        "return": Rate(counts["returned"], counts["dispatched"]),
     }
 
 

@@ -38,6 +38,9 @@ SLA = Table(
         Column("met_at", T.timestamp),
         Column("escalation_level", T.integer, nullable=False),
         Column("centre", T.text, nullable=False),  # the complaint's service centre
+        # 中止: the resolution clock is paused since this instant (its deadline moves when it resumes);
+        # a paused clock is never overdue: the pause runs against its own clock, ``pause``
+        Column("paused_at", T.timestamp),
     ),
     key=("complaint_id", "clock", "round"),
     indexes=(
@@ -57,6 +60,7 @@ class ClockState(Enum):
     """Where a clock stands at an instant."""
 
     pending = "pending"  # running, not yet due
+    paused = "paused"  # 中止: waiting for the person's materials
     met = "met"  # met by its due instant
     breached = "breached"  # met late, or open past its due instant
 
@@ -69,8 +73,16 @@ class ClockStatus:
     late_hours: float
 
 
-def clock_state(due_at: datetime, met_at: datetime | None, now: datetime, calendar: WorkingCalendar) -> ClockStatus:
+def clock_state(
+    due_at: datetime,
+    met_at: datetime | None,
+    now: datetime,
+    calendar: WorkingCalendar,
+    paused_at: datetime | None = None,
+) -> ClockStatus:
     """The state of a clock due at ``due_at`` and met at ``met_at`` (None: still open), seen at ``now``."""
+    if met_at is None and paused_at is not None:
+        return ClockStatus(ClockState.paused, 0.0)
     if met_at is not None:
         if met_at <= due_at:
             return ClockStatus(ClockState.met, 0.0)
@@ -88,6 +100,7 @@ RESOLUTION = ClockKind.resolution.value
 FEEDBACK = ClockKind.feedback.value
 CALLBACK = ClockKind.callback.value
 RECTIFICATION = ClockKind.rectification.value
+PAUSE = ClockKind.pause.value
 
 
 def _round(clocks: Clocks) -> int:
@@ -114,6 +127,7 @@ def _start(clocks: Clocks, e: Any, clock: str, round_: int, started: datetime, d
         "met_at": None,
         "escalation_level": 0,
         "centre": centre,
+        "paused_at": None,
     }
 
 
@@ -187,6 +201,57 @@ def _withdrawn(clocks: Clocks, e: Complaint.Withdrawn) -> None:
             row["met_at"] = e.occurred_at
 
 
+def _merged(clocks: Clocks, e: Complaint.Merged) -> None:
+    # 并单 answers the duplicate (its response) and ends its own resolution clock: the master's counts
+    _meet(clocks, RESPONSE, 0, e.occurred_at)
+    _meet(clocks, RESOLUTION, 0, e.occurred_at)
+
+
+def _reopen(clocks: Clocks, clock: str, due: datetime | None) -> None:
+    row = clocks.get((clock, 0))
+    if row is not None and due is not None:
+        row["met_at"] = None
+        row["due_at"] = due
+
+
+def _unmerged(clocks: Clocks, e: Complaint.Unmerged) -> None:
+    _reopen(clocks, RESPONSE, e.response_due_at)
+    _reopen(clocks, RESOLUTION, e.due_at)
+
+
+def _answered_by_master(clocks: Clocks, e: Complaint.AnsweredByMaster) -> None:
+    current = _round(clocks)
+    _start(clocks, e, FEEDBACK, current, e.occurred_at, e.feedback_due_at, e.feedback_due_provisional)
+
+
+def _redispatched(clocks: Clocks, e: Complaint.Redispatched) -> None:
+    # 改派: the resolution clock restarts (its escalations belonged to the departments before)
+    _start(clocks, e, RESOLUTION, 0, e.occurred_at, e.due_at, e.due_provisional)
+
+
+def _extension_approved(clocks: Clocks, e: Complaint.ExtensionApproved) -> None:
+    row = clocks.get((RESOLUTION, 0))
+    if row is not None:
+        row["due_at"] = e.due_at
+        row["due_provisional"] = e.due_provisional
+
+
+def _clock_paused(clocks: Clocks, e: Complaint.ClockPaused) -> None:
+    row = clocks.get((RESOLUTION, 0))
+    if row is not None:
+        row["paused_at"] = e.occurred_at
+    _start(clocks, e, PAUSE, e.round, e.occurred_at, e.pause_due_at, e.pause_due_provisional)
+
+
+def _clock_resumed(clocks: Clocks, e: Complaint.ClockResumed) -> None:
+    row = clocks.get((RESOLUTION, 0))
+    if row is not None:
+        row["paused_at"] = None
+        row["due_at"] = e.due_at
+        row["due_provisional"] = e.due_provisional
+    _meet(clocks, PAUSE, e.round, e.occurred_at)
+
+
 # Events the clocks depend on, by exact class (stored events decode to exactly these classes).
 HANDLERS: dict[type, Handler] = {
     Complaint.Received: _received,
@@ -199,6 +264,13 @@ HANDLERS: dict[type, Handler] = {
     Complaint.Escalated: _escalated,
     Complaint.DeadlineCorrected: _deadline_corrected,
     Complaint.Withdrawn: _withdrawn,
+    Complaint.Merged: _merged,
+    Complaint.Unmerged: _unmerged,
+    Complaint.AnsweredByMaster: _answered_by_master,
+    Complaint.Redispatched: _redispatched,
+    Complaint.ExtensionApproved: _extension_approved,
+    Complaint.ClockPaused: _clock_paused,
+    Complaint.ClockResumed: _clock_resumed,
 }
 
 
@@ -213,7 +285,7 @@ class SlaView(View):
     """Each complaint's clocks: response, resolution, feedback, call-back, rectification."""
 
     name: ClassVar[str] = "sla"
-    version: ClassVar[int] = 4
+    version: ClassVar[int] = 5  # 5: paused_at, the pause clock, merges, re-dispatch and extensions
     tables: ClassVar[tuple[Table, ...]] = (SLA,)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -272,7 +344,7 @@ def overdue(
     if not 1 <= limit <= MAX_PAGE:
         msg = f"limit must be within 1..{MAX_PAGE}"
         raise QueryError(msg)
-    conds = ["s.met_at IS NULL", "s.due_at < ?"]
+    conds = ["s.met_at IS NULL", "s.paused_at IS NULL", "s.due_at < ?"]
     params: list[Any] = [now]
     if clock is not None:
         conds.append("s.clock = ?")
@@ -337,7 +409,7 @@ def complaint_clocks(db: ViewDB, complaint_id: UUID, now: datetime, calendar: Wo
     out = []
     for values in found:
         row = dict(zip(SLA.column_names, values, strict=True))
-        status = clock_state(row["due_at"], row["met_at"], now, calendar)
+        status = clock_state(row["due_at"], row["met_at"], now, calendar, row["paused_at"])
         row["state"] = status.state.value
         row["late_hours"] = round(status.late_hours, 2)
         row["due_provisional"] = bool(row["due_provisional"])
@@ -365,7 +437,8 @@ def due_clocks(db: ViewDB, now: datetime, limit: int) -> list[DueClock]:
         # two index-backed halves (an OR across them would scan every open clock)
         rows = tx.query(
             f"SELECT complaint_id, clock, round, due_at FROM {SLA.name} "  # noqa: S608 — fixed table name, values bound
-            "WHERE met_at IS NULL AND due_at < ? AND escalation_level < 2 ORDER BY due_at LIMIT ?",
+            "WHERE met_at IS NULL AND due_at < ? AND escalation_level < 2 AND paused_at IS NULL"
+            " ORDER BY due_at LIMIT ?",
             [now, limit],
         )
         rows += tx.query(

@@ -42,6 +42,7 @@ from domain.errors import ComplaintError
 from domain.roster import check_month, month_of
 from domain.slips import parse_slip_number
 from domain.values import Actor, Role
+from policies.merges import MergeAnswerer
 from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
@@ -725,11 +726,13 @@ def sweep(
         try:
             result = Sweeper(complaints, runner.db, settings.escalation_rules()).sweep()
             orders_raised = OrderSweeper(OrdersService(complaints), runner.db).sweep()
+            answered = MergeAnswerer(complaints, runner.db).run()
         finally:
             runner.db.close()
             complaints.close()
         console.print(f"candidates {result.candidates}, raised {result.raised}, find {result.find_ms:.2f} ms")
         console.print(f"整改通知逾期升级 {orders_raised}")
+        console.print(f"并单按主诉求答复 {answered}")
         return
     task = SweepTask(settings, complaints, runner.db)
     loop = Periodic("sweep", settings.sweep_interval, task)

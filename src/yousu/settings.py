@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     limit_feedback: int = Field(1, ge=0)
     limit_callback: int = Field(3, ge=0)
     limit_rectification: int = Field(5, ge=0)
+    limit_pause: int = Field(10, ge=0)  # 中止: a longer pause escalates like a missed deadline
+    return_window_days: int = Field(1, ge=0)  # 退单: working days after dispatch
+    max_extensions: int = Field(1, ge=0)  # 延期: approved extensions per complaint
     auth_secret: str | None = None
     auth_secret_file: Path = Path("var/auth-secret")  # made on first start when YOUSU_AUTH_SECRET is unset
     cipher_key: str | None = None  # "new,old,…" base64 AES keys; the first encrypts
@@ -207,6 +210,9 @@ class Settings(BaseSettings):
             feedback=self.limit_feedback,
             callback=self.limit_callback,
             rectification=self.limit_rectification,
+            pause=self.limit_pause,
+            return_window=self.return_window_days,
+            max_extensions=self.max_extensions,
         )
 
     def escalation_rules(self) -> EscalationRules:

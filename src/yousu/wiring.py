@@ -39,6 +39,7 @@ from domain.calendar import WorkingCalendar
 from domain.callbacks import CallbackPolicy
 from policies.delivery import Deliverer, parse_webhooks
 from policies.hotline import HotlineOutbox
+from policies.merges import MergeAnswerer
 from policies.orders import OrderSweeper
 from policies.sweeper import Sweeper
 from projections import tracking
@@ -367,6 +368,7 @@ class SweepTask:
         self.views = views
         self.sweeper = Sweeper(complaints, views, settings.escalation_rules())
         self.order_sweeper = OrderSweeper(OrdersService(complaints), views)
+        self.merges = MergeAnswerer(complaints, views)
         hooks = parse_webhooks(settings.webhooks)
         self.deliverer = Deliverer(views, complaints.calendar, hooks) if hooks else None
         self.hotline = hotline_outbox(settings, complaints, views)
@@ -375,6 +377,7 @@ class SweepTask:
         """Sweep once and deliver pending notices and hotline work-order updates."""
         result = self.sweeper.sweep()
         self.order_sweeper.sweep()
+        self.merges.run()
         if self.deliverer is not None or self.hotline is not None:
             caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
             now = self.complaints.clock.now()

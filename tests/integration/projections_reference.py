@@ -241,6 +241,8 @@ class Driver:
         if choice % 17 == 0 and c.status is not Status.fed_back:
             app.call_back(cid, rating=5, comment="", actor=CLERK)  # refused: wrong order
             return
+        if self._handling(c, choice):
+            return
         status = c.status
         if status is Status.received:
             app.classify(cid, classification=CLASSES[choice % 4], reason="按责分类", actor=CLERK)
@@ -266,6 +268,50 @@ class Driver:
             app.feed_back(cid, method="电话", summary="已告知", actor=CLERK)
         elif status is Status.fed_back:
             app.call_back(cid, rating=1 + (choice // 5) % 5, comment="", actor=CLERK)
+
+    def _handling(self, c: Complaint, choice: int) -> bool:  # noqa: PLR0911, PLR0912 — one branch per decision
+        """并单, 退单/改派, 延期, 中止 now and then (some refused: after the window, the deadline, the limit)."""
+        app, cid = self.app, c.id
+        if c.status is Status.merged:
+            assert c.merged_into is not None
+            if app.get(c.merged_into).first_resolved_at is not None:
+                app.answer_from_master(cid, actor=SYSTEM_ACTOR)
+            elif choice % 2:
+                app.unmerge(cid, reason="并非同一事项", actor=LEADER)
+            return True
+        if c.paused_at is not None:
+            app.resume_clock(cid, note="材料到达", actor=CLERK if choice % 2 else HOTLINE)
+            return True
+        if c.pending_return is not None:
+            if choice % 2:
+                depts = [DEPARTMENTS[(DEPARTMENTS.index(c.pending_return) + 1) % len(DEPARTMENTS)]]
+                app.redispatch(cid, departments=depts, supervisor=None, instructions="改派", actor=LEADER)
+            else:
+                app.insist_on_dispatch(cid, opinion="须办理", actor=LEADER)
+            return True
+        if c.pending_extension is not None:
+            if choice % 2:
+                app.approve_extension(cid, opinion="同意", actor=LEADER)
+            else:
+                app.refuse_extension(cid, reason="可按期办结", actor=LEADER)
+            return True
+        earlier = self.ids[: self.ids.index(cid)]
+        if c.status in (Status.received, Status.classified, Status.dispatched) and choice % 19 == 4 and earlier:
+            master = earlier[(choice // 19) % len(earlier)]
+            app.merge(cid, master_id=master, reason="同一事项", actor=LEADER)  # refused unless open, same centre
+            return True
+        if c.status in (Status.dispatched, Status.consulted) and c.departments:
+            dept = DEPT[c.departments[0]]
+            if choice % 11 == 1:
+                app.return_complaint(cid, reason="不属本部门职责", actor=dept)
+                return True
+            if choice % 13 == 2:
+                app.request_extension(cid, days=1 + choice % 3, reason="需现场核查", actor=dept)
+                return True
+            if choice % 7 == 3:
+                app.pause_clock(cid, reason="等待补充材料", actor=dept)
+                return True
+        return False
 
     def _resolve(self, c: Complaint) -> None:
         basis = "《某条例》第十条" if c.classification is Classification.cannot_do else None
@@ -360,6 +406,11 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
             "leader_signer": c.leader_signature.name if c.leader_signature else None,
             "result": c.result,
             "legal_basis": c.legal_basis,
+            "merged_into": c.merged_into,
+            "pending": "return" if c.pending_return else "extension" if c.pending_extension is not None else "",
+            "returns": c.returns,
+            "extensions": c.extensions,
+            "paused": c.paused_at is not None,
             "last_version": c.version,
             "last_notification_id": last[cid],
         }
@@ -379,6 +430,7 @@ class RefClock:
     met_at: datetime | None = None
     level: int = 0
     centre: str = "district"
+    paused_at: datetime | None = None
 
 
 def reference_clocks(  # noqa: PLR0912 — one branch per event type, as the fold it mirrors
@@ -432,6 +484,30 @@ def reference_clocks(  # noqa: PLR0912 — one branch per event type, as the fol
             assert c.met_at is None, "only open clocks are corrected"
             assert c.due_at == e.previous_due_at
             c.due_at, c.provisional = e.due_at, e.provisional
+        elif isinstance(e, Complaint.Merged):  # answered by the merge; its resolution is the master's
+            meet(cid, "response", 0, at)
+            meet(cid, "resolution", 0, at)
+        elif isinstance(e, Complaint.Unmerged):  # the clocks it had open run again
+            for name, due in (("response", e.response_due_at), ("resolution", e.due_at)):
+                c = mine.get((name, 0))
+                if c is not None and due is not None:
+                    c.met_at, c.due_at = None, due
+        elif isinstance(e, Complaint.AnsweredByMaster):
+            mine[("feedback", r)] = RefClock(at, e.feedback_due_at, e.feedback_due_provisional)
+        elif isinstance(e, Complaint.Redispatched):  # 改派: a new resolution clock from now
+            mine[("resolution", 0)] = RefClock(at, e.due_at, e.due_provisional)
+        elif isinstance(e, Complaint.ExtensionApproved):
+            c = mine[("resolution", 0)]
+            assert c.due_at == e.previous_due_at
+            c.due_at, c.provisional = e.due_at, e.due_provisional
+        elif isinstance(e, Complaint.ClockPaused):
+            mine[("resolution", 0)].paused_at = at
+            mine[("pause", e.round)] = RefClock(at, e.pause_due_at, e.pause_due_provisional)
+        elif isinstance(e, Complaint.ClockResumed):
+            c = mine[("resolution", 0)]
+            assert c.due_at == e.previous_due_at
+            c.due_at, c.provisional, c.paused_at = e.due_at, e.due_provisional, None
+            meet(cid, "pause", e.round, at)
         for c in mine.values():
             c.centre = centres[cid]
     return clocks
@@ -454,6 +530,7 @@ def reference_sla_rows(
                 "met_at": c.met_at,
                 "escalation_level": c.level,
                 "centre": c.centre,
+                "paused_at": c.paused_at,
             }
     return out
 
@@ -475,6 +552,7 @@ class Facts:
     resolution: RefClock | None
     callback: RefClock | None
     ratings: tuple[int, ...]
+    returned_by: tuple[str, ...] = ()  # the department of every 退单
 
 
 def reference_facts(
@@ -485,6 +563,8 @@ def reference_facts(
     """One Facts per complaint."""
     base: dict[UUID, dict[str, Any]] = {}
     ratings: dict[UUID, list[int]] = defaultdict(list)
+    returns: dict[UUID, list[str]] = defaultdict(list)
+    merged: dict[UUID, bool] = defaultdict(bool)
     for _, e in events:
         cid = e.originator_id
         if isinstance(e, Complaint.Received):
@@ -500,14 +580,22 @@ def reference_facts(
             base[cid]["classification"] = e.classification.value
         elif isinstance(e, Complaint.Dispatched):
             base[cid]["departments"] = tuple(e.departments)
+        elif isinstance(e, Complaint.Redispatched):  # counted under every department it was ever with
+            known = base[cid]["departments"]
+            base[cid]["departments"] = (*known, *(d for d in e.departments if d not in known))
+        elif isinstance(e, Complaint.Returned):
+            returns[cid].append(e.department)
+        elif isinstance(e, Complaint.Merged | Complaint.Unmerged):
+            merged[cid] = isinstance(e, Complaint.Merged)
         elif isinstance(e, Complaint.CalledBack):
             ratings[cid].append(e.rating)
     return [
         Facts(
             response=clocks[cid][("response", 0)],
-            resolution=clocks[cid].get(("resolution", 0)),
+            resolution=None if merged[cid] else clocks[cid].get(("resolution", 0)),
             callback=clocks[cid].get(("callback", 0)),
             ratings=tuple(ratings[cid]),
+            returned_by=tuple(returns[cid]),
             **b,
         )
         for cid, b in base.items()
@@ -558,12 +646,15 @@ def brute_force_metrics(
             cb = f.callback
             g["callback"][0] += int(cb is not None and cb.met_at is not None)
             g["callback"][1] += int(_due(cb, now))
+            # 退单率: returns made by the department (all of them outside a department grouping) ÷ dispatched
+            g["return"][0] += f.returned_by.count(key) if group_by == "department" else len(f.returned_by)
+            g["return"][1] += int(bool(f.departments))
     return {k: {n: (v[0], v[1]) for n, v in g.items()} for k, g in groups.items()}
 
 
 def queries_rate_names() -> tuple[str, ...]:
-    """The six rates, by name."""
-    return ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback")
+    """The six rates and 退单率, by name."""
+    return ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback", "return")
 
 
 def view_metrics(
@@ -630,6 +721,8 @@ def assert_ledger(app: ComplaintsApp, db: ViewDB, events: Sequence[tuple[int, Co
 
 
 def _state(c: RefClock, now: datetime, calendar: WorkingCalendar) -> tuple[str, float]:
+    if c.met_at is None and c.paused_at is not None:
+        return "paused", 0.0
     end = c.met_at if c.met_at is not None else now
     if c.met_at is not None and c.met_at <= c.due_at:
         return "met", 0.0

@@ -123,6 +123,40 @@ def hotline_fed_back(app: ComplaintsApp) -> UUID:
     return cid
 
 
+MASTERS: dict[UUID, UUID] = {}  # duplicate → the earlier complaint it is (to be) merged into
+
+
+def merge_pair(app: ComplaintsApp) -> UUID:
+    master = received(app)
+    duplicate = received(app)
+    MASTERS[duplicate] = master
+    return duplicate
+
+
+def merged(app: ComplaintsApp) -> UUID:
+    duplicate = merge_pair(app)
+    app.merge(duplicate, master_id=MASTERS[duplicate], reason="同一事项", actor=LEADER)
+    return duplicate
+
+
+def returned(app: ComplaintsApp) -> UUID:
+    cid = dispatched(app)
+    app.return_complaint(cid, reason="不属本部门", actor=HOUSING)
+    return cid
+
+
+def extension_asked(app: ComplaintsApp) -> UUID:
+    cid = dispatched(app)
+    app.request_extension(cid, days=1, reason="需现场核查", actor=HOUSING)
+    return cid
+
+
+def paused(app: ComplaintsApp) -> UUID:
+    cid = dispatched(app)
+    app.pause_clock(cid, reason="等待补充材料", actor=HOUSING)
+    return cid
+
+
 KNOWLEDGE_BODY = {"question": "暖气不热怎么办", "answer": "向供热公司报修"}
 
 
@@ -338,6 +372,16 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
         {"message_id": "m-4", "reason": "已自行解决"},
     ),
     "deliveries": (None, "GET", "/v1/deliveries", None),
+    "merge": (_by_role(merge_pair), "POST", f"{COMPLAINT}/merge", None),
+    "unmerge": (_by_role(merged), "POST", f"{COMPLAINT}/unmerge", {"reason": "并非同一事项"}),
+    "return": (_by_role(dispatched), "POST", f"{COMPLAINT}/return", {"reason": "不属本部门"}),
+    "redispatch": (_by_role(returned), "POST", f"{COMPLAINT}/redispatch", {"departments": ["housing"]}),
+    "insist": (_by_role(returned), "POST", f"{COMPLAINT}/insist", {"opinion": "须办理"}),
+    "extension": (_by_role(dispatched), "POST", f"{COMPLAINT}/extension", {"days": 1, "reason": "需现场核查"}),
+    "extension_approve": (_by_role(extension_asked), "POST", f"{COMPLAINT}/extension/approve", {}),
+    "extension_refuse": (_by_role(extension_asked), "POST", f"{COMPLAINT}/extension/refuse", {"reason": "可按期办结"}),
+    "pause": (_by_role(dispatched), "POST", f"{COMPLAINT}/pause", {"reason": "等待补充材料"}),
+    "resume": (_by_role(paused), "POST", f"{COMPLAINT}/resume", {}),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
 ROSTER_CSV = "日期,中心,值班人员,值班人员工号,带班领导,带班领导工号\n2025-09-29,district,值班乙,o1,带班丙,l1\n"
@@ -395,7 +439,7 @@ overdue            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
 metrics            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
 liaison_inbox      · · · · · ✔ · · ✔ ·
 my_inbox           · · ✔ · ✔ · · · · ·
-worklist           ✔ · · ✔ · · · · · ·
+worklist           ✔ · ✔ ✔ · · · · · ·
 roster_show        ✔ ✔ ✔ · ✔ ✔ · · ✔ ·
 roster_import      · · · · · · · · ✔ ·
 audit_verify       · · · · · ✔ · · ✔ ·
@@ -445,6 +489,16 @@ supplement         · · · · · · · ✔ · ·
 withdraw           · · · · · · · ✔ · ·
 deliveries         · · ✔ · · ✔ · ✔ ✔ ·
 review_plan        · ✔ ✔ · · · ✔ · ✔ ·
+merge              · · ✔ · · · · · · ·
+unmerge            · · ✔ · · · · · · ·
+return             · · · ✔ · · · · · ·
+redispatch         · · ✔ · · · · · · ·
+insist             · · ✔ · · · · · · ·
+extension          · · · ✔ · · · · · ·
+extension_approve  · · ✔ · · · · · · ·
+extension_refuse   · · ✔ · · · · · · ·
+pause              · · · ✔ · · · · · ·
+resume             ✔ · · · · · · · · ·
 """
 
 
@@ -491,6 +545,8 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
             url += f"?after={app_of(client).max_notification_id()}"
     if endpoint == "case_draft":
         body = {"complaint_ids": [str(resolved(app_of(client)))], "title": "欠薪"}
+    if endpoint == "merge":
+        body = {"master_id": str(MASTERS[made]), "reason": "同一诉求人同一事项"}
     if endpoint == "knowledge_used":
         body = {"complaint_id": str(received(app_of(client)))}
     if endpoint == "receive":

@@ -64,7 +64,7 @@ def test_a_clerk_lists_their_own_intake_and_the_feedback_queue(world: tuple[Test
     assert [r["id"] for r in other["intake"]] == [ids["cannot"]]
 
 
-@pytest.mark.parametrize("role", [Role.analyst, Role.duty_leader, Role.hotline, Role.liaison])
+@pytest.mark.parametrize("role", [Role.analyst, Role.hotline, Role.liaison])
 def test_others_have_no_worklist(world: tuple[TestClient, dict[str, Any]], role: Role) -> None:
     client, _ = world
     assert client.get("/v1/worklist", headers=auth(role)).status_code == 403

@@ -68,6 +68,7 @@ def test_a_message_with_a_field_the_contract_does_not_name_is_invalid() -> None:
 def test_personal_fields_are_exactly_the_ones_the_readme_names() -> None:
     personal = sorted(f"{m.type}.data.{f}" for m in MESSAGES.values() for f in m.personal_fields)
     assert personal == [
+        "answered_by_master.data.result",
         "called_back.data.comment",
         "fed_back.data.summary",
         "resolved.data.result",

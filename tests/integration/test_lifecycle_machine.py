@@ -74,6 +74,38 @@ EVENT_TYPES = (
     "Escalated",
     "SupplementAdded",
     "Withdrawn",
+    "Merged",
+    "Unmerged",
+    "AnsweredByMaster",
+    "Returned",
+    "ReturnInsisted",
+    "Redispatched",
+    "ExtensionRequested",
+    "ExtensionApproved",
+    "ExtensionRefused",
+    "ClockPaused",
+    "ClockResumed",
+)
+# where a complaint may be merged from, and into: before resolution (DESIGN 并单)
+BEFORE_RESOLUTION = (
+    Status.received,
+    Status.classified,
+    Status.officer_signed,
+    Status.signed,
+    Status.dispatched,
+    Status.consulted,
+)
+# events that leave the status as it is
+SAME_STATUS = (
+    Complaint.Escalated,
+    Complaint.Returned,
+    Complaint.ReturnInsisted,
+    Complaint.ExtensionRequested,
+    Complaint.ExtensionApproved,
+    Complaint.ExtensionRefused,
+    Complaint.ClockPaused,
+    Complaint.ClockResumed,
+    Complaint.SupplementAdded,
 )
 
 MAIN_SETTINGS = settings(
@@ -93,8 +125,21 @@ STORE_SETTINGS = settings(
 # ---------------------------------------------------------------------------------------- the reference fold
 
 
-def next_status(status: Status | None, event: Complaint.Event) -> Status | None:  # noqa: PLR0911 — one per event type
-    """Where a complaint stands after ``event`` (DESIGN §1), written apart from the aggregate."""
+def next_status(  # noqa: PLR0911, PLR0912 — one per event type
+    status: Status | None, event: Complaint.Event, before_merge: Status | None = None
+) -> Status | None:
+    """Where a complaint stands after ``event`` (DESIGN §1), written apart from the aggregate.
+
+    ``before_merge``: where it stood when it was merged (取消并单 goes back there).
+    """
+    if isinstance(event, Complaint.Merged):
+        return Status.merged
+    if isinstance(event, Complaint.Unmerged):
+        return before_merge
+    if isinstance(event, Complaint.AnsweredByMaster):
+        return Status.resolved
+    if isinstance(event, Complaint.Redispatched):
+        return Status.dispatched
     if isinstance(event, Complaint.Received):
         return Status.received
     if isinstance(event, Complaint.Classified | Complaint.Reclassified):
@@ -113,14 +158,17 @@ def next_status(status: Status | None, event: Complaint.Event) -> Status | None:
         return Status.rectifying if event.rating < SATISFIED else Status.closed
     if isinstance(event, Complaint.Withdrawn):
         return Status.withdrawn
-    assert isinstance(event, Complaint.Escalated | Complaint.SupplementAdded), type(event)
+    assert isinstance(event, SAME_STATUS), type(event)
     return status
 
 
 def fold_status(events: Sequence[Complaint.Event]) -> Status | None:
     status: Status | None = None
+    before_merge: Status | None = None
     for event in events:
-        status = next_status(status, event)
+        if isinstance(event, Complaint.Merged):
+            before_merge = status
+        status = next_status(status, event, before_merge)
     return status
 
 
@@ -139,6 +187,15 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
     round_ = 0
     keys: set[tuple[ClockKind, int, int]] = set()
     previous = events[0].occurred_at
+    before_merge: Status | None = None
+    dispatched_at: datetime | None = None
+    due_at: datetime | None = None
+    pending_return: str | None = None
+    insisted: set[str] = set()
+    pending_extension: int | None = None
+    extensions = 0
+    paused_at: datetime | None = None
+    pauses = 0
     for event in events:
         assert isinstance(event.actor, Actor)
         assert event.occurred_at.tzinfo is not None
@@ -182,6 +239,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
             due = deadline_for(ClockKind.resolution, event.occurred_at, CALENDAR, LIMITS, classification)
             assert event.due_at == due.due_at
             departments = list(event.departments)
+            dispatched_at, due_at = event.occurred_at, event.due_at
         elif isinstance(event, Complaint.Consulted):
             assert departments
             assert status in (Status.dispatched, Status.consulted, Status.rectifying)
@@ -193,11 +251,14 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
                 assert set(departments) <= set(event.participants)
             consulted = True
         elif isinstance(event, Complaint.Resolved):
-            assert classification is not None
+            answered_by_master = classification is None and resolved_once  # a duplicate's rectification round
+            assert classification is not None or answered_by_master
             assert status not in (Status.resolved, Status.fed_back, Status.closed)
             assert event.result.strip()
+            assert paused_at is None  # 中止: the clock resumes before the complaint is resolved
+            assert pending_return is None  # a return waits for the duty leader's decision first
             resolved_once = True
-            if classification is Classification.general:
+            if classification in (Classification.general, None):
                 assert event.actor.role is Role.window_clerk
             else:
                 assert departments
@@ -231,9 +292,111 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
             key = (event.clock, event.level, event.round)
             assert key not in keys
             keys.add(key)
+        elif isinstance(event, Complaint.Merged):
+            # by the duty leader, before resolution, into another complaint
+            assert event.actor.role is Role.duty_leader
+            assert status in BEFORE_RESOLUTION
+            assert event.master_id != event.originator_id
+            assert event.reason.strip()
+            assert paused_at is None
+            before_merge = status
+        elif isinstance(event, Complaint.Unmerged):
+            assert event.actor.role is Role.duty_leader
+            assert status is Status.merged
+            assert event.reason.strip()
+            assert event.to_status is before_merge
+        elif isinstance(event, Complaint.AnsweredByMaster):
+            assert event.actor.role is Role.system
+            assert status is Status.merged
+            assert event.result.strip()
+            resolved_once = True
+        elif isinstance(event, Complaint.Returned):
+            # by a department it is with, within the window after (re-)dispatch, once decided never again
+            assert dispatched_at is not None
+            assert status in (Status.dispatched, Status.consulted)
+            assert event.actor.role is Role.department
+            assert event.actor.department == event.department
+            assert event.department in departments
+            assert event.department not in insisted
+            assert pending_return is None
+            assert pending_extension is None
+            assert paused_at is None
+            assert event.reason.strip()
+            assert event.occurred_at <= CALENDAR.add_working_days(dispatched_at, LIMITS.return_window).due_at
+            pending_return = event.department
+        elif isinstance(event, Complaint.ReturnInsisted):
+            assert status is not Status.merged
+            assert event.actor.role is Role.duty_leader
+            assert pending_return == event.department
+            assert event.opinion.strip()
+            insisted.add(event.department)
+            pending_return = None
+        elif isinstance(event, Complaint.Redispatched):
+            assert status is not Status.merged
+            assert event.actor.role is Role.duty_leader
+            assert pending_return is not None
+            assert classification is not None
+            assert event.departments
+            assert len(set(event.departments)) == len(event.departments)
+            due = deadline_for(ClockKind.resolution, event.occurred_at, CALENDAR, LIMITS, classification)
+            assert event.due_at == due.due_at  # the deadline restarts at re-dispatch
+            departments = list(event.departments)
+            dispatched_at, due_at = event.occurred_at, event.due_at
+            pending_return, pending_extension, insisted, consulted = None, None, set(), False
+            keys = {k for k in keys if k[0] is not ClockKind.resolution}  # a new resolution clock
+        elif isinstance(event, Complaint.ExtensionRequested):
+            assert event.actor.role is Role.department
+            assert event.department in departments
+            assert status in (Status.dispatched, Status.consulted)
+            assert pending_extension is None
+            assert pending_return is None
+            assert paused_at is None
+            assert extensions < LIMITS.max_extensions
+            assert due_at is not None
+            assert event.occurred_at <= due_at  # before the deadline
+            assert event.days >= 1
+            assert event.reason.strip()
+            pending_extension = event.days
+        elif isinstance(event, Complaint.ExtensionApproved):
+            assert status is not Status.merged
+            assert event.actor.role is Role.duty_leader
+            assert pending_extension == event.days
+            assert event.previous_due_at == due_at
+            assert event.due_at == CALENDAR.add_working_days(event.previous_due_at, event.days).due_at
+            due_at, pending_extension = event.due_at, None
+            extensions += 1
+        elif isinstance(event, Complaint.ExtensionRefused):
+            assert event.actor.role is Role.duty_leader
+            assert pending_extension is not None
+            assert event.reason.strip()
+            pending_extension = None
+        elif isinstance(event, Complaint.ClockPaused):
+            assert event.actor.role is Role.department
+            assert event.department in departments
+            assert status in (Status.dispatched, Status.consulted)
+            assert paused_at is None
+            assert pending_return is None
+            assert due_at is not None
+            assert event.occurred_at <= due_at
+            assert event.reason.strip()
+            pauses += 1
+            assert event.round == pauses
+            assert event.pause_due_at == CALENDAR.add_working_days(event.occurred_at, LIMITS.pause).due_at
+            paused_at = event.occurred_at
+        elif isinstance(event, Complaint.ClockResumed):
+            assert event.actor.role in (Role.window_clerk, Role.hotline)
+            assert event.source == ("hotline" if event.actor.role is Role.hotline else "clerk")
+            assert paused_at is not None
+            assert event.previous_due_at == due_at
+            # the deadline moves by exactly the working time paused
+            paused = CALENDAR.working_seconds_between(paused_at, event.occurred_at)
+            assert event.paused_seconds == paused
+            assert event.due_at == CALENDAR.add_working_time(event.previous_due_at, paused).due_at
+            assert CALENDAR.working_seconds_between(event.previous_due_at, event.due_at) == paused or not paused
+            due_at, paused_at = event.due_at, None
         else:  # pragma: no cover — a new event type needs a rule here
             raise AssertionError(type(event))
-        status = next_status(status, event)
+        status = next_status(status, event, before_merge)
 
 
 # ---------------------------------------------------------------------------------------- the machine
@@ -599,7 +762,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 complaint_id, kind, departments, ratings[i], consult_anyway=consult_anyway, reclassify_to=reclassify_to
             )
 
-    def _next_step(
+    def _next_step(  # noqa: PLR0912 — one branch per place a complaint can stand
         self,
         complaint_id: UUID,
         kind: Classification,
@@ -613,7 +776,49 @@ class LifecycleMachine(RuleBasedStateMachine):
         must_consult = c.status is Status.dispatched and c.needs_consultation
         may_consult = c.status in (Status.dispatched, Status.rectifying) and c.dispatched_at is not None
         app = self.app
-        if c.status is Status.received:
+        if c.status is Status.merged:
+            assert c.merged_into is not None
+            if app.get(c.merged_into).first_resolved_at is not None:
+                self.issue(
+                    complaint_id,
+                    "AnsweredByMaster",
+                    SYSTEM_ACTOR,
+                    lambda: app.answer_from_master(complaint_id, actor=SYSTEM_ACTOR),
+                    must_succeed=True,
+                )
+            else:
+                self.issue(
+                    complaint_id,
+                    "Unmerged",
+                    LEADER,
+                    lambda: app.unmerge(complaint_id, reason="并非同一事项", actor=LEADER),
+                    must_succeed=True,
+                )
+        elif c.paused_at is not None:
+            self.issue(
+                complaint_id,
+                "ClockResumed",
+                CLERK,
+                lambda: app.resume_clock(complaint_id, note="材料到达", actor=CLERK),
+                must_succeed=True,
+            )
+        elif c.pending_return is not None:
+            self.issue(
+                complaint_id,
+                "ReturnInsisted",
+                LEADER,
+                lambda: app.insist_on_dispatch(complaint_id, opinion="须办理", actor=LEADER),
+                must_succeed=True,
+            )
+        elif c.pending_extension is not None:
+            self.issue(
+                complaint_id,
+                "ExtensionApproved",
+                LEADER,
+                lambda: app.approve_extension(complaint_id, opinion="", actor=LEADER),
+                must_succeed=True,
+            )
+        elif c.status is Status.received:
             self.issue(
                 complaint_id,
                 "Classified",
@@ -664,7 +869,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 must_succeed=True,
             )
         elif c.status in (Status.classified, Status.dispatched, Status.consulted, Status.rectifying):
-            resolver = CLERK if c.classification is Classification.general else DEPT[c.departments[-1]]
+            general = c.classification in (Classification.general, None)  # None: answered with its master's result
+            resolver = CLERK if general else DEPT[c.departments[-1]]
             self.issue(
                 complaint_id,
                 "Resolved",
@@ -690,6 +896,225 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
         else:
             assert c.status in (Status.closed, Status.withdrawn)  # nothing left to do
+
+    # ------------------------------------------------------------------ 并单, 退单/改派, 延期, 中止
+
+    @initialize(target=complaints)
+    def merged_and_answered(self) -> Any:
+        """A master and its duplicate: merged, unmerged, merged again, answered with the master's result."""
+        app = self.app
+        ids = []
+        for content in ("小区噪音扰民", "同一小区噪音扰民（重复反映）"):
+            ids.append(
+                app.receive(
+                    channel=Channel.window,
+                    content=content,
+                    category="other",
+                    complainant=Complainant(ComplainantType.person, "陈群众", "13800000000"),
+                    actor=CLERK,
+                ).id
+            )
+            self.clock.advance(timedelta(minutes=1))
+        master, duplicate = ids
+        self.ids.extend(ids)
+        merge = lambda: app.merge(duplicate, master_id=master, reason="同一诉求人同一事项", actor=LEADER)  # noqa: E731
+        self.issue(duplicate, "Merged", LEADER, merge, must_succeed=True)
+        self.issue(
+            duplicate,
+            "Unmerged",
+            LEADER,
+            lambda: app.unmerge(duplicate, reason="核实", actor=LEADER),
+            must_succeed=True,
+        )
+        self.issue(duplicate, "Merged", LEADER, merge, must_succeed=True)
+        for event_type, call in (
+            ("Classified", lambda: app.classify(master, classification=Classification.general, reason="", actor=CLERK)),
+            ("Resolved", lambda: app.resolve(master, result="已协调物业整改", legal_basis=None, actor=CLERK)),
+        ):
+            self.issue(master, event_type, CLERK, call, must_succeed=True)
+        self.issue(
+            duplicate,
+            "AnsweredByMaster",
+            SYSTEM_ACTOR,
+            lambda: app.answer_from_master(duplicate, actor=SYSTEM_ACTOR),
+            must_succeed=True,
+        )
+        return multiple(master, duplicate)
+
+    @initialize(target=complaints)
+    def returned_extended_paused(self) -> UUID:
+        """A 不给办 complaint returned, re-dispatched, extended and paused: every decision walked once."""
+        app = self.app
+        cid = app.receive(
+            channel=Channel.hotline,
+            content="企业开办材料被退回三次",
+            category="other",
+            complainant=Complainant(ComplainantType.person, "陈群众", "13800000000"),
+            actor=HOTLINE,
+            external_ref=f"{self.tag}-walk",
+        ).id
+        self.ids.append(cid)
+        market, housing = DEPT["market"], DEPT["housing"]
+        steps: list[tuple[str, Actor, Callable[[], CommandResult]]] = [
+            ("Classified", CLERK, lambda: app.classify(cid, classification=Classification.refused_to_do, reason="", actor=CLERK)),
+            ("Signed", OFFICER, lambda: app.sign(cid, opinion="", actor=OFFICER)),
+            ("Signed", LEADER, lambda: app.sign(cid, opinion="", actor=LEADER)),
+            ("Dispatched", LEADER, lambda: app.dispatch(cid, departments=["market"], supervisor="周督办", instructions="", actor=LEADER)),
+            ("Returned", market, lambda: app.return_complaint(cid, reason="不属本部门", actor=market)),
+            ("Redispatched", LEADER, lambda: app.redispatch(cid, departments=["housing"], supervisor=None, instructions="", actor=LEADER)),
+            ("Returned", housing, lambda: app.return_complaint(cid, reason="亦不属本部门", actor=housing)),
+            ("ReturnInsisted", LEADER, lambda: app.insist_on_dispatch(cid, opinion="属住建职责", actor=LEADER)),
+            ("ExtensionRequested", housing, lambda: app.request_extension(cid, days=2, reason="需现场核查", actor=housing)),
+            ("ExtensionRefused", LEADER, lambda: app.refuse_extension(cid, reason="时限内可办结", actor=LEADER)),
+            ("ExtensionRequested", housing, lambda: app.request_extension(cid, days=1, reason="需现场核查", actor=housing)),
+            ("ExtensionApproved", LEADER, lambda: app.approve_extension(cid, opinion="同意", actor=LEADER)),
+            ("ClockPaused", housing, lambda: app.pause_clock(cid, reason="等待补充材料", actor=housing)),
+        ]  # fmt: skip
+        for event_type, actor, call in steps:
+            self.issue(cid, event_type, actor, call, must_succeed=True)
+        # a pause longer than its limit escalates like a missed deadline
+        pause_due = app.get(cid).pause_due_at
+        assert pause_due is not None
+        self.clock.set(pause_due + timedelta(minutes=1))
+        self.issue(
+            cid,
+            "Escalated",
+            SYSTEM_ACTOR,
+            lambda: app.escalate(
+                cid,
+                clock=ClockKind.pause,
+                level=1,
+                due_at=pause_due,
+                reason="中止期限已过",
+                recipients=["duty_leader"],
+                actor=SYSTEM_ACTOR,
+                round_=1,
+            ),
+            must_succeed=True,
+        )
+        self.issue(
+            cid,
+            "ClockResumed",
+            HOTLINE,
+            lambda: app.resume_clock(cid, note="补充材料", actor=HOTLINE),
+            must_succeed=True,
+        )
+        return cid
+
+    @rule(
+        complaint_id=complaints,
+        master_id=complaints,
+        reason=st.sampled_from(["同一诉求人同一事项", " "]),
+        actor=st.one_of(st.just(LEADER), ANYONE),
+    )
+    def merge(self, complaint_id: UUID, master_id: UUID, reason: str, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Merged",
+            actor,
+            lambda: self.app.merge(complaint_id, master_id=master_id, reason=reason, actor=actor),
+        )
+
+    @rule(complaint_id=complaints, actor=st.one_of(st.just(LEADER), ANYONE))
+    def unmerge(self, complaint_id: UUID, actor: Actor) -> None:
+        self.issue(
+            complaint_id, "Unmerged", actor, lambda: self.app.unmerge(complaint_id, reason="并非同一事项", actor=actor)
+        )
+
+    @rule(complaint_id=complaints)
+    def answer_from_master(self, complaint_id: UUID) -> None:
+        self.issue(
+            complaint_id,
+            "AnsweredByMaster",
+            SYSTEM_ACTOR,
+            lambda: self.app.answer_from_master(complaint_id, actor=SYSTEM_ACTOR),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        actor=st.one_of(st.sampled_from(tuple(DEPT.values())), ANYONE),
+        reason=st.sampled_from(["不属于本部门职责", ""]),
+    )
+    def return_complaint(self, complaint_id: UUID, actor: Actor, reason: str) -> None:
+        self.issue(
+            complaint_id,
+            "Returned",
+            actor,
+            lambda: self.app.return_complaint(complaint_id, reason=reason, actor=actor),
+        )
+
+    @rule(complaint_id=complaints, actor=st.one_of(st.just(LEADER), ANYONE))
+    def insist(self, complaint_id: UUID, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "ReturnInsisted",
+            actor,
+            lambda: self.app.insist_on_dispatch(complaint_id, opinion="须办理", actor=actor),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        departments=st.lists(st.sampled_from((*DEPARTMENTS, " ")), max_size=2),
+        actor=st.one_of(st.just(LEADER), ANYONE),
+    )
+    def redispatch(self, complaint_id: UUID, departments: list[str], actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "Redispatched",
+            actor,
+            lambda: self.app.redispatch(
+                complaint_id, departments=departments, supervisor=None, instructions="", actor=actor
+            ),
+        )
+
+    @rule(
+        complaint_id=complaints,
+        days=st.integers(min_value=-1, max_value=31),
+        actor=st.one_of(st.sampled_from(tuple(DEPT.values())), ANYONE),
+    )
+    def request_extension(self, complaint_id: UUID, days: int, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "ExtensionRequested",
+            actor,
+            lambda: self.app.request_extension(complaint_id, days=days, reason="需现场核查", actor=actor),
+        )
+
+    @rule(complaint_id=complaints, approve=st.booleans(), actor=st.one_of(st.just(LEADER), ANYONE))
+    def decide_extension(self, complaint_id: UUID, approve: bool, actor: Actor) -> None:
+        if approve:
+            self.issue(
+                complaint_id,
+                "ExtensionApproved",
+                actor,
+                lambda: self.app.approve_extension(complaint_id, opinion="", actor=actor),
+            )
+        else:
+            self.issue(
+                complaint_id,
+                "ExtensionRefused",
+                actor,
+                lambda: self.app.refuse_extension(complaint_id, reason="不予延期", actor=actor),
+            )
+
+    @rule(
+        complaint_id=complaints,
+        actor=st.one_of(st.sampled_from(tuple(DEPT.values())), ANYONE),
+        reason=st.sampled_from(["等待补充材料", " "]),
+    )
+    def pause_clock(self, complaint_id: UUID, actor: Actor, reason: str) -> None:
+        self.issue(
+            complaint_id, "ClockPaused", actor, lambda: self.app.pause_clock(complaint_id, reason=reason, actor=actor)
+        )
+
+    @rule(complaint_id=complaints, actor=st.one_of(st.sampled_from((CLERK, HOTLINE)), ANYONE))
+    def resume_clock(self, complaint_id: UUID, actor: Actor) -> None:
+        self.issue(
+            complaint_id,
+            "ClockResumed",
+            actor,
+            lambda: self.app.resume_clock(complaint_id, note="材料到达", actor=actor),
+        )
 
     # ------------------------------------------------------------------ invariants
 

@@ -228,7 +228,7 @@ def test_metrics_groups_and_rates(world: World) -> None:
     (total,) = metrics(db, *week, None, now)
     assert total.counts["received"] == 4
     rates = total.as_dict()["rates"]
-    assert set(rates) == {"response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback"}
+    assert set(rates) == {"response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback", "return"}
     # satisfied 5 and 差评 1 over two rated call-backs
     assert rates["satisfaction"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     assert rates["bad_rating"] == {"numerator": 1, "denominator": 2, "rate": 0.5}

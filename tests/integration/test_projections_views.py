@@ -111,7 +111,7 @@ def test_views_equal_reference_on_sqlite(sqlite_urls: Callable[[], str]) -> None
     run()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 7])
 def test_long_seeded_history_on_both(pg_url: str, sqlite_urls: Callable[[], str], seed: int) -> None:
     """Long histories (30 complaints, 400 steps): rectification rounds, late and on-the-dot clocks."""
     ops = seeded_history(seed)

@@ -191,10 +191,13 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance, schemathesis.checks.ne
 ADDED: list[Any] = [negative_data_rejection_outside_query]
 
 
-def plausible(case: Case[Any], category: str, departments: list[str]) -> Case[Any]:
-    """Real reference codes, a well-formed phone and no stale If-Match, so a valid body can reach the workflow."""
+def plausible(case: Case[Any], category: str, departments: list[str], complaint: str | None = None) -> Case[Any]:
+    """Real reference codes, a well-formed phone, a seeded complaint as 并单 master and no stale If-Match,
+    so a valid body can reach the workflow."""
     body = case.body
     if isinstance(body, dict):
+        if "master_id" in body and complaint is not None:
+            body["master_id"] = complaint
         if "category" in body:
             body["category"] = category
         complainant = body.get("complainant")
@@ -228,6 +231,7 @@ def strategy_for(
         real,
         st.sampled_from(sorted(REFERENCE.categories)),
         st.lists(st.sampled_from(sorted(REFERENCE.departments)), min_size=1, max_size=3, unique=True),
+        st.sampled_from(seeded),
     )
     return st.one_of(generated, real, with_codes)
 

@@ -269,6 +269,126 @@ MULTI = [*dispatched(REFUSED, "market", "housing"), consult()]
 RECTIFYING_MULTI = [*MULTI, resolve(MARKET), feed_back(), call_back(2)]
 
 
+# ---------------------------------------------------------------------------------------- 并单, 退单/改派, 延期, 中止
+
+
+def master(steps: Sequence[Step] = (), at: datetime = T0 - timedelta(hours=1), **overrides: Any) -> Complaint:
+    """Another complaint, received at ``at`` (an hour before the given one by default), after ``steps``."""
+    overrides.setdefault("slip_no", "YS2025092600000")
+    m = received(at, **overrides)
+    for i, step in enumerate(steps):
+        step(m, at + timedelta(seconds=i + 1))
+    return m
+
+
+def merge(into: Complaint | None, actor: Actor = LEADER, reason: str = "同一诉求人反映同一事项") -> Step:
+    """并单 into ``into`` (None: into the complaint itself)."""
+    return Step(
+        "merge",
+        actor,
+        lambda c, now: c.merge_into(into if into is not None else c, reason=reason, actor=actor, now=now),
+    )
+
+
+def unmerge(actor: Actor = LEADER, reason: str = "经核实并非同一事项") -> Step:
+    return Step("unmerge", actor, lambda c, now: c.unmerge(reason=reason, actor=actor, now=now))
+
+
+def answer_from(m: Complaint, actor: Actor = SYSTEM) -> Step:
+    return Step(
+        "answer_from_master",
+        actor,
+        lambda c, now: c.answer_from_master(m, actor=actor, now=now, calendar=CALENDAR, limits=LIMITS),
+    )
+
+
+def return_(actor: Actor = MARKET, reason: str = "不属于本部门职责", later: timedelta = timedelta(0)) -> Step:
+    return Step(
+        f"return:{actor.department or actor.role.value}",
+        actor,
+        lambda c, now: c.return_complaint(
+            reason=reason, actor=actor, now=now + later, calendar=CALENDAR, limits=LIMITS
+        ),
+    )
+
+
+def insist(actor: Actor = LEADER, opinion: str = "属于本部门职责，须办理") -> Step:
+    return Step("insist", actor, lambda c, now: c.insist_on_dispatch(opinion=opinion, actor=actor, now=now))
+
+
+def redispatch(*departments: str, actor: Actor = LEADER, later: timedelta = timedelta(0)) -> Step:
+    return Step(
+        f"redispatch:{'+'.join(departments) or 'none'}",
+        actor,
+        lambda c, now: c.redispatch(
+            departments=list(departments),
+            supervisor=None,
+            instructions="改派",
+            actor=actor,
+            now=now + later,
+            calendar=CALENDAR,
+            limits=LIMITS,
+        ),
+    )
+
+
+def extend(
+    days: Any = 2,
+    actor: Actor = MARKET,
+    reason: str = "需现场核查",
+    later: timedelta = timedelta(0),
+    limits: Limits = LIMITS,
+) -> Step:
+    return Step(
+        f"extend:{days!r}",
+        actor,
+        lambda c, now: c.request_extension(days=days, reason=reason, actor=actor, now=now + later, limits=limits),
+    )
+
+
+def approve(actor: Actor = LEADER, limits: Limits = LIMITS) -> Step:
+    return Step(
+        "approve_extension",
+        actor,
+        lambda c, now: c.approve_extension(opinion="同意", actor=actor, now=now, calendar=CALENDAR, limits=limits),
+    )
+
+
+def refuse(actor: Actor = LEADER, reason: str = "时限内可以办结") -> Step:
+    return Step("refuse_extension", actor, lambda c, now: c.refuse_extension(reason=reason, actor=actor, now=now))
+
+
+def pause(actor: Actor = MARKET, reason: str = "等待群众补充营业执照原件", later: timedelta = timedelta(0)) -> Step:
+    return Step(
+        f"pause:{actor.department or actor.role.value}",
+        actor,
+        lambda c, now: c.pause_clock(reason=reason, actor=actor, now=now + later, calendar=CALENDAR, limits=LIMITS),
+    )
+
+
+def resume(actor: Actor = CLERK, later: timedelta = timedelta(0)) -> Step:
+    return Step(
+        f"resume:{actor.role.value}",
+        actor,
+        lambda c, now: c.resume_clock(actor=actor, now=now + later, calendar=CALENDAR, note="材料已补齐"),
+    )
+
+
+HOTLINE = Actor("hotline-1", "12345热线", Role.hotline)
+OPEN_MASTER = master()
+RESOLVED_MASTER = master([classify(GENERAL), resolve(CLERK)])
+MERGED_MASTER = master([merge(master(at=T0 - timedelta(hours=2), slip_no="YS2025092500009"))])
+LATER_MASTER = master(at=T0 + timedelta(seconds=30), slip_no="YS2025092600002")
+OTHER_CENTRE_MASTER = master(centre="street_a")
+# the same master later, resolved: its result answers the complaints merged into it
+OPEN_MASTER_RESOLVED = master([classify(GENERAL), resolve(CLERK)], complaint_id=OPEN_MASTER.id)
+MERGED = [merge(OPEN_MASTER)]
+RETURNED = [*dispatched(REFUSED), return_()]
+ASKED = [*dispatched(REFUSED), extend()]
+PAUSED = [*dispatched(REFUSED), pause()]
+LATE = timedelta(days=5)  # past the return window and the 不给办 deadline (Monday 29 September)
+
+
 # ---------------------------------------------------------------------------------------- allowed
 
 
@@ -358,6 +478,31 @@ ALLOWED = [
     Allowed("supplement-received", [], supplement(), Complaint.SupplementAdded, Status.received),
     Allowed("supplement-at-the-window", dispatched(HARD), supplement(None, source="window"), Complaint.SupplementAdded, Status.dispatched),
     Allowed("escalate-same-key-new-round", [*RECTIFYING_GENERAL[:-1], escalate(ClockKind.callback), call_back(1)], escalate(ClockKind.callback), Complaint.Escalated, Status.rectifying),
+    # 并单: into an earlier open complaint; answered with the master's result once it is resolved
+    Allowed("merge-received-into-earlier-open", [], merge(OPEN_MASTER), Complaint.Merged, Status.merged),
+    Allowed("merge-dispatched-into-earlier-open", dispatched(REFUSED), merge(OPEN_MASTER), Complaint.Merged, Status.merged),
+    Allowed("unmerge-returns-to-where-it-stood", [*dispatched(REFUSED), merge(OPEN_MASTER)], unmerge(), Complaint.Unmerged, Status.dispatched),
+    Allowed("unmerge-before-classified", MERGED, unmerge(), Complaint.Unmerged, Status.received),
+    Allowed("merged-answered-by-resolved-master", MERGED, answer_from(OPEN_MASTER_RESOLVED), Complaint.AnsweredByMaster, Status.resolved),
+    Allowed("merged-answered-then-fed-back", [*MERGED, answer_from(OPEN_MASTER_RESOLVED)], feed_back(), Complaint.FedBack, Status.fed_back),
+    # 退单 / 改派
+    Allowed("department-returns-within-window", dispatched(REFUSED), return_(), Complaint.Returned, Status.dispatched),
+    Allowed("leader-redispatches", RETURNED, redispatch("housing"), Complaint.Redispatched, Status.dispatched),
+    Allowed("leader-insists", RETURNED, insist(), Complaint.ReturnInsisted, Status.dispatched),
+    Allowed("new-department-returns-after-redispatch", [*RETURNED, redispatch("housing")], return_(HOUSING), Complaint.Returned, Status.dispatched),
+    Allowed("resolve-after-insisted", [*RETURNED, insist()], resolve(MARKET), Complaint.Resolved, Status.resolved),
+    # 延期
+    Allowed("department-asks-extension", dispatched(REFUSED), extend(), Complaint.ExtensionRequested, Status.dispatched),
+    Allowed("leader-approves-extension", ASKED, approve(), Complaint.ExtensionApproved, Status.dispatched),
+    Allowed("leader-refuses-extension", ASKED, refuse(), Complaint.ExtensionRefused, Status.dispatched),
+    Allowed("ask-again-after-refusal", [*ASKED, refuse()], extend(), Complaint.ExtensionRequested, Status.dispatched),
+    # 中止
+    Allowed("department-pauses", dispatched(REFUSED), pause(), Complaint.ClockPaused, Status.dispatched),
+    Allowed("clerk-resumes", PAUSED, resume(), Complaint.ClockResumed, Status.dispatched),
+    Allowed("hotline-supplement-resumes", PAUSED, resume(HOTLINE), Complaint.ClockResumed, Status.dispatched),
+    Allowed("pause-again-after-resume", [*PAUSED, resume()], pause(), Complaint.ClockPaused, Status.dispatched),
+    Allowed("escalate-a-long-pause", PAUSED, escalate(ClockKind.pause, round_=1), Complaint.Escalated, Status.dispatched),
+    Allowed("escalate-resolution-afresh-after-redispatch", [*dispatched(REFUSED), escalate(), return_(), redispatch("housing")], escalate(), Complaint.Escalated, Status.dispatched),
 ]  # fmt: skip
 
 
@@ -521,6 +666,68 @@ REFUSED_CASES = [
     Refused("supplement-closed", CLOSED_GENERAL, supplement(), errors.AlreadyClosed, "already_closed"),
     Refused("supplement-withdrawn", [withdraw()], supplement(), errors.AlreadyWithdrawn, "already_withdrawn"),
     Refused("supplement-message-id-of-a-withdrawal", [supplement("x")], withdraw("x"), errors.MessageIdReused, "message_id_reused"),
+    # 并单
+    Refused("merge-into-self", [], merge(None), errors.MergeIntoSelf, "merge_into_self"),
+    Refused("merge-into-resolved", [], merge(RESOLVED_MASTER), errors.MergeTargetClosed, "merge_target_closed"),
+    Refused("merge-into-merged", [], merge(MERGED_MASTER), errors.MergeTargetMerged, "merge_target_merged"),
+    Refused("merge-into-later", [], merge(LATER_MASTER), errors.MergeTargetLater, "merge_target_later"),
+    Refused("merge-into-other-centre", [], merge(OTHER_CENTRE_MASTER), errors.MergeOtherCentre, "merge_other_centre"),
+    Refused("merge-twice", MERGED, merge(OPEN_MASTER), errors.AlreadyMerged, "already_merged"),
+    Refused("merge-resolved", RESOLVED_GENERAL, merge(OPEN_MASTER), errors.AlreadyResolved, "already_resolved"),
+    Refused("merge-by-officer", [], merge(OPEN_MASTER, actor=OFFICER), errors.DecisionByLeader, "decision_by_leader"),
+    Refused("merge-without-reason", [], merge(OPEN_MASTER, reason=" "), errors.InvalidInput, "invalid_input"),
+    Refused("unmerge-not-merged", [], unmerge(), errors.NotMerged, "not_merged"),
+    Refused("unmerge-by-clerk", MERGED, unmerge(actor=CLERK), errors.DecisionByLeader, "decision_by_leader"),
+    Refused("unmerge-without-reason", MERGED, unmerge(reason=""), errors.InvalidInput, "invalid_input"),
+    Refused("unmerge-after-answered", [*MERGED, answer_from(OPEN_MASTER_RESOLVED)], unmerge(), errors.MergedAlreadyAnswered, "merged_already_answered"),
+    Refused("answer-before-master-resolved", MERGED, answer_from(OPEN_MASTER), errors.MasterNotResolved, "master_not_resolved"),
+    Refused("answer-not-merged", [], answer_from(OPEN_MASTER_RESOLVED), errors.NotMerged, "not_merged"),
+    Refused("answer-by-person", MERGED, answer_from(OPEN_MASTER_RESOLVED, actor=LEADER), errors.EscalationByPerson, "escalation_by_person"),
+    Refused("classify-merged", MERGED, classify(GENERAL), errors.AlreadyMerged, "already_merged"),
+    Refused("resolve-merged", [*dispatched(REFUSED), merge(OPEN_MASTER)], resolve(MARKET), errors.AlreadyMerged, "already_merged"),
+    Refused("feed-back-merged", MERGED, feed_back(), errors.AlreadyMerged, "already_merged"),
+    Refused("merge-while-paused", PAUSED, merge(OPEN_MASTER), errors.ClockPausedNow, "clock_paused"),
+    Refused("redispatch-merged", [*RETURNED, merge(OPEN_MASTER)], redispatch("housing"), errors.AlreadyMerged, "already_merged"),
+    Refused("insist-merged", [*RETURNED, merge(OPEN_MASTER)], insist(), errors.AlreadyMerged, "already_merged"),
+    Refused("approve-extension-merged", [*ASKED, merge(OPEN_MASTER)], approve(), errors.AlreadyMerged, "already_merged"),
+    # 退单 / 改派
+    Refused("return-after-window", dispatched(REFUSED), return_(later=timedelta(days=3)), errors.ReturnWindowPassed, "return_window_passed"),
+    Refused("return-before-dispatch", signed(REFUSED), return_(), errors.NotDispatched, "not_dispatched"),
+    Refused("return-by-other-department", dispatched(REFUSED), return_(HOUSING), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("return-by-clerk", dispatched(REFUSED), return_(CLERK), errors.ReturnNotAllowed, "return_not_allowed"),
+    Refused("return-twice-pending", RETURNED, return_(), errors.ReturnPending, "return_pending"),
+    Refused("return-after-insisted", [*RETURNED, insist()], return_(), errors.ReturnInsistedBefore, "return_insisted_before"),
+    Refused("return-after-resolved", [*dispatched(REFUSED), resolve(MARKET)], return_(), errors.AlreadyResolved, "already_resolved"),
+    Refused("return-while-paused", PAUSED, return_(), errors.ClockPausedNow, "clock_paused"),
+    Refused("return-while-extension-pending", ASKED, return_(), errors.ExtensionPending, "extension_pending"),
+    Refused("return-without-reason", dispatched(REFUSED), return_(reason=" "), errors.InvalidInput, "invalid_input"),
+    Refused("resolve-while-return-pending", RETURNED, resolve(MARKET), errors.ReturnPending, "return_pending"),
+    Refused("redispatch-without-return", dispatched(REFUSED), redispatch("housing"), errors.NoReturnPending, "no_return_pending"),
+    Refused("redispatch-by-department", RETURNED, redispatch("housing", actor=MARKET), errors.DecisionByLeader, "decision_by_leader"),
+    Refused("redispatch-to-nobody", RETURNED, redispatch(), errors.InvalidInput, "invalid_input"),
+    Refused("insist-without-return", dispatched(REFUSED), insist(), errors.NoReturnPending, "no_return_pending"),
+    Refused("insist-without-opinion", RETURNED, insist(opinion=""), errors.InvalidInput, "invalid_input"),
+    # 延期
+    Refused("extend-after-deadline", dispatched(REFUSED), extend(later=LATE), errors.ExtensionAfterDeadline, "extension_after_deadline"),
+    Refused("extend-twice-pending", ASKED, extend(), errors.ExtensionPending, "extension_pending"),
+    Refused("extend-beyond-limit", [*ASKED, approve()], extend(), errors.ExtensionLimitReached, "extension_limit_reached"),
+    Refused("extend-none-allowed", dispatched(REFUSED), extend(limits=Limits(max_extensions=0)), errors.ExtensionLimitReached, "extension_limit_reached"),
+    Refused("approve-beyond-limit", ASKED, approve(limits=Limits(max_extensions=0)), errors.ExtensionLimitReached, "extension_limit_reached"),
+    Refused("extend-zero-days", dispatched(REFUSED), extend(0), errors.InvalidInput, "invalid_input"),
+    Refused("extend-by-clerk", dispatched(REFUSED), extend(actor=CLERK), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    Refused("extend-while-paused", PAUSED, extend(), errors.ClockPausedNow, "clock_paused"),
+    Refused("approve-without-request", dispatched(REFUSED), approve(), errors.NoExtensionPending, "no_extension_pending"),
+    Refused("refuse-without-request", dispatched(REFUSED), refuse(), errors.NoExtensionPending, "no_extension_pending"),
+    Refused("approve-by-department", ASKED, approve(actor=MARKET), errors.DecisionByLeader, "decision_by_leader"),
+    Refused("refuse-without-reason", ASKED, refuse(reason=" "), errors.InvalidInput, "invalid_input"),
+    # 中止
+    Refused("pause-twice", PAUSED, pause(), errors.ClockAlreadyPaused, "clock_already_paused"),
+    Refused("pause-after-deadline", dispatched(REFUSED), pause(later=LATE), errors.PauseAfterDeadline, "pause_after_deadline"),
+    Refused("pause-without-reason", dispatched(REFUSED), pause(reason=""), errors.InvalidInput, "invalid_input"),
+    Refused("pause-general", [classify(GENERAL)], pause(), errors.NotDispatched, "not_dispatched"),
+    Refused("resume-not-paused", dispatched(REFUSED), resume(), errors.ClockNotPaused, "clock_not_paused"),
+    Refused("resume-by-department", PAUSED, resume(MARKET), errors.ResumeRoleInvalid, "resume_role_invalid"),
+    Refused("resolve-while-paused", PAUSED, resolve(MARKET), errors.ClockPausedNow, "clock_paused"),
 ]  # fmt: skip
 
 

@@ -23,6 +23,7 @@ export const STATUS_LABELS: Record<string, string> = {
   fed_back: "已反馈",
   rectifying: "整改中",
   closed: "已回访",
+  merged: "已并单",
 };
 
 export const CLASSIFICATION_LABELS: Record<string, string> = {
@@ -39,6 +40,7 @@ export const RATE_LABELS: Record<string, string> = {
   closure: "办结率",
   on_time_closure: "按期办结率",
   satisfaction: "满意率",
+  return: "退单率",
 };
 
 export const GROUP_BY_LABELS: Record<string, string> = {

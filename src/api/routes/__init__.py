@@ -9,6 +9,7 @@ from api.routes import (
     calendar,
     cases,
     complaint_commands,
+    complaint_handling,
     complaint_reads,
     health,
     hotline,
@@ -23,6 +24,7 @@ from api.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     complaint_commands.router,
+    complaint_handling.router,
     complaint_reads.router,
     calendar.router,
     reference.router,

@@ -37,8 +37,13 @@ def worklist(
     A window clerk: ``intake`` (the complaints they received, newest first) and ``queue`` (their centre's
     open 反馈 and 回访 clocks, the soonest due first). A department handler: ``dispatched`` (the complaints
     dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all).
-    Personal information is masked as in every view.
+    A duty leader: ``decisions`` (the 退单 to re-dispatch or insist on, and the 延期 requests to approve or
+    refuse, of the centres they lead; ``pending`` says which). Personal information is masked as in every view.
     """
+    if role is Role.duty_leader:
+        centre_of_leader = scope_of(who).centre
+        decisions = run_query(guard, lambda: ledger_view.leader_decisions(views, centre_of_leader, limit=limit))
+        return {"decisions": plain(decisions), "total": len(decisions)}
     if role is Role.department:
         department = who.department or ""
         page = run_query(
