@@ -9,6 +9,7 @@ export const ROLE_LABELS: Record<string, string> = {
   liaison: "纪检监察联络员",
   analyst: "分析人员",
   hotline: "热线接口",
+  callback_agent: "回访员",
   admin: "管理员",
 };
 
@@ -39,9 +40,12 @@ export const RATE_LABELS: Record<string, string> = {
   closure: "办结率",
   on_time_closure: "按期办结率",
   satisfaction: "满意率",
+  bad_rating: "差评率",
+  callback: "回访率",
 };
 
 export const GROUP_BY_LABELS: Record<string, string> = {
+  centre: "按服务中心",
   department: "按部门",
   category: "按类别",
   channel: "按渠道",
