@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DayPlan, ForecastAnswer, Topic } from "@/api/insights";
 import { daysBetween, forecastOption, growthText, mapeText, tidalDayOption, topicTrendOption, topicVolumeOption } from "@/utils/insights";
-import { loadRecent, rememberIn, saveRecent, splitList } from "@/utils/recent";
+import { caseText, loadRecent, rememberIn, saveRecent, splitList } from "@/utils/recent";
 import { dataUrlToBlob, imageName } from "@/utils/charts";
 
 const topic = (title: string, count: number, previous: number, trend: Record<string, number>): Topic => ({
@@ -123,5 +123,12 @@ describe("saving a chart as an image", () => {
     const blob = dataUrlToBlob(`data:image/png;base64,${btoa(String.fromCharCode(...png))}`);
     expect(blob.type).toBe("image/png");
     expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual(png);
+  });
+});
+
+describe("a guidance case's text", () => {
+  it("sends the title and only the fields typed (the API fills the rest from the complaints)", () => {
+    const form = { title: " 标题 ", details: "", handling: "协调办结", steps: "受理\n\n 转办 ", conclusion: "  ", legal_basis: "" };
+    expect(caseText(form)).toEqual({ title: "标题", handling: "协调办结", steps: ["受理", "转办"] });
   });
 });

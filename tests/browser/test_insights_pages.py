@@ -8,6 +8,7 @@ leader assigned. Refusals show the API's Chinese detail.
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -278,3 +280,78 @@ def test_callback_agent_records_the_call_the_leader_assigned(page: Page, hall: H
     assert got["status"] == "closed"
     assert history["events"][-1]["actor"]["id"] == "local:caller"
     shot(page, "callbacks")
+
+
+def test_ledger_filters_and_exports_the_filtered_rows(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        r = api.post(
+            "/v1/complaints",
+            json=hotline_body("LEDGER-1", content="台账筛选用热线诉求"),
+            headers=hall.bearer("hotline"),
+        )
+        assert r.status_code == 201, r.text
+        api.get("/v1/ledger", params={"after": r.json()["notification_id"]}, headers=hall.bearer("analyst"))
+    sign_in(page, hall, "analyst")
+    page.goto(f"{hall.url}/ledger")
+    pick(page, "filter-channel", "热线")
+    page.locator("[data-test=search]").click()
+    with session(hall, "analyst") as mine:
+        expected = mine.get("/v1/ledger", params={"channel": "hotline", "limit": 20}).json()
+    assert expected["total"] >= 1
+    expect(page.locator(".el-pagination__total")).to_contain_text(f"共 {expected['total']} 条")
+    rows = page.locator("[data-test=ledger] .el-table__body tr")
+    expect(rows).to_have_count(len(expected["items"]))
+    expect(rows.first).to_contain_text(expected["items"][0]["slip_no"])
+    shot(page, "ledger-filtered")
+
+    # the export carries the same filters: every row of the workbook is a hotline complaint
+    with page.expect_download() as info:
+        page.locator("[data-test=export-xlsx]").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    sheet = book.worksheets[0]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    channel = table[0].index("受理渠道")
+    assert len(table) - 1 == expected["total"]
+    assert {row[channel] for row in table[1:]} == {"12345热线"}
+    with page.expect_download() as info:
+        page.locator("[data-test=export-csv]").click()
+    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) - 1 == expected["total"]
+
+
+def test_duty_leader_drafts_a_guidance_case_sees_the_redaction_and_publishes_it(
+    page: Page, hall: Hall, people: None
+) -> None:
+    with hall.api() as api:
+        clerk = hall.bearer("window_clerk")
+        body = receive_body(content="张三丰反映营业执照变更被拖延，电话13812345678")
+        cid = api.post("/v1/complaints", json=body, headers=clerk).json()["id"]
+        assert api.post(f"/v1/complaints/{cid}/classify", json={"classification": "general"}, headers=clerk).is_success
+        done = api.post(f"/v1/complaints/{cid}/resolve", json={"result": "当场协调办结"}, headers=clerk)
+        assert done.status_code == 200, done.text
+    sign_in(page, hall, "lead2")
+    page.goto(f"{hall.url}/cases")
+    page.locator("[data-test=case-draft]").click()
+    field(page, "case-ids").fill(cid)
+    field(page, "case-form-title").fill("营业执照变更拖延的协调办结")
+    page.locator("[data-test=case-save]").click()
+    # the first draft of a process loads the word lists redaction uses: allow it time
+    expect(page.locator("[data-test=case-status]")).to_have_text("草稿", timeout=60_000)
+    details = page.locator("[data-test=case-details]")
+    expect(details).to_contain_text("【当事人】")
+    expect(details).not_to_contain_text("张三丰")
+    expect(details).not_to_contain_text("13812345678")
+    replaced = page.locator("[data-test=case-replacements]")
+    expect(replaced).to_contain_text("张**")  # what was replaced, masked, for the drafter to check
+    expect(replaced).to_contain_text("138****5678")
+    shot(page, "case-draft")
+    page.locator("[data-test=case-publish]").click()
+    expect(page.locator(".el-message--success", has_text="已发布")).to_be_visible()
+    expect(page.locator("[data-test=case-status]")).to_have_text("已发布")
+    expect(page.locator("[data-test=case-results]")).to_contain_text("营业执照变更拖延的协调办结")
+    href = page.locator("[data-test=case-print]").get_attribute("href")
+    assert href is not None
+    printable = page.request.get(f"{hall.url}{href}")  # the browser's own session cookie
+    assert printable.status == 200
+    assert "指导案例：营业执照变更拖延的协调办结" in printable.text()

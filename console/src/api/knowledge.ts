@@ -4,13 +4,13 @@ import { get, post, query } from "./http";
 export interface EntryFields {
   question: string;
   answer: string;
-  policy_basis: string;
+  policy_basis?: string;
   departments: string[];
   tags: string[];
   sources: string[];
 }
 
-export interface Entry extends EntryFields {
+export interface Entry extends Required<EntryFields> {
   id: string;
   version: number; // the aggregate's version (If-Match)
   status: string;

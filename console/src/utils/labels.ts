@@ -33,7 +33,7 @@ export const CLASSIFICATION_LABELS: Record<string, string> = {
   refused_to_do: "不给办",
 };
 
-export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "热线", online: "网上" };
+export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "12345热线", online: "网上" };
 
 export const RATE_LABELS: Record<string, string> = {
   response: "响应率",

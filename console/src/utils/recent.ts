@@ -29,3 +29,19 @@ export function splitList(text: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+/** A case's text as typed: the title, and only the fields filled in (the API fills the rest from the complaints). */
+export function caseText(form: { title: string; details: string; handling: string; steps: string; conclusion: string; legal_basis: string }) {
+  const out: { title: string; details?: string; handling?: string; steps?: string[]; conclusion?: string; legal_basis?: string } = {
+    title: form.title.trim(),
+  };
+  for (const key of ["details", "handling", "conclusion", "legal_basis"] as const) {
+    if (form[key].trim()) out[key] = form[key];
+  }
+  const steps = form.steps
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (steps.length) out.steps = steps;
+  return out;
+}
