@@ -355,3 +355,50 @@ def test_duty_leader_drafts_a_guidance_case_sees_the_redaction_and_publishes_it(
     printable = page.request.get(f"{hall.url}{href}")  # the browser's own session cookie
     assert printable.status == 200
     assert "指导案例：营业执照变更拖延的协调办结" in printable.text()
+
+
+def test_department_acknowledges_and_reports_an_order_and_only_its_issuer_may_review_it(
+    page: Page, hall: Hall, people: None
+) -> None:
+    with hall.api() as api:
+        issued = api.post(
+            "/v1/orders",
+            json={"unit": "market", "finding": {"kind": "free_text", "text": "告知单缺少办理时限"}, "working_days": 3},
+            headers=hall.bearer("liaison", "褚联络"),
+        )
+        assert issued.status_code == 201, issued.text
+        order_id = issued.json()["id"]
+        api.get("/v1/orders", params={"after": issued.json()["notification_id"]}, headers=hall.bearer("analyst"))
+
+    sign_in(page, hall, "dept")
+    page.goto(f"{hall.url}/orders")
+    row = page.locator("[data-test=orders] .el-table__body tr", has_text="告知单缺少办理时限")
+    dialog = page.locator(".el-dialog")
+    # reporting before acknowledging: the API's refusal, in its words
+    row.get_by_role("button", name="报送").click()
+    field(page, "order-report").fill("已修改告知单模板")
+    page.locator("[data-test=order-submit]").click()
+    expect(dialog.locator("[data-test=error]")).to_contain_text("整改通知尚未签收，不能报送整改报告")
+    shot(page, "order-refused")
+    dialog.get_by_role("button", name="取消").click()
+    row.get_by_role("button", name="签收").click()
+    page.locator("[data-test=order-submit]").click()
+    expect(row.locator("[data-test=order-status]")).to_have_text("已签收")
+    row.get_by_role("button", name="报送").click()
+    field(page, "order-report").fill("已修改告知单模板，写明法定时限")
+    page.locator("[data-test=order-submit]").click()
+    expect(row.locator("[data-test=order-status]")).to_have_text("已报告整改")
+    page.locator("[data-test=logout]").click()
+
+    # a duty leader who did not issue it may not send it back
+    sign_in(page, hall, "lead2")
+    page.goto(f"{hall.url}/orders")
+    row = page.locator("[data-test=orders] .el-table__body tr", has_text="告知单缺少办理时限")
+    row.locator("[data-test=return]").click()
+    field(page, "order-reason").fill("时限写错")
+    page.locator("[data-test=order-submit]").click()
+    expect(dialog.locator("[data-test=error]")).to_contain_text("只有下发整改通知的带班领导或纪检联络员可以验收或退回")
+    with hall.api() as api:
+        got = api.get("/v1/orders", params={"unit": "market", "limit": 200}, headers=hall.bearer("analyst")).json()
+    mine = next(o for o in got["items"] if o["id"] == order_id)
+    assert (mine["status"], mine["round"]) == ("reported", 1)
