@@ -7,10 +7,11 @@ import type { components } from "./schema";
 export interface Reference {
   departments: Record<string, string>;
   categories: Record<string, string>;
+  centres: Record<string, string>;
 }
 
 /** Nothing loaded yet (labels then show the raw code). */
-export const EMPTY_REFERENCE: Reference = { departments: {}, categories: {} };
+export const EMPTY_REFERENCE: Reference = { departments: {}, categories: {}, centres: {} };
 
 /** code → name from the API's list of codes. */
 export function codeMap(codes: components["schemas"]["CodeOut"][]): Record<string, string> {
@@ -22,7 +23,7 @@ let cached: Promise<Reference> | null = null;
 /** GET /v1/reference (every staff role may read it), once per page load; a failure is retried next time. */
 export function loadReference(): Promise<Reference> {
   cached ??= get<components["schemas"]["ReferenceOut"]>("/v1/reference")
-    .then((r) => ({ departments: codeMap(r.departments), categories: codeMap(r.categories) }))
+    .then((r) => ({ departments: codeMap(r.departments), categories: codeMap(r.categories), centres: codeMap(r.centres) }))
     .catch((e: unknown) => {
       cached = null;
       throw e;

@@ -18,6 +18,7 @@ export interface LedgerRow {
 }
 
 export interface LedgerFilter {
+  centre?: string;
   received_from?: string;
   received_to?: string;
   status?: string;
@@ -36,6 +37,8 @@ export interface Rate {
 
 export interface MetricsGroup {
   group: string;
+  label?: string; // the API's Chinese name of the group
+
   counts: Record<string, number>;
   rates: Record<string, Rate>;
 }
@@ -44,6 +47,7 @@ export interface MetricsQuery {
   from: string;
   to: string;
   group_by?: string;
+  centre?: string;
   department?: string;
   classification?: string;
   channel?: string;

@@ -8,6 +8,8 @@ export interface MenuItem {
 }
 
 const VIEW_READERS = ["analyst", "duty_leader", "duty_officer", "supervisor", "liaison", "admin"];
+// every staff role (knowledge and guidance cases are open to all who read)
+const STAFF = ["window_clerk", "duty_officer", "duty_leader", "department", "supervisor", "liaison", "analyst", "callback_agent", "admin"];
 
 export const MENU: MenuItem[] = [
   { path: "/intake", title: "受理", roles: ["window_clerk"] },
@@ -17,6 +19,13 @@ export const MENU: MenuItem[] = [
   { path: "/inbox", title: "收件箱", roles: ["duty_leader", "supervisor"] },
   { path: "/ledger", title: "工作台账", roles: VIEW_READERS },
   { path: "/dashboard", title: "统计", roles: VIEW_READERS },
+  // 未诉先办 (each list follows its read action in src/api/permissions.py)
+  { path: "/topics", title: "高频事项", roles: VIEW_READERS },
+  { path: "/forecast", title: "预测与潮汐", roles: ["analyst", "duty_leader", "duty_officer", "admin"] },
+  { path: "/orders", title: "整改通知", roles: ["duty_leader", "duty_officer", "liaison", "supervisor", "analyst", "admin", "department"] },
+  { path: "/callbacks", title: "回访中心", roles: ["callback_agent", "window_clerk", "duty_officer", "duty_leader"] },
+  { path: "/knowledge", title: "知识库", roles: STAFF },
+  { path: "/cases", title: "指导案例", roles: STAFF },
 ];
 
 /** The menu entries any of `roles` may use, in menu order. */

@@ -9,6 +9,7 @@ export const ROLE_LABELS: Record<string, string> = {
   liaison: "纪检监察联络员",
   analyst: "分析人员",
   hotline: "热线接口",
+  callback_agent: "回访员",
   admin: "管理员",
 };
 
@@ -24,16 +25,17 @@ export const STATUS_LABELS: Record<string, string> = {
   rectifying: "整改中",
   closed: "已回访",
   merged: "已并单",
+  withdrawn: "已撤诉",
 };
 
 export const CLASSIFICATION_LABELS: Record<string, string> = {
   general: "一般诉求",
   cannot_do: "办不了",
-  hard_to_do: "办不好",
+  hard_to_do: "很难办",
   refused_to_do: "不给办",
 };
 
-export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "热线", online: "网上" };
+export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "12345热线", online: "网上" };
 
 export const RATE_LABELS: Record<string, string> = {
   response: "响应率",
@@ -41,9 +43,12 @@ export const RATE_LABELS: Record<string, string> = {
   on_time_closure: "按期办结率",
   satisfaction: "满意率",
   return: "退单率",
+  bad_rating: "差评率",
+  callback: "回访率",
 };
 
 export const GROUP_BY_LABELS: Record<string, string> = {
+  centre: "按服务中心",
   department: "按部门",
   category: "按类别",
   channel: "按渠道",
