@@ -45,6 +45,11 @@ SCHEMA = (
         failed_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS yousu_login_failures_user ON yousu_login_failures (username, failed_at)",
+    # signed-out console sessions: a token id here is refused until the token would have expired anyway
+    """CREATE TABLE IF NOT EXISTS yousu_revoked_sessions (
+        jti TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+    )""",
 )
 
 
@@ -225,6 +230,40 @@ class AccountStore:
             if done.rowcount == 0:
                 raise AccountError("unknown_user", f"用户 {username} 不存在", field="username")
             tx.execute("DELETE FROM yousu_login_failures WHERE username = ?", [username])
+
+    # ------------------------------------------------------------------ sessions
+
+    def revoke(self, jti: str, expires_at: datetime) -> None:
+        """Sign a session out: its token id is refused from now on (expired entries are purged here)."""
+        now = self.clock.now().astimezone(UTC).isoformat()
+        with self._tx() as tx:
+            tx.execute("DELETE FROM yousu_revoked_sessions WHERE expires_at < ?", [now])
+            if not tx.execute("SELECT 1 FROM yousu_revoked_sessions WHERE jti = ?", [jti]).fetchone():
+                tx.execute(
+                    "INSERT INTO yousu_revoked_sessions (jti, expires_at) VALUES (?, ?)",
+                    [jti, expires_at.astimezone(UTC).isoformat()],
+                )
+
+    def is_revoked(self, jti: str) -> bool:
+        """Whether the session with this token id was signed out (a read: no write lock on SQLite)."""
+        try:
+            with self._read() as conn:
+                return conn.execute("SELECT 1 FROM yousu_revoked_sessions WHERE jti = ?", [jti]).fetchone() is not None
+        except (sqlite3.OperationalError, psycopg.OperationalError) as exc:
+            raise StoreUnavailable from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[_Conn]:
+        if self.db.kind == "sqlite":
+            assert self.db.sqlite_path is not None  # noqa: S101 — parse_database_url sets it for sqlite
+            conn = sqlite3.connect(self.db.sqlite_path, timeout=5, isolation_level=None)
+            try:
+                yield _Sqlite(conn)
+            finally:
+                conn.close()
+            return
+        with self._connect() as pg:
+            yield pg
 
     # ------------------------------------------------------------------ sign-in
 
