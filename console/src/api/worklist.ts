@@ -32,6 +32,12 @@ export interface DepartmentWorklist {
 /** GET /v1/worklist: the window clerk's own intake and feedback/call-back queue. */
 export const clerkWorklist = (after?: number, limit = 100) =>
   get<ClerkWorklist>(`/v1/worklist${query({ limit, after })}`);
-/** GET /v1/worklist: a department's open complaints, nearest deadline first. */
-export const departmentWorklist = (after?: number, limit = 200) =>
-  get<DepartmentWorklist>(`/v1/worklist${query({ limit, after })}`);
+/** What waits to be resolved: a department's open complaints (nearest deadline first), or for a window
+ * clerk their own 一般诉求 classified and not yet resolved on the spot. */
+export async function toResolve(after?: number, limit = 200): Promise<DispatchedRow[]> {
+  const w = await get<Partial<DepartmentWorklist & ClerkWorklist>>(`/v1/worklist${query({ limit, after })}`);
+  if (w.dispatched) return w.dispatched;
+  return (w.intake ?? [])
+    .filter((r) => r.status === "classified" && r.classification === "general")
+    .map((r) => ({ ...r, working_hours_left: null }));
+}
