@@ -196,6 +196,10 @@ def test_complaint_page_shows_a_past_version_and_the_timeline(page: Page, hall: 
     page.goto(f"{hall.url}/complaints/{cid}?version=1")
     expect(page.locator("[data-test=status]")).to_have_text("已受理")
     expect(page.get_by_text("历史版本 1 / 2")).to_be_visible()
+    # the slider says when that version was the complaint's state, in Beijing time
+    expect(page.locator("[data-test=as-of]")).to_have_text(
+        re.compile(r"^1 / 2（\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 时）$")
+    )
     timeline = page.locator("[data-test=timeline] .el-timeline-item")
     expect(timeline).to_have_count(2)
     shot(page, "complaint-version-1")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -267,3 +268,20 @@ def test_a_clerk_signs_in_and_records_a_complaint_with_the_keyboard_only(page: P
     expect(page.locator(".el-message--success").first).to_contain_text("已受理，受理单号")
     expect(page.locator("[data-test=today]")).to_contain_text("已受理")
     shot(page, "intake-keyboard")
+
+
+def test_times_are_shown_in_beijing_time_on_a_workstation_in_another_zone(
+    browser: Browser, hall: Hall, sample: str
+) -> None:
+    with hall.api() as api:
+        got = ok(api.get(f"/v1/complaints/{sample}", headers=hall.bearer("duty_leader")))
+    received = datetime.fromisoformat(got["received_at"]).astimezone(timezone(timedelta(hours=8)))
+    ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="America/New_York")  # type: ignore[arg-type]
+    page = ctx.new_page()
+    try:
+        sign_in(page, hall, "leader")
+        page.goto(f"{hall.url}/complaints/{sample}")
+        # New York is 12 or 13 hours behind: a date or hour in the workstation's zone would not match
+        expect(page.locator(".facts")).to_contain_text(received.strftime("%Y-%m-%d %H:%M"))
+    finally:
+        ctx.close()
