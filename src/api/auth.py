@@ -33,6 +33,8 @@ class Principal:
     roles: frozenset[Role]
     department: str | None = None
     centre: str | None = None  # the service centre the caller works at (None: no centre claim)
+    jti: str | None = None  # the token's id (console sessions carry one, so signing out can revoke it)
+    expires: int | None = None  # the token's exp (seconds since the epoch)
 
     def actor(self, role: Role) -> Actor:
         """The caller acting in ``role``."""
@@ -133,6 +135,8 @@ class TokenVerifier:
             roles=roles,
             department=department or None,
             centre=claims.get("centre") or None,
+            jti=claims.get("jti") or None,
+            expires=int(claims["exp"]),
         )
 
 
@@ -148,6 +152,7 @@ def mint_token(  # noqa: PLR0913 — every claim of a token is a keyword
     lifetime: timedelta = timedelta(hours=12),
     issuer: str = ISSUER,
     audience: str = AUDIENCE,
+    jti: str | None = None,
 ) -> str:
     """An HS256 token for local use (`yousu token`) and tests."""
     claims: dict[str, object] = {
@@ -163,4 +168,6 @@ def mint_token(  # noqa: PLR0913 — every claim of a token is a keyword
         claims["department"] = department
     if centre:
         claims["centre"] = centre
+    if jti:
+        claims["jti"] = jti
     return jwt.encode(claims, secret, algorithm="HS256")

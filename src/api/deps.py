@@ -91,6 +91,10 @@ def principal(
         who = container.verifier.verify(token)
     except AuthError as exc:
         raise ApiProblem(401, "unauthenticated", str(exc)) from exc
+    accounts, jti = container.accounts, who.jti
+    if jti and accounts is not None and container.guard.call(lambda: accounts.is_revoked(jti)):
+        # signed out: the token stays refused, whether replayed as the cookie or as a Bearer token
+        raise ApiProblem(401, "session_revoked", "该登录会话已退出，请重新登录")
     if via_cookie and request.method not in SAFE_METHODS:
         check_csrf(request)  # the cookie travels by itself; the header proves the console's own page sent it
     request.state.principal = who  # for the request log

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from application.clock import Clock
 from application.errors import StoreUnavailable
@@ -45,6 +47,11 @@ SCHEMA = (
         failed_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS yousu_login_failures_user ON yousu_login_failures (username, failed_at)",
+    # signed-out console sessions: a token id here is refused until the token would have expired anyway
+    """CREATE TABLE IF NOT EXISTS yousu_revoked_sessions (
+        jti TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+    )""",
 )
 
 
@@ -117,6 +124,38 @@ class AccountStore:
         self.hasher = hasher or PasswordHasher()
         # verified against for unknown users, so an unknown name costs as much time as a wrong password
         self._dummy_hash = self.hasher.hash("yousu-no-such-user")
+        # PostgreSQL: the per-request revocation check reuses connections (a new one costs ~5 ms)
+        self._read_pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the read pool (PostgreSQL), if one was opened."""
+        with self._pool_lock:
+            pool, self._read_pool = self._read_pool, None
+        if pool is not None:
+            pool.close()
+
+    def _pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        with self._pool_lock:
+            if self._read_pool is None:
+                env = self.db.env
+                self._read_pool = ConnectionPool(
+                    kwargs={
+                        "dbname": env["POSTGRES_DBNAME"],
+                        "host": env["POSTGRES_HOST"],
+                        "port": int(env["POSTGRES_PORT"]),
+                        "user": env["POSTGRES_USER"],
+                        "password": env["POSTGRES_PASSWORD"] or None,
+                        "connect_timeout": 3,
+                        "autocommit": True,
+                    },
+                    min_size=1,
+                    max_size=4,
+                    timeout=5,
+                    open=True,
+                    name="yousu-accounts",
+                )
+            return self._read_pool
 
     # ------------------------------------------------------------------ storage
 
@@ -225,6 +264,40 @@ class AccountStore:
             if done.rowcount == 0:
                 raise AccountError("unknown_user", f"用户 {username} 不存在", field="username")
             tx.execute("DELETE FROM yousu_login_failures WHERE username = ?", [username])
+
+    # ------------------------------------------------------------------ sessions
+
+    def revoke(self, jti: str, expires_at: datetime) -> None:
+        """Sign a session out: its token id is refused from now on (expired entries are purged here)."""
+        now = self.clock.now().astimezone(UTC).isoformat()
+        with self._tx() as tx:
+            tx.execute("DELETE FROM yousu_revoked_sessions WHERE expires_at < ?", [now])
+            if not tx.execute("SELECT 1 FROM yousu_revoked_sessions WHERE jti = ?", [jti]).fetchone():
+                tx.execute(
+                    "INSERT INTO yousu_revoked_sessions (jti, expires_at) VALUES (?, ?)",
+                    [jti, expires_at.astimezone(UTC).isoformat()],
+                )
+
+    def is_revoked(self, jti: str) -> bool:
+        """Whether the session with this token id was signed out (a read: no write lock on SQLite)."""
+        try:
+            with self._read() as conn:
+                return conn.execute("SELECT 1 FROM yousu_revoked_sessions WHERE jti = ?", [jti]).fetchone() is not None
+        except (sqlite3.OperationalError, psycopg.OperationalError, PoolTimeout) as exc:
+            raise StoreUnavailable from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[_Conn]:
+        if self.db.kind == "sqlite":
+            assert self.db.sqlite_path is not None  # noqa: S101 — parse_database_url sets it for sqlite
+            conn = sqlite3.connect(self.db.sqlite_path, timeout=5, isolation_level=None)
+            try:
+                yield _Sqlite(conn)
+            finally:
+                conn.close()
+            return
+        with self._pool().connection() as pg:
+            yield _Postgres(pg)
 
     # ------------------------------------------------------------------ sign-in
 

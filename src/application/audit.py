@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -231,6 +232,19 @@ class AuditService:
                 heads[cid] = Head(int(version), str(row_hash))
         return heads
 
+    def covering_anchor(self, complaint_id: UUID) -> dict[str, Any] | None:
+        """The newest anchor that committed to this complaint: its number, time and the version it covers."""
+        found: dict[str, Any] | None = None
+        key = str(complaint_id)
+        for a in self.anchors():
+            if key in a.changed:
+                found = {
+                    "number": a.number,
+                    "anchored_at": a.anchored_at.isoformat(),
+                    "version": int(a.changed[key][0]),
+                }
+        return found
+
     # ------------------------------------------------------------------ verification
 
     def verify(self, complaint_id: UUID | None = None) -> VerifyReport:
@@ -356,6 +370,15 @@ class AuditService:
             "chains": chains,
             "anchor": anchor_doc,
         }
+
+    @staticmethod
+    def bundle_files(bundle: dict[str, Any]) -> dict[str, str]:
+        """The bundle as the files ops/audit/verify_bundle.py reads: events.jsonl, chain.json, anchor.json."""
+        lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in bundle["events"])
+        files = {"events.jsonl": lines, "chain.json": json.dumps(bundle["chains"], ensure_ascii=False, indent=1)}
+        if bundle["anchor"] is not None:
+            files["anchor.json"] = json.dumps(bundle["anchor"], ensure_ascii=False, indent=1)
+        return files
 
     @staticmethod
     def _bundle_event(e: Complaint.Event, *, personal_info: bool) -> dict[str, Any]:

@@ -491,11 +491,8 @@ def audit_export(
             )
     target.mkdir(mode=0o700, exist_ok=True)
     target.chmod(0o700)  # an existing empty directory keeps its mode otherwise
-    lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in bundle["events"])
-    _write_private(target / "events.jsonl", lines)
-    _write_private(target / "chain.json", json.dumps(bundle["chains"], ensure_ascii=False, indent=1))
-    if bundle["anchor"] is not None:
-        _write_private(target / "anchor.json", json.dumps(bundle["anchor"], ensure_ascii=False, indent=1))
+    for name, text in AuditService.bundle_files(bundle).items():
+        _write_private(target / name, text)
     kind = "with personal information in clear" if reader is not None else "personal information as commitments"
     console.print(f"wrote {len(bundle['events'])} events of {len(bundle['chains'])} complaints to {target} ({kind})")
     if unanchored:

@@ -422,6 +422,8 @@ def close_container(container: Container) -> None:
     container.guard.close()
     if container.views is not None:
         container.views.close()
+    if container.accounts is not None:
+        container.accounts.close()
     container.complaints.close()
 
 

@@ -42,6 +42,7 @@ USERS = {
     "dept": ("孙经办", ["department"], "market"),
     "supervisor": ("周督办", ["supervisor"], None),
     "both": ("吴双岗", ["duty_officer", "duty_leader"], None),  # holds both signer roles: must send `as`
+    "liaison": ("郑联络", ["liaison"], None),
 }
 
 

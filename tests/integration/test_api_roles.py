@@ -289,6 +289,7 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "audit_access": (None, "GET", "/v1/audit/access", None),
     "audit_anchors": (None, "GET", "/v1/audit/anchors", None),
     "anchor": (None, "POST", "/v1/audit/anchors", None),
+    "audit_bundle": (_by_role(received), "GET", "/v1/audit/bundle", None),
     "repeats": (_by_role(received), "GET", f"{COMPLAINT}/repeats", None),
     "repeat_rate": (None, "GET", "/v1/insights/repeats", None),
     "topics": (None, "GET", "/v1/insights/topics", None),
@@ -446,6 +447,7 @@ audit_verify       · · · · · ✔ · · ✔ ·
 audit_access       · · · · · ✔ · · ✔ ·
 audit_anchors      · · · · · ✔ · · ✔ ·
 anchor             · · · · · ✔ · · ✔ ·
+audit_bundle       · · · · · ✔ · · ✔ ·
 who_am_i           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 repeats            ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
 repeat_rate        ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
@@ -543,6 +545,8 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         )
         if endpoint == "by_slip":  # found through the ledger view: read our own write
             url += f"?after={app_of(client).max_notification_id()}"
+    if endpoint == "audit_bundle":  # a chain-only bundle: no anchor is taken in this module
+        url = f"{path}?complaint_id={made}&allow_unanchored=true"
     if endpoint == "case_draft":
         body = {"complaint_ids": [str(resolved(app_of(client)))], "title": "欠薪"}
     if endpoint == "merge":

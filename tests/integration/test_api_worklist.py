@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from application.clock import SettableClock
 from domain.values import Role
 from tests.support import auth, client_for, receive_body
 
@@ -15,6 +17,7 @@ CLERK_A = auth(Role.window_clerk, sub="clerk-a")
 CLERK_B = auth(Role.window_clerk, sub="clerk-b")
 OFFICER = auth(Role.duty_officer)
 LEADER = auth(Role.duty_leader)
+CST = timezone(timedelta(hours=8))
 HOUSING = auth(Role.department, department="housing")
 TAX = auth(Role.department, department="tax")
 
@@ -84,3 +87,24 @@ def test_by_slip_follows_the_same_visibility(world: tuple[TestClient, dict[str, 
     bad = client.get("/v1/complaints/by-slip/not-a-slip", headers=CLERK_A)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "slip_no"
+
+
+def test_a_departments_countdown_is_in_working_hours(tmp_path: Any) -> None:
+    """办不了 dispatched Friday 26 September 2025 10:00 (Beijing) is due Sunday the 28th 17:30: one working day
+    (Civil Code counting), and that Sunday is a 调休 working day before National Day. 7.5 working hours left
+    on Friday (10:00–17:30) plus 8.5 on the Sunday (09:00–17:30); Saturday counts nothing. On Tuesday 10:00
+    it is 9.5 working hours overdue (Monday 09:00–17:30 and Tuesday 09:00–10:00)."""
+    clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
+    with client_for(f"sqlite:///{tmp_path / 'hours.db'}", clock) as client:
+        cid: str = client.post("/v1/complaints", json=receive_body(), headers=CLERK_A).json()["id"]
+        post(client, cid, "classify", {"classification": "cannot_do"}, CLERK_A)
+        post(client, cid, "sign", {}, OFFICER)
+        post(client, cid, "sign", {}, LEADER)
+        after = post(client, cid, "dispatch", {"departments": ["housing"], "supervisor": "s1"}, LEADER)
+        rows = client.get(f"/v1/worklist?after={after}", headers=HOUSING).json()["dispatched"]
+        assert [(r["id"], r["working_hours_left"]) for r in rows] == [(cid, 16.0)]
+        assert rows[0]["due_at"].startswith("2025-09-28T09:30")  # 17:30 in Beijing, stored in UTC
+        clock.set(datetime(2025, 9, 27, 12, 0, tzinfo=CST))  # Saturday: no working hour passes
+        assert client.get("/v1/worklist", headers=HOUSING).json()["dispatched"][0]["working_hours_left"] == 8.5
+        clock.set(datetime(2025, 9, 30, 10, 0, tzinfo=CST))
+        assert client.get("/v1/worklist", headers=HOUSING).json()["dispatched"][0]["working_hours_left"] == -9.5

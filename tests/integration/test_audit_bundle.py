@@ -224,3 +224,43 @@ def test_salts_never_leave_through_the_history(sqlite_url: str) -> None:
             assert r.status_code == 200
             assert "personal_salts" not in r.text
             assert "salt" not in json.dumps(r.json()["events"][0]["payload"])
+
+
+def test_the_console_downloads_a_bundle_that_verifies_offline(pg_url: str, tmp_path: Path) -> None:
+    """GET /v1/audit/bundle: a liaison's zip of one complaint, refused (409) until an anchor covers it;
+    the verify badge names the anchor; the unzipped files pass ops/audit/verify_bundle.py."""
+    import zipfile  # noqa: PLC0415 — imported where used, in a test or helper run rarely
+
+    liaison = auth(Role.liaison)
+    with client_for(pg_url) as client:
+        cid = client.post("/v1/complaints", json=receive_body(), headers=auth(Role.window_clerk)).json()["id"]
+        badge = client.get("/v1/audit/verify", params={"complaint_id": cid}, headers=liaison).json()
+        assert (badge["ok"], badge["events_checked"], badge["anchor"]) == (True, 1, None)
+        refused = client.get("/v1/audit/bundle", params={"complaint_id": cid}, headers=liaison)
+        assert (refused.status_code, refused.json()["code"]) == (409, "unanchored")
+        assert "尚无锚点覆盖该诉求" in refused.json()["detail"]
+        chain_only = client.get(
+            "/v1/audit/bundle", params={"complaint_id": cid, "allow_unanchored": True}, headers=liaison
+        )
+        assert chain_only.status_code == 200
+        anchored = client.post("/v1/audit/anchors", headers=liaison).json()
+        badge = client.get("/v1/audit/verify", params={"complaint_id": cid}, headers=liaison).json()
+        assert badge["anchor"] == {"number": anchored["number"], "anchored_at": anchored["anchored_at"], "version": 1}
+        r = client.get("/v1/audit/bundle", params={"complaint_id": cid}, headers=liaison)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/zip"
+        assert f'filename="yousu-audit-{cid}.zip"' in r.headers["content-disposition"]
+        for role in (Role.analyst, Role.window_clerk, Role.duty_leader):
+            assert client.get("/v1/audit/bundle", params={"complaint_id": cid}, headers=auth(role)).status_code == 403
+        missing = client.get("/v1/audit/bundle", params={"complaint_id": str(uuid4())}, headers=liaison)
+        assert missing.status_code == 404
+    (tmp_path / "b.zip").write_bytes(r.content)
+    out = tmp_path / "bundle"
+    with zipfile.ZipFile(tmp_path / "b.zip") as z:
+        assert sorted(z.namelist()) == ["anchor.json", "chain.json", "events.jsonl"]
+        z.extractall(out)
+    assert PHONE not in (out / "events.jsonl").read_text(encoding="utf-8")  # commitments, not values
+    assert "13812345678" not in (out / "events.jsonl").read_text(encoding="utf-8")
+    done = verifier(out, "--digest", anchored["digest"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK" in done.stdout

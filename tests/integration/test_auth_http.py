@@ -122,6 +122,44 @@ def test_wrong_password_is_401_in_chinese_and_logout_ends_the_session(client: Te
     assert client.get("/v1/auth/me").status_code == 401
 
 
+def test_sign_out_revokes_the_token_on_the_server_even_when_replayed(client: TestClient) -> None:
+    """A copy of the session token kept before signing out is refused afterwards, as cookie and as Bearer."""
+    assert login(client).status_code == 200
+    token = client.cookies["yousu_session"]
+    csrf = client.cookies["yousu_csrf"]
+    assert client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.post("/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    client.cookies.clear()
+    as_bearer = client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert (as_bearer.status_code, as_bearer.json()["code"]) == (401, "session_revoked")
+    assert as_bearer.json()["detail"] == "该登录会话已退出，请重新登录"
+    client.cookies.set("yousu_session", token)
+    client.cookies.set("yousu_csrf", csrf)
+    assert client.get("/v1/auth/me").json()["code"] == "session_revoked"
+    write = client.post("/v1/complaints", json=receive_body(), headers={"X-CSRF-Token": csrf})
+    assert (write.status_code, write.json()["code"]) == (401, "session_revoked")
+    client.cookies.clear()
+    # a new sign-in is a new session; signing out with Bearer revokes that one too, and only that one
+    assert login(client).status_code == 200
+    second = client.cookies["yousu_session"]
+    assert second != token
+    other = TestClient(client.app)
+    assert other.post("/v1/auth/login", json={"username": "wangxm", "password": PASSWORD}).status_code == 200
+    third = other.cookies["yousu_session"]
+    client.cookies.clear()
+    assert client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {second}"}).status_code == 204
+    assert client.get("/v1/auth/me", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    assert client.get("/v1/auth/me", headers={"Authorization": f"Bearer {third}"}).status_code == 200
+    # IdP tokens (no jti) are untouched by any sign-out
+    assert client.get("/v1/auth/me", headers=auth(Role.window_clerk)).status_code == 200
+
+
+def test_sign_out_without_a_valid_session_only_clears_the_cookies(client: TestClient) -> None:
+    assert client.post("/v1/auth/logout").status_code == 204
+    client.cookies.set("yousu_session", "not-a-token")
+    assert client.post("/v1/auth/logout").status_code == 204
+
+
 def test_five_failures_lock_the_account_with_retry_after(client: TestClient) -> None:
     for _ in range(5):
         assert login(client, "fenxi", "wrong-password").status_code == 401

@@ -505,6 +505,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Bundle
+         * @description The offline bundle of one complaint as a zip (events.jsonl, chain.json, anchor.json), as `yousu audit
+         *     export` writes it: personal information as salted commitments. Check it with ops/audit/verify_bundle.py.
+         */
+        get: operations["audit_bundle_v1_audit_bundle_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/access": {
         parameters: {
             query?: never;
@@ -707,9 +728,11 @@ export interface paths {
          *
          *     A window clerk: ``intake`` (the complaints they received, newest first) and ``queue`` (their centre's
          *     open 反馈 and 回访 clocks, the soonest due first). A department handler: ``dispatched`` (the complaints
-         *     dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all).
-         *     A duty leader: ``decisions`` (the 退单 to re-dispatch or insist on, and the 延期 requests to approve or
-         *     refuse, of the centres they lead; ``pending`` says which). Personal information is masked as in every view.
+         *     dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all), each
+         *     with ``working_hours_left``: working hours (09:00 to close on working days, 调休 included) from now to
+         *     its deadline, negative once overdue. A duty leader: ``decisions`` (the 退单 to re-dispatch or insist on,
+         *     and the 延期 requests to approve or refuse, of the centres they lead; ``pending`` says which).
+         *     Personal information is masked as in every view.
          */
         get: operations["worklist_v1_worklist_get"];
         put?: never;
@@ -1604,7 +1627,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End the console session (clears both cookies).
+         * @description End the session: its token is revoked on the server (refused afterwards, as cookie or Bearer) and
+         *     both cookies are cleared. A missing, expired or foreign token only clears the cookies.
          */
         post: operations["logout_v1_auth_logout_post"];
         delete?: never;
@@ -5446,6 +5470,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权限 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 当前状态不允许 / 并发冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 版本不一致 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 输入无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误（含请求编号 request_id） */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 数据库暂不可用（见 Retry-After） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_bundle_v1_audit_bundle_get: {
+        parameters: {
+            query: {
+                complaint_id: string;
+                allow_unanchored?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 离线核验包（zip） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
                 };
             };
             /** @description 未认证 */

@@ -63,3 +63,18 @@ export function countdown(dueIso: string | null | undefined, now: Date = new Dat
 export function percent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`;
 }
+
+/** "剩余 12.5 工作小时" / "已超期 3 工作小时": a deadline in working hours (the API counts them on the
+ * district's calendar, 调休 included); urgent when less than one working day (8 hours) is left. */
+export function workingHoursText(hours: number | null | undefined): Countdown {
+  if (hours === null || hours === undefined || Number.isNaN(hours)) return { text: "—", overdue: false, urgent: false };
+  const overdue = hours < 0;
+  const n = Math.round(Math.abs(hours) * 10) / 10;
+  const shown = Number.isInteger(n) ? String(n) : n.toFixed(1);
+  return { text: overdue ? `已超期 ${shown} 工作小时` : `剩余 ${shown} 工作小时`, overdue, urgent: !overdue && hours < 8 };
+}
+
+/** Whether an instant falls on the given Beijing day (`YYYY-MM-DD`). */
+export function onBeijingDay(iso: string | null | undefined, day: string): boolean {
+  return !!iso && beijing(iso).startsWith(day);
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,7 +12,9 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ContainerDep, require
 from api.permissions import Action
+from api.problems import ApiProblem
 from api.schemas import Instant, Line
+from application.audit import AuditService
 from domain.values import Role
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -35,7 +39,7 @@ def anchor_record(a: Any) -> dict[str, Any]:
 def audit_verify(_role: Auditor, container: ContainerDep, complaint_id: UUID | None = None) -> JSONResponse:
     """Check every hash chain (or one complaint's) and every anchor; 200 when clean, 409 otherwise."""
     report = container.guard.call(lambda: container.audit.verify(complaint_id), long=True)  # a full scan
-    body = {
+    body: dict[str, Any] = {
         "ok": report.ok,
         "complaints_checked": report.complaints_checked,
         "events_checked": report.events_checked,
@@ -45,7 +49,40 @@ def audit_verify(_role: Auditor, container: ContainerDep, complaint_id: UUID | N
             for f in report.findings
         ],
     }
+    if complaint_id is not None:
+        # the badge on a complaint's page: the newest anchor committing to it (None: chain only so far)
+        body["anchor"] = container.guard.call(lambda: container.audit.covering_anchor(complaint_id))
     return JSONResponse(body, status_code=200 if report.ok else 409)
+
+
+@router.get(
+    "/bundle",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "离线核验包（zip）"}},
+)
+def audit_bundle(
+    _role: Auditor,
+    container: ContainerDep,
+    complaint_id: UUID,
+    allow_unanchored: bool = False,
+) -> Response:
+    """The offline bundle of one complaint as a zip (events.jsonl, chain.json, anchor.json), as `yousu audit
+    export` writes it: personal information as salted commitments. Check it with ops/audit/verify_bundle.py."""
+    bundle = container.guard.call(lambda: container.audit.export([complaint_id]), long=True)
+    heads = (bundle["anchor"] or {}).get("heads", {})
+    if str(complaint_id) not in heads and not allow_unanchored:
+        raise ApiProblem(
+            409,
+            "unanchored",
+            "尚无锚点覆盖该诉求：请先锚定（POST /v1/audit/anchors），或以 allow_unanchored=true 导出仅含哈希链的核验包",
+        )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, text in AuditService.bundle_files(bundle).items():
+            z.writestr(name, text)
+    filename = f"yousu-audit-{complaint_id}.zip"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return Response(out.getvalue(), media_type="application/zip", headers=headers)
 
 
 @router.get("/access")

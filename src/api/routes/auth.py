@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from api.auth import Principal, mint_token
+from api.auth import AuthError, Principal, mint_token
 from api.container import Container
-from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, session_claims
-from api.deps import Caller, ContainerDep
+from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, session_claims, session_cookie
+from api.deps import Caller, ContainerDep, bearer
 from api.problems import ApiProblem, problem
 from api.schemas import Strict
 from application.accounts import AccountLocked, AccountStore, LoginFailed
@@ -70,6 +72,7 @@ def login(body: LoginIn, request: Request, response: Response, container: Contai
         lifetime=lifetime,
         issuer=verifier.issuer,
         audience=verifier.audience,
+        jti=secrets.token_urlsafe(16),  # what signing out revokes
     )
     secure = container.cookie_secure
     max_age = int(lifetime.total_seconds())
@@ -92,8 +95,24 @@ def login(body: LoginIn, request: Request, response: Response, container: Contai
 
 
 @router.post("/logout", status_code=204)
-def logout(container: ContainerDep) -> Response:
-    """End the console session (clears both cookies)."""
+def logout(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Annotated[str | None, Depends(session_cookie)],
+) -> Response:
+    """End the session: its token is revoked on the server (refused afterwards, as cookie or Bearer) and
+    both cookies are cleared. A missing, expired or foreign token only clears the cookies."""
+    token = credentials.credentials.strip() if credentials is not None else session
+    if token and container.accounts is not None:
+        try:
+            who = container.verifier.verify(token)
+        except AuthError:
+            who = None  # nothing valid to revoke: the cookies are cleared all the same
+        if who is not None and who.jti and who.expires is not None:
+            accounts = container.accounts
+            expires_at = datetime.fromtimestamp(who.expires, tz=UTC)
+            jti = who.jti
+            container.guard.call(lambda: accounts.revoke(jti, expires_at))
     secure = container.cookie_secure
     out = Response(status_code=204)
     out.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import Caller, CaughtUp, Guard, Views, require, run_query
+from api.deps import Caller, CaughtUp, Complaints, Guard, Views, require, run_query
 from api.permissions import Action
 from api.scope import scope_of
 from domain.audit import plain
@@ -28,6 +28,7 @@ def worklist(
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
+    complaints: Complaints,
     open_only: bool = True,
     limit: Limit = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -36,9 +37,11 @@ def worklist(
 
     A window clerk: ``intake`` (the complaints they received, newest first) and ``queue`` (their centre's
     open 反馈 and 回访 clocks, the soonest due first). A department handler: ``dispatched`` (the complaints
-    dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all).
-    A duty leader: ``decisions`` (the 退单 to re-dispatch or insist on, and the 延期 requests to approve or
-    refuse, of the centres they lead; ``pending`` says which). Personal information is masked as in every view.
+    dispatched to their department, nearest resolution deadline first; ``open_only=false`` for all), each
+    with ``working_hours_left``: working hours (09:00 to close on working days, 调休 included) from now to
+    its deadline, negative once overdue. A duty leader: ``decisions`` (the 退单 to re-dispatch or insist on,
+    and the 延期 requests to approve or refuse, of the centres they lead; ``pending`` says which).
+    Personal information is masked as in every view.
     """
     if role is Role.duty_leader:
         centre_of_leader = scope_of(who).centre
@@ -50,6 +53,15 @@ def worklist(
             guard,
             lambda: ledger_view.department_worklist(views, department, open_only=open_only, limit=limit, offset=offset),
         )
+        now, calendar = complaints.clock.now(), complaints.calendar
+        for row in page.rows:
+            due = row.get("due_at")
+            if due is None:
+                row["working_hours_left"] = None
+            elif due >= now:
+                row["working_hours_left"] = round(calendar.working_hours_between(now, due), 2)
+            else:
+                row["working_hours_left"] = -round(calendar.working_hours_between(due, now), 2)
         return {"dispatched": plain(page.rows), "total": page.total}
     centre = scope_of(who).centre or DEFAULT_CENTRE
     mine = LedgerFilter(received_by=who.sub)

@@ -1,0 +1,18 @@
+import { get, post, query } from "./http";
+
+/** A published knowledge-base entry offered while the clerk types what the person says. */
+export interface Suggestion {
+  entry_id: string;
+  question: string;
+  answer: string;
+  policy_basis: string;
+  departments?: string[];
+  tags?: string[];
+}
+
+/** GET /v1/knowledge/suggest: the best published entries for `text` (none when nothing matches). */
+export const suggest = (text: string, limit = 3) =>
+  get<{ items: Suggestion[] }>(`/v1/knowledge/suggest${query({ text, limit })}`);
+/** POST /v1/knowledge/{id}/used: the entry's answer was given for this complaint (知识库答复次数). */
+export const markUsed = (entryId: string, complaintId: string) =>
+  post<unknown>(`/v1/knowledge/${encodeURIComponent(entryId)}/used`, { complaint_id: complaintId });
