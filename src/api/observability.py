@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -43,16 +44,25 @@ COMMANDS = Counter(
     "Complaint commands by kind and outcome (ok, refused, conflict, unavailable, error) with the problem code",
     ["kind", "outcome", "code"],
 )
-GROUP_COMMIT_BATCH = Histogram(
-    "yousu_group_commit_batch_size",
-    "Commands and audited reads committed together in one transaction (group commit)",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
-)
-GROUP_COMMIT_SECONDS = Histogram(
-    "yousu_group_commit_seconds",
-    "Time one group commit took, from taking the batch to answering its members",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-)
+
+
+@cache
+def _group_commit_metrics() -> tuple[Histogram, Histogram]:
+    """The group-commit histograms, made on first use: a histogram without labels writes its files in
+    ``PROMETHEUS_MULTIPROC_DIR`` when made, and made at import it would fail before the start-up check
+    could name a missing directory."""
+    batch = Histogram(
+        "yousu_group_commit_batch_size",
+        "Commands and audited reads committed together in one transaction (group commit)",
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    )
+    seconds = Histogram(
+        "yousu_group_commit_seconds",
+        "Time one group commit took, from taking the batch to answering its members",
+        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    )
+    return batch, seconds
+
 
 COMMAND_PREFIX = "/v1/complaints"
 CONFLICT_CODES = frozenset({"concurrent_change", "version_mismatch"})  # someone else changed it first: retry
@@ -84,8 +94,9 @@ def command_outcome(status: int, code: str | None) -> tuple[str, str]:
 
 def observe_batch(size: int, seconds: float) -> None:
     """Record one group commit (ComplaintsApp.group_commit's observer)."""
-    GROUP_COMMIT_BATCH.observe(size)
-    GROUP_COMMIT_SECONDS.observe(seconds)
+    batch, took = _group_commit_metrics()
+    batch.observe(size)
+    took.observe(seconds)
 
 
 class MetricsMiddleware:
