@@ -427,6 +427,9 @@ class Complaint(Aggregate):
             c.resolved_by = self.actor
             c.feedback_due_at = self.feedback_due_at
             c.answered_by_master = True
+            # its own handling is over: a return or extension left waiting at the merge is moot
+            c.pending_return = None
+            c.pending_extension = None
             c.status = Status.resolved
 
     # ------------------------------------------------------------------ 退单 / 改派

@@ -323,6 +323,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 â
             assert status is Status.merged
             assert event.result.strip()
             resolved_once = answered_by_master = True
+            pending_return, pending_extension = None, None  # its own handling is over: nothing left to decide
         elif isinstance(event, Complaint.Returned):
             # by a department it is with, within the window after (re-)dispatch, once decided never again
             assert dispatched_at is not None

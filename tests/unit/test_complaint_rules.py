@@ -732,6 +732,8 @@ REFUSED_CASES = [
     # a duplicate answered with its master's result is unclassified, but past classification
     Refused("classify-answered-duplicate", [*MERGED, answer_from(OPEN_MASTER_RESOLVED)], classify(GENERAL), errors.AlreadyResolved, "already_resolved"),
     Refused("classify-answered-duplicate-in-rectification", [*MERGED, answer_from(OPEN_MASTER_RESOLVED), feed_back(), call_back(1)], classify(HARD), errors.AlreadyResolved, "already_resolved"),
+    Refused("insist-after-answered", [*RETURNED, merge(OPEN_MASTER), answer_from(OPEN_MASTER_RESOLVED)], insist(), errors.NoReturnPending, "no_return_pending"),
+    Refused("approve-extension-after-answered", [*ASKED, merge(OPEN_MASTER), answer_from(OPEN_MASTER_RESOLVED)], approve(), errors.NoExtensionPending, "no_extension_pending"),
     Refused("answer-withdrawn-duplicate", [*MERGED, withdraw()], answer_from(OPEN_MASTER_RESOLVED), errors.NotMerged, "not_merged"),
     Refused("resolve-merged", [*dispatched(REFUSED), merge(OPEN_MASTER)], resolve(MARKET), errors.AlreadyMerged, "already_merged"),
     Refused("feed-back-merged", MERGED, feed_back(), errors.AlreadyMerged, "already_merged"),
