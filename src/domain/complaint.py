@@ -427,6 +427,9 @@ class Complaint(Aggregate):
             c.resolved_by = self.actor
             c.feedback_due_at = self.feedback_due_at
             c.answered_by_master = True
+            # its own handling is over: a return or extension left waiting at the merge is moot
+            c.pending_return = None
+            c.pending_extension = None
             c.status = Status.resolved
 
     # ------------------------------------------------------------------ 退单 / 改派
@@ -705,6 +708,11 @@ class Complaint(Aggregate):
         self._require_not_merged()
         if self.classification is not None:
             raise errors.AlreadyClassified
+        if self.status is not Status.received:
+            # a duplicate answered with its master's result stays unclassified: it is past classification
+            if self.status is Status.closed:
+                raise errors.AlreadyClosed
+            raise errors.AlreadyResolved("该诉求已按主诉求结果答复，不再分类")
         due_at: datetime | None = None
         provisional = False
         if classification is Classification.general:

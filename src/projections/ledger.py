@@ -230,6 +230,7 @@ def _answered_by_master(row: dict[str, Any], e: Complaint.AnsweredByMaster) -> N
     row["resolved_at"] = e.occurred_at
     row["result"] = mask_free_text(e.result)
     row["legal_basis"] = mask_free_text(e.legal_basis) or None
+    row["pending"] = ""  # a return or extension left waiting at the merge is moot once answered
     row["status"] = Status.resolved.value
 
 

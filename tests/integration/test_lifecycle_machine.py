@@ -172,6 +172,17 @@ def fold_status(events: Sequence[Complaint.Event]) -> Status | None:
     return status
 
 
+def paused_now(events: Sequence[Complaint.Event]) -> bool:
+    """Whether the resolution clock stands paused (中止) after ``events``."""
+    paused = False
+    for event in events:
+        if isinstance(event, Complaint.ClockPaused):
+            paused = True
+        elif isinstance(event, Complaint.ClockResumed):
+            paused = False
+    return paused
+
+
 def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 — one branch per event type
     """Every rule of the workflow, checked on a recorded history."""
     assert isinstance(events[0], Complaint.Received)
@@ -196,7 +207,9 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
     extensions = 0
     paused_at: datetime | None = None
     pauses = 0
+    answered_by_master = False  # a duplicate answered with its master's result: its rectification is the window's
     for event in events:
+        assert status is not Status.withdrawn  # nothing follows a withdrawal
         assert isinstance(event.actor, Actor)
         assert event.occurred_at.tzinfo is not None
         assert event.occurred_at >= previous
@@ -206,6 +219,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
             assert event.content.strip()
         elif isinstance(event, Complaint.Classified):
             assert classification is None
+            assert status is Status.received  # a duplicate answered by its master is past classification
             classification = event.classification
             assert (event.due_at is not None) == (classification is Classification.general)
         elif isinstance(event, Complaint.Reclassified):
@@ -251,14 +265,13 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
                 assert set(departments) <= set(event.participants)
             consulted = True
         elif isinstance(event, Complaint.Resolved):
-            answered_by_master = classification is None and resolved_once  # a duplicate's rectification round
             assert classification is not None or answered_by_master
             assert status not in (Status.resolved, Status.fed_back, Status.closed)
             assert event.result.strip()
             assert paused_at is None  # 中止: the clock resumes before the complaint is resolved
             assert pending_return is None  # a return waits for the duty leader's decision first
             resolved_once = True
-            if classification in (Classification.general, None):
+            if classification is Classification.general or answered_by_master:
                 assert event.actor.role is Role.window_clerk
             else:
                 assert departments
@@ -266,7 +279,7 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
                 assert event.actor.department in departments
                 if round_ == 0 and (len(departments) > 1 or classification is Classification.hard_to_do):
                     assert consulted
-            if classification is Classification.cannot_do:
+            if classification is Classification.cannot_do and not answered_by_master:
                 assert event.legal_basis
                 assert event.legal_basis.strip()
         elif isinstance(event, Complaint.FedBack):
@@ -309,7 +322,8 @@ def check_history(events: Sequence[Complaint.Event]) -> None:  # noqa: PLR0912 �
             assert event.actor.role is Role.system
             assert status is Status.merged
             assert event.result.strip()
-            resolved_once = True
+            resolved_once = answered_by_master = True
+            pending_return, pending_extension = None, None  # its own handling is over: nothing left to decide
         elif isinstance(event, Complaint.Returned):
             # by a department it is with, within the window after (re-)dispatch, once decided never again
             assert dispatched_at is not None
@@ -451,8 +465,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         *,
         must_succeed: bool = False,
     ) -> bool:
-        """Run one command; check what it recorded, or that a refusal recorded nothing."""
+        """Run one command; check what it recorded, or that a refusal recorded nothing.
+
+        One event, except a supplement on a paused complaint: it brings the awaited materials, so the
+        clock resumes with it (SupplementAdded, then ClockResumed by the same actor at the same time).
+        """
         history_before = self.app.history(complaint_id)
+        expected = [event_type]
+        if event_type == "SupplementAdded" and paused_now([r.event for r in history_before]):
+            expected.append("ClockResumed")
         version_before = self.app.get(complaint_id).version
         max_before = self.app.max_notification_id()
         now = self.clock.now()
@@ -470,13 +491,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.outcomes[f"refused:{refusal.code}"] += 1
             return False
         history = self.app.history(complaint_id)
-        assert len(history) == len(history_before) + 1
-        assert history[:-1] == history_before
+        assert len(history) == len(history_before) + len(expected)
+        assert history[: len(history_before)] == history_before
+        added = history[len(history_before) :]
+        assert [r.type for r in added] == expected
+        for recorded in added:
+            assert recorded.event.actor == actor
+            assert recorded.event.occurred_at == now
         last = history[-1]
-        assert last.type == event_type
-        assert last.event.actor == actor
-        assert last.event.occurred_at == now
-        assert result.version == last.version == version_before + 1
+        assert result.version == last.version == version_before + len(expected)
         status = fold_status([r.event for r in history])
         assert status is not None
         assert result.status == status.value
@@ -484,7 +507,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert result.notification_id is not None
         assert result.notification_id > max_before
         assert result.notification_id == self.app.max_notification_id()
-        self.outcomes[f"recorded:{event_type}"] += 1
+        for recorded_type in expected:
+            self.outcomes[f"recorded:{recorded_type}"] += 1
         return True
 
     # ------------------------------------------------------------------ rules
@@ -869,7 +893,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 must_succeed=True,
             )
         elif c.status in (Status.classified, Status.dispatched, Status.consulted, Status.rectifying):
-            general = c.classification in (Classification.general, None)  # None: answered with its master's result
+            # a duplicate answered with its master's result is the window's, whatever it was classified before
+            general = c.answered_by_master or c.classification is Classification.general
             resolver = CLERK if general else DEPT[c.departments[-1]]
             self.issue(
                 complaint_id,
@@ -942,8 +967,74 @@ class LifecycleMachine(RuleBasedStateMachine):
         return multiple(master, duplicate)
 
     @initialize(target=complaints)
+    def withdrawn_around_a_merge(self) -> Any:
+        """撤诉 around 并单, every run (the random withdraw fires one draw in three, and missed some runs).
+
+        The person may add to a merged duplicate and withdraw it; a master may be withdrawn too: it then
+        takes no more duplicates and answers none, so its remaining duplicate waits for 取消并单.
+        """
+        app = self.app
+        ids = []
+        for content in ("路灯损坏", "路灯损坏（重复反映）", "路灯损坏（再次反映）", "路灯仍未修复"):
+            ids.append(
+                app.receive(
+                    channel=Channel.window,
+                    content=content,
+                    category="other",
+                    complainant=Complainant(ComplainantType.person, "陈群众", "13800000000"),
+                    actor=CLERK,
+                ).id
+            )
+            self.clock.advance(timedelta(minutes=1))
+        master, withdrawing, waiting, late = ids
+        self.ids.extend(ids)
+        self.issue(
+            withdrawing,
+            "Merged",
+            LEADER,
+            lambda: app.merge(withdrawing, master_id=master, reason="同一事项", actor=LEADER),
+            must_succeed=True,
+        )
+        self.issue(
+            waiting,
+            "Merged",
+            LEADER,
+            lambda: app.merge(waiting, master_id=master, reason="同一事项", actor=LEADER),
+            must_succeed=True,
+        )
+        self.issue(
+            withdrawing,
+            "SupplementAdded",
+            HOTLINE,
+            lambda: app.add_supplement(
+                withdrawing, text="补充现场照片", source="hotline", actor=HOTLINE, message_id=uuid4().hex
+            ),
+            must_succeed=True,
+        )
+        for cid in (withdrawing, master):
+            self.issue(
+                cid,
+                "Withdrawn",
+                HOTLINE,
+                lambda cid=cid: app.withdraw(cid, reason="群众撤诉", actor=HOTLINE, message_id=uuid4().hex),  # type: ignore[misc]
+                must_succeed=True,
+            )
+        merge_late = lambda: app.merge(late, master_id=master, reason="同一事项", actor=LEADER)  # noqa: E731
+        assert not self.issue(late, "Merged", LEADER, merge_late)
+        answer = lambda: app.answer_from_master(waiting, actor=SYSTEM_ACTOR)  # noqa: E731
+        assert not self.issue(waiting, "AnsweredByMaster", SYSTEM_ACTOR, answer)
+        self.issue(
+            waiting,
+            "Unmerged",
+            LEADER,
+            lambda: app.unmerge(waiting, reason="主诉求已撤诉", actor=LEADER),
+            must_succeed=True,
+        )
+        return multiple(waiting, late)
+
+    @initialize(target=complaints)
     def returned_extended_paused(self) -> UUID:
-        """A 不给办 complaint returned, re-dispatched, extended and paused: every decision walked once."""
+        """A 不给办 complaint returned, re-dispatched, consulted, extended and paused: every decision walked once."""
         app = self.app
         cid = app.receive(
             channel=Channel.hotline,
@@ -964,6 +1055,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             ("Redispatched", LEADER, lambda: app.redispatch(cid, departments=["housing"], supervisor=None, instructions="", actor=LEADER)),
             ("Returned", housing, lambda: app.return_complaint(cid, reason="亦不属本部门", actor=housing)),
             ("ReturnInsisted", LEADER, lambda: app.insist_on_dispatch(cid, opinion="属住建职责", actor=LEADER)),
+            ("Consulted", LEADER, lambda: app.consult(cid, participants=["housing"], conclusion="由住建办理", actor=LEADER)),
             ("ExtensionRequested", housing, lambda: app.request_extension(cid, days=2, reason="需现场核查", actor=housing)),
             ("ExtensionRefused", LEADER, lambda: app.refuse_extension(cid, reason="时限内可办结", actor=LEADER)),
             ("ExtensionRequested", housing, lambda: app.request_extension(cid, days=1, reason="需现场核查", actor=housing)),

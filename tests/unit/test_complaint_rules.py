@@ -485,6 +485,9 @@ ALLOWED = [
     Allowed("unmerge-before-classified", MERGED, unmerge(), Complaint.Unmerged, Status.received),
     Allowed("merged-answered-by-resolved-master", MERGED, answer_from(OPEN_MASTER_RESOLVED), Complaint.AnsweredByMaster, Status.resolved),
     Allowed("merged-answered-then-fed-back", [*MERGED, answer_from(OPEN_MASTER_RESOLVED)], feed_back(), Complaint.FedBack, Status.fed_back),
+    # the person may still add to, or withdraw, a merged duplicate (it then waits for no answer)
+    Allowed("supplement-merged-duplicate", MERGED, supplement(), Complaint.SupplementAdded, Status.merged),
+    Allowed("withdraw-merged-duplicate", MERGED, withdraw(), Complaint.Withdrawn, Status.withdrawn),
     # 退单 / 改派
     Allowed("department-returns-within-window", dispatched(REFUSED), return_(), Complaint.Returned, Status.dispatched),
     Allowed("leader-redispatches", RETURNED, redispatch("housing"), Complaint.Redispatched, Status.dispatched),
@@ -504,6 +507,48 @@ ALLOWED = [
     Allowed("escalate-a-long-pause", PAUSED, escalate(ClockKind.pause, round_=1), Complaint.Escalated, Status.dispatched),
     Allowed("escalate-resolution-afresh-after-redispatch", [*dispatched(REFUSED), escalate(), return_(), redispatch("housing")], escalate(), Complaint.Escalated, Status.dispatched),
 ]  # fmt: skip
+
+
+def test_a_supplement_on_a_paused_complaint_resumes_its_clock() -> None:
+    """中止 waits for the person's materials: the supplement bringing them records two events, in this order."""
+    complaint = given(PAUSED)
+    version, due_at = complaint.version, complaint.due_at
+    assert due_at is not None
+    now = now_after(PAUSED) + timedelta(hours=2)  # 2 working hours paused (a Friday morning)
+
+    complaint.add_supplement(
+        text="补充材料照片", source="hotline", actor=HOTLINE, now=now, message_id="s-9", calendar=CALENDAR
+    )
+
+    events = complaint.collect_events()
+    assert [type(e) for e in events] == [Complaint.SupplementAdded, Complaint.ClockResumed]
+    assert [e.originator_version for e in events] == [version + 1, version + 2]
+    resumed = events[1]
+    assert isinstance(resumed, Complaint.ClockResumed)
+    assert resumed.actor == HOTLINE
+    assert resumed.source == "hotline"
+    assert resumed.occurred_at == now
+    assert resumed.paused_seconds == CALENDAR.working_seconds_between(now_after(PAUSED[:-1]), now)
+    assert complaint.paused_at is None
+    assert complaint.status is Status.dispatched
+    # a retry of the same message records nothing more
+    complaint.add_supplement(
+        text="补充材料照片", source="hotline", actor=HOTLINE, now=now, message_id="s-9", calendar=CALENDAR
+    )
+    assert complaint.collect_events() == []
+
+
+def test_a_supplement_on_a_running_clock_records_one_event() -> None:
+    complaint = given(dispatched(REFUSED))
+    complaint.add_supplement(
+        text="补充材料照片",
+        source="hotline",
+        actor=HOTLINE,
+        now=now_after(dispatched(REFUSED)),
+        message_id="s-9",
+        calendar=CALENDAR,
+    )
+    assert [type(e) for e in complaint.collect_events()] == [Complaint.SupplementAdded]
 
 
 @pytest.mark.parametrize("case", ALLOWED, ids=[c.id for c in ALLOWED])
@@ -684,6 +729,12 @@ REFUSED_CASES = [
     Refused("answer-not-merged", [], answer_from(OPEN_MASTER_RESOLVED), errors.NotMerged, "not_merged"),
     Refused("answer-by-person", MERGED, answer_from(OPEN_MASTER_RESOLVED, actor=LEADER), errors.EscalationByPerson, "escalation_by_person"),
     Refused("classify-merged", MERGED, classify(GENERAL), errors.AlreadyMerged, "already_merged"),
+    # a duplicate answered with its master's result is unclassified, but past classification
+    Refused("classify-answered-duplicate", [*MERGED, answer_from(OPEN_MASTER_RESOLVED)], classify(GENERAL), errors.AlreadyResolved, "already_resolved"),
+    Refused("classify-answered-duplicate-in-rectification", [*MERGED, answer_from(OPEN_MASTER_RESOLVED), feed_back(), call_back(1)], classify(HARD), errors.AlreadyResolved, "already_resolved"),
+    Refused("insist-after-answered", [*RETURNED, merge(OPEN_MASTER), answer_from(OPEN_MASTER_RESOLVED)], insist(), errors.NoReturnPending, "no_return_pending"),
+    Refused("approve-extension-after-answered", [*ASKED, merge(OPEN_MASTER), answer_from(OPEN_MASTER_RESOLVED)], approve(), errors.NoExtensionPending, "no_extension_pending"),
+    Refused("answer-withdrawn-duplicate", [*MERGED, withdraw()], answer_from(OPEN_MASTER_RESOLVED), errors.NotMerged, "not_merged"),
     Refused("resolve-merged", [*dispatched(REFUSED), merge(OPEN_MASTER)], resolve(MARKET), errors.AlreadyMerged, "already_merged"),
     Refused("feed-back-merged", MERGED, feed_back(), errors.AlreadyMerged, "already_merged"),
     Refused("merge-while-paused", PAUSED, merge(OPEN_MASTER), errors.ClockPausedNow, "clock_paused"),
