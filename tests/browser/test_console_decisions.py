@@ -113,3 +113,94 @@ def test_department_returns_refusal_shows_detail_and_leader_redispatches(
     assert after["pending_return"] is None
     assert after["returns"] == 1
     assert after["supervisor"] == "local:supervisor"  # 督办专人 left empty: the original one stays
+
+
+def signed_in(browser: Browser, hall: Hall, username: str) -> Page:
+    """A fresh workstation signed in as ``username``."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    p = ctx.new_page()
+    p.set_default_timeout(15_000)
+    sign_in(p, hall, username)
+    return p
+
+
+def submit(page: Page, text: str) -> None:
+    """Fill the handling dialog's text and send it."""
+    dialog = page.locator("[data-test=handling-dialog]")
+    dialog.locator(TEXT).first.fill(text)
+    dialog.locator("[data-test=handling-submit]").click()
+
+
+def test_extension_approved_clock_paused_and_resumed_and_a_duplicate_merged_by_slip_then_unmerged(
+    browser: Browser, hall: Hall
+) -> None:
+    with hall.api() as api:
+        cid, slip = dispatched_to_market(hall, api, "菜市场秤不准，多次反映未果")
+        dup = ok(
+            api.post("/v1/complaints", json=receive_body(content="菜市场秤不准"), headers=hall.bearer("window_clerk"))
+        )
+        leader_token = hall.bearer("duty_leader")
+        before = ok(api.get(f"/v1/complaints/{cid}", headers=leader_token))
+        dept_token = hall.bearer("department", department="market")
+        wait_for_rows = lambda: any(  # noqa: E731
+            r["id"] == cid for r in ok(api.get("/v1/worklist", headers=dept_token))["dispatched"]
+        )
+        dept = signed_in(browser, hall, "dept")
+        wait_for(dept, wait_for_rows)
+    leader = signed_in(browser, hall, "leader")
+    clerk = signed_in(browser, hall, "clerk")
+
+    # 申请延期 (3 working days) from the department's list, 批准 from the leader's 待决定
+    dept.goto(f"{hall.url}/department")
+    dept.locator("[data-test=department-list] .el-table__body tr", has_text=slip).locator(
+        "[data-test=handle-extension]"
+    ).click()
+    dept.locator("[data-test=handling-dialog]").locator("[data-test=days] input, input[data-test=days]").first.fill("3")
+    submit(dept, "需现场复核计量器具")
+    expect(dept.locator(".el-message--success").first).to_contain_text("已申请延期")
+    leader.goto(f"{hall.url}/dispatch")
+    decision = leader.locator("[data-test=decision-list] .el-table__body tr", has_text=slip)
+    expect(decision.locator("[data-test=pending]")).to_have_text("延期申请")
+    decision.locator("[data-test=decide-approve_extension]").click()
+    submit(leader, "同意")
+    expect(leader.locator(".el-message--success").first).to_contain_text("已批准延期，办结时限")
+    with hall.api() as api:
+        extended = ok(api.get(f"/v1/complaints/{cid}", headers=leader_token))
+    assert extended["extensions"] == 1
+    assert extended["pending_extension_days"] is None
+    assert extended["due_at"] > before["due_at"]
+
+    # 中止计时 by the department on the complaint page; the window clerk resumes it when the materials arrive
+    dept.goto(f"{hall.url}/complaints/{cid}")
+    dept.locator("[data-test=handle-pause]").click()
+    submit(dept, "等待诉求人补充购物小票")
+    expect(dept.locator(".el-message--success").first).to_contain_text("已中止计时")
+    expect(dept.locator("[data-test=handling]")).to_contain_text("中止计时")
+    clerk.goto(f"{hall.url}/complaints/{cid}")
+    clerk.locator("[data-test=handle-resume]").click()
+    submit(clerk, "小票已补交")
+    expect(clerk.locator(".el-message--success").first).to_contain_text("已恢复计时，办结时限")
+    expect(clerk.locator("[data-test=handle-resume]")).to_have_count(0)
+
+    # 并单 by the master's 受理单号, then 取消并单
+    leader.goto(f"{hall.url}/complaints/{dup['id']}")
+    leader.locator("[data-test=handle-merge]").click()
+    leader.locator("[data-test=handling-dialog]").locator(
+        "input[data-test=master], [data-test=master] input"
+    ).first.fill(slip)
+    submit(leader, "同一事项")
+    expect(leader.locator(".el-message--success").first).to_contain_text("已并单")
+    expect(leader.locator("[data-test=status]")).to_have_text("已并单")
+    shot(leader, "leader-merged")
+    with hall.api() as api:
+        merged = ok(api.get(f"/v1/complaints/{dup['id']}", headers=leader_token))
+    assert merged["merged_into"] == cid
+    leader.locator("[data-test=handle-unmerge]").click()
+    submit(leader, "并非同一事项")
+    expect(leader.locator(".el-message--success").first).to_contain_text("已取消并单")
+    expect(leader.locator("[data-test=handle-merge]")).to_be_visible()
+    with hall.api() as api:
+        unmerged = ok(api.get(f"/v1/complaints/{dup['id']}", headers=leader_token))
+    assert unmerged["merged_into"] is None
+    for p in (dept, leader, clerk):
+        p.context.close()

@@ -26,6 +26,20 @@ export const HANDLING_TITLES: Record<HandlingKind, string> = {
   resume: "材料已到，恢复计时",
 };
 
+/** The success message after each command. */
+export const HANDLING_DONE: Record<HandlingKind, string> = {
+  merge: "已并单",
+  unmerge: "已取消并单",
+  return: "已退单",
+  redispatch: "已改派",
+  insist: "已坚持交办",
+  extension: "已申请延期",
+  approve_extension: "已批准延期",
+  refuse_extension: "已不予延期",
+  pause: "已中止计时",
+  resume: "已恢复计时",
+};
+
 /** What a duty leader's decision waits for (`pending` of GET /v1/worklist's `decisions`). */
 export const PENDING_LABELS: Record<string, string> = { return: "退单", extension: "延期申请" };
 
