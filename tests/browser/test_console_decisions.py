@@ -4,6 +4,7 @@ detail, and the duty leader re-dispatches it from the 待决定 panel of the 转
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -204,3 +205,36 @@ def test_extension_approved_clock_paused_and_resumed_and_a_duplicate_merged_by_s
     assert unmerged["merged_into"] is None
     for p in (dept, leader, clerk):
         p.context.close()
+
+
+def test_leader_insists_on_a_return_and_refuses_an_extension_from_the_decisions_panel(page: Page, hall: Hall) -> None:
+    with hall.api() as api:
+        cid, slip = dispatched_to_market(hall, api, "农贸市场噪音扰民")
+        dept_token = hall.bearer("department", department="market")
+        ok(api.post(f"/v1/complaints/{cid}/return", json={"reason": "噪音属生态环境部门"}, headers=dept_token))
+    sign_in(page, hall, "leader")
+    page.goto(f"{hall.url}/dispatch")
+    decision = page.locator("[data-test=decision-list] .el-table__body tr", has_text=slip)
+    expect(decision.locator("[data-test=pending]")).to_have_text("退单")
+    decision.locator("[data-test=decide-insist]").click()
+    submit(page, "市场内经营噪音由市场监管负责")
+    expect(page.locator(".el-message--success").first).to_contain_text("已坚持交办")
+    expect(decision).to_have_count(0)
+    with hall.api() as api:
+        ok(api.post(f"/v1/complaints/{cid}/extension", json={"days": 2, "reason": "需夜间检测"}, headers=dept_token))
+        # the insisted department may not return it again: the API's detail, read by the department's page too
+        again = api.post(f"/v1/complaints/{cid}/return", json={"reason": "再退"}, headers=dept_token)
+        assert again.status_code == 409
+    page.goto(f"{hall.url}/dispatch")
+    decision = page.locator("[data-test=decision-list] .el-table__body tr", has_text=slip)
+    expect(decision.locator("[data-test=pending]")).to_have_text("延期申请")
+    decision.locator("[data-test=decide-refuse_extension]").click()
+    page.locator("[data-test=handling-dialog] [data-test=handling-submit]").click()  # no reason: refused
+    expect(page.locator("[data-test=handling-dialog] [data-test=error]")).to_contain_text(
+        re.compile(r"[\u4e00-\u9fff]")
+    )
+    submit(page, "检测可在时限内完成")
+    expect(page.locator(".el-message--success").first).to_contain_text("已不予延期")
+    with hall.api() as api:
+        after = ok(api.get(f"/v1/complaints/{cid}", headers=hall.bearer("duty_leader")))
+    assert (after["pending_return"], after["pending_extension_days"], after["extensions"]) == (None, None, 0)
