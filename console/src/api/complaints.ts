@@ -30,3 +30,25 @@ export const getComplaint = (id: string, version?: number) => get<Complaint>(`${
 export const getHistory = (id: string) => get<{ id: string; slip_no: string; events: HistoryItem[] }>(`${base(id)}/history`);
 export const due = (from: string, workingDays: number) =>
   get<DueOut>(`/v1/calendar/due${query({ from, working_days: workingDays })}`);
+
+// Handling beside the main line (src/api/routes/complaint_handling.py): 并单, 退单/改派/坚持交办, 延期, 中止计时.
+export const merge = (id: string, body: Schemas["MergeIn"], version?: number) =>
+  post<CommandOut>(`${base(id)}/merge`, body, ifMatch(version));
+export const unmerge = (id: string, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/unmerge`, { reason } satisfies Schemas["UnmergeIn"], ifMatch(version));
+export const returnComplaint = (id: string, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/return`, { reason } satisfies Schemas["api__schemas__ReturnIn"], ifMatch(version));
+export const redispatch = (id: string, body: Schemas["RedispatchIn"], version?: number) =>
+  post<CommandOut>(`${base(id)}/redispatch`, body, ifMatch(version));
+export const insist = (id: string, opinion: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/insist`, { opinion } satisfies Schemas["InsistIn"], ifMatch(version));
+export const requestExtension = (id: string, days: number, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/extension`, { days, reason } satisfies Schemas["ExtensionIn"], ifMatch(version));
+export const approveExtension = (id: string, opinion: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/extension/approve`, { opinion } satisfies Schemas["ExtensionApproveIn"], ifMatch(version));
+export const refuseExtension = (id: string, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/extension/refuse`, { reason } satisfies Schemas["ExtensionRefuseIn"], ifMatch(version));
+export const pauseClock = (id: string, reason: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/pause`, { reason } satisfies Schemas["PauseIn"], ifMatch(version));
+export const resumeClock = (id: string, note: string, version?: number) =>
+  post<CommandOut>(`${base(id)}/resume`, { note } satisfies Schemas["ResumeIn"], ifMatch(version));

@@ -4,6 +4,7 @@ import type { LedgerRow } from "./views";
 /** A department's dispatched complaint, with working hours left to its deadline (negative: overdue). */
 export interface DispatchedRow extends LedgerRow {
   working_hours_left: number | null;
+  paused?: boolean; // 中止计时: waiting for the person's materials
 }
 
 /** An open 反馈 or 回访 clock at the clerk's centre. */
@@ -40,4 +41,16 @@ export async function toResolve(after?: number, limit = 200): Promise<Dispatched
   return (w.intake ?? [])
     .filter((r) => r.status === "classified" && r.classification === "general")
     .map((r) => ({ ...r, working_hours_left: null }));
+}
+
+/** A complaint awaiting the duty leader: `pending` is `return` (退单) or `extension` (延期申请). */
+export interface DecisionRow extends Omit<LedgerRow, "departments"> {
+  departments: string[]; // the codes (the worklist answers a list)
+  pending: string;
+}
+
+/** GET /v1/worklist for a duty leader: the 退单 and 延期申请 of the centres they lead, oldest first. */
+export async function leaderDecisions(after?: number, limit = 200): Promise<DecisionRow[]> {
+  const w = await get<{ decisions?: DecisionRow[] }>(`/v1/worklist${query({ limit, after })}`);
+  return w.decisions ?? [];
 }
