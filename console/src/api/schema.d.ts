@@ -1629,6 +1629,10 @@ export interface paths {
          * Logout
          * @description End the session: its token is revoked on the server (refused afterwards, as cookie or Bearer) and
          *     both cookies are cleared. A missing, expired or foreign token only clears the cookies.
+         *
+         *     It needs no authentication (signing out twice, or with an expired session, is not an error), so the
+         *     token is read from the request itself rather than through the security schemes, and the operation
+         *     declares none.
          */
         post: operations["logout_v1_auth_logout_post"];
         delete?: never;

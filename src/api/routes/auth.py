@@ -6,14 +6,13 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import AuthError, Principal, mint_token
 from api.container import Container
-from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, session_claims, session_cookie
-from api.deps import Caller, ContainerDep, bearer
+from api.cookie_auth import CSRF_COOKIE, SESSION_COOKIE, session_claims
+from api.deps import Caller, ContainerDep
 from api.problems import ApiProblem, problem
 from api.schemas import Strict
 from application.accounts import AccountLocked, AccountStore, LoginFailed
@@ -94,15 +93,23 @@ def login(body: LoginIn, request: Request, response: Response, container: Contai
     return _me(who)
 
 
+def _presented_token(request: Request) -> str | None:
+    """The Bearer token, else the session cookie's, as presented (not yet verified)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
 @router.post("/logout", status_code=204)
-def logout(
-    container: ContainerDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    session: Annotated[str | None, Depends(session_cookie)],
-) -> Response:
+def logout(container: ContainerDep, request: Request) -> Response:
     """End the session: its token is revoked on the server (refused afterwards, as cookie or Bearer) and
-    both cookies are cleared. A missing, expired or foreign token only clears the cookies."""
-    token = credentials.credentials.strip() if credentials is not None else session
+    both cookies are cleared. A missing, expired or foreign token only clears the cookies.
+
+    It needs no authentication (signing out twice, or with an expired session, is not an error), so the
+    token is read from the request itself rather than through the security schemes, and the operation
+    declares none."""
+    token = _presented_token(request)
     if token and container.accounts is not None:
         try:
             who = container.verifier.verify(token)
