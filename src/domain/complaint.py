@@ -704,8 +704,7 @@ class Complaint(Aggregate):
     ) -> None:
         """按责分类: general is answered the same working day; complex kinds go to signing."""
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         if self.classification is not None:
             raise errors.AlreadyClassified
         if self.status is not Status.received:
@@ -731,8 +730,7 @@ class Complaint(Aggregate):
     def reclassify(self, *, classification: Classification, reason: str, actor: Actor, now: datetime) -> None:
         """改分类: once, with a reason, a general complaint not solved on the spot becomes a complex kind."""
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         current = self._require_classified()
         if self.reclassified_from is not None:
             raise errors.AlreadyReclassified
@@ -768,8 +766,7 @@ class Complaint(Aggregate):
         ``now``, ``None`` when there is none) in the role signed, or be a named substitute.
         """
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.SignatureNotNeeded
@@ -803,8 +800,7 @@ class Complaint(Aggregate):
     ) -> None:
         """转办 to one or more departments with a supervisor; the resolution deadline is fixed here."""
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         classification = self._require_classified()
         if not classification.is_complex:
             raise errors.DispatchNotNeeded
@@ -848,8 +844,7 @@ class Complaint(Aggregate):
         dispatched to records it; with several departments, every one of them must take part.
         """
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         if self.dispatched_at is None:
             raise errors.NotDispatched
         if self.status not in (Status.dispatched, Status.consulted, Status.rectifying):
@@ -884,8 +879,7 @@ class Complaint(Aggregate):
     ) -> None:
         """限时办结, by the window clerk for general, by a responsible department otherwise."""
         _aware("now", now)
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         # a duplicate answered with its master's result is unclassified: its rectification round is the window's
         classification = Classification.general if self.answered_by_master else self._require_classified()
         self._require_open_for_resolution()
@@ -935,8 +929,7 @@ class Complaint(Aggregate):
         _aware("now", now)
         if self.already_recorded(message_id, "FedBack"):
             return
-        self._require_not_withdrawn()
-        self._require_not_merged()
+        self._require_own_course()
         if self.status is not Status.resolved:
             if self.status is Status.closed:
                 raise errors.AlreadyClosed
@@ -1447,6 +1440,11 @@ class Complaint(Aggregate):
             raise errors.AlreadyClosed
         if self.status in (Status.resolved, Status.fed_back):
             raise errors.AlreadyResolved
+
+    def _require_own_course(self) -> None:
+        """Neither withdrawn (撤诉) nor merged into a master (并单): the complaint still takes its own steps."""
+        self._require_not_withdrawn()
+        self._require_not_merged()
 
     def _require_not_merged(self) -> None:
         if self.status is Status.merged:

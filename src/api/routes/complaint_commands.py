@@ -75,6 +75,13 @@ def run(guard: Guard, command: Callable[[], CommandResult]) -> CommandOut:
     return answer(guard.call(command))
 
 
+def require_known_departments(reference: Reference, codes: list[str]) -> None:
+    """422 naming every department code the reference file does not know (转办 and 改派 alike)."""
+    unknown = [c for c in codes if c not in reference.departments]
+    if unknown:
+        raise ApiProblem(422, "unknown_department", f"未知的部门代码：{', '.join(unknown)}", field="departments")
+
+
 def fingerprint(body: ReceiveIn) -> str:
     """The intake's content hash: the same Idempotency-Key with another body is a conflict."""
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
@@ -242,9 +249,7 @@ def dispatch(
     version: ExpectedVersion,
 ) -> CommandOut:
     """转办 to departments with a supervisor (their user id); answers the resolution deadline ``due_at``."""
-    unknown = [c for c in body.departments if c not in reference.departments]
-    if unknown:
-        raise ApiProblem(422, "unknown_department", f"未知的部门代码：{', '.join(unknown)}", field="departments")
+    require_known_departments(reference, body.departments)
     return run(
         guard,
         lambda: complaints.dispatch(

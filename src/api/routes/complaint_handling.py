@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import Caller, Complaints, ExpectedVersion, Guard, ReferenceDep, require
 from api.permissions import Action
-from api.problems import ApiProblem
-from api.routes.complaint_commands import run
+from api.routes.complaint_commands import require_known_departments, run
 from api.schemas import (
     CommandOut,
     ExtensionApproveIn,
@@ -115,9 +114,7 @@ def redispatch(
     version: ExpectedVersion,
 ) -> CommandOut:
     """改派 after a return, by the duty leader: to other departments; answers the restarted deadline ``due_at``."""
-    unknown = [c for c in body.departments if c not in reference.departments]
-    if unknown:
-        raise ApiProblem(422, "unknown_department", f"未知的部门代码：{', '.join(unknown)}", field="departments")
+    require_known_departments(reference, body.departments)
     return run(
         guard,
         lambda: complaints.redispatch(
