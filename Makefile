@@ -12,7 +12,7 @@ CONSOLE_DIST := $(CONSOLE)/dist/index.html
 CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/public -type f 2>/dev/null) \
 	$(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json
 
-.PHONY: install run lint test test-fast bench clean console
+.PHONY: install run lint test test-steps test-fast bench clean console
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +52,27 @@ lint: $(DEV_STAMP) $(NPM_STAMP)
 	$(BIN)/lint-imports
 	cd $(CONSOLE) && $(NPM) run lint && $(NPM) run typecheck && $(NPM) run check:api
 
+# `make test`: lint, the console's build and unit tests, then the whole pytest suite on every core
+# (pytest-xdist; the browser tests share one worker, see tests/conftest.py); the 25 slowest tests
+# and the wall time of the whole target are printed at the end. PYTEST_WORKERS=1 runs it serially.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS    ?=
+
+test:
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-steps; status=$$?; \
+	elapsed=$$(( $$(date +%s) - start )); \
+	printf '\nmake test: %s, wall time %dm%02ds\n' "$$([ $$status -eq 0 ] && echo passed || echo FAILED)" \
+		$$((elapsed / 60)) $$((elapsed % 60)); \
+	exit $$status
+
 # the browser tests (tests/browser) are part of the suite; they serve the built console
-test: lint $(CONSOLE_DIST)
+test-steps: lint $(CONSOLE_DIST)
 	cd $(CONSOLE) && $(NPM) test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(DEV_STAMP)
-	$(BIN)/pytest -x -q -m "not slow and not browser"
+	$(BIN)/pytest -x -q -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/projections.py

@@ -23,6 +23,8 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
+from yardstick import anchor_line, quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
+
 from application.persistence import parse_database_url  # noqa: E402 — after the path set-up
 from domain.calendar import WorkingCalendar  # noqa: E402 — imports follow the sys.path set-up above
 from domain.callbacks import spot_bucket  # noqa: E402 — imports follow the sys.path set-up above
@@ -67,6 +69,7 @@ def seed(db: ViewDB, due: int, closed: int, proactive: int = 0) -> None:
                 None,
                 "",
                 i + 1,
+                0,  # answered: no 回访 recorded yet
             )
         )
     rnd.shuffle(rows)  # stored as they come in service: the kinds interleaved, not one block after another
@@ -108,6 +111,7 @@ def main() -> None:
     p.add_argument("--proactive", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=140)
     args = p.parse_args()
+    quiet_logs()
     db = ViewDB(parse_database_url(args.database_url))
     try:
         with db.transaction() as tx:
@@ -126,6 +130,7 @@ def main() -> None:
             f"call-back queue at {args.due:,} due: p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms "
             f"({verdict} the {TARGET_P95_MS:.0f} ms target)"
         )
+        print(anchor_line(args.database_url))
     finally:
         db.close()
 

@@ -1,33 +1,44 @@
-"""Command throughput of a real `yousu serve`: requests/s, p50/p99 and errors per command kind.
+"""Latency a clerk feels: requests/s, p50/p99 and errors per command kind of a real `yousu serve`, driven by wrk.
 
-For each store (``--database-url``, repeatable) and worker count (``--workers 1,2``) this starts
-``yousu serve --workers W`` as its own process, prepares complaints in the state each command needs
-through the API (receive → classify → sign → sign feeds ``dispatch``; receive → classify ``general``
-feeds ``resolve``), then drives every kind at each client count (``--clients 1,16,64``) from this
-process with asyncio + httpx, each client sending its next request when the last one answered.
-``/healthz`` is measured in the same run against the same server: the ratio says how far a command
-falls short of what uvicorn + FastAPI answer here at all. The embedded SQLite default runs its
-background work inside ``serve`` and so refuses more than one worker; those rows say so.
+The load generator is ``wrk`` (Debian package ``wrk``; installed with apt-get when missing), with
+``bench/wrk/bench.lua`` for the bodies, per-request ids and bearer headers. Python only prepares and
+reads the figures; it sends no measured request. For each worker count (``--workers 1,2``):
+
+1. the ceiling: a trivial FastAPI app (``bench/trivial.py``) under the same uvicorn, same options and
+   workers, at every connection count — what this machine answers at all with this load generator;
+2. ``yousu serve --workers W`` on the store (``--database-url``, PostgreSQL for the real figures): its
+   ``/healthz``, then every command kind — receive, classify, sign, dispatch, resolve, feedback,
+   callback — and the audited read (``GET /v1/complaints/{id}``, which commits an access record), each
+   for ``--duration`` seconds (≥ 10 s for the published figures) at every ``--connections`` count.
+
+A command on a complaint needs a complaint in the right state, one per request: the ids are prepared
+beforehand (by wrk too, at 32 connections, unmeasured) — receive → classify cannot_do → sign → sign
+(leader) → dispatch; receive → classify general → resolve → feedback → callback — and each measured
+row's answers feed the next kind. Should a row use up its ids it sends ``/healthz`` instead and the
+row is flagged (its rate would be wrong).
+
+Then the slowest command at 16 connections is driven once more with py-spy attached (one worker), and
+the share of the GIL-holding samples per part of the request is printed: where the time goes.
 
 Usage: python bench/commands.py --database-url postgresql://postgres@127.0.0.1:5432/DB \\
-       --database-url sqlite:////tmp/bench.db [--clients 1,16,64] [--workers 1,2] [--requests 200]
+       [--connections 1,16,64] [--workers 1,2] [--duration 10] [--kinds receive,read] [--no-profile]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import multiprocessing
+import json
 import os
 import platform
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,13 +54,11 @@ from domain.values import Role  # noqa: E402 — imports follow the sys.path set
 
 SECRET = "bench-secret-for-yousu-only-0123456789"  # noqa: S105 — signs tokens for benchmark servers only
 CIPHER_KEY = "YmVuY2gta2V5LWZvci15b3VzdS1vbmx5LTAxMjM0NTY="  # 32 bytes; benchmark databases only
-KINDS = ("healthz", "receive", "classify", "sign", "dispatch", "resolve", "read", "history")
-PREP_CLIENTS = 16
-PREP_ROUNDS = 10
-GENERATORS = 4
-CLIENTS_PER_GENERATOR = 16
-WARM_UP = 50
-STARTUP_SECONDS = 60.0
+LUA = ROOT / "bench" / "wrk" / "bench.lua"
+STARTUP_SECONDS = 90.0
+PREP_CONNECTIONS = 32
+MARGIN = 2.0  # ids prepared for a row: this many times the rate expected
+WARM_UP_SECONDS = 2
 INTAKE = {
     "channel": "window",
     "content": "压测诉求：营业执照变更被拖延",
@@ -58,209 +67,282 @@ INTAKE = {
 }
 
 
-def headers(role: Role) -> dict[str, str]:
-    """A bearer header for ``role`` (the server is started with the bench secret)."""
-    token = mint_token(
-        secret=SECRET,
-        sub=f"bench-{role.value}",
-        name="压测",
-        roles=[role],
-        department=None,
-        now=datetime.now(tz=UTC),
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
 @dataclass(frozen=True)
-class Call:
-    """One request and the status that counts as success."""
+class Kind:
+    """A request kind: what wrk sends, and which prepared ids it consumes and feeds."""
 
+    name: str
     method: str
-    url: str
+    path: str
     role: Role | None = None
     body: dict[str, Any] | None = None
-    expect: int = 200
+    source: str | None = None  # the pool of ids it consumes (one per request)
+    feeds: str | None = None  # the pool its answers' ids go to
+    cycle: bool = False  # reads: the ids are used again and again
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("healthz", "GET", "/healthz"),
+        Kind("receive", "POST", "/v1/complaints", Role.window_clerk, INTAKE, feeds="received"),
+        Kind(
+            "classify",
+            "POST",
+            "/v1/complaints/{id}/classify",
+            Role.window_clerk,
+            {"classification": "cannot_do", "reason": "政策不允许"},
+            source="received",
+            feeds="classified",
+        ),
+        Kind("sign", "POST", "/v1/complaints/{id}/sign", Role.duty_officer, {}, "classified", "officer_signed"),
+        Kind(
+            "dispatch",
+            "POST",
+            "/v1/complaints/{id}/dispatch",
+            Role.duty_leader,
+            {"departments": ["housing"], "supervisor": "bench-supervisor", "instructions": ""},
+            source="leader_signed",
+            feeds="dispatched",
+        ),
+        Kind(
+            "resolve",
+            "POST",
+            "/v1/complaints/{id}/resolve",
+            Role.window_clerk,
+            {"result": "当场办结"},
+            source="general",
+            feeds="resolved",
+        ),
+        Kind(
+            "feedback",
+            "POST",
+            "/v1/complaints/{id}/feedback",
+            Role.window_clerk,
+            {"method": "电话", "summary": "已电话告知办理结果"},
+            source="resolved",
+            feeds="fed_back",
+        ),
+        Kind(
+            "callback",
+            "POST",
+            "/v1/complaints/{id}/callback",
+            Role.window_clerk,
+            {"rating": 5, "comment": ""},
+            source="fed_back",
+            feeds="closed",
+        ),
+        # reading a complaint with personal information is audited: each read commits an access record
+        Kind("read", "GET", "/v1/complaints/{id}", Role.window_clerk, source="readable", cycle=True),
+    )
+}
+# preparation only: the second signature, and the general classification that resolve needs
+PREP_KINDS: dict[str, Kind] = {
+    "sign_leader": Kind(
+        "sign_leader", "POST", "/v1/complaints/{id}/sign", Role.duty_leader, {}, "officer_signed", "leader_signed"
+    ),
+    "classify_general": Kind(
+        "classify_general",
+        "POST",
+        "/v1/complaints/{id}/classify",
+        Role.window_clerk,
+        {"classification": "general", "reason": "当场可办"},
+        source="received",
+        feeds="general",
+    ),
+}
+PRODUCER = {k.feeds: k for k in (*KINDS.values(), *PREP_KINDS.values()) if k.feeds}
+COMMANDS = ("receive", "classify", "sign", "dispatch", "resolve", "feedback", "callback")
+
+
+def token(role: Role) -> str:
+    """A bearer header value for ``role`` (the server is started with the bench secret)."""
+    minted = mint_token(
+        secret=SECRET, sub=f"bench-{role.value}", name="压测", roles=[role], department=None, now=datetime.now(tz=UTC)
+    )
+    return f"Bearer {minted}"
+
+
+def ensure_wrk() -> str:
+    """Debian's wrk, installed with apt-get when missing (as the browser tests install chromium)."""
+    found = shutil.which("wrk")
+    if found is not None:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None:
+        msg = "wrk is missing and apt-get is unavailable: install Debian's wrk package"
+        raise RuntimeError(msg)
+    done = subprocess.run([apt, "install", "-y", "wrk"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:  # a fresh image has no package lists yet
+        subprocess.run([apt, "update"], capture_output=True, check=False)
+        done = subprocess.run([apt, "install", "-y", "wrk"], capture_output=True, text=True, check=False)
+    found = shutil.which("wrk")
+    if found is None:
+        msg = f"apt-get install -y wrk failed ({done.returncode}):\n{done.stderr[-2000:]}"
+        raise RuntimeError(msg)
+    return found
 
 
 @dataclass
-class Cell:
-    """One measured row."""
+class Row:
+    """One measured row (or one preparation run)."""
 
     kind: str
-    clients: int
+    connections: int
     workers: int
-    store: str
+    server: str  # "trivial" or "yousu"
     rate: float = 0.0
-    p50: float = 0.0
-    p99: float = 0.0
+    p50: float = 0.0  # ms
+    p99: float = 0.0  # ms
+    requests: int = 0
     errors: int = 0
-    done: int = 0
-    note: str = ""
-    samples: list[str] = field(default_factory=list)
+    fallback: int = 0
+    seconds: float = 0.0
+    sample: str = ""
+    ids: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def note(self) -> str:
+        """What makes the row doubtful."""
+        return f"ids ran out ({self.fallback} /healthz sent instead)" if self.fallback else ""
 
 
-class Load:
-    """An asyncio load generator: ``clients`` connections, each sending its next request on an answer."""
+class Wrk:
+    """Runs wrk against one server."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, wrk: str, base_url: str, work: Path) -> None:
+        self.wrk = wrk
         self.base_url = base_url
-        self.auth = {r: headers(r) for r in (Role.window_clerk, Role.duty_officer, Role.duty_leader)}
+        self.work = work
+        self.tokens = {r: token(r) for r in (Role.window_clerk, Role.duty_officer, Role.duty_leader)}
+        self.runs = 0
 
-    async def run(
-        self, calls: list[Call], clients: int, gate: Callable[[], object] | None = None
-    ) -> tuple[float, list[float], list[str], list[Any]]:
-        """Send ``calls`` with ``clients`` concurrent clients: wall time, latencies (ms), errors, bodies.
-
-        ``gate`` (blocking) is passed once every connection is open, just before the clock starts.
-        """
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        latencies: list[float] = []
-        errors: list[str] = []
-        bodies: list[Any] = [None] * len(calls)
-        queue = iter(enumerate(calls))
-        ready = asyncio.Barrier(clients + 1)
-        async with httpx.AsyncClient(base_url=self.base_url, limits=limits, timeout=60.0) as http:
-
-            async def client() -> None:
-                # open this client's connection before the clock starts: rows measure requests, not handshakes
-                with contextlib.suppress(httpx.HTTPError):
-                    await http.get("/healthz")
-                await ready.wait()
-                for i, call in queue:
-                    hdrs = self.auth[call.role] if call.role is not None else {}
-                    start = time.perf_counter()
-                    try:
-                        r = await http.request(call.method, call.url, json=call.body, headers=hdrs)
-                    except httpx.HTTPError as exc:
-                        errors.append(type(exc).__name__)
-                        continue
-                    latencies.append((time.perf_counter() - start) * 1000)
-                    if r.status_code != call.expect:
-                        errors.append(f"{r.status_code} {problem_code(r)}")
-                    elif r.headers.get("content-type", "").startswith("application/json"):
-                        bodies[i] = r.json()
-
-            tasks = [asyncio.create_task(client()) for _ in range(clients)]
-            if gate is not None:  # connections open, clients held at the barrier until the gate opens
-                await asyncio.to_thread(gate)
-            await ready.wait()
-            start = time.perf_counter()
-            await asyncio.gather(*tasks)
-            wall = time.perf_counter() - start
-        return wall, latencies, errors, bodies
-
-    def prepare(self, calls: list[Call]) -> list[Any]:
-        """Send preparation calls, resending the refused ones (two workers' intakes collide: 503)."""
-        bodies: list[Any] = [None] * len(calls)
-        for _ in range(PREP_ROUNDS):
-            todo = [i for i, b in enumerate(bodies) if b is None]
-            if not todo:
-                return bodies
-            _, _, _, answers = asyncio.run(self.run([calls[i] for i in todo], PREP_CLIENTS))
-            for i, body in zip(todo, answers, strict=True):
-                bodies[i] = body
-        failed = sum(b is None for b in bodies)
-        msg = f"preparation failed: {failed} of {len(calls)} calls refused {PREP_ROUNDS} times"
-        raise RuntimeError(msg)
-
-
-def _generator(base_url: str, calls: list[Call], clients: int, gate: Any, out: Any) -> None:
-    """One load-generator process: its share of the clients, started with the others at ``gate``."""
-    out.put(asyncio.run(Load(base_url).run(calls, clients, gate.wait))[:3])
-
-
-def drive(load: Load, calls: list[Call], clients: int) -> tuple[float, list[float], list[str]]:
-    """``calls`` from ``clients`` clients, spread over up to GENERATORS processes of CLIENTS_PER_GENERATOR.
-
-    One asyncio process with 64 httpx connections is itself the bottleneck on a small machine
-    (measured here: 64 clients in one process answered fewer /healthz per second than 16).
-    """
-    procs = max(1, min(GENERATORS, clients // CLIENTS_PER_GENERATOR))
-    if procs == 1:
-        return asyncio.run(load.run(calls, clients))[:3]
-    ctx = multiprocessing.get_context("fork")  # children inherit the imports; no event loop runs here
-    gate, out = ctx.Barrier(procs), ctx.Queue()
-    shares = [(calls[i::procs], clients // procs + (1 if i < clients % procs else 0)) for i in range(procs)]
-    workers = [ctx.Process(target=_generator, args=(load.base_url, c, n, gate, out)) for c, n in shares]
-    for w in workers:
-        w.start()
-    results = [out.get(timeout=600) for _ in workers]
-    for w in workers:
-        w.join()
-    return (
-        max(r[0] for r in results),
-        [x for r in results for x in r[1]],
-        [x for r in results for x in r[2]],
-    )
+    def run(
+        self,
+        kind: Kind,
+        connections: int,
+        seconds: float,
+        ids: list[str] | None = None,
+        *,
+        path: str | None = None,
+        capture: bool = False,
+    ) -> Row:
+        """``kind`` for ``seconds`` at ``connections``; the answers' ids when ``capture``."""
+        self.runs += 1
+        threads = threads_for(connections)
+        env = {
+            **os.environ,
+            "BENCH_METHOD": kind.method,
+            "BENCH_PATH": path or kind.path,
+            "BENCH_BODY": json.dumps(kind.body, ensure_ascii=False) if kind.body is not None else "",
+            "BENCH_AUTH": self.tokens[kind.role] if kind.role is not None else "",
+            "BENCH_THREADS": str(threads),
+            "BENCH_CYCLE": "1" if kind.cycle else "",
+            "BENCH_IDS": "",
+            "BENCH_OUT": "",
+        }
+        if ids is not None:
+            id_file = self.work / f"ids-{self.runs}"
+            id_file.write_text("".join(f"{i}\n" for i in ids))
+            env["BENCH_IDS"] = str(id_file)
+        out_prefix = self.work / f"out-{self.runs}"
+        if capture:
+            env["BENCH_OUT"] = str(out_prefix)
+        cmd = [self.wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+        cmd += ["--timeout", "10s", "-s", str(LUA), self.base_url]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, timeout=seconds + 120)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+        if done.returncode != 0 or line is None:
+            msg = f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}"
+            raise RuntimeError(msg)
+        figures = json.loads(line.removeprefix("BENCH "))
+        sample = next((x.removeprefix("BENCHSAMPLE ") for x in done.stdout.splitlines() if x.startswith("BENCHS")), "")
+        errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+        wall = figures["duration_us"] / 1e6
+        row = Row(
+            kind.name,
+            connections,
+            0,
+            "",
+            rate=(figures["requests"] - figures["fallback"] - errors) / wall if wall else 0.0,
+            p50=figures["p50_us"] / 1000,
+            p99=figures["p99_us"] / 1000,
+            requests=figures["requests"],
+            errors=errors,
+            fallback=figures["fallback"],
+            seconds=wall,
+            sample=sample,
+        )
+        if capture:
+            for f in self.work.glob(f"out-{self.runs}.*"):
+                row.ids += f.read_text().split()
+                f.unlink()
+        return row
 
 
-def problem_code(r: httpx.Response) -> str:
-    """The problem's stable ``code`` (or the start of the body)."""
-    try:
-        return str(r.json().get("code"))
-    except ValueError:
-        return r.text[:80]
+def threads_for(connections: int) -> int:
+    """wrk threads: two cores, shared with the server, so few."""
+    return 1 if connections < 4 else 2
 
 
-def receive() -> Call:
-    """One window intake."""
-    return Call("POST", "/v1/complaints", Role.window_clerk, INTAKE, 201)
-
-
-def command(cid: str, name: str, role: Role, body: dict[str, Any]) -> Call:
-    """A command on complaint ``cid``."""
-    return Call("POST", f"/v1/complaints/{cid}/{name}", role, body)
-
-
-CLASSIFY_COMPLEX = {"classification": "cannot_do", "reason": "政策不允许"}
-CLASSIFY_GENERAL = {"classification": "general", "reason": "当场可办"}
-DISPATCH = {"departments": ["housing"], "supervisor": "bench-supervisor", "instructions": ""}
+def unreached(ids: list[str], row: Row, connections: int) -> list[str]:
+    """The ids a run certainly never sent: in each wrk thread's share, those after its last answered one and
+    after the requests that may still have been in flight when wrk stopped (one per connection)."""
+    threads = threads_for(connections)
+    answered = set(row.ids)
+    left: list[str] = []
+    for t in range(threads):
+        share = ids[t::threads]
+        last = max((n for n, i in enumerate(share) if i in answered), default=-1)
+        left += share[last + 1 + connections // threads + 1 :]
+    return left
 
 
 class Pools:
-    """Complaints prepared in the state each command needs, consumed in order."""
+    """Ids of complaints in the state each kind needs, filled by measured rows and by preparation runs."""
 
-    def __init__(self, load: Load, size: int) -> None:
-        def ids(bodies: list[Any]) -> list[str]:
-            return [b["id"] for b in bodies]
+    def __init__(self, load: Wrk) -> None:
+        self.load = load
+        self.ids: dict[str, list[str]] = {}
+        self.rates: dict[str, float] = {}  # requests/s seen per kind, for sizing preparation runs
 
-        received = ids(load.prepare([receive() for _ in range(4 * size)]))
-        to_classify, for_sign, for_dispatch, for_resolve = (received[i * size : (i + 1) * size] for i in range(4))
-        load.prepare(
-            [command(c, "classify", Role.window_clerk, CLASSIFY_COMPLEX) for c in for_sign + for_dispatch]
-            + [command(c, "classify", Role.window_clerk, CLASSIFY_GENERAL) for c in for_resolve]
-        )
-        load.prepare([command(c, "sign", Role.duty_officer, {}) for c in for_dispatch])
-        load.prepare([command(c, "sign", Role.duty_leader, {}) for c in for_dispatch])
-        self.queues: dict[str, Iterator[str]] = {
-            "classify": iter(to_classify),
-            "sign": iter(for_sign),
-            "dispatch": iter(for_dispatch),
-            "resolve": iter(for_resolve),
-        }
-        self.readable = received[: max(1, min(50, size))]
+    def add(self, pool: str, ids: list[str]) -> None:
+        """Ids a run produced."""
+        self.ids.setdefault(pool, []).extend(ids)
 
-    def calls(self, kind: str, n: int) -> list[Call]:
-        """``n`` requests of ``kind``."""
-        makers: dict[str, Callable[[int], Call]] = {
-            "healthz": lambda _: Call("GET", "/healthz"),
-            "receive": lambda _: receive(),
-            "classify": lambda _: command(
-                next(self.queues["classify"]), "classify", Role.window_clerk, CLASSIFY_COMPLEX
-            ),
-            "sign": lambda _: command(next(self.queues["sign"]), "sign", Role.duty_officer, {}),
-            "dispatch": lambda _: command(next(self.queues["dispatch"]), "dispatch", Role.duty_leader, DISPATCH),
-            "resolve": lambda _: command(
-                next(self.queues["resolve"]), "resolve", Role.window_clerk, {"result": "当场办结"}
-            ),
-            # reads of personal information (clerk) and of the history (leader) are audited:
-            # each commits an access record
-            "read": lambda i: Call("GET", f"/v1/complaints/{self.readable[i % len(self.readable)]}", Role.window_clerk),
-            "history": lambda i: Call(
-                "GET", f"/v1/complaints/{self.readable[i % len(self.readable)]}/history", Role.duty_leader
-            ),
-        }
-        return [makers[kind](i) for i in range(n)]
+    def take(self, pool: str, n: int) -> list[str]:
+        """``n`` ids (or all there are) out of ``pool``."""
+        have = self.ids.setdefault(pool, [])
+        taken, self.ids[pool] = have[:n], have[n:]
+        return taken
+
+    def ensure(self, pool: str, n: int) -> None:
+        """At least ``n`` ids in ``pool``: run its producer (unmeasured) as often as it takes."""
+        for _ in range(6):
+            short = n - len(self.ids.get(pool, []))
+            if short <= 0:
+                return
+            kind = PRODUCER[pool]
+            rate = self.rates.get(kind.name) or self.rates.get("receive") or 200.0
+            short += max(64, short // 5)  # some answers are still in flight when wrk stops: prepare a few more
+            seconds = short / rate * 1.15 + 1
+            if kind.source is None:  # receive: runs until its time is up
+                row = self.load.run(kind, PREP_CONNECTIONS, seconds, capture=True)
+            else:
+                self.ensure(kind.source, short)
+                taken = self.take(kind.source, short)
+                row = self.load.run(kind, PREP_CONNECTIONS, seconds, taken, capture=True)
+                self.ids[kind.source] = unreached(taken, row, PREP_CONNECTIONS) + self.ids[kind.source]
+            if row.rate > 0:
+                self.rates[kind.name] = max(row.rate, self.rates.get(kind.name, 0.0))
+            self.add(pool, row.ids)
+            print(
+                f"    prepared {len(row.ids)} for {pool} ({kind.name}, {row.rate:.0f}/s, {row.errors} errors"
+                f"{', ' + row.sample[:120] if row.sample else ''})",
+                file=sys.stderr,
+            )
+        msg = f"could not prepare {n} ids for {pool}"
+        raise RuntimeError(msg)
 
 
 def free_port() -> int:
@@ -277,37 +359,29 @@ def store_kind(url: str) -> str:
 
 
 @contextlib.contextmanager
-def serve(database_url: str, workers: int, log_dir: Path) -> Iterator[str]:
-    """A `yousu serve --workers N` process on ``database_url``; its JSON log goes to a file."""
+def running(
+    cmd: list[str], env: dict[str, str], health: str, log_path: Path, startup: float = STARTUP_SECONDS
+) -> Iterator[tuple[str, int]]:
+    """A server process, once ``health`` answers 200 (within ``startup`` seconds): its base URL and pid."""
     port = free_port()
-    env = {
-        **os.environ,
-        "YOUSU_DATABASE_URL": database_url,
-        "YOUSU_AUTH_SECRET": SECRET,
-        "YOUSU_CIPHER_KEY": CIPHER_KEY,
-        "YOUSU_LOG_LEVEL": "INFO",  # the request log is part of what a request costs in production
-        "YOUSU_SIGNING_MODE": "roles_only",  # the benchmark keeps no duty roster: any holder of the role signs
-    }
-    yousu = Path(sys.executable).with_name("yousu")
-    log_path = log_dir / f"serve-{store_kind(database_url)}-{workers}.log"
+    cmd = [c.replace("{port}", str(port)) for c in cmd]
     with log_path.open("wb") as log:
-        cmd = [str(yousu), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        deadline = time.monotonic() + startup
         while True:
             if proc.poll() is not None:
-                msg = f"yousu serve exited with {proc.returncode}: {log_path.read_text(errors='replace')[-2000:]}"
+                msg = f"{cmd[0]} exited with {proc.returncode}: {log_path.read_text(errors='replace')[-2000:]}"
                 raise RuntimeError(msg)
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
+                if httpx.get(f"{base_url}{health}", timeout=1.0).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                msg = f"yousu serve not healthy after {STARTUP_SECONDS} s"
+                msg = f"{cmd[0]} not healthy after {startup} s"
                 raise RuntimeError(msg)
             time.sleep(0.2)
-        yield base_url
+        yield base_url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -317,61 +391,229 @@ def serve(database_url: str, workers: int, log_dir: Path) -> Iterator[str]:
             proc.wait()
 
 
-def measure(load: Load, pools: Pools, kind: str, clients: int, n: int, cell: Cell) -> Cell:
-    """Run ``n`` requests of ``kind`` at ``clients`` and fill ``cell``."""
-    wall, latencies, errors = drive(load, pools.calls(kind, n), clients)
-    latencies.sort()
-    cell.done = len(latencies)
-    cell.rate = (cell.done - len(errors)) / wall if wall > 0 else 0.0
-    cell.p50 = statistics.median(latencies) if latencies else 0.0
-    cell.p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0
-    cell.errors = len(errors)
-    cell.samples = sorted(set(errors))[:3]
-    return cell
+def yousu_env(database_url: str) -> dict[str, str]:
+    """The server's environment: the bench secret and key; the request log on, as in production."""
+    return {
+        **os.environ,
+        "YOUSU_DATABASE_URL": database_url,
+        "YOUSU_AUTH_SECRET": SECRET,
+        "YOUSU_CIPHER_KEY": CIPHER_KEY,
+        "YOUSU_LOG_LEVEL": "INFO",  # the request log is part of what a request costs in production
+        "YOUSU_SIGNING_MODE": "roles_only",  # the benchmark keeps no duty roster: any holder of the role signs
+    }
 
 
-def per_row(n: int, clients: int) -> int:
-    """Requests in one row: at least ``n``, and three per client so every client is busy for a while."""
-    return max(n, 3 * clients)
+def measure_trivial(wrk: str, workers: int, connections: list[int], seconds: float, work: Path) -> list[Row]:
+    """The ceiling rows: the trivial app under the same uvicorn."""
+    cmd = [sys.executable, str(ROOT / "bench" / "trivial.py"), "--port", "{port}", "--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    rows = []
+    with running(cmd, env, "/", work / f"trivial-{workers}.log") as (base_url, _):
+        load = Wrk(wrk, base_url, work)
+        trivial = Kind("trivial", "GET", "/")
+        load.run(trivial, max(connections), WARM_UP_SECONDS)
+        for c in connections:
+            rows.append(tag(load.run(trivial, c, seconds), workers, "trivial"))
+            say(rows[-1])
+    return rows
 
 
-def run_store(url: str, workers: int, clients: list[int], kinds: list[str], n: int, log_dir: Path) -> list[Cell]:
-    """Every kind at every client count against one server."""
-    store = store_kind(url)
-    if workers > 1 and store == "sqlite":
-        refused = f"`serve --workers {workers}` refused: background threads, one writer"
-        return [Cell("all", 0, workers, store, note=refused)]
-    cells = []
-    with serve(url, workers, log_dir) as base_url:
-        load = Load(base_url)
+def tag(row: Row, workers: int, server: str) -> Row:
+    """Name the server a row measured."""
+    row.workers, row.server = workers, server
+    return row
+
+
+def say(row: Row) -> None:
+    """Progress on stderr."""
+    extra = f", {row.note}" if row.note else ""
+    print(
+        f"  {row.server} ×{row.workers} {row.kind} c={row.connections}: {row.rate:.0f}/s p50 {row.p50:.1f} ms "
+        f"p99 {row.p99:.1f} ms, {row.errors} errors{extra}",
+        file=sys.stderr,
+    )
+
+
+def measure_yousu(
+    wrk: str, url: str, workers: int, connections: list[int], kinds: list[str], seconds: float, work: Path
+) -> tuple[list[Row], Pools]:
+    """Every kind at every connection count against one `yousu serve --workers W`."""
+    cmd = [str(Path(sys.executable).with_name("yousu")), "serve", "--host", "127.0.0.1", "--port", "{port}"]
+    cmd += ["--workers", str(workers)]
+    env = yousu_env(url)
+    if workers > 1:
+        env["YOUSU_BACKGROUND"] = "false"  # `serve --workers` refuses background work in every worker
+    rows: list[Row] = []
+    with running(cmd, env, "/healthz", work / f"yousu-{workers}.log") as (base_url, _):
+        load = Wrk(wrk, base_url, work)
+        pools = Pools(load)
+        load.run(KINDS["healthz"], max(connections), WARM_UP_SECONDS)
         started = time.perf_counter()
-        load.prepare([Call("GET", "/healthz")] * WARM_UP)  # every worker's first requests are slow
-        pools = Pools(load, sum(per_row(n, c) for c in clients))
-        print(f"  {store} × {workers} worker(s): prepared in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        for kind in kinds:
-            for c in clients:
-                cells.append(measure(load, pools, kind, c, per_row(n, c), Cell(kind, c, workers, store)))
-                last = cells[-1]
-                print(f"  {kind} {c} clients: {last.rate:.0f}/s, {last.errors} errors", file=sys.stderr)
-    return cells
+        pools.ensure("received", 50)
+        pools.add("readable", pools.ids["received"][:50])  # read (not consumed): any complaint will do
+        for c in connections:
+            for name in ["healthz", *kinds]:
+                kind = KINDS[name]
+                ids = None
+                if kind.source is not None:
+                    # what this kind may reach: the fastest command so far at these connections, or itself elsewhere
+                    expected = max([pools.rates.get(f"{k}@{c}", 0.0) for k in KINDS if k != "healthz"])
+                    expected = max(expected, pools.rates.get(name, 0.0))
+                    need = int((expected or 300.0) * seconds * MARGIN) + 20 * c + 50
+                    if kind.cycle:
+                        ids = pools.ids["readable"][:2000]
+                    else:
+                        pools.ensure(kind.source, need)
+                        ids = pools.take(kind.source, need)
+                row = tag(load.run(kind, c, seconds, ids, capture=kind.feeds is not None), workers, "yousu")
+                if kind.feeds is not None:
+                    pools.add(kind.feeds, row.ids)
+                if kind.source is not None and ids is not None and not kind.cycle:
+                    pools.ids[kind.source] = unreached(ids, row, c) + pools.ids[kind.source]
+                pools.rates[f"{name}@{c}"] = row.rate
+                pools.rates[name] = max(row.rate, pools.rates.get(name, 0.0))
+                rows.append(row)
+                say(row)
+        print(f"  yousu ×{workers}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return rows, pools
 
 
-def table(cells: list[Cell]) -> str:
-    """The results as a Markdown table, each row's ratio against /healthz of the same server and clients."""
-    trivial = {(c.store, c.workers, c.clients): c.rate for c in cells if c.kind == "healthz"}
-    lines = [
-        "| kind | clients | workers | store | req/s | p50 ms | p99 ms | errors | ratio to /healthz |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for c in cells:
-        if c.note:
-            lines.append(f"| {c.kind} | — | {c.workers} | {c.store} | — | — | — | — | {c.note} |")
+PARTS = (  # (part, pieces of a frame that place a sample in it); a sample goes to the part of its innermost frame
+    ("JWT decoding", ("jwt/",)),
+    ("logging (structlog, stdlib)", ("structlog/", "logging/")),
+    ("PostgreSQL driver and pool (psycopg)", ("psycopg/", "psycopg_pool/")),
+    ("event store library (eventsourcing)", ("eventsourcing/",)),
+    ("encryption (cryptography)", ("cryptography/",)),
+    ("yousu domain, application, projections", ("(domain/", "(application/", "(projections/", "(policies/")),
+    ("pydantic validation / serialisation", ("pydantic", "json/")),
+    ("FastAPI route matching", ("._match (fastapi", ".matches (fastapi", "_restore_fastapi_scope_key")),
+    ("FastAPI solve_dependencies", ("solve_dependencies",)),
+    ("thread hand-offs (anyio, executors, locks)", ("anyio/", "concurrent/futures", "threading.py", "queue.py")),
+    ("yousu HTTP layer (routes, deps, middleware)", ("(api/",)),
+    ("FastAPI / Starlette, other", ("fastapi/", "starlette/")),
+    ("uvicorn / h11 HTTP parsing", ("uvicorn/", "h11/")),
+    ("asyncio event loop", ("asyncio/", "selectors.py")),
+)
+MARKERS = (  # inclusive shares the issue names
+    ("in solve_dependencies", "solve_dependencies"),
+    ("in run_in_threadpool", "run_in_threadpool"),
+    ("in the request log line", "log_request"),
+    ("in JWT decoding", "jwt/"),
+    ("in ComplaintsApp", "(application/complaints.py"),
+    ("in the store guard's workers", "concurrent/futures/thread.py"),
+)
+
+
+def profile(
+    wrk: str, url: str, kind: str, connections: int, seconds: float, work: Path, keep: Path | None = None
+) -> str:
+    """py-spy samples of one worker while ``kind`` runs at ``connections``: the share of each part."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return "profile: py-spy is not installed (pip install py-spy)"
+    cmd = [str(Path(sys.executable).with_name("yousu")), "serve", "--host", "127.0.0.1", "--port", "{port}"]
+    with running(cmd, yousu_env(url), "/healthz", work / "yousu-profile.log") as (base_url, pid):
+        load = Wrk(wrk, base_url, work)
+        pools = Pools(load)
+        k = KINDS[kind]
+        load.run(KINDS["healthz"], connections, WARM_UP_SECONDS)
+        ids = None
+        if k.cycle:
+            pools.ensure("received", 50)
+            ids = pools.ids["received"][:50]
+        elif k.source is not None:
+            pools.ensure(k.source, int(400 * seconds * MARGIN))
+            ids = pools.ids[k.source]
+        raw = work / "profile.txt"
+        rate = max(50, min(250, int(20000 / max(seconds, 1))))
+        spy_cmd = [spy, "record", "--pid", str(pid), "--format", "raw", "--gil", "--rate", str(rate)]
+        spy_cmd += ["--duration", str(max(1, round(seconds))), "--output", str(raw), "--nonblocking"]
+        spying = subprocess.Popen(spy_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        row = load.run(k, connections, seconds, ids)
+        _, err = spying.communicate(timeout=seconds + 60)
+        if not raw.exists():
+            return f"profile: py-spy failed: {err[-500:]}"
+        if keep is not None:
+            shutil.copy(raw, keep)
+    return summarise(raw.read_text(), kind, connections, row)
+
+
+def summarise(collapsed: str, kind: str, connections: int, row: Row) -> str:
+    """The collapsed stacks as shares: by part (of the innermost frame that has one) and a few inclusive ones."""
+    parts: Counter[str] = Counter()
+    marked: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
             continue
-        base = trivial.get((c.store, c.workers, c.clients)) or 0.0
-        ratio = f"{c.rate / base:.2f}" if base else "—"
+        n = int(count)
+        total += n
+        calls = stack.split(";")
+        part = next((label for f in reversed(calls) for label, pieces in PARTS if any(p in f for p in pieces)), "other")
+        parts[part] += n
+        for label, piece in MARKERS:
+            if any(piece in f for f in calls):
+                marked[label] += n
+    if not total:
+        return "profile: no samples"
+    lines = [
+        f"profile of {kind} at {connections} connections, one worker, py-spy --gil ({row.rate:.0f}/s while sampled; "
+        f"{total} GIL-holding samples), by the part of the innermost frame:"
+    ]
+    lines += [f"  {share / total:6.1%}  {label}" for label, share in parts.most_common()]
+    lines.append("  inclusive:")
+    lines += [f"  {marked[label] / total:6.1%}  {label}" for label, _ in MARKERS]
+    return "\n".join(lines)
+
+
+TARGETS = (
+    "at 16 connections: every command ≥ 0.5× the trivial app, the audited read ≥ 0.6×, /healthz ≥ 0.8×, "
+    "p99 < 50 ms; one connection's receive p50 < 5 ms; no errors at 64"
+)
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    """Each target against the rows: met or missed, per worker count."""
+    out = []
+    ceiling = {(r.workers, r.connections): r.rate for r in rows if r.server == "trivial"}
+    for r in rows:
+        if r.server != "yousu":
+            continue
+        base = ceiling.get((r.workers, r.connections)) or 0.0
+        ratio = r.rate / base if base else 0.0
+        if r.connections == 16:
+            floor = {"healthz": 0.8, "read": 0.6}.get(r.kind, 0.5)
+            ok = ratio >= floor and r.p99 < 50
+            out.append(
+                f"{'met   ' if ok else 'MISSED'} {r.kind} ×{r.workers} at 16: {ratio:.2f}× the trivial app "
+                f"(target ≥ {floor}), p99 {r.p99:.1f} ms (target < 50)"
+            )
+        if r.connections == 1 and r.kind == "receive":
+            ok = r.p50 < 5
+            out.append(f"{'met   ' if ok else 'MISSED'} receive ×{r.workers} at 1: p50 {r.p50:.1f} ms (target < 5)")
+        if r.connections == 64:
+            ok = r.errors == 0 and not r.fallback
+            out.append(f"{'met   ' if ok else 'MISSED'} {r.kind} ×{r.workers} at 64: {r.errors} errors")
+    return out
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table, each against the trivial app and /healthz at the same workers and connections."""
+    ceiling = {(r.workers, r.connections): r.rate for r in rows if r.server == "trivial"}
+    healthz = {(r.workers, r.connections): r.rate for r in rows if r.server == "yousu" and r.kind == "healthz"}
+    lines = [
+        "| kind | connections | workers | req/s | p50 ms | p99 ms | errors | × trivial app | × /healthz | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        key = (r.workers, r.connections)
+        vs_trivial = f"{r.rate / ceiling[key]:.2f}" if ceiling.get(key) else "—"
+        vs_healthz = f"{r.rate / healthz[key]:.2f}" if healthz.get(key) and r.server == "yousu" else "—"
+        name = "trivial FastAPI app" if r.server == "trivial" else r.kind
         lines.append(
-            f"| {c.kind} | {c.clients} | {c.workers} | {c.store} | {c.rate:.0f} | {c.p50:.1f} | {c.p99:.1f} "
-            f"| {c.errors}/{c.done} | {ratio} |"
+            f"| {name} | {r.connections} | {r.workers} | {r.rate:.0f} | {r.p50:.1f} | {r.p99:.1f} "
+            f"| {r.errors}/{r.requests} | {vs_trivial} | {vs_healthz} | {r.note} |"
         )
     return "\n".join(lines)
 
@@ -382,36 +624,51 @@ def ints(text: str) -> list[int]:
 
 
 def main() -> None:
-    """Measure, then print the table and any error samples."""
+    """Measure, then print the table, the targets, the profile and any error samples."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", action="append", required=True, help="a store to measure (repeatable)")
-    p.add_argument("--clients", type=ints, default=[1, 16, 64])
+    p.add_argument("--database-url", required=True, help="the store (PostgreSQL for the published figures)")
+    p.add_argument("--connections", type=ints, default=[1, 16, 64])
     p.add_argument("--workers", type=ints, default=[1, 2])
-    p.add_argument("--requests", type=int, default=200, help="requests per row (at least 3 per client)")
-    p.add_argument("--kinds", default=",".join(KINDS), help=f"subset of {','.join(KINDS)}")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per row (≥ 10 for published figures)")
+    p.add_argument("--kinds", default=",".join(k for k in KINDS if k != "healthz"), help="subset of the kinds")
+    p.add_argument("--no-profile", action="store_true", help="skip the py-spy profile of the slowest command")
+    p.add_argument("--profile-out", type=Path, default=None, help="keep py-spy's collapsed stacks in this file")
     args = p.parse_args()
-    kinds = [k for k in args.kinds.split(",") if k]
+    kinds = [k for k in args.kinds.split(",") if k and k != "healthz"]
     unknown = set(kinds) - set(KINDS)
     if unknown:
         p.error(f"unknown kinds: {', '.join(sorted(unknown))}")
-    if "healthz" not in kinds:
-        kinds.insert(0, "healthz")  # every ratio needs it
-
+    store = store_kind(args.database_url)
+    workers = [w for w in args.workers if w == 1 or store == "postgresql"]
+    wrk = ensure_wrk()
+    version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False).stdout.splitlines()
     load1, load5, load15 = os.getloadavg()
     print(
-        f"{datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} CPUs, "
-        f"load average {load1:.1f} {load5:.1f} {load15:.1f} at start, Python {platform.python_version()}; "
-        f"max({args.requests}, 3 × clients) requests per row"
+        f"{datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} CPUs (shared), "
+        f"load average {load1:.1f} {load5:.1f} {load15:.1f} at start, Python {platform.python_version()}, "
+        f"{(version or ['wrk'])[0].split(' [')[0]}; {store}; {args.duration:g} s per row"
     )
-    cells: list[Cell] = []
-    with tempfile.TemporaryDirectory(prefix="yousu-bench-") as log_dir:
-        for url in args.database_url:
-            for w in args.workers:
-                cells += run_store(url, w, args.clients, kinds, args.requests, Path(log_dir))
-    print(table(cells))
-    for c in cells:
-        for s in c.samples:
-            print(f"error sample ({c.kind}, {c.clients} clients, {c.workers} workers, {c.store}): {s}")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="yousu-bench-") as tmp:
+        work = Path(tmp)
+        for w in workers:
+            rows += measure_trivial(wrk, w, args.connections, args.duration, work)
+            rows += measure_yousu(wrk, args.database_url, w, args.connections, kinds, args.duration, work)[0]
+        print(table(rows))
+        if store != "postgresql" or len(workers) < len(args.workers):
+            print("`serve --workers 2` on the embedded SQLite default is refused (one writer): one worker only")
+        print(f"\ntargets ({TARGETS}):")
+        for line in verdicts(rows):
+            print(f"  {line}")
+        commands = [r for r in rows if r.server == "yousu" and r.kind in COMMANDS and r.workers == workers[0]]
+        at = 16 if 16 in args.connections else max(args.connections)
+        slowest = min((r for r in commands if r.connections == at), key=lambda r: r.rate, default=None)
+        if slowest is not None and not args.no_profile:
+            print()
+            print(profile(wrk, args.database_url, slowest.kind, at, args.duration, work, args.profile_out))
+    for r in rows:
+        if r.sample:
+            print(f"error sample ({r.kind}, {r.connections} connections, {r.workers} workers): {r.sample}")
 
 
 if __name__ == "__main__":

@@ -44,12 +44,14 @@ from uuid import UUID, uuid4
 
 import httpx
 
+from domain.roster import SigningMode
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-from application.accounts import AccountStore  # noqa: E402 — imports follow the sys.path set-up above
+from adapters.accounts import SqlAccountStore  # noqa: E402 — imports follow the sys.path set-up above
 from application.clock import SystemClock  # noqa: E402 — imports follow the sys.path set-up above
-from application.complaints import ComplaintsApp  # noqa: E402 — imports follow the sys.path set-up above
+from application.complaints import ComplaintsApp, new_salt  # noqa: E402 — imports follow the sys.path set-up above
 from domain.calendar import WorkingCalendar  # noqa: E402 — imports follow the sys.path set-up above
 from domain.complaint import Complaint  # noqa: E402 — imports follow the sys.path set-up above
 from domain.rules import Limits  # noqa: E402 — imports follow the sys.path set-up above
@@ -117,8 +119,8 @@ def _steps(plan: Plan, calendar: WorkingCalendar, limits: Limits) -> list[Callab
     ]
     if cls is not Classification.general:
         steps += [
-            lambda: c.sign(opinion="同意", actor=OFFICER, now=now),
-            lambda: c.sign(opinion="同意转办", actor=LEADER, now=now),
+            lambda: c.sign(opinion="同意", actor=OFFICER, now=now, mode=SigningMode.roles_only),
+            lambda: c.sign(opinion="同意转办", actor=LEADER, now=now, mode=SigningMode.roles_only),
             lambda: c.dispatch(
                 departments=plan.departments,
                 supervisor="local:supervisor",
@@ -130,7 +132,15 @@ def _steps(plan: Plan, calendar: WorkingCalendar, limits: Limits) -> list[Callab
             ),
         ]
         if len(plan.departments) > 1 or cls is Classification.hard_to_do:
-            steps.append(lambda: c.consult(participants=plan.departments, conclusion="会商一致", actor=LEADER, now=now))
+            steps.append(
+                lambda: c.consult(
+                    participants=plan.departments,
+                    conclusion="会商一致",
+                    actor=LEADER,
+                    now=now,
+                    mode=SigningMode.roles_only,
+                )
+            )
     resolver = CLERK if cls is Classification.general else Actor("d", "经办人", Role.department, plan.departments[0])
     basis = "《条例》第十条" if cls is Classification.cannot_do else None
     steps += [
@@ -190,6 +200,7 @@ def seed(app: ComplaintsApp, n: int, *, wave: int = 5000, batch: int = 500, seed
                 limits=limits,
                 external_ref=f"B{made}",
                 complaint_id=uuid4(),
+                salt=new_salt,
             )
             stop = rnd.choice((0, 1, 2, 3, 4, 5, 6, 7, 7, 7, 7))  # some just received, most closed
             departments = rnd.sample(DEPARTMENTS, 1 if rnd.random() < 0.8 else 2)
@@ -233,7 +244,7 @@ def ensure_store(db: Path, n: int, *, fresh: bool) -> str:
             with sqlite3.connect(db) as conn:
                 row = conn.execute("SELECT id FROM yousu_ledger WHERE status = 'closed' LIMIT 1").fetchone()
             full = UUID(str(row[0]))
-        accounts = AccountStore(settings.database(), SystemClock())
+        accounts = SqlAccountStore(settings.database(), SystemClock())
         accounts.setup()
         if accounts.get("leader") is None:
             accounts.add(username="leader", name="张带班", roles=[Role.duty_leader], password=PASSWORD)

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
 import numpy as np  # noqa: E402 — imports follow the sys.path set-up above
+from yardstick import anchor_line, quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
 
 from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
 from projections.forecast import AFTER_BREAK, CLOSED, day_type, forecast  # noqa: E402 — imports follow the sys.path set-up above
@@ -68,6 +69,7 @@ def main() -> None:
     p.add_argument("--backtest", action="store_true", help="also run the rolling-origin backtest (7 fits a series)")
     p.add_argument("--granularity", default="day,week,month", help="comma-separated: day, week, month")
     args = p.parse_args()
+    quiet_logs()
     ahead = {"day": "84 days", "week": "12 weeks", "month": "3 months"}
     for granularity in args.granularity.split(","):
         history = args.history_days if granularity == "day" else MAX_PERIOD_HISTORY_DAYS
@@ -83,6 +85,7 @@ def main() -> None:
             f"{1000 * took / args.series:.0f} ms a series; methods {sorted(set(methods))} "
             f"({verdict} the {TARGET_S:.0f} s target)"
         )
+    print(anchor_line())
 
 
 if __name__ == "__main__":

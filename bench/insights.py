@@ -1,7 +1,7 @@
 """未诉先办 benchmark: the repeat check per received complaint at N stored, topic grouping, its quality.
 
 Repeat check: N earlier complaints are seeded straight into the repeat view's tables (person keys,
-LSH bands, signatures of real corpus texts, spread over the window), then each new complaint goes
+meaning vectors of real corpus texts, spread over the window), then each new complaint goes
 through the view's fold exactly as the projection applies it (lookups + inserts, one transaction each).
 Topics: the labelled corpus (tests/corpus.py), tokenised as the topic view stores it, then grouped
 within category as ``GET /v1/insights/topics`` does; pairwise precision and recall are printed.
@@ -30,15 +30,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from tests.corpus import Sample, generate, pairwise_scores  # noqa: E402 — imports follow the sys.path set-up above
+from yardstick import anchor_line, quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
 
-from application import text, topics  # noqa: E402 — imports follow the sys.path set-up above
+from application import meaning, text, topics  # noqa: E402 — imports follow the sys.path set-up above
 from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
+from application.complaints import new_salt  # noqa: E402 — imports follow the sys.path set-up above
 from application.persistence import parse_database_url  # noqa: E402 — imports follow the sys.path set-up above
 from domain.complaint import Complaint  # noqa: E402 — imports follow the sys.path set-up above
 from domain.rules import Limits  # noqa: E402 — imports follow the sys.path set-up above
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402 — imports follow the sys.path set-up above
 from projections.db import Table, ViewDB  # noqa: E402 — imports follow the sys.path set-up above
-from projections.repeats import BAND_ROWS, BANDS, ITEMS, LINKS, PERSONS, RepeatView  # noqa: E402 — imports follow the sys.path set-up above
+from projections.repeats import ITEMS, LINKS, PERSONS, RepeatView  # noqa: E402 — imports follow the sys.path set-up above
 from projections.topics import TOPIC_ITEMS, TopicView, rank_topics, topic_items  # noqa: E402 — imports follow the sys.path set-up above
 from projections.view import Applied  # noqa: E402 — imports follow the sys.path set-up above
 
@@ -66,6 +68,8 @@ def received(content: str, phone: str, at: datetime) -> Complaint.Received:
         now=at,
         calendar=CALENDAR,
         limits=Limits(),
+        complaint_id=uuid4(),
+        salt=new_salt,
     )
     event: Complaint.Received = c.collect_events()[0]  # type: ignore[assignment]
     return event
@@ -92,36 +96,31 @@ def _seed_rows(
     view: RepeatView, stored: int, pool: list[str], rnd: random.Random
 ) -> Iterator[tuple[Table, list[tuple[Any, ...]]]]:
     """``stored`` earlier complaints over the last 90 days (~1 in 5 people complain again), in batches per table.
-    Signatures and bands are computed once per pool text, person keys once per phone."""
-    sigs = [text.signature(t) for t in pool]
-    hexes = [sig.astype("<u4").tobytes().hex() for sig in sigs]
-    bands = [text.bands(sig, BAND_ROWS) for sig in sigs]
+    Meaning vectors are computed once per pool text, person keys once per phone."""
+    hexes = [meaning.to_bytes(v).hex() for v in meaning.embed(pool)]
     keys: dict[int, list[str]] = {}
     batch = 50_000
     for lo in range(0, stored, batch):
         items: list[tuple[Any, ...]] = []
         persons: list[tuple[Any, ...]] = []
-        banded: list[tuple[Any, ...]] = []
         for i in range(lo, min(stored, lo + batch)):
             cid = uuid4()
             at = NOW - timedelta(seconds=rnd.randrange(90 * 86400))
             k = rnd.randrange(len(pool))
-            items.append((cid, at, f"S{i}", "urban_management", "main", hexes[k], None, None, None))
+            items.append((cid, at, f"S{i}", "urban_management", "main", hexes[k], None, None, None, 0))
             person = rnd.randrange(stored // 5 + 1)
             if person not in keys:
                 keys[person] = text.person_keys(view.person_key, f"139{person:08d}", None)
             persons.extend((key, cid, at) for key in keys[person])
-            banded.extend((b, cid, at) for b in bands[k])
         yield ITEMS, items
         yield PERSONS, persons
-        yield BANDS, banded
 
 
 def seed(url: str, view: RepeatView, stored: int, pool: list[str], rnd: random.Random) -> None:
     """Load ``stored`` complaints straight into the repeat view's tables (binary COPY on PostgreSQL, one
     transaction on SQLite), then build the keys and indexes: minutes for a million, not hours of intakes."""
     database = parse_database_url(url)
-    tables = (ITEMS, PERSONS, BANDS, LINKS)
+    tables = (ITEMS, PERSONS, LINKS)
     if database.kind == "postgresql":
         views = ViewDB(database)
         conninfo = views.conninfo()
@@ -178,7 +177,7 @@ def anchor(db: ViewDB, n: int) -> list[float]:
     for cid in ids:
         t = time.perf_counter()
         with db.transaction(write=False) as tx:
-            tx.query(f"SELECT signature FROM {ITEMS.name} WHERE complaint_id = ?", [cid])  # noqa: S608 — names are ours
+            tx.query(f"SELECT vector FROM {ITEMS.name} WHERE complaint_id = ?", [cid])  # noqa: S608 — names are ours
         times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -209,11 +208,11 @@ def bench_repeats(url: str, stored: int, checks: int, *, reuse: bool = False) ->
             t = time.perf_counter()
         commits.append((time.perf_counter() - t) * 1000)
     yardstick = anchor(db, checks)
-    cpu = []  # the check's own arithmetic alone (segmentation, MinHash, bands, person keys): the CPU share
+    cpu = []  # the check's own arithmetic alone (segmentation, meaning vector, person keys): the CPU share
     text._tokens.cache_clear()  # segment afresh, as the check did
     for e in events:
         t = time.perf_counter()
-        text.bands(text.signature(e.content), BAND_ROWS)
+        meaning.embed([e.content])
         text.person_keys(view.person_key, e.complainant.phone, None)
         cpu.append((time.perf_counter() - t) * 1000)
     with db.transaction(write=False) as tx:
@@ -242,6 +241,7 @@ def bench_topics(n: int, url: str | None) -> None:
     samples = generate(n, seed=9)
     t0 = time.perf_counter()
     words = [text.tokens(s.content) for s in samples]
+    vectors = meaning.embed([s.content for s in samples])
     tokenised = time.perf_counter() - t0
     by_category: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(samples):
@@ -250,21 +250,21 @@ def bench_topics(n: int, url: str | None) -> None:
     clusters = [0] * n
     base = 0
     for members in by_category.values():
-        numbers = topics.group([words[i] for i in members])
+        numbers = topics.group_meaning(vectors[members])
         for i, number in zip(members, numbers, strict=True):
             clusters[i] = base + number
         base += max(numbers) + 1
     grouped = time.perf_counter() - t1
     precision, recall = pairwise_scores([s.label for s in samples], clusters)
     print(
-        f"topics for {n:,} complaints: grouping {grouped:.1f} s (+ tokenising {tokenised:.1f} s, done once at "
+        f"topics for {n:,} complaints: grouping {grouped:.1f} s (+ words and vectors {tokenised:.1f} s, done once at "
         f"projection time); {base} topics; pairwise precision {precision:.3f}, recall {recall:.3f}"
     )
     if url:
-        bench_topics_query(url, samples, words)
+        bench_topics_query(url, samples, words, [meaning.to_bytes(v).hex() for v in vectors])
 
 
-def bench_topics_query(url: str, samples: list[Sample], words: list[list[str]]) -> None:
+def bench_topics_query(url: str, samples: list[Sample], words: list[list[str]], vectors: list[str]) -> None:
     """Seed the topic view with the month and the month before (bulk insert), then time the route's query."""
     db = ViewDB(parse_database_url(url))
     view = TopicView(CALENDAR)
@@ -282,7 +282,7 @@ def bench_topics_query(url: str, samples: list[Sample], words: list[list[str]]) 
                 at = month + timedelta(seconds=rnd.randrange(30 * 86400))
                 slip = f"T{month:%m}{i:06d}"
                 deps = f",{s.category}_bureau,"
-                rows.append((uuid4(), at, slip, s.category, "main", deps, " ".join(words[i])))
+                rows.append((uuid4(), at, slip, s.category, "main", deps, " ".join(words[i]), vectors[i]))
                 if len(rows) >= 20_000:
                     tx.insert_ignore(TOPIC_ITEMS, rows)
                     rows = []
@@ -327,6 +327,7 @@ def bench_knowledge(url: str, entries: int, searches: int) -> None:
             actor_id="b",
             actor_role="window_clerk",
             now=NOW,
+            entry_id=uuid4(),
         )
         entry.publish(actor_id="l", actor_role="duty_leader", now=NOW)
         knowledge.index_entry(db, entry)
@@ -357,12 +358,14 @@ def main() -> None:
     p.add_argument("--knowledge", type=int, default=10_000)
     p.add_argument("--searches", type=int, default=200)
     args = p.parse_args()
+    quiet_logs()
     for stored in args.stored:
         bench_repeats(args.database_url, stored, args.checks, reuse=args.reuse)
     if args.topics:
         bench_topics(args.topics, args.database_url)
     if args.knowledge:
         bench_knowledge(args.database_url, args.knowledge, args.searches)
+    print(anchor_line(args.database_url), flush=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from domain.roster import SigningMode
+
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1])]
+
+from yardstick import anchor_line, quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
 
 from application.calendar_loader import load_calendar  # noqa: E402 — imports follow the sys.path set-up above
 from application.clock import SettableClock  # noqa: E402 — imports follow the sys.path set-up above
@@ -41,10 +45,13 @@ def main() -> None:
     p.add_argument("--due", type=int, default=200, help="complaints past their deadline")
     p.add_argument("--repeat", type=int, default=50)
     args = p.parse_args()
+    quiet_logs()
 
     calendar = load_calendar(Path("ops/calendar"))
     clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
-    app = ComplaintsApp(parse_database_url(args.database_url).env, clock=clock, calendar=calendar)
+    app = ComplaintsApp(
+        parse_database_url(args.database_url).env, clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only
+    )
     db = ViewDB(parse_database_url(args.database_url))
     runner = ProjectionRunner(app, all_views(calendar), db)
     runner.setup()
@@ -109,6 +116,7 @@ def main() -> None:
         f"one sweep: {result.raised} escalations raised for {result.candidates} candidates in {took:.2f} s "
         f"(interval 30 s; find {result.find_ms:.2f} ms)"
     )
+    print(anchor_line(args.database_url))
     app.close()
     db.close()
 

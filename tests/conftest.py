@@ -1,21 +1,37 @@
-"""Shared fixtures: a real PostgreSQL database per session, a real SQLite file per test, fake clocks."""
+"""Shared fixtures: a real PostgreSQL database per session, a real SQLite file per test, fake clocks.
+
+Also the suite's own rules, applied at collection and while tests run:
+
+- every test that uses PostgreSQL carries the ``postgres`` marker: it is added here to any test whose
+  fixtures or parameters reach PostgreSQL (see :func:`uses_postgres`), and a test that creates or drops
+  a PostgreSQL database without the marker fails (so ``-m "not postgres"`` runs without a server);
+- under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) the browser tests share one
+  worker, one ``yousu serve`` and one chromium (``xdist_group("browser")``), and each end-to-end module
+  runs on one worker, so its module-scoped server starts once.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
 import pytest
+import structlog
 
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
 from domain.calendar import WorkingCalendar
 
 CST = timezone(timedelta(hours=8))
+# The CLIs print through rich, which wraps at 80 columns when stderr is no terminal; under pytest-xdist
+# tmp paths are longer (…/popen-gw0/…) and a wrapped path no longer contains its file name.
+os.environ.setdefault("COLUMNS", "200")
 PG_ADMIN_URL = os.environ.get("YOUSU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -26,9 +42,100 @@ def calendar() -> WorkingCalendar:
 
 
 @pytest.fixture
+def structlog_defaults() -> Iterator[None]:
+    """structlog's own defaults for one test, the earlier configuration put back after it.
+
+    A command-line test run in-process configures logging (``yousu openapi`` filters below ERROR); a test
+    that captures a warning must not depend on which test ran before it on the same worker.
+    """
+    saved = structlog.get_config()
+    structlog.reset_defaults()
+    yield
+    structlog.configure(**saved)
+
+
+@pytest.fixture
 def clock() -> SettableClock:
     """A clock standing at Friday 2025-09-26 10:00 Beijing time."""
     return SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
+
+
+# Fixture and test sources that reach PostgreSQL without the pg_url fixture.
+PG_SOURCE_HINTS = ("create_pg_database(", "PG_ADMIN_URL", '"pg_url"')
+POSTGRES_PARAMS = ("postgresql", "postgres")
+
+
+@functools.cache
+def _reaches_postgres(func: object) -> bool:
+    """Whether the source of a fixture, test function or test class names a way to PostgreSQL."""
+    try:
+        source = inspect.getsource(func)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return any(hint in source for hint in PG_SOURCE_HINTS)
+
+
+def uses_postgres(item: pytest.Item) -> bool:
+    """Whether ``item`` reaches PostgreSQL: the pg_url fixture, a "postgresql" parameter, or a fixture or
+    test body that makes its own database (``create_pg_database``, ``PG_ADMIN_URL``).
+
+    A parametrized fixture is judged by the parameter this item runs with (its sqlite case is not marked).
+    """
+    callspec = getattr(item, "callspec", None)
+    params: dict[str, object] = dict(callspec.params) if callspec is not None else {}
+    if any(isinstance(v, str) and v in POSTGRES_PARAMS for v in params.values()):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    if "pg_url" in names:
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info is not None else {}
+    for name in names:
+        for fixturedef in defs.get(name, ()):
+            if fixturedef.params is not None:
+                continue  # parametrized: the parameter above decides
+            if _reaches_postgres(fixturedef.func):
+                return True
+    func = getattr(item, "function", None)
+    if func is not None and _reaches_postgres(func):
+        return True
+    cls = getattr(item, "cls", None)  # unittest cases make their database in setUp
+    return cls is not None and any(_reaches_postgres(k) for k in cls.__mro__ if k.__module__.startswith("tests."))
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The postgres marker on every test that uses PostgreSQL; the browser tests in one xdist group."""
+    for item in items:
+        if item.get_closest_marker("postgres") is None and uses_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "tests/e2e/" in str(item.path):  # a module's `yousu serve` (module-scoped) starts once, on one worker
+            item.add_marker(pytest.mark.xdist_group(f"e2e:{item.path.name}"))
+
+
+_running: list[pytest.Item] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Remember the running test, so that a database made for it can check its markers."""
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+def _require_postgres_marker() -> None:
+    """Fail the running test when it reaches PostgreSQL without the ``postgres`` marker."""
+    if _running and _running[-1].get_closest_marker("postgres") is None:
+        pytest.fail(
+            f"{_running[-1].nodeid} uses PostgreSQL but lacks @pytest.mark.postgres "
+            "(add the marker, or request the pg_url fixture)",
+            pytrace=False,
+        )
 
 
 def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
@@ -39,7 +146,12 @@ def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
 
 
 def create_pg_database(prefix: str = "yousu_test") -> str:
-    """Create a fresh database and return its URL."""
+    """Create a fresh database and return its URL (for a test marked ``postgres``).
+
+    Only creating is checked: a module- or session-scoped database is dropped in the teardown of whichever
+    test ran last in its scope, which need not use it.
+    """
+    _require_postgres_marker()
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with _admin_connect() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
@@ -12,6 +17,8 @@ from application.clock import Clock, SystemClock
 from domain.values import Role
 from yousu.settings import Settings
 from yousu.wiring import build_http_app
+
+T = TypeVar("T")
 
 SECRET = "test-secret-for-yousu-only-0123456789"
 CIPHER_KEY = "c2VjcmV0LWtleS1mb3IteW91c3UtdGVzdHMtMDEyMzQ="  # 32 bytes, tests only
@@ -51,6 +58,9 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     overrides.setdefault("cipher_key", CIPHER_KEY)
     # signing by role alone unless the test is about rosters (those pass signing_mode="roster")
     overrides.setdefault("signing_mode", "roles_only")
+    # a suite on every core of a 2-core machine keeps the store busy: a command's deadline with room to spare
+    # (tests about the deadline pass their own)
+    overrides.setdefault("store_timeout", 15.0)
     return Settings(database_url=database_url, auth_secret=SECRET, **overrides)
 
 
@@ -77,3 +87,23 @@ def hotline_body(ref: str, **overrides: Any) -> dict[str, Any]:
     when the app runs on another clock — it must lie within the backdating window)."""
     overrides.setdefault("received_at", (datetime.now(tz=CST) - timedelta(hours=1)).isoformat())
     return receive_body(channel="hotline", external_ref=ref, **overrides)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: works even where this thread already runs an event loop (an
+    xdist worker that ran a Playwright browser test keeps one)."""
+    with ThreadPoolExecutor(1) as one:
+        return one.submit(asyncio.run, coro).result()
+
+
+def reference_signing_for_themselves(directory: Path, *centres: str) -> Path:
+    """A copy of ops/reference.toml in ``directory`` where the street ``centres`` named sign for themselves
+    (``signed_by = "<own code>"``) instead of being signed by the district hall."""
+    text = (Path(__file__).resolve().parents[1] / "ops" / "reference.toml").read_text(encoding="utf-8")
+    for code in centres:
+        line = re.compile(rf'^({code} = \{{ .*kind = "street_centre") \}}$', re.MULTILINE)
+        text, found = line.subn(rf'\1, signed_by = "{code}" }}', text)
+        assert found == 1, code
+    path = directory / "reference.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

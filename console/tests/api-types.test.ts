@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { codeMap } from "@/api/reference";
-import { signAsFor } from "@/utils/signing";
+import { signAsFor, signedHere } from "@/utils/signing";
 
 describe("reference codes", () => {
   it("maps GET /v1/reference's code lists to code → 中文名", () => {
@@ -17,5 +17,19 @@ describe("signing role (as)", () => {
     // 审核签字 order: 当天值班人员 first, then 带班领导
     expect(signAsFor("classified")).toBe("duty_officer");
     expect(signAsFor("officer_signed")).toBe("duty_leader");
+  });
+});
+
+describe("待签字: the complaints the signer's centre signs for", () => {
+  // ops/reference.toml's default: the street centres are signed by the district hall; here hongqiao signs its own
+  const signedBy = { district: "district", jiefang: "district", hongqiao: "hongqiao" };
+  const rows = [{ centre: "district" }, { centre: "jiefang" }, { centre: "hongqiao" }];
+  it.each([
+    ["district", ["district", "jiefang"]],
+    [null, ["district", "jiefang"]], // no centre on the account: the district hall
+    ["jiefang", []], // signed by the district hall: nothing to sign at jiefang
+    ["hongqiao", ["hongqiao"]], // signs for itself
+  ])("a signer of %s signs %j", (centre, expected) => {
+    expect(signedHere(rows, signedBy, centre).map((r) => r.centre)).toEqual(expected);
   });
 });

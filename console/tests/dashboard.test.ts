@@ -14,7 +14,8 @@ import { emptyFilters, ledgerFilter, metricsQuery, yearToDate } from "@/utils/fi
 const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator ? numerator / denominator : null });
 
 function group(key: string, rates: Record<string, Rate>, counts: Record<string, number> = {}, label?: string): MetricsGroup {
-  return { group: key, label, counts: { received: 0, rectifications: 0, ...counts }, rates };
+  // a group without the API's label (nameOf falls back to the code through the labels)
+  return { group: key, label, counts: { received: 0, rectifications: 0, ...counts }, rates } as MetricsGroup;
 }
 
 describe("overdue from the closure rates", () => {

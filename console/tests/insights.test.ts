@@ -15,6 +15,7 @@ const topic = (title: string, count: number, previous: number, trend: Record<str
   departments: {},
   trend,
   samples: [],
+  key: "",
 });
 
 describe("topics", () => {
@@ -44,6 +45,7 @@ describe("topics", () => {
 describe("forecast", () => {
   const answer: ForecastAnswer = {
     series: "all",
+    granularity: "day",
     method: "ets",
     history: { from: "2025-06-01", to: "2025-09-25", days: 117 },
     points: [
@@ -53,6 +55,7 @@ describe("forecast", () => {
     interval: "80%",
     normal_by_weekday: {},
     backtest: null,
+    verdict: null,
     notes: [],
     peak_margin: 0.3,
     peaks: [{ day: "2025-09-26", forecast: 10, normal: 7, ratio: 1.43, lead_days: 1, kind: "working", kind_label: "工作日" }],

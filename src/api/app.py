@@ -1,4 +1,4 @@
-"""The HTTP API (DESIGN §6): builds the app — middleware, error handlers, the routers, the docs."""
+"""The HTTP API (docs/design.md §6): builds the app — middleware, error handlers, the routers, the docs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.container import Container
 from api.docs import add_docs
-from api.logging import RequestLogMiddleware
-from api.middleware import BodyLimitMiddleware, ErrorBoundaryMiddleware
-from api.observability import MetricsMiddleware, check_multiprocess_dir
+from api.middleware import RequestMiddleware
+from api.observability import check_multiprocess_dir
 from api.observability import router as metrics_router
 from api.problems import (
     PROBLEM_JSON,
@@ -28,12 +27,15 @@ from api.routes import forecast as forecast_routes
 from api.routes import orders as orders_routes
 from api.routes.audit import anchor_record
 from api.schemas import Problem
+from api.scope import declare_scopes
 from domain.errors import ComplaintError
 
 __all__ = ["anchor_record", "create_app"]  # anchor_record: the CLI's `yousu audit anchor` prints it
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": desc}
+    # the model registers the Problem schema; errors are sent as problem+json, whose schema names it too
+    status: {"model": Problem, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}, "description": desc}
     for status, desc in {
         401: "未认证",
         403: "无权限",
@@ -60,11 +62,8 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
-    # the last added runs first: metrics → request log → error boundary → body limit → routing, auth, parsing
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.limits.max_body_bytes)
-    app.add_middleware(ErrorBoundaryMiddleware)
-    app.add_middleware(RequestLogMiddleware)
-    app.add_middleware(MetricsMiddleware)  # outermost: counts the status the client got
+    # one layer: request id → body limit → error boundary → routing, auth, parsing; then the log line and metrics
+    app.add_middleware(RequestMiddleware, max_bytes=container.limits.max_body_bytes)
     app.add_exception_handler(ComplaintError, complaint_error_handler(container.guard.retry_after))
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
@@ -75,5 +74,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(orders_routes.router)
     app.include_router(callbacks_routes.router)
     app.include_router(forecast_routes.router)
+    declare_scopes(app)  # each route's x-scope (谁能看到什么)
     add_docs(app)
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ DEFAULT_LEEWAY = 60  # seconds of clock skew tolerated on exp, iat and nbf
 DEFAULT_MAX_LIFETIME = 12 * 3600  # seconds a token may live (exp − iat)
 REQUIRED = ["sub", "exp", "iat", "iss", "aud"]
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+MAX_CACHED_TOKENS = 4096  # verified tokens one process remembers (a district's staff, several sessions each)
 TEXT_CLAIMS = ("sub", "name", "department", "centre", "iss", "jti")
 
 
@@ -74,6 +75,25 @@ class TokenVerifier:
     audience: str = AUDIENCE
     leeway: float = DEFAULT_LEEWAY
     max_lifetime: float = DEFAULT_MAX_LIFETIME
+    # tokens that verified, by their text: a token is checked once, then only its expiry (revocation is the
+    # caller's check, every request); each entry is immutable and its expiry re-checked on every hit
+    _verified: dict[str, Principal] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def verify_cached(self, token: str) -> Principal:
+        """:meth:`verify`, remembered: the same token again costs a dictionary look-up and an expiry check.
+
+        Only successes are remembered, and a success stays one until ``exp`` (plus the leeway) passes:
+        a token's signature, issuer, audience, claims and lifetime do not change, and a future ``iat``
+        or ``nbf`` only becomes acceptable with time. Past its expiry the token is verified afresh (401).
+        """
+        known = self._verified.get(token)
+        if known is not None and known.expires is not None and time.time() <= known.expires + self.leeway:
+            return known
+        who = self.verify(token)
+        if len(self._verified) >= MAX_CACHED_TOKENS:
+            self._verified.clear()  # a burst of distinct tokens: start over rather than grow without bound
+        self._verified[token] = who
+        return who
 
     def __post_init__(self) -> None:
         if not self.secret and not self.public_key:

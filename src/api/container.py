@@ -9,9 +9,12 @@ from typing import Any
 
 from api.auth import TokenVerifier
 from api.guard import StoreGuard
+from api.throttle import LoginGuard
+from application.account_admin import AccountAdmin
 from application.accounts import AccountStore
 from application.audit import AuditService
 from application.complaints import ComplaintsApp
+from application.pdf_pool import PdfPool
 from application.reference import Reference
 from projections.db import ViewDB
 
@@ -42,5 +45,10 @@ class Container:
     readiness: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     limits: ApiLimits = field(default_factory=ApiLimits)
     accounts: AccountStore | None = None  # local staff accounts (console sign-in); None: sign-in disabled
+    account_admin: AccountAdmin | None = None  # audited account changes (with ``accounts``)
+    login_guard: LoginGuard | None = None  # sign-in throttling and the bounded hashing pool
     session_lifetime: timedelta = timedelta(hours=12)  # of a console session (its cookie and token)
     cookie_secure: bool = False  # session cookies only over HTTPS
+    # YOUSU_READ_DATABASE_URL: the hot standby's copy of the views, for reads that may lag (ledger, metrics)
+    read_views: ViewDB | None = None
+    pdf: PdfPool = field(default_factory=PdfPool)  # PDF rendering in worker processes, bounded in time

@@ -49,13 +49,17 @@ class Staff(Protocol):
     def roles(self) -> Iterable[Role]: ...
     @property
     def department(self) -> str | None: ...
+    @property
+    def centre(self) -> str | None: ...
 
 
 def session_claims(staff: Staff) -> dict[str, Any]:
-    """The identity a session token carries (and /v1/auth/me echoes): id, name, roles (sorted), department."""
+    """The identity a session token carries (and /v1/auth/me echoes): id, name, roles (sorted), department,
+    centre. The session is the account: its centre and department bound the session's scope as a token's do."""
     return {
         "sub": staff.sub,
         "name": staff.name,
         "roles": sorted(staff.roles, key=lambda r: r.value),
         "department": staff.department,
+        "centre": staff.centre,
     }

@@ -1,5 +1,9 @@
 """Typed request dependencies: the container's parts, the verified caller, permissions, If-Match.
 
+Every dependency that does not wait for the store is ``async def``: FastAPI runs a plain ``def``
+dependency in a worker thread, and the hop costs more than the work (the caller's token is verified
+once per process and remembered; the revocation check awaits the store's own worker).
+
 Routes declare what they need as ``Annotated`` aliases (``who: Caller``, ``complaints: Complaints``,
 ``role: Annotated[Role, Depends(require(Action.classify))]``); nothing reads the container by hand.
 """
@@ -7,21 +11,26 @@ Routes declare what they need as ``Annotated`` aliases (``who: Caller``, ``compl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
+from uuid import UUID
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api import paging
 from api.auth import AuthError, Principal
 from api.container import Container
 from api.cookie_auth import SAFE_METHODS, check_csrf, session_cookie
 from api.guard import StoreGuard
-from api.permissions import ACTION_LABELS, Action, allowed
+from api.permissions import Action, action_title, allowed
 from api.problems import ApiProblem
 from api.schemas import Line, ReceiveIn, SignIn
-from application.complaints import ComplaintsApp
+from api.scope import load_visible, scope_of
+from application.complaints import ComplaintsApp, hand_over
 from application.reference import Reference
+from domain.complaint import Complaint
 from domain.values import Role
 from projections import tracking
 from projections.db import ViewDB
@@ -35,7 +44,7 @@ IF_MATCH_RE = re.compile(r'^\s*(W/)?"?(\d+)"?\s*$')
 bearer = HTTPBearer(auto_error=False, description="JWT（HS256 或 RS256），含 sub、name、roles")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     """The container the app was built around."""
     container: Container = request.app.state.container
     return container
@@ -44,22 +53,22 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_complaints(container: ContainerDep) -> ComplaintsApp:
+async def get_complaints(container: ContainerDep) -> ComplaintsApp:
     """The complaints application (commands, state, history, calendar, clock)."""
     return container.complaints
 
 
-def get_guard(container: ContainerDep) -> StoreGuard:
+async def get_guard(container: ContainerDep) -> StoreGuard:
     """The store guard every store call goes through."""
     return container.guard
 
 
-def get_reference(container: ContainerDep) -> Reference:
+async def get_reference(container: ContainerDep) -> Reference:
     """The district's department and category codes."""
     return container.reference
 
 
-def get_views(container: ContainerDep) -> ViewDB:
+async def get_views(container: ContainerDep) -> ViewDB:
     """The read models (503 when this process has none configured)."""
     if container.views is None:
         raise ApiProblem(503, "views_unavailable", "统计视图未配置")
@@ -72,7 +81,7 @@ ReferenceDep = Annotated[Reference, Depends(get_reference)]
 Views = Annotated[ViewDB, Depends(get_views)]
 
 
-def principal(
+async def principal(
     request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -88,11 +97,11 @@ def principal(
     else:
         raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌或登录会话，请先登录")
     try:
-        who = container.verifier.verify(token)
+        who = container.verifier.verify_cached(token)
     except AuthError as exc:
         raise ApiProblem(401, "unauthenticated", str(exc)) from exc
     accounts, jti = container.accounts, who.jti
-    if jti and accounts is not None and container.guard.call(lambda: accounts.is_revoked(jti)):
+    if jti and accounts is not None and await container.guard.call_async(lambda: accounts.is_revoked(jti)):
         # signed out: the token stays refused, whether replayed as the cookie or as a Bearer token
         raise ApiProblem(401, "session_revoked", "该登录会话已退出，请重新登录")
     if via_cookie and request.method not in SAFE_METHODS:
@@ -107,14 +116,14 @@ Caller = Annotated[Principal, Depends(principal)]
 def _permitted(action: Action, who: Principal) -> Role:
     role = allowed(action, who.roles)
     if role is None:
-        raise ApiProblem(403, "forbidden", f"您的角色无权执行此操作：{ACTION_LABELS[action]}")
+        raise ApiProblem(403, "forbidden", f"您的角色无权执行此操作：{action_title(action)}")
     return role
 
 
-def require(action: Action) -> Callable[[Principal], Role]:
+def require(action: Action) -> Callable[[Principal], Awaitable[Role]]:
     """A dependency answering the role in which the caller may perform ``action``; 403 otherwise."""
 
-    def acting_role(who: Caller) -> Role:
+    async def acting_role(who: Caller) -> Role:
         return _permitted(action, who)
 
     acting_role.__name__ = f"require_{action.value}"
@@ -126,7 +135,9 @@ CHANNEL_ROLES = {"window": Role.window_clerk, "online": Role.window_clerk, "hotl
 CHANNEL_LABELS = {"window": "窗口", "online": "网上", "hotline": "热线"}
 
 
-def intake_role(_may_receive: Annotated[Role, Depends(require(Action.receive))], body: ReceiveIn, who: Caller) -> Role:
+async def intake_role(
+    _may_receive: Annotated[Role, Depends(require(Action.receive))], body: ReceiveIn, who: Caller
+) -> Role:
     """受理: the role the intake is recorded in — the one its channel requires (403 without either, before the
     body is validated; 422 for a channel the caller's roles do not take)."""
     required = CHANNEL_ROLES[body.channel]
@@ -140,7 +151,7 @@ def intake_role(_may_receive: Annotated[Role, Depends(require(Action.receive))],
 SIGN_ACTIONS: dict[Role, Action] = {Role.duty_officer: Action.sign_officer, Role.duty_leader: Action.sign_leader}
 
 
-def signing_role(body: SignIn, who: Caller) -> Role:
+async def signing_role(body: SignIn, who: Caller) -> Role:
     """审核签字: the signature the caller gives — the one signer role they hold, or the one named in ``as``.
 
     A token holding both signer roles must name one: the role is never guessed from the complaint.
@@ -155,7 +166,7 @@ def signing_role(body: SignIn, who: Caller) -> Role:
     return _permitted(held[0], who)
 
 
-def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version named by ``If-Match: "<n>"`` (None when absent; 422 when malformed)."""
     if if_match is None:
         return None
@@ -176,8 +187,7 @@ ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 # Query parameters, bounded: an integer past what SQL's bigint holds, or a NUL that PostgreSQL refuses,
 # is a 422 naming the parameter, never a 500 from the database. Dates and instants: api.schemas.Day/Instant.
-MAX_OFFSET = 1_000_000
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"跳过的条数（0–{MAX_OFFSET}）")]
+Offset = paging.Offset  # the shared bound (api.paging)
 Word = Annotated[Line | None, Query(max_length=32)]
 """A short code: status, classification, channel, clock."""
 Code = Annotated[Line | None, Query(max_length=64)]
@@ -189,13 +199,24 @@ After = Annotated[
 ]
 
 
-def caught_up(container: ContainerDep, views: Views, after: After = None) -> None:
-    """Read your own writes: wait until the views include notification ``after`` (503 if they lag)."""
+async def caught_up(container: ContainerDep, views: Views, who: Caller, after: After = None) -> None:
+    """Read your own writes: wait until the views include notification ``after`` (503 if they lag).
+
+    Notification numbers count every centre's events: a caller who does not see every centre is never told
+    whether ``after`` exists yet (a later one waits for the newest), so positions reveal nothing outside
+    their scope."""
     if after is None:
-        return
+        return  # the usual case: nothing to wait for, and no thread to wait in
+    await run_in_threadpool(_catch_up_to, container, views, after, scope_of(who).district)
+
+
+def _catch_up_to(container: Container, views: ViewDB, after: int, district: bool) -> None:
     guard = container.guard
-    if after > guard.call(container.complaints.max_notification_id):
-        raise ApiProblem(422, "invalid_query", f"通知编号 {after} 尚不存在", field="after")
+    newest = guard.call(container.complaints.max_notification_id)
+    if after > newest:
+        if district:
+            raise ApiProblem(422, "invalid_query", f"通知编号 {after} 尚不存在", field="after")
+        after = newest
     if tracking.wait_until(views, after, timeout=0.2):
         return
     if container.catch_up is not None:  # apply the missing events here (exactly once, as any runner)
@@ -206,6 +227,34 @@ def caught_up(container: ContainerDep, views: Views, after: After = None) -> Non
 
 CaughtUp = Annotated[None, Depends(caught_up)]
 
+STANDBY_AFTER_TIMEOUT = 1.0  # how long a read with ?after= waits for the standby before asking the primary
+
+
+async def read_views(container: ContainerDep, views: Views, after: After = None) -> ViewDB:
+    """The views for reads that may lag: the standby's copy when ``YOUSU_READ_DATABASE_URL`` is set.
+
+    Read your own writes: with ``?after=`` the standby answers only once its view tracking (replicated
+    with the rows it counts) includes that notification, waiting up to 1 s; otherwise the primary does.
+    """
+    standby = container.read_views
+    if standby is None:
+        return views
+    if after is None:
+        return standby
+    return await run_in_threadpool(_standby_or_primary, standby, views, after)
+
+
+def _standby_or_primary(standby: ViewDB, views: ViewDB, after: int) -> ViewDB:
+    try:
+        if tracking.wait_until(standby, after, timeout=STANDBY_AFTER_TIMEOUT):
+            return standby
+    except Exception:  # an unreachable standby: the primary answers
+        return views
+    return views
+
+
+ReadViews = Annotated[ViewDB, Depends(read_views)]
+
 
 def run_query(guard: StoreGuard, fn: Callable[[], T]) -> T:
     """A read-model query through the store guard; a query the views cannot answer is a 422."""
@@ -213,3 +262,16 @@ def run_query(guard: StoreGuard, fn: Callable[[], T]) -> T:
         return guard.call(fn)
     except QueryError as exc:
         raise ApiProblem(422, "invalid_query", str(exc)) from exc
+
+
+async def visible(complaint_id: UUID, who: Caller, complaints: Complaints, guard: Guard) -> Complaint:
+    """Dependency: the complaint named in the path, within the caller's scope (404 otherwise, as if unknown).
+
+    Awaited on the store's worker (no thread waits for it), and handed over to the request's command on
+    it, which then decides on this copy instead of loading the complaint a second time."""
+    complaint = await guard.call_async(lambda: load_visible(complaints, who, complaint_id))
+    hand_over(complaint)
+    return complaint
+
+
+Visible = Annotated[Complaint, Depends(visible)]

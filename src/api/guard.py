@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
@@ -29,6 +31,24 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (
     PoolTimeout,
     *UNAVAILABLE_ERRORS,
 )
+
+
+def _ended(future: Future[Any]) -> None:
+    """Log that a worker whose request was answered at its deadline has ended, and how.
+
+    ``error`` is the worker's exception (e.g. ``DeadlineExceeded``: its budget's check stopped it before COMMIT), or
+    None when it finished its work late. Paired with its ``store_deadline`` line: until both are there, the
+    abandoned work may still be running.
+    """
+    exc = None if future.cancelled() else future.exception()
+    error = "CancelledError" if future.cancelled() else (None if exc is None else type(exc).__name__)
+    log.info("store_late_worker_ended", error=error)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Take a late worker's outcome, so that asyncio does not report an exception nobody retrieved."""
+    if not future.cancelled():
+        future.exception()
 
 
 class StoreGuard:
@@ -74,6 +94,38 @@ class StoreGuard:
 
     def call(self, fn: Callable[[], T], *, long: bool = False) -> T:
         """Run ``fn`` against the store within the deadline (``long``: the long one), or raise StoreUnavailable."""
+        future, budget, seconds = self._submit(fn, long=long)
+        try:
+            return future.result(timeout=seconds)
+        except (FutureTimeout, DeadlineExceeded):
+            return self._late(future, budget, seconds, long=long)
+        except Exception as exc:
+            if self._tripped_by(exc):
+                raise StoreUnavailable from exc
+            raise
+
+    async def call_async(self, fn: Callable[[], T], *, long: bool = False) -> T:
+        """:meth:`call` for the event loop: awaits the store worker instead of blocking a thread on it.
+
+        The same deadline, budget and breaker: a dependency that needs the store (the revocation check)
+        costs one hop to the store's worker and none to a thread waiting for it.
+        """
+        future, budget, seconds = self._submit(fn, long=long)
+        wrapped = asyncio.wrap_future(future)
+        done, _ = await asyncio.wait({wrapped}, timeout=seconds)
+        if not done:
+            wrapped.add_done_callback(_retrieved)  # answered already: its late outcome is only logged by _late
+            return self._late(future, budget, seconds, long=long)
+        try:
+            return wrapped.result()
+        except DeadlineExceeded:
+            return self._late(future, budget, seconds, long=long)
+        except Exception as exc:
+            if self._tripped_by(exc):
+                raise StoreUnavailable from exc
+            raise
+
+    def _submit(self, fn: Callable[[], T], *, long: bool) -> tuple[Future[T], deadline.Budget, float]:
         if not self.available:
             raise StoreUnavailable
         seconds = self.long_timeout if long else self.timeout
@@ -83,28 +135,33 @@ class StoreGuard:
             with deadline.bound(budget):
                 return fn()
 
-        future = self._pool.submit(run)
-        try:
-            return future.result(timeout=seconds)
-        except (FutureTimeout, DeadlineExceeded):
-            committing = budget.abandon()
-            if future.done() and future.exception() is None:
-                return future.result()  # finished while we gave up: its answer is good
-            if not long:
-                self._suspect()
-            log.warning("store_deadline", seconds=seconds, long=long, outcome_unknown=committing)
-            if committing:
-                raise OutcomeUnknown from None
-            raise DeadlineExceeded from None
-        except OutcomeUnknown:
+        # in the caller's context: what the request's dependencies set (a complaint handed over) is seen there
+        return self._pool.submit(contextvars.copy_context().run, run), budget, seconds
+
+    def _late(self, future: Future[T], budget: deadline.Budget, seconds: float, *, long: bool) -> T:
+        """The deadline passed: the worker's answer if it finished meanwhile, else 503 (or outcome unknown)."""
+        committing = budget.abandon()
+        if future.done() and future.exception() is None:
+            return future.result()  # finished while we gave up: its answer is good
+        if not long:
+            self._suspect()
+        log.warning("store_deadline", seconds=seconds, long=long, outcome_unknown=committing)
+        context = contextvars.copy_context()  # the request's (its id): the line saying the worker ended carries it
+        future.add_done_callback(lambda f: context.run(_ended, f))
+        if committing:
+            raise OutcomeUnknown from None
+        raise DeadlineExceeded from None
+
+    def _tripped_by(self, exc: Exception) -> bool:
+        """Trip the breaker on an unreachable database; True when ``exc`` must be answered as StoreUnavailable."""
+        if isinstance(exc, OutcomeUnknown):
             self._trip("commit_lost")
-            raise
-        except StoreUnavailable:
+        elif isinstance(exc, StoreUnavailable):
             self._trip("error")
-            raise
-        except STORE_ERRORS as exc:
+        elif isinstance(exc, STORE_ERRORS):
             self._trip(type(exc).__name__)
-            raise StoreUnavailable from exc
+            return True
+        return False
 
     def check(self) -> bool:
         """Probe the store now (for /readyz); trips or resets the breaker accordingly."""

@@ -12,7 +12,6 @@ webhook backlog are read from the database at scrape time, so they need no shari
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -23,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.container import Container
 from policies.delivery import backlog
@@ -99,43 +98,23 @@ def observe_batch(size: int, seconds: float) -> None:
     took.observe(seconds)
 
 
-class MetricsMiddleware:
-    """Counts every HTTP request by route template and final status, and every command by outcome.
+def count(scope: Scope, status: int, seconds: float) -> None:
+    """Count one HTTP request by route template and final status, and a command by outcome.
 
-    Outermost, so it sees the status the client got, the body limit's 413 and the 500 of the
-    error boundary included. The problem code comes from ``scope["state"]["problem_code"]``,
-    which ``api.problems.problem`` sets.
+    Called last by :class:`api.middleware.RequestMiddleware`, so it sees the status the client got, the
+    body limit's 413 and the error boundary's 500 included. The problem code comes from
+    ``scope["state"]["problem_code"]``, which ``api.problems.problem`` sets.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500  # an error that escaped before any answer: the server answers 500 or drops it
-
-        async def watching_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watching_send)
-        finally:
-            method = str(scope.get("method", ""))
-            method = method if method in METHODS else "other"
-            route = str(getattr(scope.get("route"), "path", UNMATCHED))
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - start)
-            kind = command_kind(method, route)
-            if kind is not None:
-                code = (scope.get("state") or {}).get("problem_code")
-                outcome, label = command_outcome(status, code if isinstance(code, str) else None)
-                COMMANDS.labels(kind, outcome, label).inc()
+    method = str(scope.get("method", ""))
+    method = method if method in METHODS else "other"
+    route = str(getattr(scope.get("route"), "path", UNMATCHED))
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route).observe(seconds)
+    kind = command_kind(method, route)
+    if kind is not None:
+        code = (scope.get("state") or {}).get("problem_code")
+        outcome, label = command_outcome(status, code if isinstance(code, str) else None)
+        COMMANDS.labels(kind, outcome, label).inc()
 
 
 class StoreCollector:

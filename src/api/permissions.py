@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Protocol
 
 from domain.values import Role
 
@@ -64,6 +65,14 @@ class Action(Enum):
     decide_extension = "decide_extension"
     pause_clock = "pause_clock"
     resume_clock = "resume_clock"
+    manage_accounts = "manage_accounts"
+    read_account_audit = "read_account_audit"
+    read_ledger = "read_ledger"
+    read_people = "read_people"
+    answer_on_the_spot = "answer_on_the_spot"
+    appeal_rating = "appeal_rating"
+    decide_appeal = "decide_appeal"
+    assign_handler = "assign_handler"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -121,7 +130,25 @@ ACTION_LABELS: dict[Action, str] = {
     Action.decide_extension: "批准/不予延期 approve, refuse extension",
     Action.pause_clock: "中止计时 pause clock",
     Action.resume_clock: "材料到达恢复计时 resume clock",
+    Action.manage_accounts: "账号管理 manage accounts",
+    Action.read_account_audit: "账号变更审计 account audit trail",
+    Action.read_ledger: "工作台账 ledger",
+    Action.read_people: "本中心人员名单 people of the centre",
+    Action.answer_on_the_spot: "当场答复 answer on the spot",
+    Action.appeal_rating: "差评申诉 appeal a bad rating",
+    Action.decide_appeal: "申诉审核 decide an appeal",
+    Action.assign_handler: "指定承办人 assign a handler",
 }
+
+
+def action_title(action: Action) -> str:
+    """The Chinese name of ``action`` (its label without the English gloss the README's table keeps)."""
+    label = ACTION_LABELS[action]
+    for i, ch in enumerate(label):
+        if ch.isascii() and ch.isalpha():
+            return label[:i].strip()
+    return label
+
 
 R = Role
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -205,6 +232,25 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.pause_clock: frozenset({R.department}),
     # the clerk records the materials' arrival; a hotline supplement resumes the clock through its own command
     Action.resume_clock: frozenset({R.window_clerk}),
+    # local accounts: add, list, disable/enable, change roles, reset passwords — the administrator only
+    Action.manage_accounts: frozenset({R.admin}),
+    # every account change, as recorded: discipline inspection and the administrator
+    Action.read_account_audit: frozenset({R.liaison, R.admin}),
+    # 工作台账留存窗口: the window keeps its centre's ledger, so the clerk reads it beside the view readers
+    Action.read_ledger: frozenset(
+        {R.window_clerk, R.analyst, R.duty_leader, R.duty_officer, R.supervisor, R.liaison, R.admin}
+    ),
+    # who may be named as 督办专人 or 回访员: the names and user ids of the centre's accounts (no phone numbers);
+    # a department handler, who may be named as 承办人: their own department's accounts only (api.scope)
+    Action.read_people: frozenset({R.duty_officer, R.duty_leader, R.admin, R.department}),
+    # 一般性问题当场予以解决: the window records 办结 and 反馈（当面）as one step
+    Action.answer_on_the_spot: frozenset({R.window_clerk}),
+    # 差评申诉 by whoever resolved the round (a department it was dispatched to; the window for a general one)
+    Action.appeal_rating: frozenset({R.department, R.window_clerk}),
+    Action.decide_appeal: frozenset({R.duty_leader}),
+    # 指定承办人: a department the complaint is with names its handler (checked per complaint; the assigner is the
+    # department's 负责人 on record)
+    Action.assign_handler: frozenset({R.department}),
 }
 
 
@@ -217,13 +263,16 @@ def allowed(action: Action, roles: frozenset[Role]) -> Role | None:
     return None
 
 
-def matrix_markdown() -> str:
-    """The matrix as a Markdown table (for the README)."""
-    roles = [r for r in Role if r is not Role.system]
-    head = "| action | " + " | ".join(r.value for r in roles) + " |"
-    sep = "|---|" + "---|" * len(roles)
-    rows = [
-        f"| {ACTION_LABELS[a]} | " + " | ".join("✔" if r in PERMISSIONS[a] else "" for r in roles) + " |"
-        for a in Action
-    ]
-    return "\n".join([head, sep, *rows])
+class _HasRoles(Protocol):
+    @property
+    def roles(self) -> frozenset[Role]: ...
+
+
+def actions_for(who: _HasRoles) -> list[Action]:
+    """The actions a caller may take (``actions_of`` their roles)."""
+    return actions_of(who.roles)
+
+
+def actions_of(roles: frozenset[Role]) -> list[Action]:
+    """Every action any of ``roles`` may take, in the matrix's order (what ``/v1/auth/me`` tells the console)."""
+    return [a for a in Action if allowed(a, roles) is not None]

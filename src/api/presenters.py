@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from api.auth import Principal
 from api.permissions import PERMISSIONS, Action, allowed
-from api.schemas import ActorOut, ComplainantOut, ComplaintOut, HistoryItem
+from api.schemas import (
+    ActorOut,
+    AppealOut,
+    ComplainantOut,
+    ComplaintOut,
+    ConsultationOut,
+    HandlerOut,
+    HistoryItem,
+)
 from application.complaints import RecordedEvent
-from domain.complaint import EVENT_LABELS, Complaint
+from domain.complaint import EVENT_LABELS, Appeal, Complaint, Consultation, HandlerAssignment
 from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
 from projections.masking import mask_free_text, mask_id_number, mask_name, mask_phone
 
@@ -67,6 +76,42 @@ def complainant_out(c: Complainant, *, clear: bool) -> ComplainantOut:
     )
 
 
+def consultation_out(k: Consultation, text: Callable[[str | None], str | None]) -> ConsultationOut:
+    """One 会商 as recorded, its conclusion through ``text`` (masked for a reader without personal-info access)."""
+    return ConsultationOut(
+        occurred_at=k.occurred_at,
+        recorded_by=k.actor.name,
+        recorded_by_role=k.actor.role.value,
+        participants=list(k.participants),
+        conclusion=text(k.conclusion) or "",
+    )
+
+
+def appeal_out(a: Appeal, text: Callable[[str | None], str | None]) -> AppealOut:
+    """One 差评申诉, its reason and opinion through ``text`` (masked for a reader without personal-info access)."""
+    return AppealOut(
+        round=a.round,
+        occurred_at=a.occurred_at,
+        appealed_by=a.actor.name,
+        appealed_by_role=a.actor.role.value,
+        reason=text(a.reason) or "",
+        upheld=a.upheld,
+        decided_by=a.decided_by.name if a.decided_by else None,
+        opinion=text(a.opinion) or "",
+    )
+
+
+def handler_out(a: HandlerAssignment) -> HandlerOut:
+    """One department's 承办人 and the 负责人 who named them."""
+    return HandlerOut(
+        department=a.department,
+        handler_id=a.handler_id,
+        handler_name=a.handler_name,
+        assigned_by=a.assigned_by.name,
+        assigned_at=a.assigned_at,
+    )
+
+
 def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
     """The state of one complaint; free text masked (phones, ID numbers, names) without personal-info access."""
     clear = may_see_personal_info(principal, c)
@@ -88,6 +133,7 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         complainant=complainant_out(c.complainant, clear=clear),
         external_ref=c.external_ref,
         received_at=c.received_at,
+        received_by=c.received_by.name if c.received_by else None,
         registered_at=c.registered_at,
         response_due_at=c.response_due_at,
         classification=c.classification.value if c.classification else None,
@@ -101,24 +147,43 @@ def complaint_out(c: Complaint, principal: Principal) -> ComplaintOut:
         due_at=c.due_at,
         due_provisional=c.due_provisional,
         consultations=c.consultations,
+        consultation_records=[consultation_out(k, text) for k in c.consultation_log],
+        officer_signer=c.officer_signature.name if c.officer_signature else None,
+        officer_opinion=text(c.officer_opinion) or "",
+        leader_signer=c.leader_signature.name if c.leader_signature else None,
+        leader_opinion=text(c.leader_opinion) or "",
         resolved_at=c.resolved_at,
         legal_basis=text(c.legal_basis),
         result=text(c.result),
+        signed_off_by=c.signed_off_by,
         fed_back_at=c.fed_back_at,
+        feedback_method=c.feedback_method,
+        feedback_summary=text(c.feedback_summary) or "",
         rating=c.rating,
         called_back_at=c.called_back_at,
         rectification_round=c.rectification_round,
         rectification_due_at=c.rectification_due_at,
         escalations=[{"clock": k.value, "level": lv, "round": r} for k, lv, r in c.escalations],
-        merged_into=c.merged_into,
-        merge_reason=text(c.merge_reason) or "",
-        pending_return=c.pending_return,
-        returns=c.returns,
-        pending_extension_days=c.pending_extension,
-        extensions=c.extensions,
-        paused_at=c.paused_at,
-        pause_due_at=c.pause_due_at,
+        **_beside(c, text),
     )
+
+
+def _beside(c: Complaint, text: Callable[[str | None], str | None]) -> dict[str, Any]:
+    """The state beside the main line: 并单, 退单, 延期, 中止, 差评申诉 and 指定承办人."""
+    return {
+        "merged_into": c.merged_into,
+        "merge_reason": text(c.merge_reason) or "",
+        "pending_return": c.pending_return,
+        "returns": c.returns,
+        "pending_extension_days": c.pending_extension,
+        "extensions": c.extensions,
+        "paused_at": c.paused_at,
+        "pause_due_at": c.pause_due_at,
+        "appeals": [appeal_out(a, text) for a in c.appeals],
+        # 指定承办人, in the order of the complaint's departments
+        "handlers": [handler_out(c.handlers[d]) for d in c.departments if d in c.handlers],
+        "pending_appeal": c.pending_appeal is not None,
+    }
 
 
 FREE_TEXT_FIELDS = frozenset(

@@ -20,6 +20,12 @@ from domain import errors
 
 PROBLEM_JSON = "application/problem+json"
 
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response sent as problem+json (the ``Problem`` schema, registered by the app's error responses)."""
+    return {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}, "description": description}
+
+
 STATUS_BY_ERROR: list[tuple[type[errors.ComplaintError], int]] = [
     (errors.InvalidInput, 422),
     (errors.UnknownCentre, 422),
@@ -27,6 +33,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.ComplaintError], int]] = [
     (errors.NotResponsibleDepartment, 403),
     (errors.ResolverRoleInvalid, 403),
     (errors.SignerRoleInvalid, 403),
+    (errors.NotSigningCentre, 403),
     (errors.EscalationByPerson, 403),
     (ComplaintNotFound, 404),
     (VersionMismatch, 412),
@@ -103,7 +110,7 @@ def complaint_error_handler(retry_after: int) -> Any:
             [{"field": exc.field, "detail": exc.detail}] if isinstance(exc, errors.InvalidInput) else None
         )
         if isinstance(exc, errors.RosterRowInvalid):
-            errs = [{"field": "file", "row": exc.row, "detail": exc.detail}]
+            errs = [{"field": "file", "row": e.row, "detail": e.detail} for e in (exc, *exc.others)]
         headers = {"Retry-After": str(retry_after)} if status == 503 else None
         return problem(status, exc.code, exc.detail, request=request, errors_=errs, headers=headers)
 
@@ -121,10 +128,14 @@ async def api_problem_handler(request: Request, exc: Exception) -> JSONResponse:
 async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
     """Invalid input names each field, in Chinese, without echoing the submitted values."""
     assert isinstance(exc, RequestValidationError)  # noqa: S101 — registered for this class only
-    errs = []
+    errs: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
     for e in exc.errors():
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        errs.append({"field": ".".join(loc) or "body", "detail": _zh(e)})
+        entry = (".".join(loc) or "body", _zh(e))
+        if entry not in seen:  # a body checked against two shapes reports each missing field twice: say it once
+            seen.add(entry)
+            errs.append({"field": entry[0], "detail": entry[1]})
     fields = "、".join(sorted({x["field"] for x in errs}))
     return problem(422, "invalid_input", f"以下字段无效：{fields}", request=request, errors_=errs)
 
@@ -155,6 +166,13 @@ def _zh(error: dict[str, Any]) -> str:
     }
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
+    if kind in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
+        # a text's length (checked after its own validators, pydantic reports it as too many "items")
+        limit = (error.get("ctx") or {}).get("max_length")
+        return f"内容过长（至多 {limit} 字）" if limit is not None else "内容过长"
+    if kind == "too_long":
+        limit = (error.get("ctx") or {}).get("max_length")
+        return f"条目过多（至多 {limit} 项）" if limit is not None else "条目过多"
     return table.get(kind, "无效")
 
 

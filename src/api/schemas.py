@@ -222,6 +222,40 @@ class CallbackIn(Strict):
 Reason = Annotated[Str, Field(max_length=2000), AfterValidator(_stripped)]
 
 
+class OnTheSpotIn(Strict):
+    """当场答复: the answer given at the window (recorded as the result and as the 当面 feedback)."""
+
+    result: Annotated[Text, Field(description="当场答复的内容（即办理结果，当面反馈）")]
+
+
+class RatingAppealIn(Strict):
+    """差评申诉."""
+
+    reason: Annotated[Reason, Field(min_length=1, description="申诉理由：为何认为该差评不应计入")]
+
+
+class AppealDecisionIn(Strict):
+    """申诉审核 by the duty leader."""
+
+    upheld: Annotated[
+        bool, Field(strict=True, description="true：申诉成立，差评不计入满意率，整改结束；false：不成立，继续整改")
+    ]
+    opinion: Annotated[Reason, Field(min_length=1, description="审核意见")]
+
+
+class AssignHandlerIn(Strict):
+    """指定承办人 by a department's 负责人: the handler (业务骨干) of the department who handles the complaint."""
+
+    department: (
+        Annotated[Line, Field(min_length=1, max_length=64, description="承办部门代码；不填为本人所在部门")] | None
+    ) = None
+    handler_id: Annotated[
+        Line,
+        Field(min_length=1, max_length=200, description="承办人的用户编号（即其令牌的 sub，本地账号为 local:用户名）"),
+    ]
+    handler_name: Annotated[Line, Field(min_length=1, max_length=64, description="承办人姓名（不含英文逗号、冒号）")]
+
+
 class MergeIn(Strict):
     """并单: merge this complaint into an earlier open one (its master) about the same matter."""
 
@@ -317,6 +351,47 @@ class ComplainantOut(BaseModel):
     masked: bool
 
 
+class EscalationOut(BaseModel):
+    """An escalation raised on one clock."""
+
+    clock: str
+    level: int
+    round: int
+
+
+class ConsultationOut(BaseModel):
+    """One 会商: when, who recorded it, the participants (department codes or names) and the conclusion."""
+
+    occurred_at: datetime
+    recorded_by: str
+    recorded_by_role: str
+    participants: list[str]
+    conclusion: str
+
+
+class HandlerOut(BaseModel):
+    """One department's 承办人 (指定承办人): who handles the complaint for it, and its 负责人 who named them."""
+
+    department: str = Field(description="部门代码")
+    handler_id: str = Field(description="承办人的用户编号")
+    handler_name: str = Field(description="承办人姓名")
+    assigned_by: str = Field(description="指定承办人的部门负责人（姓名）")
+    assigned_at: datetime
+
+
+class AppealOut(BaseModel):
+    """One 差评申诉 and its decision (``upheld`` null while the duty leader has not decided)."""
+
+    round: int = Field(description="所申诉差评的整改轮次")
+    occurred_at: datetime
+    appealed_by: str
+    appealed_by_role: str
+    reason: str
+    upheld: bool | None = Field(description="申诉成立（差评不计入）、不成立，或待审核（null）")
+    decided_by: str | None
+    opinion: str
+
+
 class ComplaintOut(BaseModel):
     """One complaint's state (now, or at a version / instant)."""
 
@@ -332,6 +407,7 @@ class ComplaintOut(BaseModel):
     complainant: ComplainantOut
     external_ref: str | None
     received_at: datetime
+    received_by: str | None = Field(None, description="受理人（姓名）")
     registered_at: datetime
     response_due_at: datetime
     classification: str | None
@@ -345,15 +421,26 @@ class ComplaintOut(BaseModel):
     due_at: datetime | None
     due_provisional: bool
     consultations: int
+    consultation_records: list[ConsultationOut] = Field(default=[], description="会商记录，按时间先后")
+    appeals: list[AppealOut] = Field(default=[], description="差评申诉及审核，按时间先后")
+    handlers: list[HandlerOut] = Field(default=[], description="各承办部门指定的承办人，按承办部门顺序")
+    pending_appeal: bool = Field(False, description="有待带班领导审核的差评申诉")
+    officer_signer: str | None = Field(None, description="当天值班人员签字人")
+    officer_opinion: str = ""
+    leader_signer: str | None = Field(None, description="带班领导签字人")
+    leader_opinion: str = ""
     resolved_at: datetime | None
     legal_basis: str | None
     result: str | None
+    signed_off_by: str | None = Field(None, description="办理结果的部门负责人签发（指定承办人者；未指定则为空）")
     fed_back_at: datetime | None
+    feedback_method: str | None = Field(None, description="反馈方式：当面、电话、短信、热线")
+    feedback_summary: str = ""
     rating: int | None
     called_back_at: datetime | None
     rectification_round: int
     rectification_due_at: datetime | None
-    escalations: list[dict[str, Any]]
+    escalations: list[EscalationOut]
     merged_into: UUID | None = Field(None, description="并单：主诉求编号")
     merge_reason: str = ""
     pending_return: str | None = Field(None, description="退单待带班领导处理的部门")
@@ -395,6 +482,14 @@ class DueOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class ProblemError(BaseModel):
+    """One invalid field (or one row of an uploaded file)."""
+
+    field: str = Field(description="字段名（上传文件为 file）")
+    detail: str = Field(description="中文说明")
+    row: int | None = Field(default=None, description="上传文件的行号（仅文件逐行校验时）")
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
@@ -404,7 +499,7 @@ class Problem(BaseModel):
     detail: str
     code: str
     instance: str | None = None
-    errors: list[dict[str, Any]] | None = None
+    errors: list[ProblemError] | None = None
     request_id: str | None = Field(default=None, description="500 only: the request's id, as in X-Request-Id")
 
 
@@ -422,6 +517,9 @@ class CentreOut(BaseModel):
     name: str
     kind: str
     kind_label: str
+    signed_by: str = Field(
+        description="其复杂诉求由哪个服务中心的当天值班表审核签字、由其带班领导转办（街道中心默认 district）"
+    )
 
 
 class ReferenceOut(BaseModel):

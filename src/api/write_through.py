@@ -12,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypedDict, TypeVar
 
+from fastapi.concurrency import run_in_threadpool
+
 from api.auth import Principal
 from api.deps import Guard, Views
+from api.guard import StoreGuard
 from domain.values import Role
 from projections.db import ViewDB
 
@@ -41,12 +44,16 @@ class SearchTable:
         self._created: set[int] = set()
         self._lock = threading.Lock()
 
-    def __call__(self, views: Views, guard: Guard) -> ViewDB:
+    async def __call__(self, views: Views, guard: Guard) -> ViewDB:
+        if id(views) not in self._created:  # once per process: the usual request costs no thread hop
+            await run_in_threadpool(self._ensure, views, guard)
+        return views
+
+    def _ensure(self, views: ViewDB, guard: StoreGuard) -> None:
         with self._lock:
             if id(views) not in self._created:
                 guard.call(lambda: self._create(views))
                 self._created.add(id(views))
-        return views
 
 
 def written(

@@ -1,7 +1,7 @@
 """The access index: one row per recorded read, written with its event, so the access log needs no scan.
 
 Reads are recorded as ``AccessRecord`` events; before this index, listing them meant reading every
-notification of the store. The recorders (application.pg_setup, application.sqlite_setup) insert
+notification of the store. The recorders (adapters.pg_setup, adapters.sqlite_setup) insert
 the row in the same transaction as the event, so index and events cannot disagree. Only ids and
 the time are indexed: the reader's name stays in the (encrypted) event, read through a join.
 """
@@ -21,11 +21,11 @@ ACCESS_TABLE = "yousu_access_log"
 ACCESS_BACKFILL_TABLE = "yousu_access_backfill"
 
 
-def _uuid(value: UUID, dialect: str) -> Any:
+def stored_uuid(value: UUID, dialect: str) -> Any:
     return value if dialect == "postgresql" else value.hex
 
 
-def _instant(value: datetime, dialect: str) -> Any:
+def stored_instant(value: datetime, dialect: str) -> Any:
     # SQLite: ISO 8601 in UTC, so text order is time order
     return value if dialect == "postgresql" else value.astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -42,41 +42,22 @@ class AccessIndexRow:
     def values(self, dialect: str = "postgresql") -> tuple[Any, ...]:
         """Column values after ``notification_id``, as ``dialect`` stores them."""
         return (
-            _uuid(self.record_id, dialect),
-            _uuid(self.complaint_id, dialect),
+            stored_uuid(self.record_id, dialect),
+            stored_uuid(self.complaint_id, dialect),
             self.reader_id,
-            _instant(self.read_at, dialect),
+            stored_instant(self.read_at, dialect),
         )
 
 
 @dataclass(frozen=True)
 class AccessQuery:
-    """A filter on the access log; every condition uses an index."""
+    """A filter on the access log; every condition uses an index (adapters.access_index writes its WHERE)."""
 
     complaint_id: UUID | None = None
     reader: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 1000
-
-    def where(self, dialect: str) -> tuple[str, list[Any]]:
-        """A WHERE clause over the index (alias ``a``) with ``?``/``%s`` placeholders, and its values."""
-        mark = "%s" if dialect == "postgresql" else "?"
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.complaint_id is not None:
-            clauses.append(f"a.complaint_id = {mark}")
-            params.append(_uuid(self.complaint_id, dialect))
-        if self.reader is not None:
-            clauses.append(f"a.reader_id = {mark}")
-            params.append(self.reader)
-        if self.since is not None:
-            clauses.append(f"a.read_at >= {mark}")
-            params.append(_instant(self.since, dialect))
-        if self.until is not None:
-            clauses.append(f"a.read_at <= {mark}")
-            params.append(_instant(self.until, dialect))
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
 def rows_with_ids(

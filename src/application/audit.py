@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Notification
@@ -44,7 +44,7 @@ PROBLEM_LABELS = {
 
 @runtime_checkable
 class AccessIndexed(Protocol):
-    """A recorder that keeps the access index (application.pg_setup, application.sqlite_setup)."""
+    """A recorder that keeps the access index (adapters.pg_setup, adapters.sqlite_setup)."""
 
     def select_access(self, query: AccessQuery) -> list[Notification]:
         """Access-record notifications matching ``query``, oldest first."""
@@ -114,6 +114,7 @@ class AuditService:
     def record_access(self, *, reader: Actor, complaint_id: UUID, endpoint: str, personal_info: bool) -> None:
         """Append one read to the access log."""
         record = AccessRecord.record(
+            record_id=uuid4(),
             reader=reader,
             complaint_id=complaint_id,
             endpoint=endpoint,
@@ -202,7 +203,7 @@ class AuditService:
             with store_errors():
                 log: Any = self.app.repository.get(ANCHOR_LOG_ID)
         except AggregateNotFoundError:
-            log = AnchorLog.start(ANCHOR_LOG_ID)
+            log = AnchorLog.start(ANCHOR_LOG_ID, now=self.app.clock.now())
         heads = self._anchored_heads(self.anchors())
         position = log.last_position
         changed: dict[str, list[Any]] = {}
@@ -244,6 +245,17 @@ class AuditService:
                     "version": int(a.changed[key][0]),
                 }
         return found
+
+    def chain_head(self, complaint_id: UUID) -> tuple[str, str | None] | None:
+        """The complaint's chain head now (its newest event's ``row_hash``) and the digest of the newest anchor
+        committing to it (what ``verify_bundle.py --digest`` checks against; None before any), or None."""
+        try:
+            head = self.app.get(complaint_id).head_hash
+        except ComplaintNotFound:
+            return None
+        key = str(complaint_id)
+        digest = next((a.digest for a in reversed(self.anchors()) if key in a.changed), None)
+        return head, digest
 
     # ------------------------------------------------------------------ verification
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -78,12 +78,15 @@ class CasesService:
         return Redactor(names, enterprises)
 
     def _steps(self, sources: Sequence[Complaint]) -> list[str]:
+        """The sources' handling steps by day — without their slip numbers (a published case must not lead back
+        to a complaint); with several sources each step says which one (第 N 件)."""
         steps = []
-        for c in sources:
+        for n, c in enumerate(sources, 1):
+            which = f"（第 {n} 件）" if len(sources) > 1 else ""
             for e in self.app.repository.event_store.get(c.id):
                 if isinstance(e, Complaint.Event) and type(e).__name__ in EVENT_LABELS:
                     day = e.occurred_at.astimezone(self.app.calendar.zone).date().isoformat()
-                    steps.append(f"{day} {EVENT_LABELS[type(e).__name__]}（{c.slip_no}）")
+                    steps.append(f"{day} {EVENT_LABELS[type(e).__name__]}{which}")
         return steps
 
     def _text(self, given: CaseDraft, sources: Sequence[Complaint]) -> tuple[CaseText, list[dict[str, object]]]:
@@ -119,6 +122,7 @@ class CasesService:
             actor_id=actor_id,
             actor_role=actor_role,
             now=self.app.clock.now(),
+            case_id=uuid4(),
         )
         return self._save(case)
 

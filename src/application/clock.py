@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -15,12 +17,37 @@ class Clock(Protocol):
         ...
 
 
+def stopwatch() -> float:
+    """Seconds on the monotonic performance counter: how long something took, never an instant of business time."""
+    return time.perf_counter()
+
+
 class SystemClock:
     """The wall clock, in UTC."""
 
     def now(self) -> datetime:
         """The current instant."""
         return datetime.now(UTC)
+
+
+class StartedClock:
+    """A clock that starts at a given instant and then runs with real time (``YOUSU_FIXED_CLOCK``: drills, e2e runs).
+
+    Set back or ahead once, it still advances: retries fall due, deadlines pass, tokens age, as under the wall
+    clock. ``elapsed`` is the monotonic counter it measures the running time with (tests pass their own).
+    """
+
+    def __init__(self, start: datetime, *, elapsed: Callable[[], float] = time.monotonic) -> None:
+        if start.tzinfo is None:
+            msg = "start must carry a UTC offset"
+            raise ValueError(msg)
+        self.start = start
+        self._elapsed = elapsed
+        self._origin = elapsed()
+
+    def now(self) -> datetime:
+        """The start instant plus the time run since the clock was made."""
+        return self.start + timedelta(seconds=self._elapsed() - self._origin)
 
 
 class SettableClock:

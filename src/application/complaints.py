@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import secrets
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -35,11 +37,11 @@ from application.errors import (
     StoreUnavailable,
     VersionMismatch,
 )
-from application.group_commit import GroupCommit, Ticket
+from application.group_commit import COMMIT_BATCH, COMMIT_WINDOW_SECONDS, GroupCommit, Ticket
 from application.slip_counter import Key, SlipClaims
 from application.transcodings import register_domain_transcodings
 from domain.calendar import WorkingCalendar
-from domain.centres import DEFAULT_CENTRE
+from domain.centres import DEFAULT_CENTRE, DEFAULT_CENTRE_NAME, SigningCentre
 from domain.complaint import Complaint
 from domain.roster import DutyDay, DutyRoster, RosterRow, SigningMode, month_of, plan_month
 from domain.rules import ClockKind, Limits
@@ -51,6 +53,26 @@ log = structlog.get_logger("yousu.complaints")
 INTAKE_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/intake")
 INTAKE_ATTEMPTS = 3  # an IntegrityError on an intake means the same intake was stored meanwhile: find it
 COMMAND_ATTEMPTS = 8  # a command whose complaint a batch-mate changed first is decided again on the new state
+# The complaint a request's scope check loaded a moment before its command (hand_over): the command decides
+# on it first, saving a second load; should the store have moved on meanwhile, it decides again on a fresh load.
+_handed: ContextVar[dict[UUID, Complaint] | None] = ContextVar("yousu_handed_complaint", default=None)
+
+
+def new_salt() -> str:
+    """A fresh random salt for one personal field (16 random bytes, hex): the domain is handed its randomness."""
+    return secrets.token_hex(16)
+
+
+def hand_over(complaint: Complaint) -> None:
+    """Offer ``complaint``, just loaded, to the next command on it in this context (used at most once)."""
+    _handed.set({complaint.id: complaint})
+
+
+def _take_handed(complaint_id: UUID) -> Complaint | None:
+    handed = _handed.get()
+    return handed.pop(complaint_id, None) if handed else None
+
+
 UNBUDGETED_WRITE_SECONDS = 30.0  # a batch member without a request budget (CLI, background loops)
 
 
@@ -100,7 +122,7 @@ class CommandResult:
 
 @dataclass(frozen=True)
 class RecordedEvent:
-    """One stored event with its recording time (for history and audit)."""
+    """One stored event with its recording time, the instant the application's clock gave its command."""
 
     version: int
     type: str
@@ -108,17 +130,31 @@ class RecordedEvent:
     recorded_at: datetime
 
 
-def intake_id(*, channel: Channel, external_ref: str | None, idempotency_key: str | None, caller: str) -> UUID | None:
-    """A deterministic id for an intake that may be retried: one complaint per external ref, or per caller and key.
+def intake_id(
+    *,
+    channel: Channel,
+    external_ref: str | None,
+    idempotency_key: str | None,
+    caller: str,
+    centre: str = DEFAULT_CENTRE,
+) -> UUID | None:
+    """A deterministic id for an intake that may be retried: one complaint per external ref, or per caller,
+    centre and key.
 
-    An Idempotency-Key is the caller's own: the same key from another user is another intake
-    (otherwise a second clerk could read the first clerk's complaint back by guessing a key).
+    An Idempotency-Key is the caller's own at their centre: the same key from another user, or from the same
+    user working for another centre, is another intake (otherwise a key could read back a complaint outside
+    the caller's scope).
     """
     if external_ref:
         return uuid5(INTAKE_NAMESPACE, f"ref:{channel.value}:{external_ref}")
     if idempotency_key:
-        return uuid5(INTAKE_NAMESPACE, f"key:{len(caller)}:{caller}:{idempotency_key}")
+        return uuid5(INTAKE_NAMESPACE, f"ckey:{len(caller)}:{caller}:{len(centre)}:{centre}:{idempotency_key}")
     return None
+
+
+def caller_key_id(idempotency_key: str | None, caller: str) -> UUID | None:
+    """The id an Idempotency-Key gave when keys were scoped to the caller but not the centre (older intakes)."""
+    return uuid5(INTAKE_NAMESPACE, f"key:{len(caller)}:{caller}:{idempotency_key}") if idempotency_key else None
 
 
 def hotline_complaint_id(external_ref: str) -> UUID:
@@ -159,15 +195,19 @@ class ComplaintsApp(Application[UUID]):
         calendar: WorkingCalendar | None = None,
         limits: Limits | None = None,
         centres: Collection[str] | None = None,
-        signing_mode: SigningMode = SigningMode.roles_only,
-        commit_window: float = 0.002,
-        commit_batch: int = 64,
+        signed_by: Mapping[str, SigningCentre] | None = None,
+        signing_mode: SigningMode,
+        commit_window: float = COMMIT_WINDOW_SECONDS,
+        commit_batch: int = COMMIT_BATCH,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or WorkingCalendar()
         self.limits = limits or Limits()
         self.centres: frozenset[str] = frozenset(centres or ()) | {DEFAULT_CENTRE}
-        # the composition root passes YOUSU_SIGNING_MODE (default roster); a bare app checks roles only
+        # centre → the centre whose roster signs its complex complaints (the reference's signed_by); a centre
+        # not named signs for itself
+        self.signed_by: dict[str, SigningCentre] = dict(signed_by or {})
+        # no default here: the composition root passes YOUSU_SIGNING_MODE, whose default is the roster (fail-closed)
         self.signing_mode = signing_mode
         # every save of this process goes through one group commit (see save and _commit_batch)
         self.group_commit: GroupCommit[Work] = GroupCommit(
@@ -221,18 +261,22 @@ class ComplaintsApp(Application[UUID]):
         centre: str = DEFAULT_CENTRE,
     ) -> CommandResult:
         """一窗受理 at ``centre``. A retried intake (same key or external_ref) returns the first complaint."""
-        keyed = intake_id(channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id)
+        keyed = intake_id(
+            channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id, centre=centre
+        )
         # One id per request, fixed before the slip-number loop: an attempt whose COMMIT was answered
         # with an error may still have stored the complaint, and the next attempt must find it, not
         # record it again under another slip number.
         complaint_id = keyed or uuid4()
-        legacy = None if external_ref else legacy_key_id(idempotency_key)
+        # retries of intakes recorded under the earlier id schemes: found only by the same caller at the same centre
+        earlier = [] if external_ref else [caller_key_id(idempotency_key, actor.id), legacy_key_id(idempotency_key)]
         with self.group_commit.preparing():
             for attempt in range(INTAKE_ATTEMPTS):
                 if keyed is not None or attempt > 0:
                     existing = self._existing_intake(complaint_id, fingerprint)
-                    if existing is None and legacy is not None:
-                        existing = self._existing_intake(legacy, fingerprint, owner=actor.id)
+                    for old in earlier:
+                        if existing is None and old is not None:
+                            existing = self._existing_intake(old, fingerprint, owner=actor.id, centre=centre)
                     if existing is not None:
                         return existing
                 now = self.clock.now()
@@ -252,6 +296,7 @@ class ComplaintsApp(Application[UUID]):
                         received_at=received_at,
                         external_ref=external_ref,
                         complaint_id=complaint_id,
+                        salt=new_salt,
                         fingerprint=fingerprint,
                         centre=centre,
                         known_centres=self.centres,
@@ -312,14 +357,15 @@ class ComplaintsApp(Application[UUID]):
     def sign(
         self, complaint_id: UUID, *, opinion: str, actor: Actor, expected_version: int | None = None
     ) -> CommandResult:
-        """审核签字 (the signer's role from the actor), checked against the roster of the complaint's centre."""
-        return self._command(
-            complaint_id,
-            expected_version,
-            lambda c, now: c.sign(
-                opinion=opinion, actor=actor, now=now, duty=self._duty(c.centre, now), mode=self.signing_mode
-            ),
-        )
+        """审核签字 (the signer's role from the actor), checked against the roster of the centre that signs for
+        the complaint's centre (``signing_centre``)."""
+
+        def sign(c: Complaint, now: datetime) -> None:
+            signer = self.signing_centre(c.centre)
+            duty = self._duty(signer.code, now)
+            c.sign(opinion=opinion, actor=actor, now=now, duty=duty, mode=self.signing_mode, signer=signer)
+
+        return self._command(complaint_id, expected_version, sign)
 
     def dispatch(
         self,
@@ -329,9 +375,11 @@ class ComplaintsApp(Application[UUID]):
         supervisor: str,
         instructions: str,
         actor: Actor,
+        acting_centre: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """转办; fixes the resolution deadline."""
+        """转办; fixes the resolution deadline. ``acting_centre``: the centre the leader works for (None: not
+        checked); a street centre's leader may not dispatch what another centre signs (``signing_centre``)."""
         return self._command(
             complaint_id,
             expected_version,
@@ -343,6 +391,8 @@ class ComplaintsApp(Application[UUID]):
                 now=now,
                 calendar=self.calendar,
                 limits=self.limits,
+                acting_centre=acting_centre,
+                signer=self.signing_centre(c.centre),
             ),
         )
 
@@ -355,19 +405,22 @@ class ComplaintsApp(Application[UUID]):
         actor: Actor,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """会商."""
-        return self._command(
-            complaint_id,
-            expected_version,
-            lambda c, now: c.consult(
+        """会商; a duty leader hosting it is checked against the roster of the signing centre (``signing_centre``)."""
+
+        def consult(c: Complaint, now: datetime) -> None:
+            signer = self.signing_centre(c.centre)
+            duty = self._duty(signer.code, now) if actor.role is Role.duty_leader else None
+            c.consult(
                 participants=participants,
                 conclusion=conclusion,
                 actor=actor,
                 now=now,
-                duty=self._duty(c.centre, now) if actor.role is Role.duty_leader else None,
+                duty=duty,
                 mode=self.signing_mode,
-            ),
-        )
+                signer=signer,
+            )
+
+        return self._command(complaint_id, expected_version, consult)
 
     def resolve(
         self,
@@ -657,6 +710,10 @@ class ComplaintsApp(Application[UUID]):
 
     # ------------------------------------------------------------------ duty roster
 
+    def check_roster(self, rows: Sequence[RosterRow], *, month: str) -> dict[str, list[DutyDay]]:
+        """值班表预览: every row checked as an import would check it (the days per centre); nothing is saved."""
+        return plan_month(rows, month=month, known_centres=self.centres, is_working_day=self.calendar.is_working_day)
+
     def import_roster(self, rows: Sequence[RosterRow], *, month: str, actor: Actor) -> dict[str, int]:
         """值班表导入: check every row first (nothing saved on a bad row), then import or replace each centre's month.
 
@@ -695,6 +752,12 @@ class ComplaintsApp(Application[UUID]):
         roster = self.roster(centre, month_of(day))
         return roster.on_duty(day) if roster is not None else None
 
+    def signing_centre(self, centre: str) -> SigningCentre:
+        """The centre whose day's roster signs ``centre``'s complex complaints (itself unless configured)."""
+        return self.signed_by.get(centre) or SigningCentre(
+            centre, DEFAULT_CENTRE_NAME if centre == DEFAULT_CENTRE else centre
+        )
+
     def _duty(self, centre: str, now: datetime) -> DutyDay | None:
         if self.signing_mode is SigningMode.roles_only:
             return None
@@ -714,7 +777,7 @@ class ComplaintsApp(Application[UUID]):
         return complaint
 
     def history(self, complaint_id: UUID) -> list[RecordedEvent]:
-        """Every event of one complaint, in order, with the store's recording time."""
+        """Every event of one complaint, in order, with its recording time (the event's timestamp)."""
         with store_errors():
             events = list(self.events.get(complaint_id))
         if not events or not isinstance(events[0], Complaint.Received):
@@ -743,6 +806,21 @@ class ComplaintsApp(Application[UUID]):
         with store_errors():
             return self.recorder.max_notification_id() or 0
 
+    def command(
+        self,
+        complaint_id: UUID,
+        act: Callable[[Complaint, datetime], None],
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Record one command on a complaint: ``act(complaint, now)`` refuses or triggers its event.
+
+        A new command needs no method here: its route passes the aggregate's command method (with this
+        application's ``calendar``, ``limits`` or ``signing_mode`` where it takes them); see
+        docs/adding-a-command.md. The methods above are the older commands' names for the same call.
+        """
+        return self._command(complaint_id, expected_version, act)
+
     # ------------------------------------------------------------------ internals
 
     def _command(
@@ -758,11 +836,19 @@ class ComplaintsApp(Application[UUID]):
         matches). A conflict with another process answers ConcurrentChange, as before.
         """
         with self.group_commit.preparing():
-            for _ in range(COMMAND_ATTEMPTS):
-                complaint = self.get(complaint_id)
-                if expected_version is not None and expected_version != complaint.version:
-                    raise VersionMismatch(expected_version, complaint.version)
-                act(complaint, self.clock.now())
+            handed = _take_handed(complaint_id)
+            for _ in range(COMMAND_ATTEMPTS + (handed is not None)):
+                was_handed = handed is not None
+                complaint = handed if handed is not None else self.get(complaint_id)
+                handed = None
+                try:
+                    if expected_version is not None and expected_version != complaint.version:
+                        raise VersionMismatch(expected_version, complaint.version)
+                    act(complaint, self.clock.now())
+                except Exception:
+                    if was_handed:
+                        continue  # perhaps decided on a state the store has left: decide on the stored one
+                    raise
                 try:
                     with store_errors():
                         recordings = self.save(complaint)
@@ -771,6 +857,8 @@ class ComplaintsApp(Application[UUID]):
                     continue
                 except IntegrityError:
                     self._evict(complaint_id)
+                    if was_handed:
+                        continue  # another process wrote since the scope check: decide on the stored state
                     raise ConcurrentChange from None
                 self._log_provisional(recordings)
                 return self._result(complaint, recordings)
@@ -936,14 +1024,16 @@ class ComplaintsApp(Application[UUID]):
                 cache.get(aggregate_id, evict=True)
 
     def _existing_intake(
-        self, complaint_id: UUID, fingerprint: str | None, *, owner: str | None = None
+        self, complaint_id: UUID, fingerprint: str | None, *, owner: str | None = None, centre: str | None = None
     ) -> CommandResult | None:
-        """The intake already recorded under ``complaint_id`` (by ``owner`` when given), else None."""
+        """The intake already recorded under ``complaint_id`` (by ``owner`` at ``centre`` when given), else None."""
         try:
             complaint = self.get(complaint_id)
         except ComplaintNotFound:
             return None
         if owner is not None and (complaint.received_by is None or complaint.received_by.id != owner):
+            return None
+        if centre is not None and complaint.centre != centre:
             return None
         if fingerprint is not None and complaint.fingerprint not in (None, fingerprint):
             raise IntakeConflict(complaint.id)

@@ -18,6 +18,9 @@ from contextvars import ContextVar
 
 from application.errors import DeadlineExceeded
 
+# the longest a request may spend in the store (YOUSU_STORE_LONG_TIMEOUT's default: full scans); no statement
+# of the event store runs longer (adapters.pg_setup)
+LONG_BUDGET_SECONDS = 120.0
 MIN_SQL_TIMEOUT_MS = 50  # a statement timeout of 0 would mean "no timeout" to PostgreSQL
 
 

@@ -28,6 +28,8 @@ import structlog
 log = structlog.get_logger("yousu.group_commit")
 
 W = TypeVar("W")
+COMMIT_WINDOW_SECONDS = 0.002  # YOUSU_COMMIT_WINDOW_MS's default: how long a batch waits for commands in preparation
+COMMIT_BATCH = 64  # YOUSU_COMMIT_BATCH's default: commands one transaction carries at most
 SUMMARY_SECONDS = 60.0  # a log line with the batch sizes of the last minute (when there were any)
 
 
@@ -73,8 +75,8 @@ class GroupCommit(Generic[W]):
         self,
         commit: Callable[[list[Ticket[W]]], None],
         *,
-        window: float = 0.002,
-        max_batch: int = 64,
+        window: float = COMMIT_WINDOW_SECONDS,
+        max_batch: int = COMMIT_BATCH,
         observe: Callable[[int, float], None] | None = None,
     ) -> None:
         self._commit = commit

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -65,7 +65,9 @@ class KnowledgeService:
 
     def draft(self, fields: EntryFields, *, actor_id: str, actor_role: str) -> KnowledgeEntry:
         """起草."""
-        entry = KnowledgeEntry.draft(**_kw(fields), actor_id=actor_id, actor_role=actor_role, now=self.app.clock.now())
+        entry = KnowledgeEntry.draft(
+            **_kw(fields), actor_id=actor_id, actor_role=actor_role, now=self.app.clock.now(), entry_id=uuid4()
+        )
         return self._save(entry)
 
     def revise(

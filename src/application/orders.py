@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -67,6 +67,7 @@ class OrdersService:
             now=self.app.clock.now(),
             calendar=self.app.calendar,
             known_units=known_units,
+            order_id=uuid4(),
             complaint_id=complaint_id,
             callback_task_id=callback_task_id,
         )

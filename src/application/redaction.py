@@ -18,6 +18,7 @@ PLACEHOLDERS = {
     "phone": "【电话】",
     "email": "【邮箱】",
     "address": "【地址】",
+    "slip": "【受理单号】",
 }
 KIND_LABELS = {
     "party": "当事人姓名",
@@ -26,6 +27,7 @@ KIND_LABELS = {
     "phone": "电话号码",
     "email": "电子邮箱",
     "address": "地址",
+    "slip": "受理单号",
 }
 
 # A name starts after punctuation or a small word (住、与、在…), never with one: 住幸福路12号 → 住【地址】.
@@ -39,8 +41,12 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 
-# ID numbers before phones: an 18-character ID number contains 11-digit runs that would look like phones.
+# A 受理单号 (YS-district-20250926-00012, or the older YS2025092600012) points at the complaint a case came from.
+SLIP_NUMBER = re.compile(r"YS-[a-z][a-z0-9_]{0,31}-\d{8}-\d{5,}|(?<![0-9A-Za-z])YS\d{13,}(?!\d)")
+# Slip numbers first (their digits are no phone); ID numbers before phones: an 18-character ID number contains
+# 11-digit runs that would look like phones.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("slip", SLIP_NUMBER),
     ("id_number", ID_NUMBER),
     ("email", EMAIL),
     ("phone", MOBILE),
@@ -61,6 +67,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+_SLIP_IN_BRACKETS = re.compile(rf"[（(]\s*(?:{SLIP_NUMBER.pattern})\s*[）)]")
+
+
+def without_slips(text: str) -> str:
+    """``text`` with no 受理单号: a bracketed one dropped (``受理（YS-…）`` → ``受理``), any other replaced by its
+    placeholder — for cases drafted before their steps were written without them."""
+    return SLIP_NUMBER.sub(PLACEHOLDERS["slip"], _SLIP_IN_BRACKETS.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,8 @@ def _masked(kind: str, value: str) -> str:
         return value[0] + "***@" + value.rsplit("@", 1)[1]
     if kind == "id_number":
         return value[:2] + "*" * (len(value) - 2)
+    if kind == "slip":
+        return value[:3] + "*" * max(1, len(value) - 3)
     return value[:2] + "*" * max(1, len(value) - 2)
 
 

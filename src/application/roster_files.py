@@ -112,7 +112,15 @@ def _centre(row: int, value: str, centres: Mapping[str, str]) -> str:
 
 
 def parse_roster(data: bytes, centres: Mapping[str, str]) -> list[RosterRow]:
-    """Every row of a roster file; the first problem is refused naming its row (nothing is imported)."""
+    """Every row of a roster file; a file with bad rows is refused naming each of them (nothing is imported)."""
+    rows, problems = read_roster(data, centres)
+    if problems:
+        raise errors.RosterRowInvalid.of_rows(problems)
+    return rows
+
+
+def read_roster(data: bytes, centres: Mapping[str, str]) -> tuple[list[RosterRow], list[errors.RosterRowInvalid]]:
+    """The rows of a roster file that could be read, and the refusal of each row that could not."""
     cells = read_cells(data)
     if not cells:
         raise RosterFileInvalid("file", "值班表文件为空")
@@ -122,15 +130,19 @@ def parse_roster(data: bytes, centres: Mapping[str, str]) -> list[RosterRow]:
         raise RosterFileInvalid("file", f"第 1 行须为表头，缺少：{'、'.join(missing)}（应有：{'、'.join(HEADINGS)}）")
     index = {h: heading.index(h) for h in HEADINGS if h in heading}
     out: list[RosterRow] = []
+    problems: list[errors.RosterRowInvalid] = []
+    counted = 0
     for number, raw in enumerate(cells[1:], start=2):
         values = {h: _text(raw[i]) if i < len(raw) else "" for h, i in index.items()}
         if not any(values.values()):
             continue  # blank lines at the end of a sheet
-        if len(out) >= MAX_ROWS:
-            raise errors.RosterRowInvalid(number, f"值班表最多 {MAX_ROWS} 行")
+        if counted >= MAX_ROWS:
+            problems.append(errors.RosterRowInvalid(number, f"值班表最多 {MAX_ROWS} 行"))
+            break
+        counted += 1
         day_cell = raw[index["日期"]] if index["日期"] < len(raw) else None
-        out.append(
-            RosterRow(
+        try:
+            row = RosterRow(
                 row=number,
                 day=_day(number, day_cell),
                 centre=_centre(number, values["中心"], centres),
@@ -143,10 +155,13 @@ def parse_roster(data: bytes, centres: Mapping[str, str]) -> list[RosterRow]:
                     number, "带班替班", values.get("带班替班", ""), values.get("带班替班工号", "")
                 ),
             )
-        )
-    if not out:
+        except errors.RosterRowInvalid as exc:  # every bad row is named, not only the first
+            problems.append(exc)
+            continue
+        out.append(row)
+    if not out and not problems:
         raise RosterFileInvalid("file", "值班表没有数据行")
-    return out
+    return out, problems
 
 
 def month_of_rows(rows: Sequence[RosterRow]) -> str:

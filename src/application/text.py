@@ -1,4 +1,4 @@
-"""Chinese text for similarity: jieba segmentation, MinHash signatures, TF-IDF keywords, person keys.
+"""Chinese text for similarity: jieba segmentation, MinHash signatures, person keys.
 
 No model is downloaded: jieba's dictionary and IDF table ship inside the package.
 """
@@ -14,7 +14,6 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
-import jieba.analyse
 import numpy as np
 from datasketch import MinHash
 
@@ -51,6 +50,11 @@ def _init() -> None:
         if not _ready:
             jieba.initialize()
             _ready = True
+
+
+def ensure_ready() -> None:
+    """Load jieba's dictionary now (≈ 1 s) rather than on the first text."""
+    _init()
 
 
 def normalise(text: str) -> str:
@@ -97,11 +101,6 @@ def signature(text: str) -> np.ndarray:
     return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
-def signature_bytes(text: str) -> bytes:
-    """The signature as stored in a view (little-endian bytes)."""
-    return signature(text).astype("<u4").tobytes()
-
-
 def from_bytes(raw: bytes | memoryview | str) -> np.ndarray:
     """A stored signature back as an array (SQLite may hand back text for old rows: never here)."""
     data = bytes(raw) if not isinstance(raw, str) else bytes.fromhex(raw)
@@ -121,13 +120,6 @@ def bands(sig: np.ndarray, rows: int = 4) -> list[int]:
         digest = hashlib.blake2b(bytes([i // rows]) + sig[i : i + rows].astype("<u4").tobytes(), digest_size=8)
         out.append(int.from_bytes(digest.digest(), "little", signed=True))
     return out
-
-
-def keywords(text: str, top: int = 5) -> list[str]:
-    """The ``top`` keywords of ``text`` by jieba's TF-IDF (its shipped IDF table), stopwords dropped."""
-    _init()
-    words = jieba.analyse.extract_tags(normalise(text), topK=top * 3)
-    return [w for w in words if w not in STOPWORDS and not w.isdigit()][:top]
 
 
 # ------------------------------------------------------------------------------ the person key
@@ -153,11 +145,19 @@ def derive_person_key(secret: str) -> bytes:
     return hashlib.sha256(b"yousu/person-key/v1\x00" + first.encode()).digest()
 
 
-def person_keys(key: bytes, phone: str | None, id_number: str | None) -> list[str]:
-    """Keyed digests of the normalised phone and ID number: equal for the same person, useless without the key."""
+def normalise_name(name: str) -> str:
+    """An enterprise name compared as typed apart from width, case, spaces and brackets' width."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
+
+
+def person_keys(key: bytes, phone: str | None, id_number: str | None, enterprise_name: str | None = None) -> list[str]:
+    """Keyed digests of the normalised phone, ID number and enterprise name: equal for the same complainant,
+    useless without the key."""
     out = []
     if phone and len(p := normalise_phone(phone)) >= 7:
         out.append("p:" + hmac.new(key, p.encode(), hashlib.sha256).hexdigest()[:32])
     if id_number and (i := normalise_id(id_number)):
         out.append("i:" + hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:32])
+    if enterprise_name and (n := normalise_name(enterprise_name)):
+        out.append("e:" + hmac.new(key, n.encode(), hashlib.sha256).hexdigest()[:32])
     return out

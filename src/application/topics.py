@@ -1,5 +1,12 @@
-"""Grouping texts into topics: TF-IDF vectors of their words, linked by cosine similarity.
+"""Grouping complaints into topics, by what they are about.
 
+:class:`Grouping` (the one used): complaints as vectors of meaning (``application.meaning``), centred on the
+mean of those grouped. Exact average linkage within a batch — a complaint and a topic belong together while
+the complaint's average cosine with the topic's members is at least ``LINK`` — and topics that grow: a later
+batch's complaints first join the existing topic with the highest average cosine (≥ ``LINK``), and only the
+rest are grouped among themselves into new topics. Nothing is recomputed for complaints already placed.
+
+:func:`group` (the earlier lexical grouping, kept as the benchmark's baseline): TF-IDF vectors of the words.
 Two complaints are linked when their cosine similarity reaches ``LINK``; a topic is a set of linked
 complaints, grown from its densest member outward (a complaint joins a topic only if it is also close
 enough to the topic's centroid, which keeps one ambiguous text from chaining two topics together).
@@ -14,10 +21,16 @@ from itertools import chain
 import jieba.analyse
 import numpy as np
 from scipy import sparse
+from scipy.cluster import hierarchy
 
+from application import meaning
 from application.text import STOPWORDS
 
-LINK = 0.35  # cosine between two complaints from which they may share a topic
+MEANING_LINK = 0.35  # average cosine (centred meaning vectors) from which a complaint belongs to a topic
+APART_LINK = 0.5  # the same, for vectors with only the common direction removed (too few to centre on)
+MIN_CENTRED = 100  # complaints from which their own mean is a steady centre
+BATCH = 2_000  # complaints grouped exactly (average linkage, every pair) at a time
+LINK = 0.35  # lexical: cosine between two complaints from which they may share a topic
 CENTROID = 0.3  # cosine a member keeps with its topic's centroid
 NEIGHBOURS = 50  # links kept per complaint: enough to reach a whole topic, bounded memory
 CHUNK = 2_000  # rows per similarity block
@@ -158,14 +171,114 @@ def group(
 
 
 def label(docs: Sequence[Sequence[str]], top: int = 3) -> list[str]:
-    """The topic's ``top`` keywords: words frequent in its complaints, weighted by jieba's IDF table."""
+    """The matter's ``top`` key terms: words frequent in its complaints, weighted by jieba's IDF table (words of
+    procedure — 材料, 审核, 一直 — say how it goes, not what it is, and are left out)."""
     idf = jieba.analyse.default_tfidf.idf_freq
     median = jieba.analyse.default_tfidf.median_idf
     counts: Counter[str] = Counter()
     for words in docs:
         counts.update(set(words))
     scored = sorted(
-        ((c * idf.get(w, median), w) for w, c in counts.items() if w not in STOPWORDS and len(w) > 1),
+        (
+            (c * idf.get(w, median), w)
+            for w, c in counts.items()
+            if w not in STOPWORDS and w not in meaning.PROCEDURE and len(w) > 1
+        ),
         key=lambda t: (-t[0], t[1]),
     )
     return [w for _, w in scored[:top]]
+
+
+# ------------------------------------------------------------------------------ grouping by meaning
+
+
+def _average_linkage(x: np.ndarray, link: float) -> np.ndarray:
+    """Topic numbers 0… for the unit rows of ``x``: average linkage cut where the average cosine falls below
+    ``link``."""
+    if len(x) == 1:
+        return np.zeros(1, dtype=np.int64)
+    tree = hierarchy.linkage(x.astype(np.float64), method="average", metric="cosine")
+    flat = hierarchy.fcluster(tree, t=1.0 - link, criterion="distance")
+    _, numbers = np.unique(flat, return_inverse=True)
+    return numbers.astype(np.int64)
+
+
+class Grouping:
+    """Topics of complaints that grow as complaints arrive: :meth:`add` places new ones without touching the
+    old. A topic is kept as the sum of its members' vectors and their count, so the average cosine of a new
+    complaint with a topic's members is one dot product with the topic's mean."""
+
+    def __init__(self, dim: int, *, link: float = MEANING_LINK, batch: int = BATCH) -> None:
+        self.link = link
+        self.batch = batch
+        self.sums = np.zeros((0, dim), dtype=np.float64)
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def add(self, x: np.ndarray) -> np.ndarray:
+        """The topic number of each row of ``x`` (unit vectors, centred as the earlier ones were; a zero row —
+        a text without meaningful words — is a topic of its own)."""
+        out = np.full(len(x), -1, dtype=np.int64)
+        for lo in range(0, len(x), self.batch):
+            out[lo : lo + self.batch] = self._add(x[lo : lo + self.batch])
+        return out
+
+    def _add(self, x: np.ndarray) -> np.ndarray:
+        out = np.full(len(x), -1, dtype=np.int64)
+        words = x.any(axis=1)
+        means = np.zeros((0, x.shape[1]), dtype=np.float32)
+        if len(self.counts):
+            means = (self.sums / np.maximum(self.counts, 1)[:, None]).astype(np.float32)
+            sims = x @ means.T
+            best = sims.argmax(axis=1)
+            close = words & (sims[np.arange(len(x)), best] >= self.link)
+            out[close] = best[close]
+        rest = np.flatnonzero(words & (out < 0))
+        next_topic = len(self.counts)
+        if rest.size:
+            local = _average_linkage(x[rest], self.link)
+            count = int(local.max()) + 1
+            sums = np.zeros((count, x.shape[1]), dtype=np.float64)
+            np.add.at(sums, local, x[rest].astype(np.float64))
+            target = np.arange(next_topic, next_topic + count)
+            if len(self.counts):
+                # a new group whose average cosine with an existing topic's members reaches the link joins it
+                # (average linkage between groups: a group of complaints each just short of a topic may not be)
+                group_sims = (sums / np.bincount(local, minlength=count)[:, None]) @ means.T
+                nearest = group_sims.argmax(axis=1)
+                close = group_sims[np.arange(count), nearest] >= self.link
+                fresh = np.cumsum(~close) - 1
+                target = np.where(close, nearest, next_topic + fresh)
+                count = int(np.count_nonzero(~close))
+            out[rest] = target[local]
+            next_topic += count
+        lonely = np.flatnonzero(~words)
+        out[lonely] = np.arange(next_topic, next_topic + lonely.size)
+        next_topic += lonely.size
+        if next_topic > len(self.counts):
+            extra = next_topic - len(self.counts)
+            self.sums = np.vstack([self.sums, np.zeros((extra, self.sums.shape[1]))])
+            self.counts = np.concatenate([self.counts, np.zeros(extra, dtype=np.int64)])
+        np.add.at(self.sums, out, x.astype(np.float64))
+        np.add.at(self.counts, out, 1)
+        return out
+
+
+def prepare(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Meaning vectors made ready to group, and the link to group them at: centred on their own mean when there
+    are enough of them, else with the common direction removed."""
+    if len(x) >= MIN_CENTRED:
+        return meaning.centred(x), MEANING_LINK
+    return meaning.apart(x), APART_LINK
+
+
+def group_meaning(x: np.ndarray) -> list[int]:
+    """A topic number per meaning vector (0, 1, … in order of first appearance)."""
+    if not len(x):
+        return []
+    ready, link = prepare(x)
+    numbers = Grouping(ready.shape[1], link=link).add(ready)
+    renumber: dict[int, int] = {}
+    return [renumber.setdefault(int(t), len(renumber)) for t in numbers]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -33,16 +33,19 @@ class AccessRecord(Aggregate):
         self.read_at = read_at
 
     @classmethod
-    def record(cls, *, reader: Actor, complaint_id: UUID, endpoint: str, personal_info: bool, now: datetime) -> Any:
-        """Record one read."""
+    def record(
+        cls, *, record_id: UUID, reader: Actor, complaint_id: UUID, endpoint: str, personal_info: bool, now: datetime
+    ) -> Any:
+        """Record one read, as ``record_id`` (given by the application: the domain makes no ids)."""
         return cls._create(
             cls.Recorded,
-            id=uuid4(),
+            id=record_id,
             reader=reader,
             complaint_id=complaint_id,
             endpoint=endpoint,
             personal_info=personal_info,
             read_at=now,
+            timestamp=now,
         )
 
 
@@ -74,9 +77,9 @@ class AnchorLog(Aggregate):
         self.last_position = 0
 
     @classmethod
-    def start(cls, log_id: UUID) -> AnchorLog:
+    def start(cls, log_id: UUID, *, now: datetime) -> AnchorLog:
         """Open the anchor log."""
-        return cls._create(cls.Started, id=log_id)
+        return cls._create(cls.Started, id=log_id, timestamp=now)
 
     def anchor(
         self,
@@ -90,6 +93,7 @@ class AnchorLog(Aggregate):
         """Append an anchor."""
         self.trigger_event(
             self.Anchored,
+            timestamp=now,
             number=self.anchors + 1,
             anchored_at=now,
             position=position,

@@ -16,7 +16,7 @@ import copy
 import dataclasses
 import hashlib
 import json
-import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -72,11 +72,14 @@ def event_salts(event: Any) -> dict[str, str] | None:
     return dict(salts) if salts else None
 
 
-def new_salts(fields: dict[str, Any]) -> dict[str, str]:
-    """A fresh random salt for each personal field present (not None) in ``fields``."""
+def new_salts(fields: dict[str, Any], salt: Callable[[], str]) -> dict[str, str]:
+    """A fresh salt from ``salt`` for each personal field present (not None) in ``fields``.
+
+    ``salt`` is the caller's randomness (the application's ``new_salt``): the domain draws none of its own.
+    """
     payload = fields_payload(fields)
     return {
-        f"{outer}.{inner}": secrets.token_hex(16)
+        f"{outer}.{inner}": salt()
         for outer, inner in PERSONAL_FIELDS
         if isinstance(payload.get(outer), dict) and payload[outer].get(inner) is not None
     }

@@ -104,6 +104,11 @@ class TaskFinished(errors.NotAllowedInState):
     detail = "该回访任务已结束"
 
 
+class RetryTooEarly(errors.NotAllowedInState):
+    code = "callback_retry_too_early"
+    detail = "未到重拨时间"
+
+
 class AssigneeInvalid(errors.InvalidInput):
     def __init__(self) -> None:
         super().__init__("agent", "须指定回访员（其令牌的 sub）")
@@ -169,7 +174,13 @@ class CallbackAgent(Aggregate):
         if actor.role is not Role.callback_agent:
             raise AgentRoleInvalid
         return cls._create(
-            cls.Enrolled, id=agent_id(actor.id), actor=actor, occurred_at=now, sub=actor.id, name=actor.name
+            cls.Enrolled,
+            id=agent_id(actor.id),
+            timestamp=now,
+            actor=actor,
+            occurred_at=now,
+            sub=actor.id,
+            name=actor.name,
         )
 
 
@@ -300,6 +311,7 @@ class CallbackTask(Aggregate):
         return cls._create(
             cls.Opened,
             id=task_id(complaint_id, kind, round_),
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             complaint_id=str(complaint_id),
@@ -337,6 +349,7 @@ class CallbackTask(Aggregate):
         return cls._create(
             cls.Registered,
             id=task_id_,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             centre=centre,
@@ -354,7 +367,7 @@ class CallbackTask(Aggregate):
             raise AssigneeInvalid
         if not agent_on_record:
             raise NotCallbackAgent
-        self.trigger_event(self.Assigned, actor=actor, occurred_at=now, agent=agent)
+        self.trigger_event(self.Assigned, timestamp=now, actor=actor, occurred_at=now, agent=agent)
 
     def check_referable(self) -> None:
         """A call's finding may become one rectification order."""
@@ -366,7 +379,7 @@ class CallbackTask(Aggregate):
     def refer(self, *, order_id: UUID, actor: Actor, now: datetime) -> None:
         """The call's finding is issued as a rectification order (once)."""
         self.check_referable()
-        self.trigger_event(self.Referred, actor=actor, occurred_at=now, order_id=str(order_id))
+        self.trigger_event(self.Referred, timestamp=now, actor=actor, occurred_at=now, order_id=str(order_id))
 
     def attempt(
         self,
@@ -384,6 +397,9 @@ class CallbackTask(Aggregate):
             raise TaskFinished
         if self.assignee is not None and actor.id != self.assignee and actor.role is Role.callback_agent:
             raise NotAssignee
+        if self.next_try_at is not None and now < self.next_try_at:
+            at = self.next_try_at.astimezone(calendar.zone)
+            raise RetryTooEarly(f"上次未接通，须于 {at:%Y-%m-%d %H:%M} 后再拨（重拨时间未到）")
         if outcome is Outcome.answered:
             if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
                 raise errors.InvalidInput("rating", "接通的回访须有 1 至 5 的评价")
@@ -402,6 +418,7 @@ class CallbackTask(Aggregate):
             next_at = next_try(now, failed, calendar)
         self.trigger_event(
             self.Attempted,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             outcome=outcome.value,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -134,13 +134,15 @@ class GuidanceCase(Aggregate):
         actor_id: str,
         actor_role: str,
         now: datetime,
+        case_id: UUID,
     ) -> GuidanceCase:
-        """起草."""
+        """起草, as ``case_id`` (given by the application: the domain makes no ids)."""
         if not source_ids:
             raise errors.InvalidInput("complaint_ids", "至少需要一件已办结的诉求")
         case: GuidanceCase = cls._create(
             cls.Drafted,
-            id=uuid4(),
+            id=case_id,
+            timestamp=now,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=now,
@@ -159,6 +161,7 @@ class GuidanceCase(Aggregate):
             raise CaseAlreadyPublished
         self.trigger_event(
             self.Revised,
+            timestamp=now,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=now,
@@ -170,7 +173,7 @@ class GuidanceCase(Aggregate):
         """发布."""
         if self.published_at is not None:
             raise CaseAlreadyPublished
-        self.trigger_event(self.Published, actor_id=actor_id, actor_role=actor_role, occurred_at=now)
+        self.trigger_event(self.Published, timestamp=now, actor_id=actor_id, actor_role=actor_role, occurred_at=now)
 
     @property
     def published(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from domain import errors
 
@@ -21,3 +22,16 @@ def check_centre(code: str, known: Collection[str] | None = None, *, field: str 
     if known is not None and code not in known:
         raise errors.UnknownCentre(f"未知的服务中心代码：{code}")
     return code
+
+
+@dataclass(frozen=True)
+class SigningCentre:
+    """The centre whose day's duty roster signs (审核签字) a complex complaint, and whose duty leader dispatches it.
+
+    The district's notice: complex matters received at a street centre go to the district hall's duty leader of
+    the day (转交区行政服务中心当天带班领导处理); which centre signs for which is the reference's ``signed_by``.
+    ``name`` is the Chinese name staff read in a refusal.
+    """
+
+    code: str
+    name: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ComplaintError(Exception):
     """Base of every refused complaint command; ``code`` is stable, ``detail`` is for staff."""
@@ -167,6 +169,11 @@ class NotOnDuty(NotAllowedInState):
     detail = "您不在今日值班表上，不能以该角色签字"
 
 
+class NotSigningCentre(NotAllowedInState):
+    code = "not_signing_centre"
+    detail = "本诉求由其他服务中心的带班领导签字并转办，本中心不能转办"
+
+
 # ---------------------------------------------------------------------------------------- 会商
 
 
@@ -209,7 +216,15 @@ class RosterRowInvalid(ComplaintError):
 
     def __init__(self, row: int, detail: str | None = None) -> None:
         self.row = row
+        self.others: tuple[RosterRowInvalid, ...] = ()  # the other bad rows of the same file, in order
         super().__init__(f"第 {row} 行：{detail or type(self).detail}")
+
+    @staticmethod
+    def of_rows(problems: Sequence[RosterRowInvalid]) -> RosterRowInvalid:
+        """The first bad row's refusal, carrying every other bad row (a file is answered with all its errors)."""
+        first = problems[0]
+        first.others = tuple(problems[1:])
+        return first
 
 
 class RosterLeaderTwice(RosterRowInvalid):
@@ -303,6 +318,45 @@ class MasterNotResolved(NotAllowedInState):
 class DecisionByLeader(NotAllowedInState):
     code = "decision_by_leader"
     detail = "只有带班领导可以作出此决定"
+
+
+# ---------------------------------------------------------------------------------------- 差评申诉
+
+
+class AppealNotOpen(NotAllowedInState):
+    code = "appeal_not_open"
+    detail = "只有差评后的整改期间可以申诉"
+
+
+class AppealRoleInvalid(NotAllowedInState):
+    code = "appeal_role_invalid"
+    detail = "只有办理该诉求的部门（一般性问题为窗口工作人员）可以申诉"
+
+
+class AlreadyAppealed(NotAllowedInState):
+    code = "already_appealed"
+    detail = "本轮差评已申诉过，不能重复申诉"
+
+
+class NoAppealPending(NotAllowedInState):
+    code = "no_appeal_pending"
+    detail = "没有待审核的差评申诉"
+
+
+# ---------------------------------------------------------------------------------------- 指定承办人
+
+
+class NotAssignedHandler(NotAllowedInState):
+    code = "not_assigned_handler"
+    detail = "本部门已指定承办人，只有承办人或指定承办人的负责人可以办结"
+
+
+# ---------------------------------------------------------------------------------------- 当场答复
+
+
+class NotOnTheSpot(NotAllowedInState):
+    code = "not_on_the_spot"
+    detail = "只有窗口受理的一般性问题可以当场答复"
 
 
 # ---------------------------------------------------------------------------------------- 退单 / 改派

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -174,7 +174,7 @@ class KnowledgeEntry(Aggregate):
         self.uses = 0
 
     @classmethod
-    def draft(
+    def draft(  # noqa: PLR0913 — the entry's six fields, who, when and its id
         cls,
         *,
         question: str,
@@ -186,12 +186,14 @@ class KnowledgeEntry(Aggregate):
         actor_id: str,
         actor_role: str,
         now: datetime,
+        entry_id: UUID,
     ) -> KnowledgeEntry:
-        """起草 a new entry."""
+        """起草 a new entry, as ``entry_id`` (given by the application: the domain makes no ids)."""
         _aware(now)
         entry: KnowledgeEntry = cls._create(
             cls.Drafted,
-            id=uuid4(),
+            id=entry_id,
+            timestamp=now,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=now,
@@ -217,7 +219,9 @@ class KnowledgeEntry(Aggregate):
         if self.retired:
             raise KnowledgeRetired
         fields = _fields(question, answer, policy_basis, departments, tags, sources)
-        self.trigger_event(self.Revised, actor_id=actor_id, actor_role=actor_role, occurred_at=now, **fields)
+        self.trigger_event(
+            self.Revised, timestamp=now, actor_id=actor_id, actor_role=actor_role, occurred_at=now, **fields
+        )
 
     def publish(self, *, actor_id: str, actor_role: str, now: datetime) -> None:
         """审核发布 the newest version."""
@@ -225,7 +229,12 @@ class KnowledgeEntry(Aggregate):
         if self.retired or self.published_revision == len(self.versions):
             raise NotPublishable
         self.trigger_event(
-            self.Published, actor_id=actor_id, actor_role=actor_role, occurred_at=now, revision=len(self.versions)
+            self.Published,
+            timestamp=now,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            occurred_at=now,
+            revision=len(self.versions),
         )
 
     def retire(self, *, reason: str, actor_id: str, actor_role: str, now: datetime) -> None:
@@ -234,7 +243,12 @@ class KnowledgeEntry(Aggregate):
         if self.retired:
             raise KnowledgeRetired
         self.trigger_event(
-            self.Retired, actor_id=actor_id, actor_role=actor_role, occurred_at=now, reason=_text("reason", reason)
+            self.Retired,
+            timestamp=now,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            occurred_at=now,
+            reason=_text("reason", reason),
         )
 
     def use(self, *, complaint_id: UUID, actor_id: str, actor_role: str, now: datetime) -> None:
@@ -244,6 +258,7 @@ class KnowledgeEntry(Aggregate):
             raise KnowledgeNotPublished
         self.trigger_event(
             self.Used,
+            timestamp=now,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=now,

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -263,12 +263,15 @@ class RectificationOrder(Aggregate):
         actor: Actor,
         now: datetime,
         calendar: WorkingCalendar,
+        order_id: UUID,
         known_units: Collection[str] | None = None,
         complaint_id: UUID | None = None,
-        order_id: UUID | None = None,
         callback_task_id: UUID | None = None,
     ) -> RectificationOrder:
-        """下发: by the duty leader or a liaison, to a known unit; due after ``working_days`` working days."""
+        """下发: by the duty leader or a liaison, to a known unit; due after ``working_days`` working days.
+
+        ``order_id`` is given by the application: the domain makes no ids.
+        """
         _aware(now)
         if actor.role not in ISSUER_ROLES:
             raise IssuerRoleInvalid
@@ -281,7 +284,8 @@ class RectificationOrder(Aggregate):
         deadline = calendar.add_working_days(now, _limit(working_days))
         return cls._create(
             cls.Issued,
-            id=order_id or uuid4(),
+            id=order_id,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             unit=unit,
@@ -302,7 +306,7 @@ class RectificationOrder(Aggregate):
             raise OrderClosed
         if self.status is not OrderStatus.issued:
             raise OrderAlreadyAcknowledged
-        self.trigger_event(self.Acknowledged, actor=actor, occurred_at=now)
+        self.trigger_event(self.Acknowledged, timestamp=now, actor=actor, occurred_at=now)
 
     def report_done(self, *, report: str, actor: Actor, now: datetime, unit_of_actor: str | None) -> None:
         """整改报告 by the unit, after acknowledging; on time when at or before the round's deadline."""
@@ -316,7 +320,7 @@ class RectificationOrder(Aggregate):
             raise OrderAlreadyReported
         _text("report", report)
         on_time = self.due_at is not None and now <= self.due_at
-        self.trigger_event(self.Reported, actor=actor, occurred_at=now, report=report, on_time=on_time)
+        self.trigger_event(self.Reported, timestamp=now, actor=actor, occurred_at=now, report=report, on_time=on_time)
 
     def accept(self, *, comment: str, actor: Actor, now: datetime) -> None:
         """验收 by the issuer (the same person) or a liaison."""
@@ -326,7 +330,7 @@ class RectificationOrder(Aggregate):
             raise OrderClosed
         if self.status is not OrderStatus.reported:
             raise OrderNotReported
-        self.trigger_event(self.Accepted, actor=actor, occurred_at=now, comment=comment or "")
+        self.trigger_event(self.Accepted, timestamp=now, actor=actor, occurred_at=now, comment=comment or "")
 
     def send_back(
         self, *, reason: str, working_days: int, actor: Actor, now: datetime, calendar: WorkingCalendar
@@ -342,6 +346,7 @@ class RectificationOrder(Aggregate):
         deadline = calendar.add_working_days(now, _limit(working_days))
         self.trigger_event(
             self.Returned,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             reason=reason,
@@ -369,6 +374,7 @@ class RectificationOrder(Aggregate):
             raise OrderAlreadyEscalated
         self.trigger_event(
             self.Escalated,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             level=level,

@@ -105,11 +105,16 @@ class TidalPlan(Aggregate):
             raise errors.InvalidInput("to", f"预案期限最长 {MAX_PLAN_DAYS} 天")
 
     @classmethod
-    def open(cls, centre: str, start: date, end: date) -> TidalPlan:
+    def open(cls, centre: str, start: date, end: date, *, now: datetime) -> TidalPlan:
         """The plan of ``centre`` for ``start..end``, before its first acceptance."""
         check_centre(centre)
         return cls._create(
-            cls.Opened, id=plan_id(centre, start, end), centre=centre, start=start.isoformat(), end=end.isoformat()
+            cls.Opened,
+            id=plan_id(centre, start, end),
+            timestamp=now,
+            centre=centre,
+            start=start.isoformat(),
+            end=end.isoformat(),
         )
 
     def accept(  # noqa: PLR0913 — the plan has this many fields
@@ -130,6 +135,7 @@ class TidalPlan(Aggregate):
         self.check(centre, start, end, actor)
         self.trigger_event(
             self.Accepted,
+            timestamp=now,
             actor=actor,
             occurred_at=now,
             centre=centre,

@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.centres import CENTRE_CODE, check_centre
+from domain.centres import CENTRE_CODE, SigningCentre, check_centre
 from domain.values import Actor, Role
 
 ROSTER_NAMESPACE = uuid5(NAMESPACE_URL, "https://yousu.invalid/duty-roster")
@@ -152,32 +152,55 @@ def plan_month(
     known_centres: Collection[str],
     is_working_day: Callable[[date], bool],
 ) -> dict[str, list[DutyDay]]:
-    """Check every row of a month's import; the days per centre, or the first bad row's refusal."""
+    """Check every row of a month's import; the days per centre, or the first bad row's refusal naming the others."""
     wanted = check_month(month)
     plan: dict[str, list[DutyDay]] = {}
     seen: dict[tuple[str, date], int] = {}
+    problems: list[errors.RosterRowInvalid] = []
     for r in rows:
-        duty = _check_row(r, wanted, known_centres, is_working_day)
+        try:
+            duty = _check_row(r, wanted, known_centres, is_working_day)
+        except errors.RosterRowInvalid as exc:
+            problems.append(exc)
+            continue
         first = seen.setdefault((r.centre, r.day), r.row)
         if first != r.row:
-            raise errors.RosterDuplicateDay(r.row, f"{r.centre} {r.day.isoformat()} 已在第 {first} 行排班")
+            problems.append(errors.RosterDuplicateDay(r.row, f"{r.centre} {r.day.isoformat()} 已在第 {first} 行排班"))
+            continue
         plan.setdefault(r.centre, []).append(duty)
+    if problems:  # every bad row named, nothing imported
+        raise errors.RosterRowInvalid.of_rows(problems)
     return {centre: sorted(days, key=lambda d: d.day) for centre, days in plan.items()}
 
 
-def may_sign(entry: DutyDay | None, actor: Actor, role: Role, mode: SigningMode, *, act: str = "签字") -> None:
-    """Whether ``actor`` may sign (or ``act``) as ``role`` on the day of ``entry``; raises the refusal, else returns."""
+def may_sign(
+    entry: DutyDay | None,
+    actor: Actor,
+    role: Role,
+    mode: SigningMode,
+    *,
+    act: str = "签字",
+    signer: SigningCentre | None = None,
+) -> None:
+    """Whether ``actor`` may sign (or ``act``) as ``role`` on the day of ``entry``; raises the refusal, else returns.
+
+    ``entry`` is the roster of ``signer``, the centre that signs the complaint (named in the refusal when given).
+    """
     if role not in DUTY_ROLES or actor.role is not role:
         raise errors.SignerRoleInvalid
     if mode is SigningMode.roles_only:
         return
+    label = DUTY_ROLE_LABELS[role]
+    where = signer.name if signer is not None else ""
     if entry is None:
-        raise errors.NoRosterToday(f"今日未导入值班表，无法按值班表核对{act}人；请管理员导入本月值班表")
+        whose = f"{where}的" if signer is not None else ""
+        raise errors.NoRosterToday(f"今日未导入{whose}值班表，无法按值班表核对{act}人；请管理员导入本月值班表")
     if any(p.sub == actor.id for p in entry.may_sign_as(role)):
         return
+    whose = f"本诉求由{where}{label}{act}；" if signer is not None else ""
     raise errors.NotOnDuty(
-        f"您不在 {entry.day.isoformat()} 的值班表上，不能以{DUTY_ROLE_LABELS[role]}身份{act}；"
-        f"当天{DUTY_ROLE_LABELS[role]}：{entry.describe(role)}"
+        f"{whose}您不在 {entry.day.isoformat()} {where}的值班表上，不能以{label}身份{act}；"
+        f"值班表上的{label}：{entry.describe(role)}"
     )
 
 
@@ -228,6 +251,7 @@ class DutyRoster(Aggregate):
         return cls._create(
             cls.Imported,
             id=cls.id_for(centre, month),
+            timestamp=now,
             centre=centre,
             month=month,
             days=list(days),
@@ -238,7 +262,7 @@ class DutyRoster(Aggregate):
     def replace(self, *, days: Sequence[DutyDay], actor: Actor, now: datetime) -> None:
         """Replace the whole month with a newly checked import."""
         _check_days(self.month, days)
-        self.trigger_event(self.Replaced, days=list(days), actor=actor, occurred_at=now)
+        self.trigger_event(self.Replaced, timestamp=now, days=list(days), actor=actor, occurred_at=now)
 
     def on_duty(self, day: date) -> DutyDay | None:
         """Who may sign as officer and as leader on ``day`` (``None``: no roster for that day)."""

@@ -1,4 +1,4 @@
-"""Deadline rules: which limit applies to which clock (all configurable, DESIGN §1–§2)."""
+"""Deadline rules: which limit applies to which clock (all configurable, docs/design.md §1–§2)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,9 @@ class Limits:
         if any(v < 0 for v in values):
             msg = "limits must be >= 0 working days"
             raise ValueError(msg)
+
+
+DEFAULT_LIMITS = Limits()  # the district's defaults; each YOUSU_LIMIT_* setting starts from these
 
 
 def deadline_for(

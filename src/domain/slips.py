@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -109,15 +109,15 @@ class SlipBook(Aggregate):
         return uuid5(SLIP_NAMESPACE, f"{centre}/{day.isoformat()}")
 
     @classmethod
-    def open(cls, day: date, centre: str | None = None) -> SlipBook:
+    def open(cls, day: date, centre: str | None = None, *, now: datetime) -> SlipBook:
         """Open the day's book (for ``centre``; without one, the legacy book)."""
         if centre is not None:
             check_centre(centre)
-        return cls._create(cls.Opened, id=cls.id_for(day, centre), day=day, centre=centre)
+        return cls._create(cls.Opened, id=cls.id_for(day, centre), timestamp=now, day=day, centre=centre)
 
-    def issue(self) -> str:
+    def issue(self, *, now: datetime) -> str:
         """Take the next number: YS-<centre>-YYYYMMDD-NNNNN, or YSYYYYMMDDNNNNN from a legacy book."""
-        self.trigger_event(self.Issued)
+        self.trigger_event(self.Issued, timestamp=now)
         if self.centre is None:
             return legacy_slip_number(self.day, self.issued)
         return slip_number(self.centre, self.day, self.issued)

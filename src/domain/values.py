@@ -29,7 +29,7 @@ class Classification(Enum):
 
 
 class Role(Enum):
-    """Roles of DESIGN §6, plus the policy engine itself."""
+    """Roles of docs/design.md §6, plus the policy engine itself."""
 
     window_clerk = "window_clerk"  # 窗口工作人员
     duty_officer = "duty_officer"  # 当天值班人员

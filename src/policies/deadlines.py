@@ -29,7 +29,7 @@ class OpenClock:
 
 @dataclass(frozen=True)
 class EscalationRules:
-    """Levels and recipients (DESIGN §1: configuration with these defaults)."""
+    """Levels and recipients (docs/design.md §1: configuration with these defaults)."""
 
     level2_after_working_days: int = 1
     level1_recipients: tuple[str, ...] = ("supervisor", "duty_leader")

@@ -22,6 +22,7 @@ from policies.delivery import CURSOR, Leased, Outbox, Queue, create_tables, miss
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
 from projections.hotline import HOTLINE_MESSAGES, message_id, render
+from projections.ledger import LEDGER
 
 ENDPOINT = "hotline"  # the one target; its URL comes from YOUSU_HOTLINE_URL when posting
 CURSOR_NAME = "hotline"
@@ -69,6 +70,12 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# the defaults of YOUSU_HOTLINE_TIMEOUT, _BACKOFF and _BACKOFF_CAP: seconds per POST, first retry, longest wait
+HOTLINE_TIMEOUT = 5.0
+HOTLINE_BACKOFF = 5.0
+HOTLINE_BACKOFF_CAP = 600.0
+
+
 class HotlineOutbox(Outbox):
     """Work-order updates to the hotline's endpoint (YOUSU_HOTLINE_URL)."""
 
@@ -81,9 +88,9 @@ class HotlineOutbox(Outbox):
         url: str,
         *,
         secret: str | None = None,
-        timeout: float = 5.0,
-        base: float = 5.0,
-        cap: float = 3600.0,
+        timeout: float = HOTLINE_TIMEOUT,
+        base: float = HOTLINE_BACKOFF,
+        cap: float = HOTLINE_BACKOFF_CAP,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             msg = f"hotline url must be http(s): {url!r}"
@@ -142,6 +149,7 @@ class HotlineOutbox(Outbox):
             external_ref=where["external_ref"],
             previous_seq=int(where["previous_seq"]),
             names=[person.name, person.enterprise_name or ""],
+            work_order_of=lambda cid: self.complaints.get(cid).external_ref,
         )
         if message is None:
             msg = f"event {type(events[0]).__name__} has no hotline message"
@@ -162,10 +170,19 @@ def ensure_tables(views: ViewDB) -> None:
 
 
 def deliveries(
-    views: ViewDB, *, external_ref: str | None = None, failed: bool = False, limit: int = 200
+    views: ViewDB,
+    *,
+    external_ref: str | None = None,
+    failed: bool = False,
+    limit: int = 200,
+    centre: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Queued and delivered messages with every attempt; ``failed``: only those whose last attempt failed."""
+    """Queued and delivered messages with every attempt; ``failed``: only those whose last attempt failed;
+    ``centre``: only the messages about that centre's complaints."""
     where, params = ["1 = 1"], []
+    if centre is not None:
+        where.append(f"d.complaint_id IN (SELECT id FROM {LEDGER.name} WHERE centre = ?)")  # noqa: S608 — fixed names, values bound
+        params.append(centre)
     if external_ref is not None:
         where.append("d.external_ref = ?")
         params.append(external_ref)

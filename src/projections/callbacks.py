@@ -48,6 +48,8 @@ CALLBACKS = Table(
         Column("task_rating", T.integer),
         Column("finding", T.text, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
+        # due call-backs answered on this complaint so far (its 回访 records): the row itself moves on with each
+        Column("answered", T.integer, nullable=False),
     ),
     key=("complaint_id",),
     indexes=(
@@ -92,6 +94,7 @@ def _fold(row: dict[str, Any] | None, nid: int, e: Complaint.Event) -> dict[str,
             "callback_due_at": None,
             "closed_at": None,
             "spot_bucket": spot_bucket(e.originator_id),
+            "answered": 0,
         }
         _reset_task(row)
     elif row is None:
@@ -116,6 +119,7 @@ def _fold(row: dict[str, Any] | None, nid: int, e: Complaint.Event) -> dict[str,
             row.update(status=OTHER, round=row["round"] + 1)
         else:
             row.update(status=CLOSED, closed_at=e.occurred_at)
+        row["answered"] += 1
         _reset_task(row)
     row["last_notification_id"] = nid
     return row
@@ -152,6 +156,7 @@ def _proactive_row(nid: int, e: Any) -> dict[str, Any]:
         "closed_at": None,
         "spot_bucket": 0,
         "last_notification_id": nid,
+        "answered": 0,
     }
     _reset_task(row)
     return row
@@ -161,7 +166,7 @@ class CallbacksView(View):
     """回访队列."""
 
     name: ClassVar[str] = "callbacks"
-    version: ClassVar[int] = 2  # 2: 主动回访 rows
+    version: ClassVar[int] = 3  # 2: 主动回访 rows; 3: answered due call-backs counted
     tables: ClassVar[tuple[Table, ...]] = (CALLBACKS, TASKS)
     other_topics: ClassVar[tuple[str, ...]] = (TASK_TOPIC,)
 
@@ -302,18 +307,29 @@ def capped(total: int) -> tuple[int, bool]:
     return (COUNT_CAP, True) if total > COUNT_CAP else (total, False)
 
 
-def summary(views: ViewDB, *, spot_share: float) -> dict[str, dict[str, int]]:
-    """Call-backs by kind and task state: 无法联系 and 拒绝回访 are their own counts, never satisfied."""
+def summary(views: ViewDB, *, spot_share: float, centre: str | None = None) -> dict[str, dict[str, int]]:
+    """Call-backs by kind and task state (``centre``'s only, when given), every state counted: 无法联系 and
+    拒绝回访 are their own counts, never satisfied; a due call-back answered (its 回访 recorded) counts as
+    ``answered`` though its complaint has moved on (closed, or back to rectification after a poor rating)."""
     threshold = round(spot_share * SPOT_BUCKETS)
+    within = " AND centre = ?" if centre is not None else ""
     with views.transaction(write=False) as tx:
         rows = tx.query(
             f"SELECT status, task_state, COUNT(*) FROM {CALLBACKS.name}"  # noqa: S608 — fixed names, values bound
-            " WHERE status IN ('due', 'proactive') OR (status = 'closed' AND spot_bucket < ?)"
+            f" WHERE (status IN ('due', 'proactive') OR (status = 'closed' AND spot_bucket < ?)){within}"
             " GROUP BY status, task_state",
-            [threshold],
+            [threshold, *([centre] if centre is not None else [])],
+        )
+        answered = tx.query(
+            f"SELECT COALESCE(SUM(answered), 0) FROM {CALLBACKS.name}"  # noqa: S608 — fixed names, values bound
+            + (" WHERE centre = ?" if centre is not None else ""),
+            [centre] if centre is not None else [],
         )
     out: dict[str, dict[str, int]] = {"due": {}, "spot_check": {}, "proactive": {}}
     names = {DUE: "due", CLOSED: "spot_check", PROACTIVE: "proactive"}
     for status, state, count in rows:
         out[names[str(status)]][str(state)] = int(count)
+    due_answered = int(answered[0][0])
+    if due_answered:
+        out["due"]["answered"] = out["due"].get("answered", 0) + due_answered
     return out

@@ -18,7 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from application.persistence import Database, parse_database_url
+from application.persistence import Database, libpq_params, parse_database_url
 
 Row = tuple[Any, ...]
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -352,14 +352,7 @@ class ViewDB:
 
     def conninfo(self) -> str:
         """libpq connection string (PostgreSQL only)."""
-        env = self.database.env
-        return psycopg.conninfo.make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env.get("POSTGRES_PASSWORD") or None,
-        )
+        return psycopg.conninfo.make_conninfo(**libpq_params(self.database.env))
 
     @property
     def sqlite_path(self) -> Path:

@@ -15,7 +15,8 @@ when it posts (so no free text sits in a view table in clear).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -24,12 +25,12 @@ from uuid import UUID
 
 from domain.complaint import Complaint
 from domain.values import CLASSIFICATION_LABELS, RATING_LABELS, Channel, Role
-from projections.db import Column, Table, Tx, ViewDB, as_datetime
+from projections.db import Column, Table, Tx
 from projections.db import ColumnType as T
-from projections.masking import mask_free_text
+from projections.masking import mask_free_text, mask_name
 from projections.view import Applied, View, by_complaint, needs_lookup
 
-CONTRACT_VERSION = "yousu.hotline/1"
+CONTRACT_VERSION = "yousu.hotline/2"
 
 # JSON Schema fragments
 STR: dict[str, Any] = {"type": "string"}
@@ -45,10 +46,9 @@ CLASSIFICATION: dict[str, Any] = {"type": "string", "enum": ["general", "cannot_
 
 @dataclass(frozen=True)
 class Field:
-    """One field of a message's ``data``: its schema, whether it must be present, whether it is personal."""
+    """One field of a message's ``data`` (sent with every message of its type): its schema, whether it is personal."""
 
     schema: dict[str, Any]
-    required: bool = True
     personal: bool = False
     description: str = ""
 
@@ -62,9 +62,10 @@ class MessageType:
     fields: dict[str, Field]
     render: Callable[[Any], dict[str, Any]] | None = None  # None: the fields named, taken from the event
 
-    def data(self, event: Any, names: Iterable[str] = ()) -> dict[str, Any]:
-        """The message's ``data`` for ``event``; non-personal free text masked (numbers, and ``names``)."""
-        raw = self.render(event) if self.render is not None else _pick(event, self.fields)
+    def data(self, event: Any, names: Iterable[str] = (), extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The message's ``data`` for ``event`` (and ``extra`` values the event does not carry); non-personal
+        free text masked (numbers, and ``names``)."""
+        raw = {**(self.render(event) if self.render is not None else _pick(event, self.fields)), **(extra or {})}
         out: dict[str, Any] = {}
         for name, spec in self.fields.items():
             if name not in raw:
@@ -72,10 +73,6 @@ class MessageType:
             value = _json(raw[name])
             if isinstance(value, str) and not spec.personal and spec.schema.get("maxLength"):
                 value = mask_free_text(value, names)
-            if not spec.required and not conforms(value, spec.schema):
-                # an optional field of an event this contract names ahead of time, in another shape than
-                # foreseen: left out rather than sent invalid (an invalid message would hold the work order)
-                continue
             out[name] = value
         return out
 
@@ -83,31 +80,6 @@ class MessageType:
     def personal_fields(self) -> list[str]:
         """The ``data`` fields that may carry personal information."""
         return [n for n, f in self.fields.items() if f.personal]
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-    "null": (type(None),),
-}
-
-
-def conforms(value: Any, schema: dict[str, Any]) -> bool:
-    """``value`` has one of the schema fragment's JSON types (and is in its ``enum``; array items: strings)."""
-    kinds = schema.get("type")
-    if kinds is not None:
-        names = [kinds] if isinstance(kinds, str) else list(kinds)
-        if isinstance(value, bool) and "boolean" not in names:
-            return False
-        if not any(isinstance(value, _JSON_TYPES[n]) for n in names):
-            return False
-    if "enum" in schema and value not in schema["enum"]:
-        return False
-    items = schema.get("items")
-    return not (isinstance(value, list) and items is not None and not all(conforms(v, items) for v in value))
 
 
 def _json(value: Any) -> Any:
@@ -123,7 +95,7 @@ def _json(value: Any) -> Any:
 
 
 def _pick(event: Any, fields: dict[str, Field]) -> dict[str, Any]:
-    """The named fields the event has (for events whose exact fields this contract does not fix)."""
+    """The named fields, taken from the event's attributes of the same names."""
     return {name: getattr(event, name) for name in fields if hasattr(event, name)}
 
 
@@ -159,6 +131,20 @@ def _reclassified(e: Complaint.Reclassified) -> dict[str, Any]:
     }
 
 
+# a department code as the reference spells them (market, natural_resources); any other participant is a person
+DEPARTMENT_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _consulted(e: Complaint.Consulted) -> dict[str, Any]:
+    """Department codes as they are; a participant named in person is masked like every other name (王**),
+    in the list and in the conclusion."""
+    people = [p for p in e.participants if not DEPARTMENT_CODE.fullmatch(p)]
+    return {
+        "participants": [p if DEPARTMENT_CODE.fullmatch(p) else mask_name(p) for p in e.participants],
+        "conclusion": mask_free_text(e.conclusion, people),
+    }
+
+
 def _fed_back(e: Complaint.FedBack) -> dict[str, Any]:
     return {"method": e.method, "summary": e.summary, "by_hotline": _by_hotline(e)}
 
@@ -178,10 +164,13 @@ def _deadline_corrected(e: Complaint.DeadlineCorrected) -> dict[str, Any]:
 
 
 REASON = Field(TEXT, description="原因/说明（号码已遮蔽）")
-OPT_REASON = Field(OPT_TEXT, required=False, description="原因/说明（号码已遮蔽）")
+DAYS: dict[str, Any] = {"type": "integer", "minimum": 1}
+# The master of a 并单 by the hotline's own work-order number (the hotline cannot use our internal ids);
+# null when the master did not come from the hotline (a window or online complaint).
+MASTER_REF = Field({"type": ["string", "null"]}, description="主诉求的热线工单编号（主诉求非热线来件时为 null）")
 
-# Keyed by the event's class name. Events another part of the workflow adds later (并单, 退单, 延期, 中止)
-# are named here already: their messages flow as soon as the events exist; their fields are optional.
+# Keyed by the event's class name. Every field is sent with every message of its type (required in the
+# schema); a field that may be empty says so with null in its type.
 MESSAGES: dict[str, MessageType] = {
     "Received": MessageType(
         "accepted",
@@ -229,7 +218,11 @@ MESSAGES: dict[str, MessageType] = {
     "Consulted": MessageType(
         "consulted",
         "会商",
-        {"participants": Field(CODES), "conclusion": Field(TEXT)},
+        {
+            "participants": Field(CODES, description="参会部门代码；以姓名列出的参会人已脱敏（王**）"),
+            "conclusion": Field(TEXT),
+        },
+        _consulted,
     ),
     "Resolved": MessageType(
         "resolved",
@@ -287,93 +280,78 @@ MESSAGES: dict[str, MessageType] = {
         "merged",
         "并单",
         {
-            "master_id": Field({"type": ["string", "null"]}, required=False, description="主诉求编号"),
-            "master_slip_no": Field({"type": ["string", "null"]}, required=False),
-            "master_external_ref": Field({"type": ["string", "null"]}, required=False, description="主工单热线编号"),
-            "reason": OPT_REASON,
+            "master_slip_no": Field(STR, description="主诉求受理单号"),
+            "master_external_ref": MASTER_REF,
+            "reason": REASON,
         },
     ),
-    "Unmerged": MessageType(
-        "unmerged",
-        "撤销并单",
-        {"master_id": Field({"type": ["string", "null"]}, required=False), "reason": OPT_REASON},
-    ),
+    "Unmerged": MessageType("unmerged", "撤销并单", {"master_external_ref": MASTER_REF, "reason": REASON}),
     "Returned": MessageType(
-        "returned",
-        "退单",
-        {"department": Field({"type": ["string", "null"]}, required=False), "reason": OPT_REASON},
+        "returned", "退单", {"department": Field(STR, description="退单部门代码"), "reason": REASON}
     ),
     "ReturnInsisted": MessageType(
         "return_insisted",
         "退单不予同意",
         {
-            "department": Field({"type": ["string", "null"]}, required=False),
-            "opinion": Field(OPT_TEXT, required=False, description="带班领导意见"),
-            "reason": OPT_REASON,
+            "department": Field(STR, description="须继续办理的部门代码"),
+            "opinion": Field(TEXT, description="带班领导意见"),
         },
     ),
     "Redispatched": MessageType(
         "redispatched",
         "改派",
         {
-            "departments": Field(CODES, required=False),
-            "instructions": Field(OPT_TEXT, required=False),
-            "due_at": Field(OPT_INSTANT, required=False),
-            "reason": OPT_REASON,
+            "departments": Field(CODES, description="改派后的承办部门代码"),
+            "instructions": Field(TEXT),
+            "due_at": Field(INSTANT, description="自改派起重新计算的办结时限"),
         },
     ),
     "ExtensionRequested": MessageType(
         "extension_requested",
         "申请延期",
-        {
-            "department": Field({"type": ["string", "null"]}, required=False),
-            "days": Field({"type": ["integer", "null"]}, required=False),
-            "reason": OPT_REASON,
-        },
+        {"department": Field(STR), "days": Field(DAYS, description="申请延长的工作日数"), "reason": REASON},
     ),
     "ExtensionApproved": MessageType(
         "extension_approved",
         "批准延期",
         {
-            "days": Field({"type": ["integer", "null"]}, required=False),
-            "previous_due_at": Field(OPT_INSTANT, required=False),
-            "due_at": Field(OPT_INSTANT, required=False),
-            "opinion": Field(OPT_TEXT, required=False, description="带班领导意见"),
-            "reason": OPT_REASON,
+            "days": Field(DAYS),
+            "previous_due_at": Field(INSTANT),
+            "due_at": Field(INSTANT, description="延期后的办结时限"),
+            "opinion": Field(TEXT, description="带班领导意见"),
         },
     ),
-    "ExtensionRefused": MessageType("extension_refused", "不予延期", {"reason": OPT_REASON}),
+    "ExtensionRefused": MessageType("extension_refused", "不予延期", {"reason": REASON}),
     "ClockPaused": MessageType(
         "clock_paused",
         "中止计时",
         {
-            "clock": Field({"type": ["string", "null"]}, required=False),
-            "department": Field({"type": ["string", "null"]}, required=False),
-            "pause_due_at": Field(OPT_INSTANT, required=False, description="中止时限（超过即督办）"),
-            "reason": OPT_REASON,
+            "department": Field(STR),
+            "reason": REASON,
+            "pause_due_at": Field(INSTANT, description="中止时限（超过即督办）"),
         },
     ),
     "ClockResumed": MessageType(
         "clock_resumed",
         "恢复计时",
         {
-            "clock": Field({"type": ["string", "null"]}, required=False),
-            "source": Field({"type": ["string", "null"]}, required=False, description="clerk 窗口 / hotline 热线补充"),
-            "note": Field(OPT_TEXT, required=False),
-            "paused_seconds": Field({"type": ["integer", "null"]}, required=False, description="中止的工作时间（秒）"),
-            "previous_due_at": Field(OPT_INSTANT, required=False),
-            "due_at": Field(OPT_INSTANT, required=False),
-            "reason": OPT_REASON,
+            "source": Field(
+                {"type": "string", "enum": ["clerk", "hotline"]}, description="clerk 窗口 / hotline 热线补充"
+            ),
+            "note": Field(TEXT),
+            "paused_seconds": Field({"type": "integer", "minimum": 0}, description="中止的工作时间（秒）"),
+            "previous_due_at": Field(INSTANT),
+            "due_at": Field(INSTANT, description="顺延后的办结时限"),
         },
     ),
     "AnsweredByMaster": MessageType(
         "answered_by_master",
         "按主诉求答复",
         {
-            "master_id": Field({"type": ["string", "null"]}, required=False, description="主诉求编号"),
-            "result": Field(OPT_TEXT, required=False, personal=True, description="主诉求的办理结果"),
-            "legal_basis": Field(OPT_TEXT, required=False),
-            "feedback_due_at": Field(OPT_INSTANT, required=False),
+            "master_external_ref": MASTER_REF,
+            "result": Field(TEXT, personal=True, description="主诉求的办理结果"),
+            "legal_basis": Field(OPT_TEXT, description="法律政策依据"),
+            "feedback_due_at": Field(INSTANT),
         },
     ),
 }
@@ -401,7 +379,7 @@ def json_schema(message: MessageType) -> dict[str, Any]:
             | ({"x-personal-info": True} if f.personal else {})
             for name, f in message.fields.items()
         },
-        "required": [n for n, f in message.fields.items() if f.required],
+        "required": list(message.fields),
     }
     props: dict[str, Any] = {name: dict(f.schema) for name, f in ENVELOPE.items()}
     for name, f in ENVELOPE.items():
@@ -425,11 +403,26 @@ def message_id(external_ref: str, seq: int) -> str:
     return f"yousu:{external_ref}:{seq}"
 
 
-def render(event: Any, *, external_ref: str, previous_seq: int, names: Iterable[str] = ()) -> dict[str, Any] | None:
-    """The whole message for ``event`` (None: this event is not sent); ``names``: the complainant's, masked."""
+def render(
+    event: Any,
+    *,
+    external_ref: str,
+    previous_seq: int,
+    names: Iterable[str] = (),
+    work_order_of: Callable[[UUID], str | None] | None = None,
+) -> dict[str, Any] | None:
+    """The whole message for ``event`` (None: this event is not sent); ``names``: the complainant's, masked.
+
+    ``work_order_of`` gives a complaint's hotline work-order number (None: not from the hotline): a 并单's
+    master is named by it.
+    """
     kind = MESSAGES.get(type(event).__name__)
     if kind is None:
         return None
+    extra: dict[str, Any] = {}
+    if "master_external_ref" in kind.fields:
+        master: UUID = event.master_id
+        extra["master_external_ref"] = work_order_of(master) if work_order_of is not None else None
     seq = int(event.originator_version)
     return {
         "contract": CONTRACT_VERSION,
@@ -439,7 +432,7 @@ def render(event: Any, *, external_ref: str, previous_seq: int, names: Iterable[
         "seq": seq,
         "previous_seq": previous_seq,
         "occurred_at": event.occurred_at.isoformat(),
-        "data": kind.data(event, names),
+        "data": kind.data(event, names, extra),
     }
 
 
@@ -508,24 +501,3 @@ class HotlineView(View):
                 changed.append(tuple(order[c] for c in ORDER_COLUMNS))
         tx.upsert(HOTLINE_ORDERS, changed)
         tx.insert_ignore(HOTLINE_MESSAGES, messages)
-
-
-def messages_of(db: ViewDB, external_ref: str) -> list[dict[str, Any]]:
-    """A work order's messages, in order."""
-    with db.transaction(write=False) as tx:
-        rows = tx.query(
-            f"SELECT notification_id, complaint_id, seq, previous_seq, type, occurred_at FROM {HOTLINE_MESSAGES.name}"  # noqa: S608 — fixed table name, values bound
-            " WHERE external_ref = ? ORDER BY seq",
-            [external_ref],
-        )
-    return [
-        {
-            "notification_id": int(r[0]),
-            "complaint_id": str(r[1]),
-            "seq": int(r[2]),
-            "previous_seq": int(r[3]),
-            "type": r[4],
-            "occurred_at": as_datetime(r[5]),
-        }
-        for r in rows
-    ]

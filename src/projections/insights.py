@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from domain.calendar import WorkingCalendar
-from projections.repeats import RepeatView
+from projections.repeats import REPEAT_WINDOW_DAYS, RepeatView
 from projections.topics import TopicView
 from projections.view import View
 
 
-def insight_views(calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = 90) -> list[View]:
+def insight_views(
+    calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = REPEAT_WINDOW_DAYS
+) -> list[View]:
     """The repeat and topic views."""
     return [RepeatView(calendar, person_key=person_key, window_days=window_days), TopicView(calendar)]

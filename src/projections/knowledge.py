@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from application import text
+from application import meaning, text, topics
 from domain.knowledge import KnowledgeEntry
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
@@ -115,6 +115,7 @@ class _Index:
     rows: list[dict[str, Any]]
     postings: dict[str, tuple[np.ndarray, np.ndarray]]  # word → (documents, term frequencies)
     norms: np.ndarray  # BM25's length normalisation per document: K1 * (1 − B + B * length / average)
+    meanings: np.ndarray  # each entry's question and tags as a meaning vector (common direction removed)
 
 
 _cache: dict[int, _Index] = {}
@@ -153,7 +154,9 @@ def _index(db: ViewDB) -> _Index:
     }
     length = np.array(lengths, dtype=np.float64)
     average = float(length.mean()) if lengths else 1.0
-    built = _Index(stamp, ids, shown, postings, K1 * (1 - B + B * length / (average or 1.0)))
+    asked = [f"{item['question']} {' '.join(item['tags'])}" for item in shown]
+    meanings = meaning.apart(meaning.embed(asked)) if asked else np.zeros((0, meaning.DIM), dtype=np.float32)
+    built = _Index(stamp, ids, shown, postings, K1 * (1 - B + B * length / (average or 1.0)), meanings)
     with _lock:
         _cache[id(db)] = built
     return built
@@ -191,6 +194,37 @@ def search(db: ViewDB, query: str, *, limit: int = 10, department: str | None = 
         if len(out) >= limit:
             break
     return out
+
+
+SUGGEST_MEANING = 0.5  # share of a suggestion's score that is meaning (the rest: BM25, scaled to the best)
+
+
+def suggest(db: ViewDB, said: str, *, limit: int = 3) -> list[dict[str, Any]]:
+    """Entries for what a person just said, as the clerk types it: by words (BM25) and by meaning together, so
+    "社保转不过来" finds the entry on 养老保险关系转移接续. An entry is suggested when it shares a word or its
+    question is about the same matter (meaning cosine ≥ the repeat rule's ``topics.APART_LINK``)."""
+    words = text.search_tokens(said)[:MAX_QUERY_WORDS] if said.strip() else []
+    if not words:
+        return []
+    index = _index(db)
+    n = len(index.ids)
+    if not n:
+        return []
+    lexical = np.zeros(n, dtype=np.float64)
+    for w in set(words):
+        posting = index.postings.get(w)
+        if posting is None:
+            continue
+        docs, tf = posting
+        idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+        lexical[docs] += idf * tf * (K1 + 1) / (tf + index.norms[docs])
+    near = index.meanings @ meaning.apart(meaning.embed([said]))[0]
+    top = float(lexical.max())
+    scaled = lexical / top if top > 0 else lexical
+    score = (1 - SUGGEST_MEANING) * scaled + SUGGEST_MEANING * np.clip(near, 0.0, 1.0)
+    eligible = np.flatnonzero((lexical > 0) | (near >= topics.APART_LINK))
+    ranked = sorted(eligible.tolist(), key=lambda d: (-score[d], index.ids[d]))[:limit]
+    return [{**index.rows[d], "score": round(float(score[d]), 4)} for d in ranked]
 
 
 def usage(db: ViewDB) -> dict[str, Any]:

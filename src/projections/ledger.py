@@ -6,7 +6,8 @@ The module holds the view's tables, its fold, and its queries (filtered pages, c
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -19,7 +20,7 @@ from domain.rules import ClockKind
 from domain.values import CLASSIFICATION_LABELS, RATING_LABELS, STATUS_LABELS, Classification, Role, Status
 from projections.db import Column, Table, Tx, ViewDB
 from projections.db import ColumnType as T
-from projections.masking import mask_complainant, mask_free_text
+from projections.masking import mask_complainant, mask_free_text, mask_marked_names, name_marks
 from projections.view import MAX_PAGE, Applied, QueryError, View, aware, by_complaint, needs_lookup
 
 LEDGER = Table(
@@ -56,6 +57,12 @@ LEDGER = Table(
         Column("reclassification_reason", T.text, nullable=False),
         Column("officer_signer", T.text),  # the duty officer who signed (staff display name)
         Column("leader_signer", T.text),
+        Column("officer_opinion", T.text, nullable=False),  # 签字意见, masked
+        Column("leader_opinion", T.text, nullable=False),
+        Column("received_by_name", T.text, nullable=False),  # 受理人 (staff display name)
+        Column("consulted_with", T.text, nullable=False),  # 会商: the latest one's participants, as recorded
+        Column("consultation", T.text, nullable=False),  # … and its conclusion, masked
+        Column("feedback_method", T.text),  # 反馈方式: 当面, 电话, 短信, 热线
         Column("result", T.text),  # the latest 办结 result
         Column("legal_basis", T.text),
         Column("merged_into", T.uuid),  # 并单: the master this duplicate was merged into
@@ -64,6 +71,8 @@ LEDGER = Table(
         Column("returns", T.integer, nullable=False),  # 退单 so far
         Column("extensions", T.integer, nullable=False),  # approved 延期
         Column("paused", T.boolean, nullable=False),  # 中止: the resolution clock waits for materials
+        # 指定承办人: each department's handler as "code:name", comma-separated in the order of `departments`
+        Column("handlers", T.text, nullable=False),
         Column("last_version", T.integer, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
     ),
@@ -85,8 +94,25 @@ LEDGER_DEPARTMENTS = Table(
     indexes=(("yousu_ledger_departments_complaint_idx", "(complaint_id)"),),
 )
 
+# The complainant's names as marks (first character, length, keyed digest; never the name): text typed after
+# the intake — a result, a reason — is masked of them too (the intake's own content is masked with the names).
+LEDGER_NAMES = Table(
+    "yousu_ledger_names",
+    (Column("complaint_id", T.uuid), Column("marks", T.text, nullable=False)),
+    key=("complaint_id",),
+)
+# Without a configured key (YOUSU_PERSON_KEY or the cipher key) the marks are keyed by this constant.
+DEFAULT_NAME_KEY = hashlib.sha256(b"yousu/ledger-names/v1").digest()
+
 COLUMNS = LEDGER.column_names
 _as_tuple = itemgetter(*COLUMNS)
+
+
+def _masked(row: dict[str, Any], text: str | None) -> str:
+    """Free text of a row's later event: numbers masked, and the complainant's names by their marks."""
+    out = mask_free_text(text)
+    marks = row.get("_marks")
+    return mask_marked_names(out, marks, row["_key"]) if marks else out
 
 
 def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
@@ -120,6 +146,12 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "reclassification_reason": "",
         "officer_signer": None,
         "leader_signer": None,
+        "officer_opinion": "",
+        "leader_opinion": "",
+        "received_by_name": e.actor.name,
+        "consulted_with": "",
+        "consultation": "",
+        "feedback_method": None,
         "result": None,
         "legal_basis": None,
         "merged_into": None,
@@ -127,6 +159,7 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "returns": 0,
         "extensions": 0,
         "paused": False,
+        "handlers": "",
         "last_version": e.originator_version,
         "last_notification_id": nid,
     }
@@ -139,7 +172,7 @@ def _names(e: Complaint.Received) -> list[str]:
 
 def _classified(row: dict[str, Any], e: Complaint.Classified) -> None:
     row["classification"] = e.classification.value
-    row["classification_reason"] = mask_free_text(e.reason)
+    row["classification_reason"] = _masked(row, e.reason)
     row["status"] = Status.classified.value
     if e.due_at is not None:
         row["due_at"] = e.due_at
@@ -148,7 +181,7 @@ def _classified(row: dict[str, Any], e: Complaint.Classified) -> None:
 
 def _reclassified(row: dict[str, Any], e: Complaint.Reclassified) -> None:
     row["reclassified_from"] = e.from_classification.value
-    row["reclassification_reason"] = mask_free_text(e.reason)
+    row["reclassification_reason"] = _masked(row, e.reason)
     row["classification"] = e.to_classification.value
     row["status"] = Status.classified.value
     row["due_at"] = None  # the complex kind's deadline is fixed at dispatch
@@ -159,6 +192,7 @@ def _signed(row: dict[str, Any], e: Complaint.Signed) -> None:
     officer = e.signer_role is Role.duty_officer
     row["status"] = (Status.officer_signed if officer else Status.signed).value
     row["officer_signer" if officer else "leader_signer"] = e.actor.name
+    row["officer_opinion" if officer else "leader_opinion"] = _masked(row, e.opinion)
 
 
 def _dispatched(row: dict[str, Any], e: Complaint.Dispatched) -> None:
@@ -170,20 +204,23 @@ def _dispatched(row: dict[str, Any], e: Complaint.Dispatched) -> None:
     row["status"] = Status.dispatched.value
 
 
-def _consulted(row: dict[str, Any], _e: Complaint.Consulted) -> None:
+def _consulted(row: dict[str, Any], e: Complaint.Consulted) -> None:
+    row["consulted_with"] = ",".join(e.participants)
+    row["consultation"] = _masked(row, e.conclusion)
     if row["status"] in (Status.dispatched.value, Status.consulted.value):
         row["status"] = Status.consulted.value
 
 
 def _resolved(row: dict[str, Any], e: Complaint.Resolved) -> None:
     row["resolved_at"] = e.occurred_at
-    row["result"] = mask_free_text(e.result)
-    row["legal_basis"] = mask_free_text(e.legal_basis) or None
+    row["result"] = _masked(row, e.result)
+    row["legal_basis"] = _masked(row, e.legal_basis) or None
     row["status"] = Status.resolved.value
 
 
 def _fed_back(row: dict[str, Any], e: Complaint.FedBack) -> None:
     row["fed_back_at"] = e.occurred_at
+    row["feedback_method"] = e.method
     row["status"] = Status.fed_back.value
 
 
@@ -228,8 +265,8 @@ def _unmerged(row: dict[str, Any], e: Complaint.Unmerged) -> None:
 
 def _answered_by_master(row: dict[str, Any], e: Complaint.AnsweredByMaster) -> None:
     row["resolved_at"] = e.occurred_at
-    row["result"] = mask_free_text(e.result)
-    row["legal_basis"] = mask_free_text(e.legal_basis) or None
+    row["result"] = _masked(row, e.result)
+    row["legal_basis"] = _masked(row, e.legal_basis) or None
     row["pending"] = ""  # a return or extension left waiting at the merge is moot once answered
     row["status"] = Status.resolved.value
 
@@ -243,8 +280,25 @@ def _return_insisted(row: dict[str, Any], _e: Complaint.ReturnInsisted) -> None:
     row["pending"] = ""
 
 
+def handler_names(text: str) -> dict[str, str]:
+    """The ``handlers`` column read back: department code → its handler's name."""
+    return dict(entry.split(":", 1) for entry in text.split(",")) if text else {}
+
+
+def _handlers_text(names: dict[str, str], departments: str) -> str:
+    """The ``handlers`` column: ``code:name`` of each department that has one, in the order of ``departments``."""
+    return ",".join(f"{d}:{names[d]}" for d in departments.split(",") if d in names)
+
+
+def _handler_assigned(row: dict[str, Any], e: Complaint.HandlerAssigned) -> None:
+    names = {**handler_names(row["handlers"]), e.department: e.handler_name}  # the latest stands
+    row["handlers"] = _handlers_text(names, row["departments"])
+
+
 def _redispatched(row: dict[str, Any], e: Complaint.Redispatched) -> None:
     _dispatched(row, e)  # type: ignore[arg-type]  # the same fields as a dispatch
+    # a department the complaint no longer is with has no handler for it any more
+    row["handlers"] = _handlers_text(handler_names(row["handlers"]), row["departments"])
     row["pending"] = ""
     row["overdue"] = False  # the resolution clock starts afresh
     row["overdue_level"] = 0
@@ -275,6 +329,16 @@ def _clock_resumed(row: dict[str, Any], e: Complaint.ClockResumed) -> None:
     row["due_provisional"] = e.due_provisional
 
 
+def _rating_appealed(row: dict[str, Any], _e: Complaint.RatingAppealed) -> None:
+    row["pending"] = "appeal"  # 差评申诉: the duty leader decides
+
+
+def _appeal_decided(row: dict[str, Any], e: Complaint.AppealDecided) -> None:
+    row["pending"] = ""
+    if e.upheld and row["status"] == Status.rectifying.value:  # the 差评 set aside: nothing left to rectify
+        row["status"] = Status.closed.value
+
+
 HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Withdrawn: _withdrawn,
     Complaint.Classified: _classified,
@@ -282,6 +346,7 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Signed: _signed,
     Complaint.Dispatched: _dispatched,
     Complaint.Consulted: _consulted,
+    Complaint.HandlerAssigned: _handler_assigned,
     Complaint.Resolved: _resolved,
     Complaint.FedBack: _fed_back,
     Complaint.CalledBack: _called_back,
@@ -298,6 +363,8 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.ExtensionRefused: _extension_refused,
     Complaint.ClockPaused: _clock_paused,
     Complaint.ClockResumed: _clock_resumed,
+    Complaint.RatingAppealed: _rating_appealed,
+    Complaint.AppealDecided: _appeal_decided,
 }
 
 
@@ -320,10 +387,15 @@ class LedgerView(View):
 
     name: ClassVar[str] = "ledger"
     version: ClassVar[int] = (
-        5  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result;
-        # 5: 并单, 退单, 延期, 中止
+        8  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result;
+        # 5: 并单, 退单, 延期, 中止; 6: names masked in results and reasons (by their marks); 7: 差评申诉,
+        # 受理人, 签字意见, 会商, 反馈方式; 8: 指定承办人 (handlers)
     )
-    tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS)
+    tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS, LEDGER_NAMES)
+
+    def __init__(self, calendar: WorkingCalendar, *, name_key: bytes | None = None) -> None:
+        super().__init__(calendar)
+        self.name_key = name_key or DEFAULT_NAME_KEY
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
         """Fold the page into each touched complaint's row and upsert the rows."""
@@ -334,6 +406,13 @@ class LedgerView(View):
             for values in tx.load(LEDGER, tx.select_in(LEDGER, COLUMNS, "id", lookup, T.uuid)):
                 stored = dict(zip(COLUMNS, values, strict=True))
                 rows[stored["id"]] = stored
+            names = LEDGER_NAMES.column_names
+            for cid, marks in tx.load(LEDGER_NAMES, tx.select_in(LEDGER_NAMES, names, "complaint_id", lookup, T.uuid)):
+                if cid in rows:
+                    rows[cid]["_marks"] = marks.split("\n") if marks else []
+        for stored_row in rows.values():
+            stored_row["_key"] = self.name_key
+        new_marks: list[tuple[UUID, str]] = []
         handled_by: list[tuple[str, UUID]] = []
         redispatched: list[UUID] = []
         changed: list[tuple[Any, ...]] = []
@@ -342,7 +421,12 @@ class LedgerView(View):
             mine: list[tuple[str, UUID]] = []
             for nid, event in events:
                 row = fold(row, nid, event)
-                if type(event) is Complaint.Dispatched:
+                if type(event) is Complaint.Received:
+                    assert row is not None  # noqa: S101 — a Received event always makes the row
+                    marks = name_marks(self.name_key, _names(event))
+                    row.update(_marks=marks, _key=self.name_key)
+                    new_marks.append((cid, "\n".join(marks)))
+                elif type(event) is Complaint.Dispatched:
                     mine.extend((d, cid) for d in event.departments)
                 elif type(event) is Complaint.Redispatched:
                     # 改派: the complaint is with the new departments only
@@ -352,6 +436,7 @@ class LedgerView(View):
             if row is not None:
                 changed.append(_as_tuple(row))
         tx.upsert(LEDGER, changed)
+        tx.upsert(LEDGER_NAMES, new_marks)
         for cid in redispatched:
             tx.execute(
                 f"DELETE FROM {tx.target(LEDGER_DEPARTMENTS)} WHERE complaint_id = ?",  # noqa: S608 — our table name, value bound
@@ -369,6 +454,7 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "channel": "受理渠道",
     "complainant_masked": "诉求人",
     "centre": "服务中心",
+    "received_by_name": "受理人",
     "category": "诉求类别",
     "content_masked": "诉求内容",
     "classification": "问题分类",
@@ -376,10 +462,15 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "reclassified_from": "改分类前",
     "reclassification_reason": "改分类理由",
     "officer_signer": "值班人员签字",
+    "officer_opinion": "值班人员签字意见",
     "leader_signer": "带班领导签字",
+    "leader_opinion": "带班领导签字意见",
     "status": "办理状态",
     "departments": "承办部门",
+    "handlers": "承办人",
     "supervisor": "督办专人",
+    "dispatched_at": "转办时间",
+    "consultation": "会商",
     "due_at": "办结时限",
     "overdue": "是否逾期",
     "overdue_level": "督办级别",
@@ -387,6 +478,7 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "result": "办理结果",
     "legal_basis": "法律依据",
     "fed_back_at": "反馈时间",
+    "feedback_method": "反馈方式",
     "called_back_at": "回访时间",
     "rating": "满意度评价",
     "rectification_rounds": "整改轮次",
@@ -411,13 +503,20 @@ class LedgerFilter:
     received_by: str | None = None  # a clerk's own intake
 
 
+# The ledger's total is exact up to this many rows, else reported as "more than" (``more``): counting a
+# million matching rows costs several times the page itself, and nobody pages through 200 pages of 50.
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class LedgerPage:
-    """One page of ledger rows, the number of rows matching, and the cursor of the next page."""
+    """One page of ledger rows, the number of rows matching (up to ``COUNT_CAP``; ``more``: more than that),
+    and the cursor of the next page."""
 
     rows: list[dict[str, Any]]
     total: int
     next_cursor: str | None = None
+    more: bool = False
 
 
 def _ledger_where(f: LedgerFilter) -> tuple[list[str], list[Any]]:
@@ -489,8 +588,12 @@ def ledger_page(
     limit: int = 50,
     offset: int = 0,
     cursor: str | None = None,
+    count: bool = True,
 ) -> LedgerPage:
-    """Ledger rows, newest first; page with ``offset`` or, for deep pages, with ``cursor``."""
+    """Ledger rows, newest first; page with ``offset`` or, for deep pages, with ``cursor``.
+
+    ``total`` counts the matching rows up to ``COUNT_CAP`` (``more`` when there are more); ``count=False``
+    skips counting (``total`` 0) for a reader that only walks the pages."""
     f = filters or LedgerFilter()
     if not 1 <= limit <= MAX_PAGE:
         msg = f"limit must be within 1..{MAX_PAGE}"
@@ -508,7 +611,14 @@ def ledger_page(
     page_where = f"WHERE {' AND '.join(page_conds)}" if page_conds else ""
     cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
     with db.transaction(write=False) as tx:
-        total = int(tx.query(f"SELECT COUNT(*) FROM {LEDGER.name} l {where}", params)[0][0])  # noqa: S608 — our table and column names, values bound
+        total = 0
+        if count:
+            total = int(
+                tx.query(
+                    f"SELECT COUNT(*) FROM (SELECT 1 FROM {LEDGER.name} l {where} LIMIT ?) s",  # noqa: S608 — our table and column names, values bound
+                    [*params, COUNT_CAP + 1],
+                )[0][0]
+            )
         found = tx.query(
             f"SELECT {cols} FROM {LEDGER.name} l {page_where} {LEDGER_ORDER} LIMIT ? OFFSET ?",  # noqa: S608 — our table and column names, values bound
             [*page_params, limit, offset],
@@ -518,29 +628,23 @@ def ledger_page(
     if len(rows) == limit:
         last = rows[-1]
         next_cursor = encode_cursor(last["received_at"], last["slip_no"])
-    return LedgerPage(rows=rows, total=total, next_cursor=next_cursor)
+    more = total > COUNT_CAP
+    return LedgerPage(rows=rows, total=COUNT_CAP if more else total, next_cursor=next_cursor, more=more)
 
 
 def ledger_iter(db: ViewDB, filters: LedgerFilter | None = None, *, batch: int = 1_000) -> Iterator[dict[str, Any]]:
     """Every matching ledger row, newest first, read in short transactions (for CSV/XLSX streaming)."""
     cursor: str | None = None
     while True:
-        page = ledger_page(db, filters, limit=min(batch, MAX_PAGE), cursor=cursor)
+        page = ledger_page(db, filters, limit=min(batch, MAX_PAGE), cursor=cursor, count=False)
         yield from page.rows
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
 
 
-def ledger_get(db: ViewDB, complaint_id: UUID) -> dict[str, Any] | None:
-    """One complaint's ledger row, or None."""
-    cols = ", ".join(f"l.{c}" for c in LEDGER.column_names)
-    with db.transaction(write=False) as tx:
-        found = tx.query(f"SELECT {cols} FROM {LEDGER.name} l WHERE l.id = ?", [complaint_id])  # noqa: S608 — our table and column names, values bound
-        return _ledger_row(tx, found[0]) if found else None
-
-
-def _fmt_time(value: datetime | None, calendar: WorkingCalendar) -> str:
+def local_time(value: datetime | None, calendar: WorkingCalendar) -> str:
+    """An instant as the exports show it: local time of the calendar's zone, to the minute ("" for none)."""
     return value.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
@@ -560,14 +664,20 @@ def ledger_export_values(
     before = row["reclassified_from"]
     values: dict[str, str] = {
         "slip_no": row["slip_no"],
-        "received_at": _fmt_time(row["received_at"], calendar),
+        "received_at": local_time(row["received_at"], calendar),
         "centre": (centres or {}).get(row["centre"], row["centre"]),
         "content_masked": row["content_masked"],
         "classification_reason": row["classification_reason"],
         "reclassified_from": CLASSIFICATION_LABELS[Classification(before)] if before else "",
         "reclassification_reason": row["reclassification_reason"],
+        "received_by_name": row["received_by_name"],
         "officer_signer": row["officer_signer"] or "",
+        "officer_opinion": row["officer_opinion"],
         "leader_signer": row["leader_signer"] or "",
+        "leader_opinion": row["leader_opinion"],
+        "dispatched_at": local_time(row["dispatched_at"], calendar),
+        "consultation": _consultation_cell(row, depts),
+        "feedback_method": row["feedback_method"] or "",
         "result": row["result"] or "",
         "legal_basis": row["legal_basis"] or "",
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
@@ -576,17 +686,26 @@ def ledger_export_values(
         "classification": CLASSIFICATION_LABELS[Classification(classification)] if classification else "",
         "status": STATUS_LABELS[Status(status)],
         "departments": "、".join(depts.get(d, d) for d in row["departments"]),
+        "handlers": "、".join(f"{depts.get(d, d)}:{name}" for d, name in handler_names(row["handlers"]).items()),
         "supervisor": row["supervisor"] or "",
-        "due_at": _fmt_time(row["due_at"], calendar),
+        "due_at": local_time(row["due_at"], calendar),
         "overdue": "是" if row["overdue"] else "否",
         "overdue_level": str(row["overdue_level"]) if row["overdue_level"] else "",
-        "resolved_at": _fmt_time(row["resolved_at"], calendar),
-        "fed_back_at": _fmt_time(row["fed_back_at"], calendar),
-        "called_back_at": _fmt_time(row["called_back_at"], calendar),
+        "resolved_at": local_time(row["resolved_at"], calendar),
+        "fed_back_at": local_time(row["fed_back_at"], calendar),
+        "called_back_at": local_time(row["called_back_at"], calendar),
         "rating": RATING_LABELS.get(row["rating"], "") if row["rating"] is not None else "",
         "rectification_rounds": str(row["rectification_rounds"]),
     }
     return [values[c] for c in LEDGER_COLUMNS_ZH]
+
+
+def _consultation_cell(row: Mapping[str, Any], departments: Mapping[str, str]) -> str:
+    """会商 as the 台账 shows it: who took part (department names) and the conclusion."""
+    if not row["consultation"] and not row["consulted_with"]:
+        return ""
+    who = "、".join(departments.get(p, p) for p in row["consulted_with"].split(",") if p)
+    return f"{who}：{row['consultation']}" if who else row["consultation"]
 
 
 def ledger_id_by_slip(db: ViewDB, slip_no: str) -> UUID | None:
@@ -640,7 +759,8 @@ def answerable_duplicates(db: ViewDB, limit: int) -> list[UUID]:
 
 
 def leader_decisions(db: ViewDB, centre: str | None, *, limit: int = 100) -> list[dict[str, Any]]:
-    """What awaits the duty leader: 退单 (re-dispatch or insist) and 延期申请 (approve or refuse), oldest first."""
+    """What awaits the duty leader: 退单 (re-dispatch or insist), 延期申请 (approve or refuse) and 差评申诉 (uphold or
+    not), oldest first."""
     if not 1 <= limit <= MAX_PAGE:
         msg = f"limit must be within 1..{MAX_PAGE}"
         raise QueryError(msg)

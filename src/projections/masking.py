@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from application.redaction import EMAIL
 from domain.values import Complainant, ComplainantType
@@ -49,11 +51,16 @@ def mask_complainant(complainant: Complainant) -> str:
 
 
 # In free text (content, result, reasons) staff type numbers as they come: 18-digit (or old 15-digit) ID
-# numbers, mobile numbers, landlines with an area code. Digit runs are matched whole (no digit either side),
-# so an order number's tail is not taken for a phone; spaces or hyphens inside a number are allowed.
+# numbers, mobile numbers, landlines with an area code — with spaces or hyphens inside ("4401 0619 9001 0112
+# 34", "138-1234-5678"), in full-width digits (１３８…) from a Chinese input method. Digit runs are matched
+# whole (no digit either side), so an order number's tail is not taken for a phone.
+_FULL_WIDTH = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0d": "-", "\u3000": " ", "\uff38": "X", "\uff58": "x"}
+)
 _SEP = r"[ \-]?"
+_ID_STRICT = re.compile(r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[0-9Xx]|[1-9]\d{14}")
 _ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])(?:[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[0-9Xx]|[1-9]\d{14})(?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])[1-9](?:{_SEP}\d){{16}}{_SEP}[0-9Xx](?![0-9A-Za-z])|(?<![0-9A-Za-z])[1-9](?:{_SEP}\d){{14}}(?![0-9A-Za-z])"
 )
 _MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}(?!\d)")
 _LANDLINE = re.compile(rf"(?<!\d)0\d{{2,3}}{_SEP}\d{{7,8}}(?!\d)")
@@ -64,6 +71,27 @@ def _national(number: str) -> str:
     return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
+def _id_mask(found: str) -> str | None:
+    digits = re.sub(r"[ \-]", "", found)
+    return "*" * len(digits) if _ID_STRICT.fullmatch(digits) else None
+
+
+def _sub(pattern: re.Pattern[str], mask: Callable[[str], str | None], text: str) -> str:
+    """``text`` with each match of ``pattern`` — found in its half-width form, so full-width digits match too —
+    replaced by ``mask`` of the half-width match (left as typed where ``mask`` gives None)."""
+    plain = text.translate(_FULL_WIDTH)  # one character for one: the spans are the same in both
+    out: list[str] = []
+    last = 0
+    for m in pattern.finditer(plain):
+        masked = mask(m.group())
+        if masked is None:
+            continue
+        out += [text[last : m.start()], masked]
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def mask_free_text(text: str | None, names: Iterable[str] = ()) -> str:
     """``text`` with ID numbers, e-mail addresses, mobile and landline numbers (and the given ``names``) masked.
 
@@ -71,10 +99,50 @@ def mask_free_text(text: str | None, names: Iterable[str] = ()) -> str:
     """
     if not text:
         return ""
-    out = _ID_NUMBER.sub(lambda m: "*" * len(m.group()), text)
+    out = _sub(_ID_NUMBER, _id_mask, text)
     out = EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).rsplit("@", 1)[1], out)
-    out = _MOBILE.sub(lambda m: mask_phone(_national(m.group())), out)
-    out = _LANDLINE.sub(lambda m: mask_phone(m.group()), out)
+    out = _sub(_MOBILE, lambda found: mask_phone(_national(found)), out)
+    out = _sub(_LANDLINE, mask_phone, out)
     for name in sorted({n.strip() for n in names if n and len(n.strip()) > 1}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
     return out
+
+
+# A view that must mask a person's name in text typed later (a 台账's result, reasons) cannot keep the name in
+# clear. It keeps a *mark* per name instead: the first character and the length — what the masked form 张**
+# shows anyway — and a keyed digest of the whole name, useless without the key.
+
+
+def _digest(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def name_marks(key: bytes, names: Iterable[str]) -> list[str]:
+    """``张3:<digest>`` for each name of two characters or more."""
+    return sorted({f"{n[0]}{len(n)}:{_digest(key, n)}" for n in (x.strip() for x in names if x) if len(n) > 1})
+
+
+def mask_marked_names(text: str, marks: Iterable[str], key: bytes) -> str:
+    """``text`` with every name of ``marks`` masked (张三丰 → 张**), the longest first where two start alike."""
+    by_first: dict[str, list[tuple[int, str]]] = {}
+    for mark in marks:
+        head, _, digest = mark.rpartition(":")
+        if len(head) > 1 and head[1:].isdigit():
+            by_first.setdefault(head[0], []).append((int(head[1:]), digest))
+    if not by_first or not text:
+        return text
+    for options in by_first.values():
+        options.sort(reverse=True)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        for length, digest in by_first.get(text[i], ()):
+            window = text[i : i + length]
+            if len(window) == length and hmac.compare_digest(_digest(key, window), digest):
+                out.append(mask_name(window))
+                i += length
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)

@@ -1,6 +1,6 @@
 """Metrics view: counts per received day × department × classification × channel × category.
 
-Every DESIGN §3 rate is a sum of these counts; no query ever scans complaints.
+Every docs/design.md §3 rate is a sum of these counts; no query ever scans complaints.
 
 Decisions (the reference in the tests follows them):
 
@@ -30,6 +30,8 @@ Decisions (the reference in the tests follows them):
   falls due, so it is in no denominator; clocks met before the withdrawal still count.
 - **Satisfaction** (满意率) and **差评率**: every call-back is a rated call-back, rectification rounds
   included; which levels count as satisfied is a query parameter (default 3, 4, 5); 差评 is 1–2.
+  A 差评 whose 申诉 the duty leader upheld is set aside: it counts under no level, so it leaves both
+  rates. ``appealed`` and ``appeals_upheld`` count the appeals; 差评申诉成立率 = upheld ÷ appealed.
 - **并单** (merged): a duplicate merged into its master is answered by the merge (response) and leaves
   the closure counts (its resolution is the master's, counted once there); ``merged`` counts the
   duplicates still merged. Their feedback and call-back still count, one per person.
@@ -38,6 +40,8 @@ Decisions (the reference in the tests follows them):
   department (in the all-departments facet: every return). 退单率 = returned ÷ dispatched.
 - **延期, 中止**: ``extended`` and ``paused`` count complaints with at least one approved extension or
   one pause; on-time closure counts against the deadline as extended and moved by the pauses.
+  按原时限办结率, side by side with it, counts the first resolution against the deadline as 分类, 转办
+  or 改派 set it (a 时限更正 of a deadline not yet moved corrects it too), before any 延期 or 中止.
 """
 
 from __future__ import annotations
@@ -86,7 +90,12 @@ COUNTS = (
     "merged",
     "extended",
     "paused",
+    "resolution_original_met",
+    "resolution_original_unmet",
+    "appealed",
+    "appeals_upheld",
 )
+ORIGINAL = "resolution_original"  # the resolution clock as first set, before any 延期 or 中止 moved it
 DUE_CLOCKS = (ClockKind.response.value, ClockKind.resolution.value, ClockKind.callback.value)
 BAD_LEVELS = tuple(range(1, SATISFIED_THRESHOLD))  # 差评: 不满意, 非常不满意
 DEFAULT_SATISFIED_LEVELS = (3, 4, 5)  # 非常满意, 满意, 基本满意
@@ -151,6 +160,9 @@ METRICS_STATE = Table(
         Column("merged", T.integer, nullable=False),  # 1 while merged into a master (并单)
         Column("extensions", T.integer, nullable=False),
         Column("pauses", T.integer, nullable=False),
+        Column("original_due_at", T.timestamp),  # the resolution deadline as set at 分类/转办/改派, unextended
+        Column("appeals", T.integer, nullable=False),  # 差评申诉 made
+        Column("appeals_upheld", T.integer, nullable=False),  # … and upheld (their 差评 set aside)
     ),
     key=("complaint_id",),
 )
@@ -188,11 +200,13 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
     response_met = _met(answered, s["response_due_at"])
     resolution_met = _met(resolved, s["resolution_due_at"])
     callback_met = _met(called_back, s["callback_due_at"])
+    original_met = _met(resolved, s["original_due_at"])
     # 撤诉: a clock not met when the person withdrew never falls due (met ones still count)
     counted = not s["withdrawn"]
     response_unmet = counted and not response_met
     resolution_unmet = counted and s["resolution_due_at"] is not None and not resolution_met
     callback_unmet = counted and s["callback_due_at"] is not None and not callback_met
+    original_unmet = counted and s["original_due_at"] is not None and not original_met
     unmet: list[tuple[str, datetime]] = []
     if response_unmet:
         unmet.append((ClockKind.response.value, s["response_due_at"]))
@@ -200,6 +214,8 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
         unmet.append((ClockKind.resolution.value, s["resolution_due_at"]))
     if callback_unmet:
         unmet.append((ClockKind.callback.value, s["callback_due_at"]))
+    if original_unmet:
+        unmet.append((ORIGINAL, s["original_due_at"]))
     vector = (
         1,
         int(answered is not None),
@@ -225,6 +241,10 @@ def contribution(s: Mapping[str, Any]) -> Contribution:
         s["merged"],
         int(s["extensions"] > 0),
         int(s["pauses"] > 0),
+        int(original_met),
+        int(original_unmet),
+        s["appeals"],
+        s["appeals_upheld"],
     )
     departments = s["departments"].split(",") if s["departments"] else (NO_DEPARTMENT,)
     returned_by = s["returned_by"].split(",") if s["returned_by"] else []
@@ -319,25 +339,28 @@ def _received(s: dict[str, Any] | None, e: Complaint.Received, calendar: Working
         "merged": 0,
         "extensions": 0,
         "pauses": 0,
+        "original_due_at": None,
+        "appeals": 0,
+        "appeals_upheld": 0,
     }
 
 
 def _classified(s: dict[str, Any], e: Complaint.Classified) -> None:
     s["classification"] = e.classification.value
     if e.due_at is not None:
-        s["resolution_due_at"] = e.due_at
+        s["resolution_due_at"] = s["original_due_at"] = e.due_at
 
 
 def _reclassified(s: dict[str, Any], e: Complaint.Reclassified) -> None:
     # counted under its final kind; the general kind's same-day deadline no longer applies (dispatch sets the new one)
     s["classification"] = e.to_classification.value
-    s["resolution_due_at"] = None
+    s["resolution_due_at"] = s["original_due_at"] = None
     s["reclassified"] = 1
 
 
 def _dispatched(s: dict[str, Any], e: Complaint.Dispatched) -> None:
     s["departments"] = ",".join(e.departments)
-    s["resolution_due_at"] = e.due_at
+    s["resolution_due_at"] = s["original_due_at"] = e.due_at
     if s["answered_at"] is None:
         s["answered_at"] = e.occurred_at
 
@@ -370,6 +393,8 @@ def _deadline_corrected(s: dict[str, Any], e: Complaint.DeadlineCorrected) -> No
         ClockKind.callback: "callback_due_at",
     }.get(e.clock)
     if key is not None and e.round == 0 and s[key] is not None:
+        if key == "resolution_due_at" and s["original_due_at"] == s[key]:  # not moved yet: the original too
+            s["original_due_at"] = e.due_at
         s[key] = e.due_at
 
 
@@ -380,7 +405,7 @@ def _withdrawn(s: dict[str, Any], _e: Complaint.Withdrawn) -> None:
 def _merged(s: dict[str, Any], e: Complaint.Merged) -> None:
     if s["answered_at"] is None:  # the duty leader's merge answers the duplicate
         s["answered_at"] = e.occurred_at
-    s["resolution_due_at"] = None  # counted once: the master's closure is the closure
+    s["resolution_due_at"] = s["original_due_at"] = None  # counted once: the master's closure is the closure
     s["merged"] = 1
 
 
@@ -388,14 +413,14 @@ def _unmerged(s: dict[str, Any], e: Complaint.Unmerged) -> None:
     if e.response_due_at is not None:
         s["answered_at"] = None
         s["response_due_at"] = e.response_due_at
-    s["resolution_due_at"] = e.due_at
+    s["resolution_due_at"] = s["original_due_at"] = e.due_at
     s["merged"] = 0
 
 
 def _redispatched(s: dict[str, Any], e: Complaint.Redispatched) -> None:
     known = s["departments"].split(",") if s["departments"] else []
     s["departments"] = ",".join([*known, *(d for d in e.departments if d not in known)])
-    s["resolution_due_at"] = e.due_at
+    s["resolution_due_at"] = s["original_due_at"] = e.due_at  # 改派: a new limit from now
 
 
 def _returned(s: dict[str, Any], e: Complaint.Returned) -> None:
@@ -410,6 +435,22 @@ def _extension_approved(s: dict[str, Any], e: Complaint.ExtensionApproved) -> No
 
 def _clock_paused(s: dict[str, Any], _e: Complaint.ClockPaused) -> None:
     s["pauses"] += 1
+
+
+def _rating_appealed(s: dict[str, Any], _e: Complaint.RatingAppealed) -> None:
+    s["appeals"] += 1
+
+
+def _appeal_decided(s: dict[str, Any], e: Complaint.AppealDecided) -> None:
+    """An upheld appeal sets the 差评 that opened its round aside: it leaves every rating count."""
+    if not e.upheld:
+        return
+    s["appeals_upheld"] += 1
+    ratings = s["ratings"].split(",")
+    bad = [i for i, r in enumerate(ratings) if r.isdigit() and int(r) < SATISFIED_THRESHOLD]
+    if len(bad) >= e.round:
+        ratings[bad[e.round - 1]] = "x"  # counted under no level
+        s["ratings"] = ",".join(ratings)
 
 
 def _clock_resumed(s: dict[str, Any], e: Complaint.ClockResumed) -> None:
@@ -435,6 +476,8 @@ HANDLERS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.ExtensionApproved: _extension_approved,
     Complaint.ClockPaused: _clock_paused,
     Complaint.ClockResumed: _clock_resumed,
+    Complaint.RatingAppealed: _rating_appealed,
+    Complaint.AppealDecided: _appeal_decided,
 }
 
 
@@ -442,7 +485,8 @@ class MetricsView(View):
     """Counts behind every rate, kept per day and month and dimensions."""
 
     name: ClassVar[str] = "metrics"
-    version: ClassVar[int] = 6  # 5: 撤诉 counted apart; 6: dispatched, returned, merged, extended, paused
+    # 5: 撤诉 counted apart; 6: dispatched, returned, merged, extended, paused; 7: the original limit, 差评申诉
+    version: ClassVar[int] = 7
     tables: ClassVar[tuple[Table, ...]] = (METRICS_STATE, METRICS_COUNTS, METRICS_MONTHLY, METRICS_DUE)
 
     def fold(self, s: dict[str, Any] | None, e: Complaint.Event) -> dict[str, Any] | None:
@@ -506,6 +550,8 @@ RATE_LABELS: dict[str, str] = {
     "bad_rating": "差评率",
     "callback": "回访率",
     "return": "退单率",
+    "on_time_closure_original": "按原时限办结率",
+    "appeal_upheld": "差评申诉成立率",
 }
 RATE_NAMES = tuple(RATE_LABELS)
 
@@ -513,7 +559,7 @@ RATE_NAMES = tuple(RATE_LABELS)
 def rates(
     counts: Mapping[str, int], ahead: Mapping[str, int], satisfied_levels: Iterable[int] = DEFAULT_SATISFIED_LEVELS
 ) -> dict[str, Rate]:
-    """The six DESIGN §3 rates, and 退单率, from summed counts, as of an instant.
+    """The six docs/design.md §3 rates, and 退单率, from summed counts, as of an instant.
 
     ``ahead[clock]`` is the number of clocks of that kind not met yet whose deadline is still ahead
     of the instant: they are pending, so they leave the denominator.
@@ -522,8 +568,8 @@ def rates(
     satisfied = sum(counts[f"rated_{level}"] for level in set(satisfied_levels))
     bad = sum(counts[f"rated_{level}"] for level in BAD_LEVELS)
 
-    def due(clock: ClockKind) -> int:
-        name = clock.value
+    def due(clock: ClockKind | str) -> int:
+        name = clock.value if isinstance(clock, ClockKind) else clock
         return counts[f"{name}_met"] + counts[f"{name}_unmet"] - ahead.get(name, 0)
 
     response_due = due(ClockKind.response)
@@ -537,6 +583,9 @@ def rates(
         "bad_rating": Rate(bad, rated),
         "callback": Rate(counts["called_back"], callback_due),
         "return": Rate(counts["returned"], counts["dispatched"]),
+        # side by side with on_time_closure (against the deadline as 延期 and 中止 moved it)
+        "on_time_closure_original": Rate(counts["resolution_original_met"], due(ORIGINAL)),
+        "appeal_upheld": Rate(counts["appeals_upheld"], counts["appealed"]),
     }
 
 
@@ -589,6 +638,47 @@ def split_period(from_: date, to: date) -> tuple[tuple[date, date] | None, list[
     return (first, (after - timedelta(days=1)).replace(day=1)), days
 
 
+@dataclass(frozen=True)
+class PeriodPlan:
+    """What a period's counts are summed from: whole months (monthly roll-up) plus days, minus days.
+
+    A ragged end covering most of its month is that month's roll-up minus the few days outside the period
+    (counts are additive), so a query reads at most about half a month of daily rows at each end."""
+
+    months: list[tuple[date, date]]  # first days of the first and last month of each span (inclusive)
+    days: list[tuple[date, date]]  # day spans added
+    minus: list[tuple[date, date]]  # day spans subtracted (all inside ``months``)
+
+
+def _month_pieces(a: date, b: date) -> list[tuple[date, date]]:
+    pieces = []
+    while a <= b:
+        end = min(b, _next_month(a) - timedelta(days=1))
+        pieces.append((a, end))
+        a = end + timedelta(days=1)
+    return pieces
+
+
+def plan_period(from_: date, to: date) -> PeriodPlan:
+    """The plan that reads the fewest rows: split_period's whole months, and each ragged end from days or as
+    its month minus the days outside the period, whichever is fewer days."""
+    months, ragged = split_period(from_, to)
+    plan = PeriodPlan([months] if months is not None else [], [], [])
+    for a, b in (piece for span in ragged for piece in _month_pieces(*span)):
+        first = a.replace(day=1)
+        last = _next_month(first) - timedelta(days=1)
+        inside = (b - a).days + 1
+        if (last - first).days + 1 - inside >= inside:
+            plan.days.append((a, b))
+            continue
+        plan.months.append((first, first))
+        if a > first:
+            plan.minus.append((first, a - timedelta(days=1)))
+        if b < last:
+            plan.minus.append((b + timedelta(days=1), last))
+    return plan
+
+
 def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an instant and four filters
     db: ViewDB,
     from_: date,
@@ -629,36 +719,35 @@ def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an in
             facet_conds.append(f"{column} = ?")
             facet_params.append(value)
     facets = " AND ".join(facet_conds)
-    months, day_ranges = split_period(from_, to)
+    plan = plan_period(from_, to)
     sums = ", ".join(f"SUM({c})" for c in COUNTS)
     totals: dict[str, list[int]] = {}
     ahead: dict[str, dict[str, int]] = {}
+
+    def summed(tx: Tx, table: Table, column: str, ranges: list[tuple[date, date]]) -> list[tuple[Any, ...]]:
+        if not ranges:
+            return []
+        spans = " OR ".join(f"({column} >= ? AND {column} <= ?)" for _ in ranges)
+        return tx.query(
+            f"SELECT {_group_expr(tx, group_by, column)}, {sums} FROM {table.name}"  # noqa: S608 — our table and column names, values bound
+            f" WHERE ({spans}) AND {facets} GROUP BY 1",
+            [*(d for span in ranges for d in span), *facet_params],
+        )
+
     with db.transaction(write=False) as tx:
-        found: list[tuple[Any, ...]] = []
-        if months is not None:
-            g = _group_expr(tx, group_by, "month")
-            found += tx.query(
-                f"SELECT {g}, {sums} FROM {METRICS_MONTHLY.name}"  # noqa: S608 — our table and column names, values bound
-                f" WHERE month >= ? AND month <= ? AND {facets} GROUP BY 1",
-                [*months, *facet_params],
-            )
-        if day_ranges:
-            g = _group_expr(tx, group_by, "day")
-            spans = " OR ".join("(day >= ? AND day <= ?)" for _ in day_ranges)
-            found += tx.query(
-                f"SELECT {g}, {sums} FROM {METRICS_COUNTS.name} WHERE ({spans}) AND {facets} GROUP BY 1",  # noqa: S608 — our table and column names, values bound
-                [*(d for span in day_ranges for d in span), *facet_params],
-            )
+        found = summed(tx, METRICS_MONTHLY, "month", plan.months) + summed(tx, METRICS_COUNTS, "day", plan.days)
+        minus = summed(tx, METRICS_COUNTS, "day", plan.minus)
         g = _group_expr(tx, group_by, "day")
         pending = tx.query(
             f"SELECT {g}, clock, SUM(n) FROM {METRICS_DUE.name}"  # noqa: S608 — our table and column names, values bound
             f" WHERE due_at >= ? AND day >= ? AND day <= ? AND {facets} GROUP BY 1, 2",
             [now, from_, to, *facet_params],
         )
-    for row in found:
-        acc = totals.setdefault(str(row[0]), [0] * len(COUNTS))
-        for i, v in enumerate(row[1:]):
-            acc[i] += int(v or 0)
+    for sign, rows in ((1, found), (-1, minus)):
+        for row in rows:
+            acc = totals.setdefault(str(row[0]), [0] * len(COUNTS))
+            for i, v in enumerate(row[1:]):
+                acc[i] += sign * int(v or 0)
     for key, clock, n in pending:
         ahead.setdefault(str(key), {})[str(clock)] = int(n)
     groups = []

@@ -141,6 +141,7 @@ class OrderFilter:
     overdue: bool | None = None
     issued_from: datetime | None = None
     issued_to: datetime | None = None
+    within: tuple[str, list[Any]] | None = None  # the caller's scope: a condition on the row and its values
 
 
 def _row(tx: Tx, values: Sequence[Any], now: datetime) -> dict[str, Any]:
@@ -177,6 +178,9 @@ def orders_page(
         running = "status IN ('issued', 'acknowledged') AND due_at < ?"
         conds.append(f"({running})" if f.overdue else f"NOT ({running})")
         params.append(now)
+    if f.within is not None:
+        conds.append(f"({f.within[0]})")
+        params.extend(f.within[1])
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
     with views.transaction(write=False) as tx:
         total = tx.query(f"SELECT COUNT(*) FROM {ORDERS.name} {where}", params)[0][0]  # noqa: S608 — fixed names, values bound
@@ -224,7 +228,14 @@ class OnTimeRate:
 
 
 def on_time_rate(
-    views: ViewDB, start: date, end: date, now: datetime, zone: Any, *, unit: str | None = None
+    views: ViewDB,
+    start: date,
+    end: date,
+    now: datetime,
+    zone: Any,
+    *,
+    unit: str | None = None,
+    within: tuple[str, list[Any]] | None = None,
 ) -> OnTimeRate:
     """Over orders issued ``start..end`` (local days, inclusive): accepted with every round reported by its
     deadline ÷ (accepted + still open past the current round's deadline); the rest are pending."""
@@ -234,6 +245,9 @@ def on_time_rate(
     hi = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
     conds = "issued_at >= ? AND issued_at < ?" + (" AND unit = ?" if unit else "")
     params: list[Any] = [lo, hi, *([unit] if unit else [])]
+    if within is not None:  # the caller's scope
+        conds += f" AND ({within[0]})"
+        params.extend(within[1])
     with views.transaction(write=False) as tx:
         rows = tx.query(f"SELECT status, due_at, late_rounds FROM {ORDERS.name} WHERE {conds}", params)  # noqa: S608 — fixed names, values bound
         loaded = tx.load(ORDERS, rows, ["status", "due_at", "late_rounds"])

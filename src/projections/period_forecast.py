@@ -246,7 +246,7 @@ def backtest(
         naive, _ = _predict(periods[:cut], totals[:cut], future, granularity, weight, "seasonal_naive")
         folds.append((actual, model, naive))
     naive_only = "回测各起点的历史不足两个季节（两年），模型即季节性朴素预测" if methods == {"seasonal_naive"} else None
-    return scored(folds, horizon, naive_only)
+    return scored(folds, horizon, naive_only, "周" if granularity == WEEK else "个月")
 
 
 def forecast_periods(
@@ -306,7 +306,7 @@ def forecast_periods(
     normal = round(float(statistics.median(rates[-season:])), 4)
     test = backtest(periods, totals, granularity, weight, method) if with_backtest else None
     if test is not None and not test.beats_baseline and method == "ets":
-        notes.append(test.note)
+        notes.append(test.verdict)
     return PeriodForecast(
         granularity, method, len(totals), periods[0].start, periods[-1].end, points, normal, weight, test, notes
     )

@@ -1,11 +1,13 @@
-"""重复诉求 (repeat detection), advisory: for each received complaint, the earlier ones of the same person
-or about the same matter within the window.
+"""重复诉求 (repeat detection), advisory: for each received complaint, the earlier ones of the same person or
+enterprise *about the same matter* within the window.
 
-The same person: a keyed HMAC of the normalised phone and ID number (``application.text.person_keys``);
-the view never holds either in clear. The same matter: MinHash signatures of the content's words,
-candidates found through LSH bands, confirmed by the estimated Jaccard similarity. Each complaint is
-compared only with complaints already in the view (log order) received up to ``window`` before it, so
-applying page by page or all at once gives the same links.
+The rule: a complaint repeats an earlier one when both (1) the same complainant made it — the same phone, ID
+number or enterprise name, recognised by a keyed HMAC of the normalised value (``application.text.person_keys``;
+the view never holds any in clear) — and (2) it is about the same matter: the cosine of the two contents' meaning
+vectors (``application.meaning``, common direction removed) is at least ``SAME_MATTER``. One person with eight
+different matters has made no repeat; eight people with one matter have made none either (that is a topic).
+Each complaint is compared only with complaints already in the view (log order) received up to ``window``
+before it, so applying page by page or all at once gives the same links.
 """
 
 from __future__ import annotations
@@ -16,20 +18,20 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application import text
+import numpy as np
+
+from application import meaning, text, topics
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
 from projections.db import Column, Table, Tx, ViewDB, as_datetime
 from projections.db import ColumnType as T
 from projections.view import Applied, QueryError, View
 
-SIMILAR = 0.5  # estimated Jaccard of the content's words from which two complaints are "about the same matter"
-BAND_ROWS = 3  # 21 bands of 3: a pair at J=0.5 is a candidate with p≈0.94, at J=0.2 with p≈0.16
+SAME_MATTER = topics.APART_LINK  # cosine of meaning vectors from which two complaints are about the same matter
 MAX_CANDIDATES = 200  # same-person matches read per lookup
 MAX_LINKS = 10  # earlier complaints kept per complaint, best first
-PER_BAND = 20  # newest complaints read per LSH band (21 × 20 index entries at most per look-up)
-MAX_VERIFY = 20  # text candidates whose signatures are compared, those sharing most bands first
 UNKEYED = "yousu-unkeyed-person-key"  # only for stores without any key (tests, plaintext drills)
+REPEAT_WINDOW_DAYS = 90  # 重复诉求: how far back earlier complaints count (YOUSU_REPEAT_WINDOW_DAYS's default)
 
 ITEMS = Table(
     "yousu_repeat_items",
@@ -39,10 +41,11 @@ ITEMS = Table(
         Column("slip_no", T.text, nullable=False),
         Column("category", T.text, nullable=False),
         Column("centre", T.text, nullable=False),
-        Column("signature", T.text, nullable=False),  # MinHash, hex; empty when the text has no words
-        Column("repeat_of", T.uuid),  # the best earlier complaint, if any
+        Column("vector", T.text, nullable=False),  # meaning vector (meaning.to_bytes), hex; empty without words
+        Column("repeat_of", T.uuid),  # the best earlier complaint of the same complainant and matter, if any
         Column("score", T.real),
-        Column("why", T.text),  # same_person | similar_text
+        Column("why", T.text),  # same_matter
+        Column("same_person", T.integer, nullable=False),  # 1: the complainant made an earlier one (any matter)
     ),
     key=("complaint_id",),
     indexes=(("yousu_repeat_items_received_idx", "(received_at)"),),
@@ -55,15 +58,6 @@ PERSONS = Table(
         Column("received_at", T.timestamp, nullable=False),
     ),
     key=("person_key", "received_at", "complaint_id"),  # the key is the look-up's index: newest first per key
-)
-BANDS = Table(
-    "yousu_repeat_bands",
-    (
-        Column("band", T.bigint),  # the band's 64-bit hash (application.text.bands)
-        Column("complaint_id", T.uuid),
-        Column("received_at", T.timestamp, nullable=False),
-    ),
-    key=("band", "received_at", "complaint_id"),  # one index: the key serves the newest-first range scan
 )
 LINKS = Table(
     "yousu_repeat_links",
@@ -90,10 +84,12 @@ class RepeatView(View):
     """Repeat links, found once when a complaint is received (never changed later)."""
 
     name: ClassVar[str] = "repeats"
-    version: ClassVar[int] = 3  # 2: whole LSH bands only; 3: integer bands, keys that are the look-up index
-    tables: ClassVar[tuple[Table, ...]] = (ITEMS, PERSONS, BANDS, LINKS)
+    version: ClassVar[int] = 4  # 4: the same complainant and the same matter (meaning vectors)
+    tables: ClassVar[tuple[Table, ...]] = (ITEMS, PERSONS, LINKS)
 
-    def __init__(self, calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = 90) -> None:
+    def __init__(
+        self, calendar: WorkingCalendar, *, person_key: bytes | None = None, window_days: int = REPEAT_WINDOW_DAYS
+    ) -> None:
         super().__init__(calendar)
         self.person_key = person_key or text.derive_person_key(UNKEYED)
         self.window = timedelta(days=window_days)
@@ -118,62 +114,40 @@ class RepeatView(View):
                 tx.execute(f"CREATE INDEX IF NOT EXISTS {index_name}{suffix} ON {target} {definition}")
 
     @staticmethod
-    def _candidates(
-        tx: Tx, cid: UUID, since: datetime, at: datetime, keys: list[str], bands: list[int]
-    ) -> list[tuple[Any, str, int]]:
-        """The earlier complaints of the same person, and those sharing most LSH bands with their signatures,
-        as ``(complaint_id, signature, same_person)`` rows — one statement, one round trip.
-
-        Each band is read only for its newest ``PER_BAND`` complaints (the key's order): a band shared by
-        thousands (a matter many people raise) costs the same as a rare one, so a look-up reads at most
-        ``len(bands) × PER_BAND`` index entries and ``MAX_VERIFY`` signatures, however many are stored; the
-        candidates sharing most bands come first (a sharper estimate of similarity than sharing one).
-        """
-        parts: list[str] = []
-        params: list[Any] = []
-        if keys:
-            cond, key_params = tx.in_list("person_key", keys, T.text)
-            parts.append(
-                "SELECT * FROM (SELECT DISTINCT complaint_id, '' AS signature, 1 AS same_person"  # noqa: S608 — names are ours, values bound
-                f" FROM {tx.target(PERSONS)} WHERE {cond}"
-                f" AND received_at >= ? AND received_at <= ? AND complaint_id <> ? LIMIT ?) AS p"
-            )
-            params += [*key_params, since, at, cid, MAX_CANDIDATES]
-        if bands:
-            band = (
-                f"SELECT * FROM (SELECT complaint_id FROM {tx.target(BANDS)} WHERE band = ?"  # noqa: S608 — names are ours, values bound
-                " AND received_at >= ? AND received_at <= ? ORDER BY received_at DESC LIMIT ?) AS b"
-            )
-            union = " UNION ALL ".join(band for _ in bands)
-            parts.append(
-                f"SELECT c.complaint_id, i.signature, 0 AS same_person FROM (SELECT complaint_id, COUNT(*) AS shared"  # noqa: S608 — built from fixed parts
-                f" FROM ({union}) AS u WHERE complaint_id <> ? GROUP BY complaint_id ORDER BY shared DESC, complaint_id"
-                f" LIMIT ?) AS c JOIN {tx.target(ITEMS)} i ON i.complaint_id = c.complaint_id"
-            )
-            params += [*(v for b in bands for v in (b, since, at, PER_BAND)), cid, MAX_VERIFY]
-        if not parts:
+    def _candidates(tx: Tx, cid: UUID, since: datetime, at: datetime, keys: list[str]) -> list[tuple[Any, str]]:
+        """The earlier complaints of the same complainant in the window, with their meaning vectors."""
+        if not keys:
             return []
-        return [(r[0], r[1], r[2]) for r in tx.query(" UNION ALL ".join(parts), params)]
+        cond, key_params = tx.in_list("p.person_key", keys, T.text)
+        sql = (
+            "SELECT DISTINCT i.complaint_id, i.vector, i.received_at"  # noqa: S608 — names are ours, values bound
+            f" FROM {tx.target(PERSONS)} p JOIN {tx.target(ITEMS)} i ON i.complaint_id = p.complaint_id"
+            f" WHERE {cond} AND p.received_at >= ? AND p.received_at <= ? AND p.complaint_id <> ?"
+            " ORDER BY i.received_at DESC LIMIT ?"
+        )
+        return [(r[0], r[1]) for r in tx.query(sql, [*key_params, since, at, cid, MAX_CANDIDATES])]
 
     def _receive(self, tx: Tx, e: Complaint.Received) -> None:
         cid = e.originator_id
         at = e.received_at
         since = at - self.window
-        keys = text.person_keys(self.person_key, e.complainant.phone, e.complainant.id_number)
-        sig = text.signature(e.content)
-        has_words = bool(sig.size) and bool(text.tokens(e.content))
-        bands = text.bands(sig, BAND_ROWS) if has_words else []
-        links: dict[UUID, Link] = {}
-        found = self._candidates(tx, cid, since, at, keys, bands)
-        for other, raw, same_person in sorted(found, key=lambda r: -int(r[2])):  # same person first
-            oid = other if isinstance(other, UUID) else UUID(str(other))
-            if same_person:
-                links[oid] = Link(oid, 1.0, "same_person")
-            elif raw and oid not in links:
-                score = text.jaccard(sig, text.from_bytes(bytes.fromhex(raw)))
-                if score >= SIMILAR:
-                    links[oid] = Link(oid, round(score, 3), "similar_text")
-        best = sorted(links.values(), key=lambda k: (-k.score, k.why, str(k.earlier_id)))[:MAX_LINKS]
+        who = e.complainant
+        keys = text.person_keys(self.person_key, who.phone, who.id_number, who.enterprise_name)
+        vector = meaning.embed([e.content])[0]
+        has_words = bool(vector.any())
+        found = self._candidates(tx, cid, since, at, keys)
+        links: list[Link] = []
+        if has_words and found:
+            raws = [raw for _, raw in found]
+            earlier = meaning.stack(raws)
+            # compared with the common direction removed (as topics of a few complaints are)
+            both = meaning.apart(np.vstack([vector[None, :], earlier]))
+            sims = both[1:] @ both[0]
+            for (other, raw), sim in zip(found, sims, strict=True):
+                if raw and float(sim) >= SAME_MATTER:
+                    oid = other if isinstance(other, UUID) else UUID(str(other))
+                    links.append(Link(oid, round(float(sim), 3), "same_matter"))
+        best = sorted(links, key=lambda k: (-k.score, str(k.earlier_id)))[:MAX_LINKS]
         top = best[0] if best else None
         tx.upsert(
             ITEMS,
@@ -184,23 +158,24 @@ class RepeatView(View):
                     e.slip_no,
                     e.category,
                     e.centre,
-                    sig.astype("<u4").tobytes().hex() if has_words else "",
+                    meaning.to_bytes(vector).hex() if has_words else "",
                     top.earlier_id if top else None,
                     top.score if top else None,
                     top.why if top else None,
+                    1 if found else 0,
                 )
             ],
         )
         tx.insert_ignore(PERSONS, [(k, cid, at) for k in keys])
-        tx.insert_ignore(BANDS, [(b, cid, at) for b in bands])
         tx.insert_ignore(LINKS, [(cid, k.earlier_id, k.score, k.why) for k in best])
 
 
 # ------------------------------------------------------------------------------------ queries
 
 
-def repeats_of(db: ViewDB, complaint_id: UUID) -> list[dict[str, Any]] | None:
-    """The earlier complaints ``complaint_id`` repeats, best first (None when the view does not know it yet)."""
+def repeats_of(db: ViewDB, complaint_id: UUID, *, centre: str | None = None) -> list[dict[str, Any]] | None:
+    """The earlier complaints ``complaint_id`` repeats (``centre``'s only, when given), best first (None when the
+    view does not know it yet)."""
     with db.transaction(write=False) as tx:
         known = tx.query(f"SELECT 1 FROM {ITEMS.name} WHERE complaint_id = ?", [complaint_id])  # noqa: S608 — names are ours
         if not known:
@@ -208,8 +183,9 @@ def repeats_of(db: ViewDB, complaint_id: UUID) -> list[dict[str, Any]] | None:
         rows = tx.query(
             f"SELECT l.earlier_id, i.slip_no, i.received_at, l.score, l.why FROM {LINKS.name} l"  # noqa: S608 — names are ours
             f" JOIN {ITEMS.name} i ON i.complaint_id = l.earlier_id WHERE l.complaint_id = ?"
-            " ORDER BY l.score DESC, i.received_at DESC",
-            [complaint_id],
+            + (" AND i.centre = ?" if centre is not None else "")
+            + " ORDER BY l.score DESC, i.received_at DESC",
+            [complaint_id, *([centre] if centre is not None else [])],
         )
     return [
         {
@@ -226,7 +202,8 @@ def repeats_of(db: ViewDB, complaint_id: UUID) -> list[dict[str, Any]] | None:
 def repeat_rate(
     db: ViewDB, start: datetime, end: datetime, *, centre: str | None = None, category: str | None = None
 ) -> dict[str, Any]:
-    """重复诉求率: complaints received in [start, end) that repeat an earlier one ÷ complaints received."""
+    """重复诉求率: complaints received in [start, end) that repeat an earlier one (the same complainant and the same
+    matter) ÷ complaints received; ``same_person`` counts those whose complainant made any earlier complaint."""
     if end <= start:
         msg = "to 必须晚于 from"
         raise QueryError(msg)
@@ -240,18 +217,18 @@ def repeat_rate(
         params.append(category)
     sql = (
         "SELECT COUNT(*), SUM(CASE WHEN repeat_of IS NULL THEN 0 ELSE 1 END),"  # noqa: S608 — fixed columns, bound filters
-        " SUM(CASE WHEN why = 'same_person' THEN 1 ELSE 0 END), SUM(CASE WHEN why = 'similar_text' THEN 1 ELSE 0 END)"
+        " SUM(same_person)"
         f" FROM {ITEMS.name} WHERE {' AND '.join(where)}"
     )
     with db.transaction(write=False) as tx:
-        received, repeats, person, similar = tx.query(sql, params)[0]
+        received, repeats, person = tx.query(sql, params)[0]
     received, repeats = int(received or 0), int(repeats or 0)
     return {
         "label": "重复诉求率",
         "received": received,
         "repeats": repeats,
         "same_person": int(person or 0),
-        "similar_text": int(similar or 0),
+        "rule": "同一诉求人（电话、证件号或企业名称相同）且同一事项（内容语义相近），时间窗内",
         "rate": round(repeats / received, 4) if received else None,
     }
 

@@ -394,29 +394,6 @@ def overdue(
     return OverduePage(rows=rows, total=total)
 
 
-def complaint_clocks(db: ViewDB, complaint_id: UUID, now: datetime, calendar: WorkingCalendar) -> list[dict[str, Any]]:
-    """One complaint's clocks with their state (pending / met / breached) at ``now``."""
-    aware(now, "now")
-    cols = ", ".join(SLA.column_names)
-    with db.transaction(write=False) as tx:
-        found = tx.load(
-            SLA,
-            tx.query(
-                f"SELECT {cols} FROM {SLA.name} WHERE complaint_id = ? ORDER BY started_at, round",  # noqa: S608 — our table and column names, values bound
-                [complaint_id],
-            ),
-        )
-    out = []
-    for values in found:
-        row = dict(zip(SLA.column_names, values, strict=True))
-        status = clock_state(row["due_at"], row["met_at"], now, calendar, row["paused_at"])
-        row["state"] = status.state.value
-        row["late_hours"] = round(status.late_hours, 2)
-        row["due_provisional"] = bool(row["due_provisional"])
-        out.append(row)
-    return out
-
-
 @dataclass(frozen=True)
 class DueClock:
     """An open clock the deadline sweeper must look at: past due, or a rectification round (for its 差评 notice)."""

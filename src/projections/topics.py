@@ -1,22 +1,23 @@
 """高频事项 (high-frequency topics): complaints of a period grouped by what they are about, within category.
 
-The view keeps, per complaint, the words of its content (personal data typed into the text masked
-first, so no phone or ID number reaches the table), its category, centre, departments and slip number.
-Grouping happens at query time (``application.topics.group``), because a topic is a property of a
-period, not of one complaint.
+The view keeps, per complaint, the words of its content and its meaning vector (``application.meaning``;
+personal data typed into the text masked first, so no phone or ID number reaches the table), its category,
+centre, departments and slip number. Grouping happens at query time (``application.topics.group_meaning``),
+because a topic is a property of a period, not of one complaint; the vectors are computed once, when the
+complaint is received.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 import numpy as np
 
-from application import text, topics
+from application import meaning, text, topics
 from domain.complaint import Complaint
 from projections.db import Column, Table, Tx, ViewDB, as_datetime
 from projections.db import ColumnType as T
@@ -33,6 +34,7 @@ TOPIC_ITEMS = Table(
         Column("centre", T.text, nullable=False),
         Column("departments", T.text, nullable=False),  # ",a,b," once dispatched, else ""
         Column("words", T.text, nullable=False),  # the content's words, space-separated, after masking
+        Column("vector", T.text, nullable=False),  # the content's meaning vector (meaning.to_bytes), hex
     ),
     key=("complaint_id",),
     indexes=(("yousu_topic_items_received_idx", "(received_at, category)"),),
@@ -43,7 +45,7 @@ class TopicView(View):
     """One row per complaint: its words and facets; departments follow dispatch."""
 
     name: ClassVar[str] = "topics"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: meaning vectors
     tables: ClassVar[tuple[Table, ...]] = (TOPIC_ITEMS,)
 
     def apply(self, tx: Tx, page: Sequence[Applied]) -> None:
@@ -53,8 +55,10 @@ class TopicView(View):
         for cid, group in by_complaint(page).items():
             for _nid, e in group:
                 if isinstance(e, Complaint.Received):
-                    words = " ".join(text.tokens(mask_free_text(e.content)))
-                    rows.append([cid, e.received_at, e.slip_no, e.category, e.centre, "", words])
+                    masked = mask_free_text(e.content)
+                    words = " ".join(text.tokens(masked))
+                    vector = meaning.to_bytes(meaning.embed([masked])[0]).hex()
+                    rows.append([cid, e.received_at, e.slip_no, e.category, e.centre, "", words, vector])
                 elif isinstance(e, Complaint.Dispatched):
                     deps = "," + ",".join(sorted(e.departments)) + ","
                     if rows and rows[-1][0] == cid:
@@ -77,6 +81,7 @@ class TopicItems:
     category: list[str]
     departments: list[str]  # ",a,b," once dispatched, else ""
     words: list[str]  # space-separated
+    vectors: list[str]  # meaning vectors, hex
 
     def __len__(self) -> int:
         return len(self.slip_no)
@@ -101,7 +106,7 @@ def topic_items(
         where.append("category = ?")
         params.append(category)
     sql = (
-        "SELECT received_at, slip_no, category, departments, words"  # noqa: S608 — fixed columns, bound filters
+        "SELECT received_at, slip_no, category, departments, words, vector"  # noqa: S608 — fixed columns, bound filters
         f" FROM {TOPIC_ITEMS.name} WHERE {' AND '.join(where)} ORDER BY received_at, complaint_id LIMIT ?"
     )
     with db.transaction(write=False) as tx:
@@ -110,9 +115,9 @@ def topic_items(
         msg = f"统计期间（含上一期）超过 {MAX_ITEMS} 件诉求：请缩短期间"
         raise QueryError(msg)
     if not rows:
-        return TopicItems([], [], [], [], [])
-    received, slips, categories, departments, words = (list(column) for column in zip(*rows, strict=True))
-    return TopicItems([as_datetime(v) or start for v in received], slips, categories, departments, words)
+        return TopicItems([], [], [], [], [], [])
+    received, slips, categories, departments, words, vectors = (list(column) for column in zip(*rows, strict=True))
+    return TopicItems([as_datetime(v) or start for v in received], slips, categories, departments, words, vectors)
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,12 @@ class Topic:
     previous: int
     departments: dict[str, int]
     trend: dict[str, int]
-    samples: list[str]
+    members: list[str]  # every slip number of the period's complaints in the topic, newest first
+
+    @property
+    def key(self) -> str:
+        """The topic's handle for paging its members: its oldest member's slip number in the period."""
+        return self.members[-1] if self.members else ""
 
     @property
     def growth(self) -> float | None:
@@ -142,7 +152,18 @@ class Topic:
             "growth": self.growth,
             "departments": self.departments,
             "trend": self.trend,
-            "samples": self.samples,
+            "samples": self.members[:5],
+            "key": self.key,
+        }
+
+    def page(self, offset: int, limit: int) -> dict[str, Any]:
+        """Members ``offset`` … ``offset + limit`` (newest first), with the total."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "total": len(self.members),
+            "offset": offset,
+            "members": self.members[offset : offset + limit],
         }
 
 
@@ -157,6 +178,7 @@ def rank_topics(
 ) -> list[Topic]:
     """Group ``items`` (the period and the one before it, together) within category; rank the period's topics
     by volume, then growth."""
+    vectors = meaning.stack(items.vectors)
     by_category: dict[str, list[int]] = {}
     for i, c in enumerate(items.category):
         by_category.setdefault(c, []).append(i)
@@ -168,7 +190,7 @@ def rank_topics(
     for category, indices in sorted(by_category.items()):
         members = np.asarray(indices, dtype=np.int64)
         words = [items.words[i].split() for i in indices]
-        numbers = np.asarray(topics.group(words), dtype=np.int64)
+        numbers = np.asarray(topics.group_meaning(vectors[members]), dtype=np.int64)
         order = np.argsort(numbers, kind="stable")
         cuts = np.flatnonzero(np.diff(numbers[order])) + 1
         for positions in np.split(order, cuts):
@@ -193,7 +215,7 @@ def _topic(items: TopicItems, zone: Any, category: str, label: list[str], before
                 departments[d] = departments.get(d, 0) + 1
         day = items.received_at[i].astimezone(zone).date().isoformat()
         trend[day] = trend.get(day, 0) + 1
-    newest = sorted(now, key=lambda i: items.received_at[i], reverse=True)[:5]
+    newest = sorted(now, key=lambda i: (items.received_at[i], items.slip_no[i]), reverse=True)
     return Topic(
         category=category,
         label=label,
@@ -201,5 +223,53 @@ def _topic(items: TopicItems, zone: Any, category: str, label: list[str], before
         previous=before,
         departments=dict(sorted(departments.items(), key=lambda kv: (-kv[1], kv[0]))),
         trend=dict(sorted(trend.items())),
-        samples=[items.slip_no[i] for i in newest],
+        members=[items.slip_no[i] for i in newest],
     )
+
+
+SIMILAR_DAYS = 90  # the similar-matters panel looks this many days either side of the complaint
+SIMILAR_READ = 20_000  # complaints compared at most (the nearest in time)
+
+
+def similar_to(
+    db: ViewDB, complaint_id: UUID, *, limit: int = 10, centre: str | None = None
+) -> list[dict[str, Any]] | None:
+    """Other complaints about the same matter as ``complaint_id`` (anyone's, within ``SIMILAR_DAYS`` either side),
+    most alike first: meaning cosine ≥ ``topics.APART_LINK``, the repeat rule's "same matter"; ``centre``'s only
+    when given. None when the view does not know the complaint yet."""
+    with db.transaction(write=False) as tx:
+        own = tx.query(f"SELECT received_at, vector FROM {TOPIC_ITEMS.name} WHERE complaint_id = ?", [complaint_id])  # noqa: S608 — names are ours
+        if not own:
+            return None
+        at = as_datetime(own[0][0])
+        if at is None or not own[0][1] or not meaning.from_bytes(own[0][1]).any():
+            return []
+        rows = tx.query(
+            "SELECT complaint_id, slip_no, received_at, category, vector"  # noqa: S608 — names are ours, values bound
+            f" FROM {TOPIC_ITEMS.name} WHERE received_at >= ? AND received_at <= ? AND complaint_id <> ?"
+            + (" AND centre = ?" if centre is not None else "")
+            + " ORDER BY received_at DESC LIMIT ?",
+            [
+                at - timedelta(days=SIMILAR_DAYS),
+                at + timedelta(days=SIMILAR_DAYS),
+                complaint_id,
+                *([centre] if centre is not None else []),
+                SIMILAR_READ,
+            ],
+        )
+    if not rows:
+        return []
+    both = meaning.apart(meaning.stack([own[0][1]] + [r[4] for r in rows]))
+    sims = both[1:] @ both[0]
+    close = np.flatnonzero(sims >= topics.APART_LINK)
+    ranked = sorted(close.tolist(), key=lambda i: (-float(sims[i]), str(rows[i][1])))[:limit]
+    return [
+        {
+            "complaint_id": str(rows[i][0]),
+            "slip_no": rows[i][1],
+            "received_at": as_datetime(rows[i][2]),
+            "category": rows[i][3],
+            "score": round(float(sims[i]), 3),
+        }
+        for i in ranked
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,43 +10,39 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from application.clock import SystemClock
 from policies import hotline as outbox
 from projections.db import ViewDB
-from projections.hotline import MESSAGES, json_schema
+from projections.hotline import MESSAGE_LABELS, MESSAGES, json_schema
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
-from yousu.wiring import store_line
+from yousu.wiring import clock_for, store_line, views_db
 
 deliveries_app = typer.Typer(
-    help="12345 hotline work-order updates (热线工单回传): what was sent, what is failing, replay",
+    help="12345 热线工单回传：已发送的、发送失败的消息，以及重新发送",
     invoke_without_command=True,
 )
-hotline_app = typer.Typer(help="12345 hotline contract (热线接口约定)", no_args_is_help=True)
+hotline_app = typer.Typer(help="12345 热线接口约定（JSON Schema）", no_args_is_help=True)
 console = Console()
 SCHEMAS_DIR = Path("ops") / "hotline" / "schemas"
+STATE_LABELS = {"delivered": "已送达", "failing": "发送失败", "queued": "待发送"}
 
 
 def _views() -> tuple[Settings, ViewDB]:
     settings = Settings()
     configure_logging(settings.log_level)
     typer.echo(store_line(settings), err=True)
-    return settings, ViewDB(settings.database(), pool_size=1)
-
-
-def _now(settings: Settings) -> datetime:
-    return datetime.fromisoformat(settings.fixed_clock) if settings.fixed_clock else SystemClock().now()
+    return settings, views_db(settings)
 
 
 @deliveries_app.callback()
 def deliveries(
     ctx: typer.Context,
-    failed: Annotated[bool, typer.Option("--failed", help="only messages whose last attempt failed")] = False,
-    external_ref: Annotated[str | None, typer.Option("--external-ref", help="one work order (热线工单编号)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines with every attempt")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
+    failed: Annotated[bool, typer.Option("--failed", help="只看最近一次发送失败的消息")] = False,
+    external_ref: Annotated[str | None, typer.Option("--external-ref", help="只看这个热线工单（热线工单编号）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="每条消息一行 JSON，含每次发送")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="最多列出多少条消息")] = 200,
 ) -> None:
-    """List hotline messages: state, attempts, the last error, when the next attempt is due."""
+    """列出热线消息：状态、发送次数、最近一次的结果、下次发送时间。"""
     if ctx.invoked_subcommand is not None:
         return
     _settings, views = _views()
@@ -59,7 +54,7 @@ def deliveries(
         for row in rows:
             typer.echo(json.dumps(row, default=str, ensure_ascii=False))
         return
-    table = Table("external_ref", "seq", "type", "state", "attempts", "last", "next attempt")
+    table = Table("热线工单编号", "序号", "消息类型", "状态", "发送次数", "最近结果", "下次发送")
     for row in rows:
         last: dict[str, Any] = row["attempt_log"][-1] if row["attempt_log"] else {}
         outcome = str(last.get("http_status") or last.get("error") or "")
@@ -67,40 +62,40 @@ def deliveries(
         table.add_row(
             row["external_ref"],
             str(row["seq"]),
-            row["type"],
-            row["state"],
+            MESSAGE_LABELS.get(row["type"], row["type"]),
+            f"{STATE_LABELS.get(row['state'], row['state'])}（{row['state']}）",
             str(row["attempts"]),
             outcome,
             due.isoformat() if due else "",
         )
     console.print(table)
-    console.print(f"{len(rows)} message(s)")
+    console.print(f"共 {len(rows)} 条消息")
 
 
 @deliveries_app.command("replay")
-def replay(external_ref: Annotated[str, typer.Argument(help="the work order (热线工单编号)")]) -> None:
-    """Send every message of one work order again, in order, with the same idempotency keys."""
+def replay(external_ref: Annotated[str, typer.Argument(help="热线工单编号")]) -> None:
+    """按原顺序重新发送一个热线工单的全部消息（幂等键不变）。"""
     settings, views = _views()
     try:
-        count = outbox.replay(views, external_ref, _now(settings))
+        count = outbox.replay(views, external_ref, clock_for(settings).now())
     finally:
         views.close()
     if count == 0:
-        typer.echo(f"no messages queued for {external_ref}", err=True)
+        typer.echo(f"热线工单 {external_ref} 没有任何消息", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{count} message(s) of {external_ref} queued again")
+    typer.echo(f"已将热线工单 {external_ref} 的 {count} 条消息重新排队发送")
 
 
 @hotline_app.command("schemas")
 def schemas(
-    out: Annotated[Path, typer.Option("--out", help="directory for <type>.schema.json")] = SCHEMAS_DIR,
+    out: Annotated[Path, typer.Option("--out", help="写入 <type>.schema.json 的目录")] = SCHEMAS_DIR,
 ) -> None:
-    """Write the JSON Schema of every hotline message type (the contract in ops/hotline/schemas)."""
+    """写出每种热线消息的 JSON Schema（接口约定，存于 ops/hotline/schemas）。"""
     out.mkdir(parents=True, exist_ok=True)
     for message in MESSAGES.values():
         path = out / f"{message.type}.schema.json"
         path.write_text(schema_text(message.type), encoding="utf-8")
-    typer.echo(f"{len(MESSAGES)} schemas in {out}")
+    typer.echo(f"已在 {out} 写出 {len(MESSAGES)} 个 JSON Schema")
 
 
 def schema_text(message_type: str) -> str:

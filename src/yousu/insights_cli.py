@@ -4,7 +4,7 @@ high-frequency topics, the search index, and demand forecasts by day, week or mo
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 import typer
@@ -14,7 +14,6 @@ from rich.table import Table
 
 from api.routes.forecast import forecast_answer, read_history
 from application.cases import CasesService
-from application.clock import SettableClock
 from application.knowledge import KnowledgeService, aggregate_ids
 from application.reference import load_reference
 from domain.cases import GuidanceCase
@@ -26,11 +25,9 @@ from projections import topics as topics_view
 from projections.view import QueryError
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
-from yousu.wiring import build_complaints, build_runner, store_line
+from yousu.wiring import build_complaints, build_runner, clock_for, store_line
 
-insights_app = typer.Typer(
-    help="未诉先办: high-frequency topics, the search index, demand forecasts (诉求预测)", no_args_is_help=True
-)
+insights_app = typer.Typer(help="未诉先办：高频事项、检索索引、诉求量预测", no_args_is_help=True)
 console = Console()
 
 
@@ -45,18 +42,20 @@ def _day(value: str | None, name: str) -> date | None:
 
 @insights_app.command("topics")
 def topics(
-    from_: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (default: 30 days before --to)")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (default: today, Beijing time)")] = None,
-    centre: Annotated[str | None, typer.Option(help="service centre code")] = None,
-    category: Annotated[str | None, typer.Option(help="category code")] = None,
-    min_count: Annotated[int, typer.Option(min=1, help="smallest topic shown")] = 2,
-    limit: Annotated[int, typer.Option(min=1, max=200, help="topics shown")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="起始日期 YYYY-MM-DD（默认：连同截止日期共 30 天）")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="截止日期 YYYY-MM-DD（默认为北京时间今天）")] = None,
+    centre: Annotated[str | None, typer.Option(help="服务中心代码")] = None,
+    category: Annotated[str | None, typer.Option(help="诉求类别代码")] = None,
+    min_count: Annotated[int, typer.Option(min=1, help="至少几件才列为高频事项")] = 2,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="最多列出几项")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """高频事项: the period's complaints grouped by content within category, by volume and growth."""
+    """高频事项：本期诉求在类别内按内容归并，按件数和增长排列。"""
     settings = Settings()
     typer.echo(store_line(settings), err=True)
-    complaints = build_complaints(settings)
+    complaints = build_complaints(settings, clock_for(settings))
     runner = build_runner(settings, complaints)
     try:
         runner.setup()
@@ -88,7 +87,7 @@ def topics(
             str(t.previous),
             growth,
             ",".join(t.departments),
-            " ".join(t.samples[:3]),
+            " ".join(t.members[:3]),
         )
     console.print(f"{first.isoformat()} — {last.isoformat()}（上期 {prev_first.isoformat()} 起）")
     console.print(table)
@@ -96,10 +95,10 @@ def topics(
 
 @insights_app.command("reindex")
 def reindex() -> None:
-    """Rewrite the knowledge-base and guidance-case search tables from the event store."""
+    """从事件存储重写知识库和指导案例的检索表。"""
     settings = Settings()
     typer.echo(store_line(settings), err=True)
-    complaints = build_complaints(settings)
+    complaints = build_complaints(settings, clock_for(settings))
     runner = build_runner(settings, complaints)
     try:
         knowledge_view.create(runner.db)
@@ -122,19 +121,24 @@ def reindex() -> None:
 @insights_app.command("forecast")
 def forecast_command(
     series: Annotated[
-        str, typer.Option(help="all | centre:<code> | category:<code> | department:<code> | centre:<c>,category:<c>")
+        str,
+        typer.Option(
+            help="预测哪个序列：all | centre:<代码> | category:<代码> | department:<代码> | "
+            "centre:<代码>,category:<代码>；部门以外的都可再加 ,channel:window|hotline|online"
+        ),
     ] = "all",
-    granularity: Annotated[Literal["day", "week", "month"], typer.Option(help="day | week | month")] = "day",
-    horizon_weeks: Annotated[int, typer.Option(min=1, max=26, help="weeks ahead (day and week)")] = 12,
-    horizon_months: Annotated[int, typer.Option(min=1, max=12, help="months ahead (month)")] = 3,
-    backtest: Annotated[bool, typer.Option(help="rolling-origin backtest beside seasonal-naive")] = True,
+    granularity: Annotated[
+        Literal["day", "week", "month"], typer.Option(help="粒度：day（日）| week（周）| month（月）")
+    ] = "day",
+    horizon_weeks: Annotated[int, typer.Option(min=1, max=26, help="预测未来几周（日、周粒度）")] = 12,
+    horizon_months: Annotated[int, typer.Option(min=1, max=12, help="预测未来几个月（月粒度）")] = 3,
+    backtest: Annotated[bool, typer.Option(help="同时做滚动起点回测（与季节性朴素法对比）")] = True,
 ) -> None:
-    """Forecast volumes by day, week or month (JSON on stdout), from the demand view kept by `yousu project`."""
+    """按日、周或月预测诉求量（JSON 输出到标准输出），依据 `yousu project` 维护的需求读模型。"""
     settings = Settings()
     configure_logging(settings.log_level)
     typer.echo(store_line(settings), err=True)
-    fixed = datetime.fromisoformat(settings.fixed_clock) if settings.fixed_clock else None
-    complaints = build_complaints(settings, SettableClock(fixed) if fixed else None)
+    complaints = build_complaints(settings, clock_for(settings))
     runner = build_runner(settings, complaints)
     try:
         runner.setup()
@@ -145,7 +149,7 @@ def forecast_command(
             history, complaints, granularity, horizon, backtest=backtest, margin=settings.peak_margin
         )
     except QueryError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"错误（error）：{exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
         runner.db.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+import os
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -10,13 +11,22 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.auth import AUDIENCE, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, ISSUER
+from api.throttle import LoginGuard
 from application.calendar_loader import load_calendar
+from application.deadline import LONG_BUDGET_SECONDS
+from application.group_commit import COMMIT_BATCH, COMMIT_WINDOW_SECONDS
+from application.pdf_pool import PDF_TIMEOUT, PDF_WORKERS
 from application.persistence import DEFAULT_DATABASE_URL, Database, parse_database_url
-from domain.calendar import WorkingCalendar
+from domain.calendar import DEFAULT_CLOSE, SHANGHAI, WorkingCalendar
+from domain.callbacks import CallbackPolicy
 from domain.roster import SigningMode
-from domain.rules import Limits
+from domain.rules import DEFAULT_LIMITS, Limits
 from domain.values import Classification
 from policies.deadlines import EscalationRules
+from policies.hotline import HOTLINE_BACKOFF, HOTLINE_BACKOFF_CAP, HOTLINE_TIMEOUT
+from projections.repeats import REPEAT_WINDOW_DAYS
+from projections.staffing import StaffingRules
 
 
 def resolve_sqlite_url(url: str, base: Path) -> str:
@@ -31,6 +41,11 @@ def resolve_sqlite_url(url: str, base: Path) -> str:
 
 
 RECIPIENTS = ("supervisor", "duty_leader", "liaison")  # who has an inbox for escalation notices
+# the defaults below are those of the rules they configure, each kept in one place
+ESCALATION = EscalationRules()
+CALLBACKS = CallbackPolicy()
+STAFFING = StaffingRules()
+# who has an inbox for escalation notices
 
 
 def _numbers(variable: str, value: str) -> list[int]:
@@ -63,19 +78,21 @@ class Settings(BaseSettings):
 
     home: Path | None = None  # default: the checkout the package was installed from
     database_url: str = DEFAULT_DATABASE_URL
+    read_database_url: str | None = None  # the hot standby: ledger and metrics reads that may lag (PostgreSQL)
     calendar_dir: Path = Path("ops/calendar")
-    close_of_business: time = time(17, 30)
-    timezone: str = "Asia/Shanghai"
-    limit_cannot_do: int = Field(1, ge=0)
-    limit_refused_to_do: int = Field(2, ge=0)
-    limit_hard_to_do: int = Field(5, ge=0)
-    limit_general: int = Field(0, ge=0)
-    limit_feedback: int = Field(1, ge=0)
-    limit_callback: int = Field(3, ge=0)
-    limit_rectification: int = Field(5, ge=0)
-    limit_pause: int = Field(10, ge=0)  # 中止: a longer pause escalates like a missed deadline
-    return_window_days: int = Field(1, ge=0)  # 退单: working days after dispatch
-    max_extensions: int = Field(1, ge=0)  # 延期: approved extensions per complaint
+    close_of_business: time = DEFAULT_CLOSE
+    timezone: str = SHANGHAI.key
+    # the limits' defaults are the domain's (domain.rules.DEFAULT_LIMITS), never written here again
+    limit_cannot_do: int = Field(DEFAULT_LIMITS.resolution[Classification.cannot_do], ge=0)
+    limit_refused_to_do: int = Field(DEFAULT_LIMITS.resolution[Classification.refused_to_do], ge=0)
+    limit_hard_to_do: int = Field(DEFAULT_LIMITS.resolution[Classification.hard_to_do], ge=0)
+    limit_general: int = Field(DEFAULT_LIMITS.resolution[Classification.general], ge=0)
+    limit_feedback: int = Field(DEFAULT_LIMITS.feedback, ge=0)
+    limit_callback: int = Field(DEFAULT_LIMITS.callback, ge=0)
+    limit_rectification: int = Field(DEFAULT_LIMITS.rectification, ge=0)
+    limit_pause: int = Field(DEFAULT_LIMITS.pause, ge=0)  # 中止: a longer pause escalates like a missed deadline
+    return_window_days: int = Field(DEFAULT_LIMITS.return_window, ge=0)  # 退单: working days after dispatch
+    max_extensions: int = Field(DEFAULT_LIMITS.max_extensions, ge=0)  # 延期: approved extensions per complaint
     auth_secret: str | None = None
     auth_secret_file: Path = Path("var/auth-secret")  # made on first start when YOUSU_AUTH_SECRET is unset
     cipher_key: str | None = None  # "new,old,…" base64 AES keys; the first encrypts
@@ -85,7 +102,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     reference_file: Path = Path("ops/reference.toml")
     store_timeout: float = Field(4.0, gt=0)
-    store_long_timeout: float = Field(120.0, gt=0)  # full scans: audit verify, anchoring, a projection catch-up
+    store_long_timeout: float = Field(
+        LONG_BUDGET_SECONDS, gt=0
+    )  # full scans: audit verify, anchoring, a projection catch-up
     retry_after: int = Field(5, ge=1)
     background: bool | None = None  # projections, sweeper and anchoring inside `serve`; default: on SQLite
     sweep_interval: float = Field(30.0, gt=0)
@@ -93,41 +112,63 @@ class Settings(BaseSettings):
     webhooks: str | None = None  # JSON list of {"url", "recipients"?, "business_hours"?} for escalation notices
     hotline_url: str | None = None  # 12345 hotline endpoint for work-order updates (none: nothing is sent)
     hotline_secret: str | None = None  # HMAC-SHA256 key of the X-Yousu-Signature header
-    hotline_timeout: float = Field(5.0, gt=0, le=120)  # seconds per POST to the hotline
-    hotline_backoff: float = Field(5.0, gt=0)  # first retry after this many seconds, doubling each time
-    hotline_backoff_cap: float = Field(600.0, gt=0)  # … never waiting longer than this between retries
-    fixed_clock: str | None = None  # ISO instant: run with an injected, settable clock (tests, drills)
-    auth_issuer: str = "yousu"  # required `iss` of every bearer token
-    auth_audience: str = "yousu"  # required `aud` of every bearer token
-    auth_leeway: int = Field(60, ge=0, le=600)  # seconds of clock skew tolerated on exp/iat/nbf
-    token_max_lifetime: int = Field(43_200, gt=0)  # seconds a token may live (exp − iat); default 12 h
+    hotline_timeout: float = Field(HOTLINE_TIMEOUT, gt=0, le=120)  # seconds per POST to the hotline
+    hotline_backoff: float = Field(HOTLINE_BACKOFF, gt=0)  # first retry after this many seconds, doubling each time
+    hotline_backoff_cap: float = Field(HOTLINE_BACKOFF_CAP, gt=0)  # … never waiting longer than this between retries
+    fixed_clock: str | None = None  # ISO instant the clock starts at, then runs on with real time (tests, drills)
+    auth_issuer: str = ISSUER  # required `iss` of every bearer token
+    auth_audience: str = AUDIENCE  # required `aud` of every bearer token
+    auth_leeway: int = Field(DEFAULT_LEEWAY, ge=0, le=600)  # seconds of clock skew tolerated on exp/iat/nbf
+    token_max_lifetime: int = Field(DEFAULT_MAX_LIFETIME, gt=0)  # seconds a token may live (exp − iat); default 12 h
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies: 413 before auth and parsing
     backdate_days: float = Field(7.0, ge=0)  # how far back a hotline's received_at may lie
     console_dir: Path = Path("console/dist")  # the built staff console, served at `/` when it exists
-    login_max_failures: int = Field(5, ge=1)  # failed console sign-ins that lock an account…
-    login_lockout_minutes: int = Field(15, ge=1)  # …within this many minutes
+    # sign-in throttling (api.throttle): token buckets per client address and per user name; failures use them up
+    login_address_burst: int = Field(20, ge=1, le=10_000)  # failed sign-ins from one address before it is slowed…
+    login_address_per_minute: float = Field(10.0, gt=0, le=10_000)  # …then this many a minute
+    login_account_burst: int = Field(5, ge=1, le=1000)  # failed sign-ins to one account before it is slowed…
+    login_account_per_minute: float = Field(2.0, gt=0, le=1000)  # …then this many a minute
+    login_hash_workers: int = Field(2, ge=1, le=32)  # password checks (argon2) at a time
+    login_hash_queue: int = Field(8, ge=0, le=1000)  # sign-ins waiting for a check; more: 503 with Retry-After
+    login_tarpit_seconds: float = Field(LoginGuard.tarpit, ge=0, le=10)  # a refused sign-in is answered this much later
     session_hours: int = Field(12, ge=1, le=24)  # console session; capped by token_max_lifetime
     cookie_secure: bool = False  # true behind HTTPS: the session cookies then travel only over TLS
     ready_max_lag: int = Field(1000, ge=0)  # /readyz answers 503 while a view is more events behind than this
     signing_mode: SigningMode = SigningMode.roster  # 审核签字 and 会商 checked against the day's roster, or by role
-    # DESIGN §1 promised these as configuration: which overdue levels are raised, to whom, and when level 2 follows
-    escalation_levels: str = "1,2"  # comma list: 1 = past due, 2 = still unmet N working days later
-    escalation_level1_recipients: str = "supervisor,duty_leader"
-    escalation_level2_recipients: str = "supervisor,duty_leader,liaison"
-    escalation_rectification_recipients: str = "supervisor,duty_leader,liaison"  # a 差评's notice
-    escalation_level2_after: int = Field(1, ge=1, le=30)  # working days after the deadline
+    # configuration, as docs/design.md §1 says: which overdue levels are raised, to whom, and when level 2 follows
+    escalation_levels: str = ",".join(
+        str(n) for n in sorted(ESCALATION.levels)
+    )  # comma list: 1 = past due, 2 = still unmet N working days later
+    escalation_level1_recipients: str = ",".join(ESCALATION.level1_recipients)
+    escalation_level2_recipients: str = ",".join(ESCALATION.level2_recipients)
+    escalation_rectification_recipients: str = ",".join(ESCALATION.rectification_recipients)  # a 差评's notice
+    escalation_level2_after: int = Field(
+        ESCALATION.level2_after_working_days, ge=1, le=30
+    )  # working days after the deadline
     satisfied_ratings: str = "3,4,5"  # the ratings 满意率 counts as satisfied
 
-    repeat_window_days: int = Field(90, ge=1, le=3650)  # 重复诉求: how far back earlier complaints count
+    repeat_window_days: int = Field(
+        REPEAT_WINDOW_DAYS, ge=1, le=3650
+    )  # 重复诉求: how far back earlier complaints count
     person_key: str | None = None  # HMAC key of the repeat view's person keys; default: derived from the cipher key
 
-    callback_max_attempts: int = Field(3, ge=1, le=20)  # failed calls before a call-back is 无法联系
-    spot_check_share: float = Field(0.05, ge=0, le=1)  # share of closed complaints drawn for a 抽查 call-back
-    peak_margin: float = Field(0.3, gt=0, le=10)  # a forecast day above its weekday's normal by this share is a peak
-    service_minutes: float = Field(15.0, gt=0, le=480)  # mean handling time at a window (Erlang C)
-    target_wait_minutes: float = Field(10.0, ge=0, le=480)  # the wait the service level is measured against
-    service_level: float = Field(0.8, gt=0, lt=1)  # share of arrivals to serve within the target wait
-    normal_windows: int = Field(4, ge=0, le=200)  # windows a centre opens on a normal day
+    callback_max_attempts: int = Field(
+        CALLBACKS.max_attempts, ge=1, le=20
+    )  # failed calls before a call-back is 无法联系
+    spot_check_share: float = Field(
+        CALLBACKS.spot_share, ge=0, le=1
+    )  # share of closed complaints drawn for a 抽查 call-back
+    peak_margin: float = Field(
+        STAFFING.peak_margin, gt=0, le=10
+    )  # a forecast day above its weekday's normal by this share is a peak
+    service_minutes: float = Field(STAFFING.service_minutes, gt=0, le=480)  # mean handling time at a window (Erlang C)
+    target_wait_minutes: float = Field(
+        STAFFING.target_wait_minutes, ge=0, le=480
+    )  # the wait the service level is measured against
+    service_level: float = Field(
+        STAFFING.service_level, gt=0, lt=1
+    )  # share of arrivals to serve within the target wait
+    normal_windows: int = Field(STAFFING.normal_windows, ge=0, le=200)  # windows a centre opens on a normal day
 
     # PostgreSQL connections per process (each `serve` worker has its own pools): the event store's pool
     # keeps pool_size open and grows by up to pool_max_overflow; the views' pool holds up to their sum
@@ -135,8 +176,22 @@ class Settings(BaseSettings):
     pool_max_overflow: int = Field(10, ge=0, le=200)
     # group commit (application.group_commit): how long a batch may wait for commands still being
     # prepared in this process, and how many commands one transaction carries at most
-    commit_window_ms: float = Field(2.0, ge=0, le=100)
-    commit_batch: int = Field(64, ge=1, le=1000)
+    commit_window_ms: float = Field(COMMIT_WINDOW_SECONDS * 1000, ge=0, le=100)
+    commit_batch: int = Field(COMMIT_BATCH, ge=1, le=1000)
+
+    # PDF rendering (application.pdf_pool): worker processes, seconds one document may take, and where the
+    # base font is kept once built (default: $XDG_CACHE_HOME/yousu or ~/.cache/yousu; shared by every home)
+    pdf_workers: int = Field(PDF_WORKERS, ge=1, le=16)
+    pdf_timeout: float = Field(PDF_TIMEOUT, gt=0, le=300)
+    font_cache_dir: Path | None = None
+
+    def fonts_dir(self) -> Path:
+        """Where the PDF base font is kept."""
+        if self.font_cache_dir is not None:
+            path = self.font_cache_dir.expanduser()
+            return path if path.is_absolute() or self.home is None else self.home / path
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "yousu"
 
     @field_validator("escalation_levels")
     @classmethod
@@ -169,6 +224,20 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("fixed_clock")
+    @classmethod
+    def _instant(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            msg = f"YOUSU_FIXED_CLOCK={value!r}: an ISO 8601 instant with its offset, e.g. 2025-10-20T09:00+08:00"
+            raise ValueError(msg)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _zone_exists(cls, value: str) -> str:
@@ -193,6 +262,16 @@ class Settings(BaseSettings):
     def database(self) -> Database:
         """The parsed database URL."""
         return parse_database_url(self.database_url)
+
+    def read_database(self) -> Database | None:
+        """The parsed YOUSU_READ_DATABASE_URL (PostgreSQL only), or None."""
+        if not self.read_database_url:
+            return None
+        db = parse_database_url(self.read_database_url)
+        if db.kind != "postgresql":
+            msg = "YOUSU_READ_DATABASE_URL must be a postgresql:// URL (the hot standby)"
+            raise ValueError(msg)
+        return db
 
     def session_lifetime(self) -> timedelta:
         """The console session: YOUSU_SESSION_HOURS, never longer than the verifier accepts a token to live."""

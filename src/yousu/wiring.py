@@ -19,6 +19,7 @@ import psycopg
 import structlog
 from fastapi import FastAPI
 
+from adapters.accounts import SqlAccountStore
 from api.app import create_app
 from api.auth import TokenVerifier
 from api.console import mount_console
@@ -26,13 +27,17 @@ from api.container import ApiLimits, Container
 from api.guard import StoreGuard
 from api.observability import observe_batch
 from api.routes.auth import router as auth_router
+from api.throttle import HashPool, LoginGuard, LoginThrottle, Rate
+from application import meaning
+from application.account_admin import AccountAdmin
 from application.accounts import AccountStore
 from application.audit import AuditService
 from application.cipher import CipherKeyError, generate_key, parse_keys
-from application.clock import Clock, SettableClock, SystemClock
+from application.clock import Clock, StartedClock, SystemClock
 from application.complaints import ComplaintsApp
 from application.orders import OrdersService
-from application.persistence import Database
+from application.pdf_pool import PdfPool
+from application.persistence import Database, libpq_params
 from application.reference import load_reference
 from application.text import derive_person_key
 from domain.calendar import WorkingCalendar
@@ -52,11 +57,12 @@ from projections.insights import insight_views
 from projections.ledger import LedgerView
 from projections.metrics import MetricsView
 from projections.orders import OrdersView
+from projections.repeats import REPEAT_WINDOW_DAYS
 from projections.runner import DEFAULT_PAGE_SIZE, ProjectionRunner
 from projections.sla import SlaView
 from projections.staffing import StaffingRules
 from projections.view import View
-from yousu.background import Periodic
+from yousu.background import Duty, Periodic
 from yousu.logsetup import configure_logging
 from yousu.settings import Settings
 
@@ -64,11 +70,11 @@ log = structlog.get_logger("yousu.wiring")
 
 
 def all_views(
-    calendar: WorkingCalendar, *, person_key: bytes | None = None, repeat_window_days: int = 90
+    calendar: WorkingCalendar, *, person_key: bytes | None = None, repeat_window_days: int = REPEAT_WINDOW_DAYS
 ) -> list[View]:
     """Every read model, the inbox included, in the order they are applied within a page."""
     views: list[View] = [
-        LedgerView(calendar),
+        LedgerView(calendar, name_key=person_key),
         SlaView(calendar),
         MetricsView(calendar),
         InboxView(calendar),
@@ -177,13 +183,17 @@ def verifier(settings: Settings) -> TokenVerifier:
 
 
 def build_complaints(settings: Settings, clock: Clock | None = None, *, check: bool = True) -> ComplaintsApp:
-    """The complaints application on the configured store; refuses a store it cannot read."""
+    """The complaints application on the configured store; refuses a store it cannot read.
+
+    ``clock``: the process's one clock (``clock_for``), made here when the caller has none yet."""
+    reference = load_reference(settings.reference_file)
     complaints = ComplaintsApp(
         env=store_env(settings, create_key=True),
-        clock=clock or SystemClock(),
+        clock=clock if clock is not None else clock_for(settings),
         calendar=settings.calendar(),
         limits=settings.limits(),
-        centres=load_reference(settings.reference_file).centres,
+        centres=reference.centres,
+        signed_by=reference.signing(),
         signing_mode=settings.signing_mode,
         commit_window=settings.commit_window_ms / 1000,
         commit_batch=settings.commit_batch,
@@ -203,14 +213,7 @@ def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]
         env = db.env
 
         def probe() -> None:
-            with psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=int(env["POSTGRES_PORT"]),
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None,
-                connect_timeout=2,
-            ) as conn:
+            with psycopg.connect(**libpq_params(env), connect_timeout=2) as conn:
                 conn.execute("SELECT 1")
 
         return probe
@@ -225,7 +228,7 @@ def store_line(settings: Settings) -> str:
 def views_for(complaints: ComplaintsApp, settings: Settings | None = None) -> list[View]:
     """Every read model, the inbox included; the repeat view keyed by YOUSU_PERSON_KEY or the cipher key."""
     secret = (settings.person_key if settings else None) or complaints.env.get("CIPHER_KEY")
-    window = settings.repeat_window_days if settings else 90
+    window = settings.repeat_window_days if settings else REPEAT_WINDOW_DAYS
     key = derive_person_key(secret) if secret else None
     return all_views(complaints.calendar, person_key=key, repeat_window_days=window)
 
@@ -234,8 +237,13 @@ def build_runner(
     settings: Settings, complaints: ComplaintsApp, *, pool_size: int = 4, page_size: int = DEFAULT_PAGE_SIZE
 ) -> ProjectionRunner:
     """A projection runner over the configured store (tables created on first use)."""
-    db = ViewDB(settings.database(), pool_size=pool_size)
+    db = views_db(settings, pool_size=pool_size)
     return ProjectionRunner(complaints, views_for(complaints, settings), db, page_size=page_size)
+
+
+def views_db(settings: Settings, *, pool_size: int = 1) -> ViewDB:
+    """The read models' database (the runner's, the HTTP app's, a command's that only reads them)."""
+    return ViewDB(settings.database(), pool_size=pool_size)
 
 
 def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interval: float = 0.05) -> None:
@@ -251,15 +259,26 @@ def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interva
 
 
 def account_store(settings: Settings, clock: Clock) -> AccountStore:
-    """The local staff accounts (console sign-in) on the service's database, tables created if missing."""
-    store = AccountStore(
-        settings.database(),
-        clock,
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_lockout_minutes),
+    """The local staff accounts (console sign-in) on the service's database, tables created if missing;
+    centres and departments are checked against the district's reference."""
+    reference = load_reference(settings.reference_file)
+    store = SqlAccountStore(
+        settings.database(), clock, centres=reference.centres.keys(), departments=reference.departments.keys()
     )
     store.setup()
     return store
+
+
+def login_guard(settings: Settings) -> LoginGuard:
+    """Sign-in throttling and the bounded password-checking pool (api.throttle)."""
+    return LoginGuard(
+        throttle=LoginThrottle(
+            Rate(settings.login_address_burst, settings.login_address_per_minute),
+            Rate(settings.login_account_burst, settings.login_account_per_minute),
+        ),
+        pool=HashPool(settings.login_hash_workers, settings.login_hash_queue),
+        tarpit=settings.login_tarpit_seconds,
+    )
 
 
 def view_pool_size(settings: Settings) -> int:
@@ -269,6 +288,9 @@ def view_pool_size(settings: Settings) -> int:
 
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the HTTP app needs."""
+    # the word segmenter and the meaning vectors (seconds to read) load now, before the service accepts a
+    # request: loaded on first use they made the first complaint's write wait past the store's timeout (a 503)
+    meaning.load()
     complaints = build_complaints(settings, clock)
     complaints.group_commit.observe = observe_batch
     db = settings.database()
@@ -285,6 +307,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         runner = build_runner(settings, complaints, pool_size=view_pool_size(settings))
         runner.setup()  # the views' tables exist before the first query (idempotent, locked)
         views = runner.db
+    accounts = account_store(settings, complaints.clock) if db.kind != "memory" else None
     container = Container(
         complaints=complaints,
         verifier=verifier(settings),
@@ -295,14 +318,21 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         catch_up=runner.run_once if runner is not None else None,
         limits=ApiLimits(max_body_bytes=settings.max_body_bytes, backdate=timedelta(days=settings.backdate_days)),
         # in-memory stores (unit tests only) have no table for accounts
-        accounts=account_store(settings, complaints.clock) if db.kind != "memory" else None,
+        accounts=accounts,
+        account_admin=AccountAdmin(accounts, complaints) if accounts is not None else None,
+        login_guard=login_guard(settings),
         session_lifetime=settings.session_lifetime(),
         cookie_secure=settings.cookie_secure,
         satisfied_ratings=settings.satisfied(),
         escalation_levels=tuple(sorted(settings.escalation_rules().levels)),
+        pdf=PdfPool(workers=settings.pdf_workers, timeout=settings.pdf_timeout, font_dir=settings.fonts_dir()),
     )
     if runner is not None:
         container.readiness.append(views_readiness(runner, settings.ready_max_lag))
+    read_db = settings.read_database()
+    if read_db is not None and db.kind == "postgresql":
+        container.read_views = ViewDB(read_db, pool_size=view_pool_size(settings))
+    container.readiness.append(lambda: {"meaning": "loaded"} if meaning.is_loaded() else {"not_ready": "词向量未载入"})
     return container
 
 
@@ -355,9 +385,15 @@ def start_background(settings: Settings, container: Container) -> Background:
     bg.threads.append(follower)
     sweep = SweepTask(settings, complaints, container.views)
     bg.closers.append(sweep.close)
-    bg.loops.append(Periodic("sweep", settings.sweep_interval, sweep).start())
-    bg.loops.append(Periodic("anchor", settings.anchor_interval, container.audit.anchor).start())
+    bg.loops.append(Periodic("sweep", settings.sweep_interval, sweep, duty("sweep", container.views)).start())
+    anchor = Periodic("anchor", settings.anchor_interval, container.audit.anchor, duty("anchor", container.views))
+    bg.loops.append(anchor.start())
     return bg
+
+
+def duty(name: str, views: ViewDB) -> Duty:
+    """The duty ``name`` among all nodes on this store (a PostgreSQL advisory lock; on SQLite always ours)."""
+    return Duty(name, views.conninfo() if views.is_postgres else None)
 
 
 class SweepTask:
@@ -418,12 +454,17 @@ def background_enabled(settings: Settings) -> bool:
 
 
 def close_container(container: Container) -> None:
-    """Close the container's pools and threads: the store guard, the view pool, the event store."""
+    """Close the container's pools and threads: the PDF workers, the store guard, the view pool, the event store."""
+    container.pdf.close()
     container.guard.close()
     if container.views is not None:
         container.views.close()
+    if container.read_views is not None:
+        container.read_views.close()
     if container.accounts is not None:
         container.accounts.close()
+    if container.login_guard is not None:
+        container.login_guard.pool.close()
     container.complaints.close()
 
 
@@ -464,6 +505,7 @@ def build_http_app(settings: Settings, clock: Clock | None = None, *, background
             async with inner(a):
                 yield
         finally:
+            container.pdf.close()  # first: a request still waiting on a document ends now
             if bg is not None:
                 bg.close()
             close_container(container)
@@ -473,11 +515,15 @@ def build_http_app(settings: Settings, clock: Clock | None = None, *, background
     return app
 
 
-def clock_for(settings: Settings) -> Clock | None:
-    """The injected clock of ``YOUSU_FIXED_CLOCK`` (drills, tests), else None (the system clock)."""
+def clock_for(settings: Settings) -> Clock:
+    """The one clock of a process, built once by each command and handed to everything it makes.
+
+    With ``YOUSU_FIXED_CLOCK`` (drills, tests) it starts at that instant and runs on with real time, so
+    retries, deadlines and session expiry still happen under it; otherwise it is the system clock.
+    """
     if not settings.fixed_clock:
-        return None
-    return SettableClock(datetime.fromisoformat(settings.fixed_clock))
+        return SystemClock()
+    return StartedClock(datetime.fromisoformat(settings.fixed_clock))
 
 
 def app_factory() -> FastAPI:

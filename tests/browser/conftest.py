@@ -2,11 +2,17 @@
 
 Never downloads a browser. A missing chromium is installed from Debian (`apt-get install -y chromium`);
 if that is impossible the tests fail (in CI a missing browser is a failure, never a skip).
+
+Every page a test opens is watched (:func:`watch`): a page error (an uncaught exception, an unhandled
+rejection) or a console error fails the test. The one console error allowed is the browser's own line for an
+answer in the 4xx range ("Failed to load resource: … status of 403"): refusals are part of what the tests
+drive, and the page shows them; a 5xx is never allowed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.e2e.conftest import REPO, Server, run_server, yousu_executable
@@ -33,7 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PASSWORD = "窗口密码-2025"
+PASSWORD = "窗口密码-2025-春季"
 USERS = {
     "clerk": ("王小明", ["window_clerk"], None),
     "analyst": ("李分析", ["analyst"], None),
@@ -138,8 +144,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
                 cmd += ["--role", r]
             if department:
                 cmd += ["--department", department]
-            cmd += ["--centre", "城关便民服务中心", "--password", PASSWORD]
-            subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
+            cmd += ["--centre", "district", "--password-stdin"]  # the district hall (ops/reference.toml)
+            subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
         serve_env = {k: v for k, v in env.items() if k.startswith("YOUSU_") and k != "YOUSU_DATABASE_URL"}
         with run_server(url, tmp_path_factory.mktemp("browser"), **serve_env) as server:
             yield Hall(server, env)
@@ -159,14 +165,38 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+REFUSAL_LOGGED = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d\b")
+
+
+def watch(page: Page) -> list[str]:
+    """Collect ``page``'s page errors and console errors (but a refusal's 4xx resource line) as they happen."""
+    errors: list[str] = []
+
+    def logged(m: ConsoleMessage) -> None:
+        if m.type == "error" and not REFUSAL_LOGGED.match(m.text):
+            errors.append(f"console error at {page.url}: {m.text}")
+
+    page.on("pageerror", lambda e: errors.append(f"page error at {page.url}: {e}"))
+    page.on("console", logged)
+    return errors
+
+
+def assert_no_errors(errors: list[str]) -> None:
+    """Fail the test when its watched page logged an error."""
+    if errors:
+        pytest.fail("the page logged errors:\n" + "\n".join(errors), pytrace=False)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context at 1366×768 in Beijing time and Chinese."""
+    """A fresh browser context at 1366×768 in Beijing time and Chinese, watched for page and console errors."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
     p = ctx.new_page()
     p.set_default_timeout(15_000)
+    errors = watch(p)
     yield p
     ctx.close()
+    assert_no_errors(errors)
 
 
 def shot(page: Page, name: str) -> None:
@@ -182,3 +212,14 @@ def sign_in(page: Page, hall: Hall, username: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_selector("[data-test=who]")
+
+
+def sign_out(page: Page) -> None:
+    """Sign out through the header's button and wait for the login form.
+
+    Navigating on at once would race the sign-out: a page loaded while the old session is still valid opens
+    that account's home, whose requests the revocation then answers 401.
+    """
+    page.locator("[data-test=logout]").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.locator("input[name=username]").wait_for()

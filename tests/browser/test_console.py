@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Hall, shot, sign_in
+from tests.browser.conftest import Hall, shot, sign_in, sign_out
 from tests.support import receive_body
 
 CST = timezone(timedelta(hours=8))
@@ -240,7 +240,7 @@ def test_leader_dispatches_with_a_deadline_preview_and_the_department_resolves(p
     assert (got["status"], got["departments"], got["supervisor"]) == ("dispatched", ["market"], "local:supervisor")
 
     # the department handler resolves it by number; 办不了 needs its legal basis
-    page.locator("[data-test=logout]").click()
+    sign_out(page)
     sign_in(page, hall, "dept")
     page.get_by_placeholder("诉求编号").fill(cid)
     page.get_by_role("button", name="按编号办结").click()

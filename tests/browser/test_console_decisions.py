@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Hall, shot, sign_in
+from tests.browser.conftest import Hall, assert_no_errors, shot, sign_in, watch
 from tests.support import receive_body
 
 # el-input puts data-test on the native textarea
@@ -29,8 +29,10 @@ def second_page(browser: Browser) -> Iterator[Page]:
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
     p = ctx.new_page()
     p.set_default_timeout(15_000)
+    errors = watch(p)
     yield p
     ctx.close()
+    assert_no_errors(errors)
 
 
 def dispatched_to_market(hall: Hall, api: httpx.Client, content: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PASSWORD, Hall, shot, sign_in
+from tests.browser.conftest import PASSWORD, Hall, assert_no_errors, shot, sign_in, sign_out, watch
 from tests.e2e.conftest import REPO
 from tests.support import receive_body
 
@@ -138,19 +138,20 @@ def test_liaison_sees_the_audit_badge_anchors_and_downloads_a_bundle_that_verifi
     zipped = Path(info.value.path())
     out = tmp_path / "bundle"
     with zipfile.ZipFile(zipped) as z:
-        assert sorted(z.namelist()) == ["anchor.json", "chain.json", "events.jsonl"]
+        names = ["anchor.json", "chain.json", "events.jsonl", "verify_bundle.py", "核验说明.txt"]
+        assert sorted(z.namelist()) == sorted(names)
         z.extractall(out)
     with hall.api() as api:
         digest = ok(api.get("/v1/audit/anchors", headers=hall.bearer("liaison")))["items"][-1]["digest"]
     done = subprocess.run(
-        [sys.executable, "-I", str(VERIFY_BUNDLE), str(out), "--digest", digest],
+        [sys.executable, "-I", str(out / "verify_bundle.py"), str(out), "--digest", digest],  # the copy in the zip
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     # other roles get no badge (the API would refuse them the audit trail)
-    page.locator("[data-test=logout]").click()
+    sign_out(page)
     sign_in(page, hall, "leader")
     page.goto(f"{hall.url}/complaints/{made['id']}")
     expect(page.locator("[data-test=status]")).to_be_visible()
@@ -162,8 +163,7 @@ def test_sign_out_revokes_the_session_on_the_server(page: Page, hall: Hall) -> N
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "yousu_session")
     with hall.api() as api:
         assert api.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        page.locator("[data-test=logout]").click()
-        expect(page).to_have_url(re.compile(r"/login"))
+        sign_out(page)
         replayed = api.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert (replayed.status_code, replayed.json()["code"]) == (401, "session_revoked")
         as_cookie = api.get("/v1/auth/me", cookies={"yousu_session": token})
@@ -203,8 +203,10 @@ def sized(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[st
     ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")  # type: ignore[arg-type]
     p = ctx.new_page()
     p.set_default_timeout(15_000)
+    errors = watch(p)
     yield request.param, p
     ctx.close()
+    assert_no_errors(errors)
 
 
 def test_main_pages_fit_1366x768_and_a_tablet_without_horizontal_scrolling(
@@ -224,12 +226,15 @@ def test_main_pages_fit_1366x768_and_a_tablet_without_horizontal_scrolling(
             if size == "tablet":
                 expect(page.locator(".menu-bar")).to_be_visible()  # the side menu moved into a bar
             shot(page, f"{size}-{user}{path.replace('/', '-').replace('{id}', 'complaint')}")
-        page.locator("[data-test=logout]").click()
-        expect(page).to_have_url(re.compile(r"/login"))
+        sign_out(page)
 
 
 def focus_by_tab(page: Page, selector: str, limit: int = 40) -> None:
-    """Press Tab until the element matching ``selector`` (or something inside it) has the focus."""
+    """Press Tab until the element matching ``selector`` (or something inside it) has the focus.
+
+    The page is first given time to draw the element: on a loaded machine the console may not have
+    mounted yet, and Tab presses on an empty document reach nothing."""
+    page.locator(selector).first.wait_for(state="visible")
     for _ in range(limit):
         if page.evaluate(
             "(s) => { const a = document.activeElement; return !!a && !!a.closest(s) }",
@@ -278,6 +283,7 @@ def test_times_are_shown_in_beijing_time_on_a_workstation_in_another_zone(
     received = datetime.fromisoformat(got["received_at"]).astimezone(timezone(timedelta(hours=8)))
     ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="America/New_York")  # type: ignore[arg-type]
     page = ctx.new_page()
+    errors = watch(page)
     try:
         sign_in(page, hall, "leader")
         page.goto(f"{hall.url}/complaints/{sample}")
@@ -285,3 +291,4 @@ def test_times_are_shown_in_beijing_time_on_a_workstation_in_another_zone(
         expect(page.locator(".facts")).to_contain_text(received.strftime("%Y-%m-%d %H:%M"))
     finally:
         ctx.close()
+    assert_no_errors(errors)

@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import PASSWORD, Hall, shot, sign_in
+from tests.browser.conftest import PASSWORD, Hall, shot, sign_in, sign_out
 from tests.e2e.conftest import REPO, yousu_executable
 from tests.support import hotline_body, receive_body
 
@@ -53,8 +53,8 @@ def people(hall: Hall) -> None:
     """A district duty leader and a call-back agent, added with `yousu users add` to the running hall."""
     for username, name, role in (("lead2", "郑带班", "duty_leader"), ("caller", "冯回访", "callback_agent")):
         cmd = [str(yousu_executable()), "users", "add", "--username", username, "--name", name]
-        cmd += ["--role", role, "--password", PASSWORD]
-        subprocess.run(cmd, cwd=REPO, env=hall.env, check=True, capture_output=True)
+        cmd += ["--role", role, "--password-stdin"]
+        subprocess.run(cmd, cwd=REPO, env=hall.env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
 
 
 @contextmanager
@@ -146,6 +146,7 @@ def test_analyst_reads_topics_repeats_and_the_forecast(page: Page, hall: Hall) -
     with hall.api() as api:
         clerk = hall.bearer("window_clerk")
         last = 0
+        made = []
         for n in range(3):
             r = api.post(
                 "/v1/complaints",
@@ -154,6 +155,7 @@ def test_analyst_reads_topics_repeats_and_the_forecast(page: Page, hall: Hall) -
             )
             assert r.status_code == 201, r.text
             last = r.json()["notification_id"]
+            made.append(r.json())
         api.get("/v1/ledger", params={"after": last}, headers=hall.bearer("analyst"))
     sign_in(page, hall, "analyst")
     page.goto(f"{hall.url}/topics")
@@ -170,6 +172,16 @@ def test_analyst_reads_topics_repeats_and_the_forecast(page: Page, hall: Hall) -
     expect(page.locator("[data-test=topics] .el-table__body tr").first).to_contain_text(topics[0]["title"])
     expect(page.locator("[data-test=chart-topics] canvas")).to_have_count(1)
     shot(page, "topics")
+    # every member of the topic, in a dialog
+    page.locator("[data-test=topic-members]").first.click()
+    expect(page.locator("[data-test=members] .el-table__body tr")).to_have_count(min(topics[0]["count"], 20))
+    shot(page, "topic-members")
+    # a complaint's similar matters: the other two about the lift
+    page.goto(f"{hall.url}/complaints/{made[0]['id']}")
+    panel = page.locator("[data-test=similar]")
+    for other in made[1:]:
+        expect(panel).to_contain_text(other["slip_no"])
+    shot(page, "similar-matters")
 
     page.goto(f"{hall.url}/forecast")
     with session(hall, "analyst") as mine:
@@ -256,11 +268,12 @@ def test_callback_agent_records_the_call_the_leader_assigned(page: Page, hall: H
     page.goto(f"{hall.url}/callbacks")
     row = page.locator("[data-test=callbacks] .el-table__body tr", has_text=slip)
     row.locator("[data-test=assign]").click()
-    field(page, "agent").fill("local:caller")
+    field(page, "agent").fill("冯回访")  # picked by name from the centre's call-back agents, as staff do
+    page.locator(".el-autocomplete-suggestion [data-test=person-option]", has_text="冯回访").click()
     page.locator("[data-test=do-assign]").click()
     expect(page.locator(".el-message--success")).to_contain_text("已分派给 local:caller")
     expect(row.locator("[data-test=assignee]")).to_have_text("local:caller")
-    page.locator("[data-test=logout]").click()
+    sign_out(page)
 
     sign_in(page, hall, "caller")
     expect(page).to_have_url(re.compile(r"/callbacks$"))
@@ -388,7 +401,7 @@ def test_department_acknowledges_and_reports_an_order_and_only_its_issuer_may_re
     field(page, "order-report").fill("已修改告知单模板，写明法定时限")
     page.locator("[data-test=order-submit]").click()
     expect(row.locator("[data-test=order-status]")).to_have_text("已报告整改")
-    page.locator("[data-test=logout]").click()
+    sign_out(page)
 
     # a duty leader who did not issue it may not send it back
     sign_in(page, hall, "lead2")

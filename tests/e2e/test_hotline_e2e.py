@@ -167,7 +167,19 @@ def test_a_work_order_through_every_step_reaches_the_hotline_in_order_across_out
     # the hotline is down: the next updates queue up and are tried with backoff, the work order held in order
     desk.step("consult", {"participants": ["housing"], "conclusion": "住建牵头"}, "duty_leader")
     desk.step("resolve", {"result": "电梯已修复并通过检验"}, "department", department="housing")
-    time.sleep(1.5)
+
+    def outbox() -> dict[str, dict[str, Any]]:
+        """The work order's messages in the outbox, by type (the admin's listing)."""
+        r = httpx.get(
+            f"{first.base_url}/v1/deliveries", params={"external_ref": REF}, headers=auth("admin"), timeout=10
+        )
+        return {m["type"]: m for m in r.json()}
+
+    # Both updates queued, then the head tried once more: that pass had the second queued behind it, due at once,
+    # and had its chance to post it out of order.
+    wait_for(lambda: {"consulted", "resolved"} <= outbox().keys(), what="both updates queued")
+    tried = outbox()["consulted"]["attempts"]
+    wait_for(lambda: outbox()["consulted"]["attempts"] > tried, what="the head tried again, the second behind it")
     wait_for(lambda: bool(cli(database, "deliveries", "--failed", "--json").stdout.strip()), what="a failing message")
     failing = [json.loads(line) for line in cli(database, "deliveries", "--failed", "--json").stdout.splitlines()]
     assert [(m["external_ref"], m["type"]) for m in failing] == [(REF, "consulted")]  # only the head is tried

@@ -31,7 +31,7 @@ EVENT_OF = {
     "feedback": "FedBack",
     "callback": "CalledBack",
 }
-# the Chinese labels the history must carry (DESIGN §6, issue 3)
+# the Chinese labels the history must carry (docs/design.md §6, issue 3)
 EVENT_LABELS = {
     "Received": "受理",
     "Classified": "分类",

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import select
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
+from domain.values import Role
 from tests.e2e.conftest import Server
 from tests.support import auth
 
@@ -123,3 +125,21 @@ def test_refusal_keeps_the_keep_alive_connection(sqlite_server: Server, bad: str
     s.close()
     assert status == 200
     assert "Traceback" not in sqlite_server.stderr()
+
+
+def test_a_100_kb_search_query_is_a_413_problem(sqlite_server: Server) -> None:
+    # sent in pieces, as a real network delivers it: the server must not give up on the request line with a
+    # plain-text 400 before the app can answer
+    query = "物业费" * 11_000  # 99,000 bytes of UTF-8, three times that percent-encoded
+    token = auth(Role.analyst)["Authorization"]
+    request = f"GET /v1/knowledge?q={quote(query)} HTTP/1.1\r\nHost: yousu\r\nAuthorization: {token}\r\n\r\n".encode()
+    s = connect(sqlite_server)
+    for i in range(0, len(request), 8192):
+        s.sendall(request[i : i + 8192])
+    status, headers, body = read_response(s)
+    assert status == 413, body[:300]
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["code"] == "query_too_large"
+    assert "查询内容过长" in problem["detail"]
+    s.close()

@@ -27,6 +27,7 @@ from application.persistence import parse_database_url
 from domain.calendar import WorkingCalendar, YearSchedule
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
+from domain.roster import SigningMode
 from domain.rules import ClockKind
 from domain.values import (
     SYSTEM_ACTOR,
@@ -42,8 +43,9 @@ from projections.db import Table, ViewDB
 from projections.ledger import LEDGER, LEDGER_DEPARTMENTS
 from projections.metrics import METRICS_COUNTS, METRICS_DUE, METRICS_MONTHLY, METRICS_STATE, metrics
 from projections.runner import ProjectionRunner
-from projections.sla import SLA, complaint_clocks
+from projections.sla import SLA
 from projections.view import View
+from tests.readers import complaint_clocks
 from yousu.wiring import all_views
 
 CST = timezone(timedelta(hours=8))
@@ -75,6 +77,8 @@ LEADER = Actor("leader-1", "张带班", Role.duty_leader)
 HOTLINE = Actor("hotline", "12345", Role.hotline)
 DEPARTMENTS = ("market", "housing", "tax")
 DEPT = {d: Actor(f"dept-{d}", f"{d} 经办人", Role.department, department=d) for d in DEPARTMENTS}
+# 指定承办人: each department's 业务骨干, named by its 负责人 (DEPT) now and then
+HANDLER = {d: Actor(f"dept-{d}-2", f"{d} 骨干", Role.department, department=d) for d in DEPARTMENTS}
 CATEGORIES = ("housing", "tax", "other")
 CHANNELS = (Channel.window, Channel.hotline, Channel.online)
 CENTRES = ("district", "jiefang", "xinhua")
@@ -247,7 +251,14 @@ class Driver:
         if status is Status.received:
             app.classify(cid, classification=CLASSES[choice % 4], reason="按责分类", actor=CLERK)
         elif status is Status.classified:
-            if c.classification is Classification.general:
+            if c.classification is Classification.general and choice % 2 and c.channel is Channel.window:
+                app.command(  # 当场答复: 办结 and 当面反馈 in one step
+                    cid,
+                    lambda x, now: x.answer_on_the_spot(
+                        result="当场答复", actor=CLERK, now=now, calendar=app.calendar, limits=app.limits
+                    ),
+                )
+            elif c.classification is Classification.general:
                 app.resolve(cid, result="当场办结", legal_basis=None, actor=CLERK)
             else:
                 app.sign(cid, opinion="同意", actor=OFFICER)
@@ -289,6 +300,26 @@ class Driver:
             else:
                 app.insist_on_dispatch(cid, opinion="须办理", actor=LEADER)
             return True
+        if c.pending_appeal is not None:  # 申诉审核
+            upheld = bool(choice % 2)
+            app.command(cid, lambda x, now: x.decide_appeal(upheld=upheld, opinion="审核", actor=LEADER, now=now))
+            return True
+        if c.status is Status.rectifying and choice % 3 == 1:  # 差评申诉 (refused when the round had one)
+            complex_ = c.classification is not None and c.classification.is_complex and c.departments
+            who = DEPT[c.departments[0]] if complex_ else CLERK
+            app.command(cid, lambda x, now: x.appeal_rating(reason="已依法答复", actor=who, now=now))
+            return True
+        handling = c.status in (Status.dispatched, Status.consulted, Status.rectifying) and c.departments
+        if handling and choice % 9 == 5:  # 指定承办人 by one department's 负责人 (again: the latest stands)
+            code = c.departments[(choice // 9) % len(c.departments)]
+            head, handler = DEPT[code], HANDLER[code]
+            app.command(
+                cid,
+                lambda x, now: x.assign_handler(
+                    department=code, handler_id=handler.id, handler_name=handler.name, actor=head, now=now
+                ),
+            )
+            return True
         if c.pending_extension is not None:
             if choice % 2:
                 app.approve_extension(cid, opinion="同意", actor=LEADER)
@@ -316,6 +347,8 @@ class Driver:
     def _resolve(self, c: Complaint) -> None:
         basis = "《某条例》第十条" if c.classification is Classification.cannot_do else None
         actor = CLERK if c.classification is Classification.general or not c.departments else DEPT[c.departments[0]]
+        if actor.department in c.handlers:  # its handler resolves, under its 负责人's name
+            actor = HANDLER[actor.department]
         self.app.resolve(c.id, result="已办理", legal_basis=basis, actor=actor)
 
     def correct(self, cid: UUID, calendar: WorkingCalendar) -> None:
@@ -370,6 +403,8 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
         last[e.originator_id] = nid
         if isinstance(e, Complaint.Escalated) and e.due_at <= e.occurred_at:
             overdue[e.originator_id] = max(overdue[e.originator_id], e.level)
+        elif isinstance(e, Complaint.Redispatched):  # 改派: the deadline restarts, earlier escalations no longer stand
+            overdue[e.originator_id] = 0
     masks = {p.complainant: p.masked for p in PEOPLE}
     out = {}
     for cid in complaint_ids(events):
@@ -404,13 +439,26 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
             "reclassification_reason": c.reclassification_reason,
             "officer_signer": c.officer_signature.name if c.officer_signature else None,
             "leader_signer": c.leader_signature.name if c.leader_signature else None,
+            "officer_opinion": c.officer_opinion,  # the generated opinions carry no numbers or names
+            "leader_opinion": c.leader_opinion,
+            "received_by_name": c.received_by.name if c.received_by else "",
+            "consulted_with": ",".join(c.consultation_log[-1].participants) if c.consultation_log else "",
+            "consultation": c.consultation_log[-1].conclusion if c.consultation_log else "",
+            "feedback_method": c.feedback_method,
             "result": c.result,
             "legal_basis": c.legal_basis,
             "merged_into": c.merged_into,
-            "pending": "return" if c.pending_return else "extension" if c.pending_extension is not None else "",
+            "pending": "return"
+            if c.pending_return
+            else "extension"
+            if c.pending_extension is not None
+            else "appeal"
+            if c.pending_appeal is not None
+            else "",
             "returns": c.returns,
             "extensions": c.extensions,
             "paused": c.paused_at is not None,
+            "handlers": ",".join(f"{d}:{c.handlers[d].handler_name}" for d in c.departments if d in c.handlers),
             "last_version": c.version,
             "last_notification_id": last[cid],
         }
@@ -553,6 +601,52 @@ class Facts:
     callback: RefClock | None
     ratings: tuple[int, ...]
     returned_by: tuple[str, ...] = ()  # the department of every 退单
+    original: RefClock | None = None  # the resolution clock as first set, before any 延期 or 中止
+    appeals: int = 0
+    appeals_upheld: int = 0
+
+
+def reference_original(events: Sequence[tuple[int, Complaint.Event]]) -> dict[UUID, RefClock | None]:
+    """按原时限: the limit 分类, 转办 and 改派 set; a 时限更正 moves it only while 延期 and 中止 have not."""
+    original: dict[UUID, RefClock | None] = {}
+    for _, e in events:
+        cid = e.originator_id
+        o = original.get(cid)
+        if isinstance(e, Complaint.Classified | Complaint.Dispatched | Complaint.Redispatched):
+            if e.due_at is not None:
+                original[cid] = RefClock(e.occurred_at, e.due_at, e.due_provisional)
+        elif isinstance(e, Complaint.Reclassified):
+            original[cid] = None
+        elif isinstance(e, Complaint.Resolved | Complaint.Merged) and o is not None and o.met_at is None:
+            o.met_at = e.occurred_at
+        elif isinstance(e, Complaint.Unmerged) and o is not None and e.due_at is not None:
+            o.met_at, o.due_at = None, e.due_at
+        elif (
+            isinstance(e, Complaint.DeadlineCorrected)
+            and e.clock is ClockKind.resolution
+            and o is not None
+            and o.due_at == e.previous_due_at
+        ):
+            o.due_at = e.due_at
+    return original
+
+
+def reference_appeals(events: Sequence[tuple[int, Complaint.Event]]) -> dict[UUID, list[tuple[int, bool | None]]]:
+    """Each complaint's 差评申诉 as (round, upheld), None while undecided."""
+    appeals: dict[UUID, list[tuple[int, bool | None]]] = defaultdict(list)
+    for _, e in events:
+        if isinstance(e, Complaint.RatingAppealed):
+            appeals[e.originator_id].append((e.round, None))
+        elif isinstance(e, Complaint.AppealDecided):
+            appeals[e.originator_id][-1] = (e.round, e.upheld)
+    return appeals
+
+
+def set_aside(ratings: Sequence[int], appeals: Sequence[tuple[int, bool | None]]) -> tuple[int, ...]:
+    """The ratings that count: the 差评 that opened round r leaves them when r's appeal was upheld."""
+    bad = [i for i, r in enumerate(ratings) if r <= 2]
+    gone = {bad[r - 1] for r, upheld in appeals if upheld}
+    return tuple(r for i, r in enumerate(ratings) if i not in gone)
 
 
 def reference_facts(
@@ -565,6 +659,8 @@ def reference_facts(
     ratings: dict[UUID, list[int]] = defaultdict(list)
     returns: dict[UUID, list[str]] = defaultdict(list)
     merged: dict[UUID, bool] = defaultdict(bool)
+    original = reference_original(events)
+    appeals = reference_appeals(events)
     for _, e in events:
         cid = e.originator_id
         if isinstance(e, Complaint.Received):
@@ -594,8 +690,11 @@ def reference_facts(
             response=clocks[cid][("response", 0)],
             resolution=None if merged[cid] else clocks[cid].get(("resolution", 0)),
             callback=clocks[cid].get(("callback", 0)),
-            ratings=tuple(ratings[cid]),
+            ratings=set_aside(ratings[cid], appeals[cid]),
             returned_by=tuple(returns[cid]),
+            original=None if merged[cid] else original.get(cid),
+            appeals=len(appeals[cid]),
+            appeals_upheld=sum(1 for _, upheld in appeals[cid] if upheld),
             **b,
         )
         for cid, b in base.items()
@@ -649,12 +748,27 @@ def brute_force_metrics(
             # 退单率: returns made by the department (all of them outside a department grouping) ÷ dispatched
             g["return"][0] += f.returned_by.count(key) if group_by == "department" else len(f.returned_by)
             g["return"][1] += int(bool(f.departments))
+            o = f.original
+            g["on_time_closure_original"][0] += int(o is not None and o.met_at is not None and o.met_at <= o.due_at)
+            g["on_time_closure_original"][1] += int(_due(o, now))
+            g["appeal_upheld"][0] += f.appeals_upheld
+            g["appeal_upheld"][1] += f.appeals
     return {k: {n: (v[0], v[1]) for n, v in g.items()} for k, g in groups.items()}
 
 
 def queries_rate_names() -> tuple[str, ...]:
-    """The six rates and 退单率, by name."""
-    return ("response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback", "return")
+    """The six rates, 退单率, 按原时限办结率 and 差评申诉成立率, by name (written out, not read from the view)."""
+    return (
+        "response",
+        "closure",
+        "on_time_closure",
+        "satisfaction",
+        "bad_rating",
+        "callback",
+        "return",
+        "on_time_closure_original",
+        "appeal_upheld",
+    )
 
 
 def view_metrics(
@@ -803,7 +917,13 @@ def reset_postgres(url: str) -> None:
 
 def make_app(url: str, clock: SettableClock, calendar: WorkingCalendar = CALENDAR) -> ComplaintsApp:
     """A ComplaintsApp over ``url`` with the injected clock."""
-    return ComplaintsApp(parse_database_url(url).env, clock=clock, calendar=calendar, centres=CENTRES)
+    return ComplaintsApp(
+        parse_database_url(url).env,
+        clock=clock,
+        calendar=calendar,
+        centres=CENTRES,
+        signing_mode=SigningMode.roles_only,
+    )
 
 
 def reference_views(calendar: WorkingCalendar) -> list[View]:

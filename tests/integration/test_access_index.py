@@ -11,13 +11,14 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from adapters.pg_setup import SerialisedPostgresApplicationRecorder
 from application.access_index import AccessIndexRow, AccessQuery
 from application.audit import AuditService
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
-from application.pg_setup import SerialisedPostgresApplicationRecorder
 from domain.access import AccessRecord
+from domain.roster import SigningMode
 from domain.values import Actor, Role
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def open_app(url: str, clock: SettableClock) -> ComplaintsApp:
-    return ComplaintsApp(env=parse_database_url(url).env, clock=clock)
+    return ComplaintsApp(env=parse_database_url(url).env, clock=clock, signing_mode=SigningMode.roles_only)
 
 
 def test_reads_are_listed_at_once_and_filtered(database_url: str) -> None:
@@ -73,7 +74,12 @@ def test_reads_recorded_before_the_index_are_indexed_once(database_url: str) -> 
         for _ in range(3):
             app.save(
                 AccessRecord.record(
-                    reader=AUDITOR, complaint_id=cid, endpoint="history", personal_info=False, now=clock.now()
+                    record_id=uuid4(),
+                    reader=AUDITOR,
+                    complaint_id=cid,
+                    endpoint="history",
+                    personal_info=False,
+                    now=clock.now(),
                 )
             )  # as before: no index row
         drop_index(database_url)
@@ -121,7 +127,12 @@ def test_postgres_plans_index_scans_for_the_access_log(pg_url: str) -> None:
         for n in range(RECORDS):
             cid = target if n % 1000 == 0 else uuid4()
             r = AccessRecord.record(
-                reader=AUDITOR, complaint_id=cid, endpoint="history", personal_info=False, now=T0 + timedelta(seconds=n)
+                record_id=uuid4(),
+                reader=AUDITOR,
+                complaint_id=cid,
+                endpoint="history",
+                personal_info=False,
+                now=T0 + timedelta(seconds=n),
             )
             batch.append(r)
             rows.append(AccessIndexRow(r.id, cid, AUDITOR.id, r.read_at))

@@ -72,6 +72,13 @@ def test_failed_attempts_follow_the_retry_schedule_then_unreachable(sqlite_url: 
         r = attempt(client, cid, outcome="wrong_number")
         # after the second failure: opening of the next working day — Sunday 28 Sep is a 调休 working day
         assert r.json()["next_try_at"] == "2025-09-28T09:00:00+08:00"
+        r = attempt(client, cid, outcome="no_answer")  # before the set time: refused, nothing recorded
+        assert r.status_code == 409
+        assert r.json()["code"] == "callback_retry_too_early"
+        assert "2025-09-28 09:00" in r.json()["detail"]
+        clock.set(datetime(2025, 9, 28, 8, 59, tzinfo=CST))
+        assert attempt(client, cid, outcome="no_answer").status_code == 409
+        clock.set(datetime(2025, 9, 28, 9, 0, tzinfo=CST))
         r = attempt(client, cid, outcome="no_answer")
         assert r.json()["state"] == "unreachable"
         assert r.json()["state_label"] == "无法联系"
@@ -103,7 +110,8 @@ def test_configured_attempts_and_answered_calls_record_the_complaints_callback(s
         assert (state["status"], state["rating"]) == ("closed", 5)
         assert queue(client)["total"] == 0
         counts = client.get("/v1/callbacks/summary", headers=LEADER).json()["counts"]["due"]
-        assert counts == {"unreachable": 1, "refused": 1}
+        # every state: the satisfied and the unhappy call were answered, though their complaints moved on
+        assert counts == {"unreachable": 1, "refused": 1, "answered": 2}
         # the finding becomes a rectification order for the department concerned
         r = client.post(
             "/v1/orders",

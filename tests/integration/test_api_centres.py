@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from application.complaints import ComplaintsApp
+from application.complaints import ComplaintsApp, new_salt
 from domain.audit import ENVELOPE, chain_hash, plain
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
@@ -49,10 +49,10 @@ CALLERS: dict[str, dict[str, Any]] = {
 # (403: the role may not use the endpoint at all; 404: the complaint is outside the caller's scope)
 MATRIX: list[tuple[str, int, int, int, int, int | None, int | None]] = [
     # caller               GET J  GET D  hist J hist D  ledger  ledger?centre=district
-    ("clerk@jiefang",       200,   404,   403,   403,   None,   None),
-    ("clerk",               404,   200,   403,   403,   None,   None),
+    ("clerk@jiefang",       200,   404,   403,   403,   1,      1),
+    ("clerk",               404,   200,   403,   403,   1,      1),
     ("officer@jiefang",     200,   404,   403,   403,   1,      1),
-    ("officer@district",    404,   200,   403,   403,   1,      1),
+    ("officer@district",    200,   200,   403,   403,   2,      1),  # signs for jiefang (signed_by): sees it
     ("leader@jiefang",      200,   404,   200,   404,   1,      1),
     ("leader@district",     200,   200,   200,   200,   2,      1),
     ("leader",              200,   200,   200,   200,   2,      1),
@@ -80,9 +80,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
         d = client.post("/v1/complaints", json=receive_body(), headers=headers("clerk")).json()
         steps = [
             ("classify", {"classification": "refused_to_do"}, "clerk@jiefang"),
-            ("sign", {}, "officer@jiefang"),
-            ("sign", {}, "leader@jiefang"),
-            ("dispatch", {"departments": ["housing"], "supervisor": "u-supervisor"}, "leader@jiefang"),
+            # jiefang is signed by the district hall (ops/reference.toml's default signed_by)
+            ("sign", {}, "officer@district"),
+            ("sign", {}, "leader@district"),
+            ("dispatch", {"departments": ["housing"], "supervisor": "u-supervisor"}, "leader@district"),
         ]
         last = 0
         for verb, body, caller in steps:
@@ -198,6 +199,7 @@ def legacy_received(cid: UUID, now: datetime) -> tuple[Complaint.Received, bytes
         calendar=WorkingCalendar(),
         limits=Limits(),
         complaint_id=cid,
+        salt=new_salt,
     )
     [event] = complaint.collect_events()
     fields = {k: v for k, v in vars(event).items() if k not in ("centre", "personal_salts")}

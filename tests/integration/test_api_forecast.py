@@ -237,3 +237,36 @@ def test_weekly_and_monthly_forecasts_and_combined_series(sqlite_url: str) -> No
         assert "series" in r.json()["detail"]
         r = client.get("/v1/insights/forecast?granularity=year", headers=analyst)
         assert r.status_code == 422
+
+
+def test_a_plan_is_reviewed_on_its_first_day_over_the_hours_that_are_over(sqlite_url: str) -> None:
+    clock = SettableClock(NOW)
+    with client_for(sqlite_url, clock, normal_windows=1) as client:
+        seed(client)
+        leader, analyst = auth(Role.duty_leader), auth(Role.analyst)
+        accept = {"centre": "district", "from": "2025-09-29", "to": "2025-09-30"}
+        assert client.post("/v1/insights/tidal-plan/accept", json=accept, headers=leader).status_code == 201
+        clock.set(datetime(2025, 9, 29, 15, 30, tzinfo=CST))  # the plan's first day, half past three
+        receive_at(client, datetime(2025, 9, 29, 10, 5, tzinfo=CST), 3)
+        receive_at(client, datetime(2025, 9, 29, 15, 10, tzinfo=CST), 1)  # the hour under way: not yet reviewed
+        app = client.app.state.container.complaints  # type: ignore[attr-defined]
+        app.receive(
+            channel=Channel.hotline,
+            content="热线工单",
+            category="housing",
+            complainant=Complainant(ComplainantType.person, "王五", "13900002222"),
+            actor=CLERK,
+            received_at=datetime(2025, 9, 29, 10, 10, tzinfo=CST),
+            external_ref="H-0929-1",
+        )  # a hotline work order: nobody queued at a window for it
+        client.app.state.container.catch_up()  # type: ignore[attr-defined]
+        r = client.get("/v1/insights/tidal-plan/review?centre=district&from=2025-09-29&to=2025-09-30", headers=analyst)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["complete"] is False
+        # the hours before 15:00 that were planned or had window arrivals: ten o'clock, three people
+        assert [
+            (d["day"], [(h["hour"], h["planned_windows"], h["arrivals"]) for h in d["hours"]]) for d in body["days"]
+        ] == [("2025-09-29", [(10, 2, 3)])]
+        r = client.get("/v1/insights/tidal-plan/review?centre=district&from=2025-09-30&to=2025-09-30", headers=analyst)
+        assert r.status_code == 422  # tomorrow's plan: not begun

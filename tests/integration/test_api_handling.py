@@ -376,6 +376,8 @@ def test_metrics_count_merges_once_returns_per_department_and_on_time_against_mo
     assert rate(everything, "response") == (6, 6)  # B answered by its merge
     assert rate(everything, "closure") == (5, 5)  # B counted once, in A
     assert rate(everything, "on_time_closure") == (4, 5)  # D and E on time against their moved deadlines; F late
+    # against the limit as first set (D and E due Monday 29 September 17:30, before 延期 and 中止): late
+    assert rate(everything, "on_time_closure_original") == (2, 5)  # A (on the spot) and C (改派 to housing)
     assert rate(everything, "return") == (1, 4)  # 退单率
 
     by_department = query("&group_by=department")

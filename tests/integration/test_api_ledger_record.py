@@ -34,7 +34,9 @@ def test_ledger_row_has_content_reason_signers_result_basis_rating(tmp_path: Pat
             r = client.post(f"/v1/complaints/{cid}/{verb}", json=b, headers=h)
             assert r.status_code == 200, (verb, r.text)
         after = r.json()["notification_id"]
-        [row] = client.get(f"/v1/ledger?after={after}", headers=auth(Role.analyst)).json()["items"]
+        page = client.get(f"/v1/ledger?after={after}", headers=auth(Role.analyst)).json()
+        assert (page["total"], page["more"]) == (1, False)  # one complaint: counted exactly
+        [row] = page["items"]
         assert row["content_masked"] == "张**来电，手机138****5678，身份证******************，反映营业执照被拖延"
         assert row["classification_reason"] == "无法定依据，回电138****5678"
         assert (row["officer_signer"], row["leader_signer"]) == ("李值班", "张带班")

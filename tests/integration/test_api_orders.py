@@ -62,7 +62,8 @@ def test_order_lifecycle_with_a_returned_round(sqlite_url: str) -> None:
         # Fri 26 Sep + 5 working days across National Day: due Fri 10 Oct at close of business
         assert order["due_at"] == "2025-10-10T17:30:00+08:00"
         assert order["status"] == "issued"
-        assert_problem(post(client, oid, "acknowledge", {}, TAX), 403, "not_order_unit")
+        # another unit's order is outside the tax office's scope: not found, exactly as an unknown order
+        assert_problem(post(client, oid, "acknowledge", {}, TAX), 404, "order_not_found")
         assert_problem(post(client, oid, "report", {"report": "已整改"}, HOUSING), 409, "order_not_acknowledged")
         assert post(client, oid, "acknowledge", {}, HOUSING).json()["status"] == "acknowledged"
         assert_problem(post(client, oid, "acknowledge", {}, HOUSING), 409, "order_already_acknowledged")

@@ -38,6 +38,16 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             "/v1/roster/import", content=ROSTER_CSV.encode(), headers={**auth(Role.admin), "Content-Type": "text/csv"}
         )
         assert r.status_code == 200, r.text
+        accounts = c.app.state.container.accounts  # type: ignore[attr-defined]  # made by the composition root
+        accounts.add(username="jiahe", name="贾禾", roles=[Role.analyst], password="贾禾的密码-2025-春")
+        # a handler of 住建 (the department every complaint here is dispatched to), for 指定承办人
+        accounts.add(
+            username="zhujian",
+            name="住建戊",
+            roles=[Role.department],
+            department="housing",
+            password="住建戊的密码-2025-秋",
+        )
         yield c
 
 
@@ -120,6 +130,32 @@ def hotline_resolved(app: ComplaintsApp) -> UUID:
 def hotline_fed_back(app: ComplaintsApp) -> UUID:
     cid = hotline_resolved(app)
     app.feed_back(cid, method="phone", summary="已告知", actor=CLERK)
+    return cid
+
+
+def rectifying(app: ComplaintsApp) -> UUID:
+    """Dispatched to housing, resolved, fed back and rated 2 (差评): its rectification round is open."""
+    cid = fed_back(app)
+    app.call_back(cid, rating=2, comment="不满意", actor=CLERK)
+    return cid
+
+
+def general_rectifying(app: ComplaintsApp) -> UUID:
+    """A general question answered at the window and rated 1: the window's round to appeal."""
+    cid = general(app)
+    app.command(
+        cid,
+        lambda c, now: c.answer_on_the_spot(
+            result="当场答复", actor=CLERK, now=now, calendar=app.calendar, limits=app.limits
+        ),
+    )
+    app.call_back(cid, rating=1, comment="不满意", actor=CLERK)
+    return cid
+
+
+def appealed(app: ComplaintsApp) -> UUID:
+    cid = rectifying(app)
+    app.command(cid, lambda c, now: c.appeal_rating(reason="已依法答复", actor=HOUSING, now=now))
     return cid
 
 
@@ -266,6 +302,25 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "resolve": (_by_role(dispatched, window_clerk=general), "POST", f"{COMPLAINT}/resolve", {"result": "已办理"}),
     "feedback": (_by_role(resolved), "POST", f"{COMPLAINT}/feedback", {"method": "phone"}),
     "callback": (_by_role(fed_back), "POST", f"{COMPLAINT}/callback", {"rating": 4}),
+    "on_the_spot": (_by_role(general), "POST", f"{COMPLAINT}/on-the-spot", {"result": "当场答复"}),
+    "rating_appeal": (
+        _by_role(rectifying, window_clerk=general_rectifying),
+        "POST",
+        f"{COMPLAINT}/rating-appeal",
+        {"reason": "已依法答复"},
+    ),
+    "appeal_decision": (
+        _by_role(appealed),
+        "POST",
+        f"{COMPLAINT}/rating-appeal/decision",
+        {"upheld": True, "opinion": "属实"},
+    ),
+    "assign_handler": (
+        _by_role(dispatched),
+        "POST",
+        f"{COMPLAINT}/handler",
+        {"handler_id": "local:zhujian", "handler_name": "住建戊"},
+    ),
     "reclassify": (
         _by_role(general),
         "POST",
@@ -281,6 +336,7 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "overdue": (None, "GET", "/v1/sla/overdue", None),
     "metrics": (None, "GET", "/v1/metrics", None),
     "liaison_inbox": (None, "GET", "/v1/liaison/inbox", None),
+    "liaison_digest": (None, "GET", "/v1/liaison/digest", None),
     "my_inbox": (None, "GET", "/v1/inbox", None),
     "worklist": (None, "GET", "/v1/worklist", None),
     "roster_show": (None, "GET", "/v1/roster", None),
@@ -293,6 +349,8 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "repeats": (_by_role(received), "GET", f"{COMPLAINT}/repeats", None),
     "repeat_rate": (None, "GET", "/v1/insights/repeats", None),
     "topics": (None, "GET", "/v1/insights/topics", None),
+    "topic_members": (None, "GET", "/v1/insights/topics/members", None),
+    "similar": (_by_role(received), "GET", f"{COMPLAINT}/similar", None),
     "knowledge_draft": (None, "POST", "/v1/knowledge", KNOWLEDGE_BODY),
     "knowledge_search": (None, "GET", "/v1/knowledge", None),
     "knowledge_suggest": (None, "GET", "/v1/knowledge/suggest", None),
@@ -383,6 +441,20 @@ ENDPOINTS: dict[str, tuple[Setup | None, str, str, dict[str, Any] | None]] = {
     "extension_refuse": (_by_role(extension_asked), "POST", f"{COMPLAINT}/extension/refuse", {"reason": "可按期办结"}),
     "pause": (_by_role(dispatched), "POST", f"{COMPLAINT}/pause", {"reason": "等待补充材料"}),
     "resume": (_by_role(paused), "POST", f"{COMPLAINT}/resume", {}),
+    # 账号管理 (the account `jiahe` is made with the client)
+    "accounts_list": (None, "GET", "/v1/accounts", None),
+    "people": (None, "GET", "/v1/people", None),
+    "account_add": (
+        None,
+        "POST",
+        "/v1/accounts",
+        {"username": "xinzeng", "name": "新增", "roles": ["analyst"], "password": "新增账号的密码-2025"},
+    ),
+    "account_disable": (None, "POST", "/v1/accounts/{username}/disable", None),
+    "account_enable": (None, "POST", "/v1/accounts/{username}/enable", None),
+    "account_roles": (None, "POST", "/v1/accounts/{username}/roles", {"roles": ["analyst"]}),
+    "account_reset": (None, "POST", "/v1/accounts/{username}/reset-password", {"password": "新的密码-2025-夏季"}),
+    "account_audit": (None, "GET", "/v1/audit/accounts", None),
 }
 # a one-day roster for the district hall (Monday 2025-09-29, a working day)
 ROSTER_CSV = "日期,中心,值班人员,值班人员工号,带班领导,带班领导工号\n2025-09-29,district,值班乙,o1,带班丙,l1\n"
@@ -393,8 +465,13 @@ QUERIES = {
     "roster_show": "/v1/roster?month=2025-09",
     "knowledge_search": "/v1/knowledge?q=暖气",
     "knowledge_suggest": "/v1/knowledge/suggest?text=暖气不热",
+    "topic_members": "/v1/insights/topics/members?key=none",
     "forecast": "/v1/insights/forecast?horizon_weeks=1&backtest=false",
     "review_plan": "/v1/insights/tidal-plan/review?centre=district&from=2025-09-01&to=2025-09-07",
+    "account_disable": "/v1/accounts/jiahe/disable",
+    "account_enable": "/v1/accounts/jiahe/enable",
+    "account_roles": "/v1/accounts/jiahe/roles",
+    "account_reset": "/v1/accounts/jiahe/reset-password",
 }
 
 
@@ -405,16 +482,15 @@ def past_plan(app: ComplaintsApp) -> str:
     url = f"/v1/insights/tidal-plan/review?centre=district&from={start.isoformat()}&to={end.isoformat()}"
     if plan_id("district", start, end) in app.repository:
         return url
-    plan = TidalPlan.open("district", start, end)
+    now = app.clock.now()
+    plan = TidalPlan.open("district", start, end, now=now)
     leader = Actor("l1", "带班丙", Role.duty_leader)
-    plan.accept(
-        centre="district", start=start, end=end, windows={}, extra={}, note="", actor=leader, now=app.clock.now()
-    )
+    plan.accept(centre="district", start=start, end=end, windows={}, extra={}, note="", actor=leader, now=now)
     app.save(plan)
     return url
 
 
-# The expected permission matrix (DESIGN §6), written out here — not derived from api.permissions —
+# The expected permission matrix (docs/design.md §6), written out here — not derived from api.permissions —
 # so that a change to the code's matrix fails this test until someone changes the table on purpose.
 # ✔ = allowed (2xx), · = refused (403).
 MATRIX_COLUMNS = (
@@ -429,16 +505,21 @@ consult            · · ✔ ✔ · · · · · ·
 resolve            ✔ · · ✔ · · · · · ·
 feedback           ✔ · · · · · · · · ·
 callback           ✔ · · · · · · ✔ · ·
+on_the_spot        ✔ · · · · · · · · ·
+rating_appeal      ✔ · · ✔ · · · · · ·
+appeal_decision    · · ✔ · · · · · · ·
+assign_handler     · · · ✔ · · · · · ·
 read_state         ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 by_slip            ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 reclassify         ✔ · ✔ · · · · · · ·
 read_history       · · ✔ · · ✔ · · ✔ ·
 calendar           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 reference          ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
-ledger             · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
+ledger             ✔ ✔ ✔ · ✔ ✔ ✔ · ✔ ·
 overdue            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
 metrics            · ✔ ✔ · ✔ ✔ ✔ · ✔ ·
 liaison_inbox      · · · · · ✔ · · ✔ ·
+liaison_digest     · · · · · ✔ · · ✔ ·
 my_inbox           · · ✔ · ✔ · · · · ·
 worklist           ✔ · ✔ ✔ · · · · · ·
 roster_show        ✔ ✔ ✔ · ✔ ✔ · · ✔ ·
@@ -452,6 +533,8 @@ who_am_i           ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 repeats            ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
 repeat_rate        ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
 topics             ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+topic_members      ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
+similar            ✔ ✔ ✔ · ✔ ✔ ✔ ✔ ✔ ·
 knowledge_draft    ✔ ✔ · ✔ · · · ✔ · ·
 knowledge_search   ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
 knowledge_suggest  ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔ ✔
@@ -501,6 +584,14 @@ extension_approve  · · ✔ · · · · · · ·
 extension_refuse   · · ✔ · · · · · · ·
 pause              · · · ✔ · · · · · ·
 resume             ✔ · · · · · · · · ·
+accounts_list      · · · · · · · · ✔ ·
+people             · ✔ ✔ ✔ · · · · ✔ ·
+account_add        · · · · · · · · ✔ ·
+account_disable    · · · · · · · · ✔ ·
+account_enable     · · · · · · · · ✔ ·
+account_roles      · · · · · · · · ✔ ·
+account_reset      · · · · · · · · ✔ ·
+account_audit      · · · · · ✔ · · ✔ ·
 """
 
 
@@ -551,8 +642,9 @@ def _request(client: TestClient, endpoint: str, role: Role) -> int:
         body = {"complaint_ids": [str(resolved(app_of(client)))], "title": "欠薪"}
     if endpoint == "merge":
         body = {"master_id": str(MASTERS[made]), "reason": "同一诉求人同一事项"}
-    if endpoint == "knowledge_used":
-        body = {"complaint_id": str(received(app_of(client)))}
+    if endpoint == "knowledge_used":  # a complaint the role sees: a department's, one dispatched to it
+        answered = dispatched if role is Role.department else received
+        body = {"complaint_id": str(answered(app_of(client)))}
     if endpoint == "receive":
         body = hotline_body(f"ref-{role.value}") if role is Role.hotline else receive_body()
     if endpoint == "review_plan":

@@ -1,4 +1,7 @@
-"""值班表 over HTTP (issue 12): import (all rows or none), show, and signing / 会商 against the day's roster."""
+"""值班表 over HTTP (issue 12): import (all rows or none), show, and signing / 会商 against the day's roster.
+
+The street centres here sign for themselves (``signed_by`` their own code), as every centre did before the
+district hall signed for the street centres: tests/integration/test_api_signing_centre.py has the default."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from openpyxl import Workbook
 from api.auth import mint_token
 from application.clock import SettableClock
 from domain.values import Role
-from tests.support import CST, SECRET, auth, client_for, receive_body
+from tests.support import CST, SECRET, auth, client_for, receive_body, reference_signing_for_themselves
 
 MONDAY = datetime(2025, 12, 1, 10, 0, tzinfo=CST)  # 2025-12-01 is a Monday and a working day
 HEAD = "日期,中心,值班人员,值班人员工号,带班领导,带班领导工号,值班替班,值班替班工号,带班替班,带班替班工号"
@@ -37,7 +40,9 @@ def person(role: Role, sub: str, name: str, centre: str | None = None) -> dict[s
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with client_for(f"sqlite:///{tmp_path / 'roster.db'}", SettableClock(MONDAY), signing_mode="roster") as c:
+    reference = reference_signing_for_themselves(tmp_path, "jiefang", "xinhua", "hongqiao")
+    url = f"sqlite:///{tmp_path / 'roster.db'}"
+    with client_for(url, SettableClock(MONDAY), signing_mode="roster", reference_file=reference) as c:
         yield c
 
 
@@ -114,6 +119,43 @@ def test_a_bad_file_is_refused_naming_the_row_and_nothing_is_imported(
         assert f"第 {row} 行" in body["detail"]
     for centre in ("jiefang", "district"):
         assert client.get(f"/v1/roster?centre={centre}&month=2025-12", headers=ADMIN).status_code == 404
+
+
+def test_a_dry_run_previews_the_days_and_imports_nothing(client: TestClient) -> None:
+    r = upload(client, GOOD, query="?dry_run=true&month=2025-12")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["dry_run"], body["centres"], body["days"]) == (True, {"jiefang": 2, "district": 1}, 3)
+    first = next(d for d in body["preview"] if d["centre"] == "jiefang")
+    assert (first["day"], first["leader"]) == ("2025-12-01", {"sub": "lead-zhang", "name": "张带班"})
+    assert client.get("/v1/roster?centre=jiefang&month=2025-12", headers=ADMIN).status_code == 404
+
+
+def test_every_bad_row_is_named_at_once(client: TestClient) -> None:
+    bad = (
+        GOOD
+        + "\n2025-12-03,nowhere,李值班,off-li,张带班,lead-zhang"  # row 5: no such centre
+        + "\n2025-12-06,jiefang,李值班,off-li,张带班,lead-zhang"  # row 6: a Saturday
+        + "\n2025-13-01,jiefang,李值班,off-li,张带班,lead-zhang"  # row 7: no such day
+    )
+    r = upload(client, bad, query="?dry_run=true")
+    assert r.status_code == 422, r.text
+    errs = r.json()["errors"]
+    assert [e["row"] for e in errs] == [5, 6, 7]  # read or checked, every bad row of the file
+    assert all(e["detail"].startswith(f"第 {e['row']} 行") for e in errs)
+    assert client.get("/v1/roster?centre=jiefang&month=2025-12", headers=ADMIN).status_code == 404
+
+
+def test_a_signer_is_told_why_signing_is_blocked_until_the_roster_is_imported(client: TestClient) -> None:
+    officer = auth(Role.duty_officer, centre="jiefang")
+    note = client.get("/v1/auth/me", headers=officer).json()["signing_blocked"]
+    assert "今日（2025-12-01）没有值班表" in note
+    assert "值班表导入" in note  # what to do
+    assert (
+        client.get("/v1/auth/me", headers=auth(Role.window_clerk, centre="jiefang")).json()["signing_blocked"] is None
+    )
+    assert upload(client, GOOD).status_code == 200
+    assert client.get("/v1/auth/me", headers=officer).json()["signing_blocked"] is None
 
 
 def test_only_the_administrator_imports(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
 from domain.calendar import WorkingCalendar
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,9 @@ def lifecycle(app: ComplaintsApp, clock: SettableClock, n: int) -> UUID:
 
 @pytest.fixture
 def store(pg_url: str, clock: SettableClock, calendar: WorkingCalendar) -> Iterator[tuple[str, ComplaintsApp]]:
-    app = ComplaintsApp(env=parse_database_url(pg_url).env, clock=clock, calendar=calendar)
+    app = ComplaintsApp(
+        env=parse_database_url(pg_url).env, clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only
+    )
     yield pg_url, app
     app.close()
 
@@ -115,7 +118,9 @@ def test_each_tampering_is_reported_with_complaint_and_version(
     # 5. delete the newest row after the anchor
     sql(url, "DELETE FROM complaints_events WHERE originator_id=%s AND originator_version=5", (truncated,))
 
-    fresh = ComplaintsApp(env=parse_database_url(url).env, clock=clock, calendar=calendar)
+    fresh = ComplaintsApp(
+        env=parse_database_url(url).env, clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only
+    )
     try:
         report = AuditService(fresh).verify()
     finally:
@@ -151,7 +156,7 @@ def test_cli_verify_exit_status(store: tuple[str, ComplaintsApp], clock: Settabl
         check=False,
     )
     assert bad.returncode == 1
-    assert f"{cid} version 2: missing" in bad.stdout
+    assert f"{cid} 第 2 版（version 2: missing）" in bad.stdout  # the complaint, the version, the problem
 
 
 def export_bundle(app: ComplaintsApp, ids: list[UUID], out: Path) -> Path:
@@ -222,11 +227,11 @@ def test_standalone_verifier_accepts_honest_and_rejects_tampered(
         return [x for x in lines if not (x["complaint_id"] == str(a) and x["version"] == 5)]
 
     for name, change, expected in [
-        ("edit", edit, f"{a} version 3: altered"),
-        ("delete", delete_middle, f"{a} version 2: missing"),
-        ("swap", swap, f"{a} version 2: altered"),
-        ("move", move, f"{a} version 6: altered"),
-        ("truncate", truncate, f"{a} version 5: truncated"),
+        ("edit", edit, f"{a} 第 3 版：被篡改"),
+        ("delete", delete_middle, f"{a} 第 2 版：缺失"),
+        ("swap", swap, f"{a} 第 2 版：被篡改"),
+        ("move", move, f"{a} 第 6 版：被篡改"),
+        ("truncate", truncate, f"{a} 第 5 版起：被截断"),
     ]:
         result = variant(name, change)
         assert result.returncode == 1, name

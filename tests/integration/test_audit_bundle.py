@@ -12,12 +12,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-import domain.complaint
+import domain.complaint.aggregate
 from application.audit import AuditService
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
 from domain.calendar import WorkingCalendar
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from tests.support import SECRET, auth, client_for, receive_body, token
 
@@ -30,7 +31,9 @@ NAME, PHONE, ID_NUMBER = "欧阳锋", "13912345678", "11010519491231002X"
 
 @pytest.fixture
 def store(pg_url: str, clock: SettableClock, calendar: WorkingCalendar) -> Iterator[tuple[str, ComplaintsApp]]:
-    app = ComplaintsApp(env=parse_database_url(pg_url).env, clock=clock, calendar=calendar)
+    app = ComplaintsApp(
+        env=parse_database_url(pg_url).env, clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only
+    )
     yield pg_url, app
     app.close()
 
@@ -86,8 +89,9 @@ def test_verifier_fails_an_unanchored_bundle_unless_allowed(store: tuple[str, Co
     assert "UNANCHORED" in refused.stdout
     assert "OK" not in refused.stdout
     allowed = verifier(bundle, "--allow-unanchored")
-    assert allowed.returncode == 0, allowed.stdout
-    assert "UNANCHORED" in allowed.stdout
+    assert allowed.returncode == 3, allowed.stdout  # reported, never OK: no anchor proves anything here
+    assert "未核验" in allowed.stdout
+    assert "OK" not in allowed.stdout
 
 
 def test_verifier_fails_a_complaint_the_anchor_does_not_cover(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
@@ -98,7 +102,7 @@ def test_verifier_fails_a_complaint_the_anchor_does_not_cover(store: tuple[str, 
     bundle = write_bundle(AuditService(app).export([first, later]), tmp_path / "b")
     result = verifier(bundle)
     assert result.returncode == 1
-    assert f"does not cover {later}" in result.stdout
+    assert f"未覆盖 {later}" in result.stdout
 
 
 def test_cli_export_refuses_unanchored_and_unknown(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
@@ -110,7 +114,7 @@ def test_cli_export_refuses_unanchored_and_unknown(store: tuple[str, ComplaintsA
     assert not (tmp_path / "u").exists()
     chain_only = export(url, "--complaint", str(cid), "--out", str(tmp_path / "c"), "--allow-unanchored")
     assert chain_only.returncode == 0, chain_only.stderr
-    assert verifier(tmp_path / "c", "--allow-unanchored").returncode == 0
+    assert verifier(tmp_path / "c", "--allow-unanchored").returncode == 3  # chain-only: unverified
     AuditService(app).anchor()
     missing = uuid4()
     unknown = export(url, "--complaint", str(missing), "--out", str(tmp_path / "x"))
@@ -167,13 +171,14 @@ def test_cli_export_is_private_and_masked_yet_verifies(store: tuple[str, Complai
     lines = [json.loads(x) for x in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
     lines[0]["payload"]["complainant"]["phone"] = "sha256:" + "0" * 64
     (out / "events.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
-    assert f"{cid} version 1: altered" in verifier(out).stdout
+    assert f"{cid} 第 1 版：被篡改" in verifier(out, "--digest", anchored.digest).stdout
 
 
 def test_personal_info_only_for_a_liaison_token(store: tuple[str, ComplaintsApp], tmp_path: Path) -> None:
     url, app = store
     cid = receive(app)
-    AuditService(app).anchor()
+    anchored = AuditService(app).anchor()
+    assert anchored is not None
     args = ["--complaint", str(cid), "--with-personal-info"]
     no_token = export(url, *args, "--out", str(tmp_path / "a"))
     assert no_token.returncode != 0
@@ -188,7 +193,7 @@ def test_personal_info_only_for_a_liaison_token(store: tuple[str, ComplaintsApp]
     first = json.loads((tmp_path / "d" / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["payload"]["complainant"]["name"] == NAME
     assert first["payload"]["complainant"]["id_number"] == ID_NUMBER
-    assert verifier(tmp_path / "d").returncode == 0
+    assert verifier(tmp_path / "d", "--digest", anchored.digest).returncode == 0
     log = AuditService(app).access_log(complaint_id=cid)
     assert [(x["reader"]["id"], x["personal_info"]) for x in log] == [("liaison-9", True)]
 
@@ -199,20 +204,21 @@ def test_events_hashed_before_salting_still_verify(
     """An event written by the earlier code (hash over personal values in clear, no salts)."""
     _, app = store
     with monkeypatch.context() as m:
-        m.setattr(domain.complaint, "new_salts", lambda _fields: {})
+        m.setattr(domain.complaint.aggregate, "new_salts", lambda _fields, _salt: {})
         legacy = receive(app)
     salted = receive(app)
     audit = AuditService(app)
-    audit.anchor()
+    anchored = audit.anchor()
+    assert anchored is not None
     assert audit.verify().ok
     masked = write_bundle(audit.export([legacy, salted]), tmp_path / "masked")
     assert NAME not in (masked / "events.jsonl").read_text(encoding="utf-8")
-    result = verifier(masked)
+    result = verifier(masked, "--digest", anchored.digest)
     assert result.returncode == 1
-    assert f"{legacy} version 1: not verifiable here" in result.stdout
+    assert f"{legacy} 第 1 版：在此无法核验" in result.stdout
     assert str(salted) not in result.stdout
     full = write_bundle(audit.export([legacy, salted], personal_info=True), tmp_path / "full")
-    assert verifier(full).returncode == 0
+    assert verifier(full, "--digest", anchored.digest).returncode == 0
 
 
 def test_salts_never_leave_through_the_history(sqlite_url: str) -> None:
@@ -246,6 +252,9 @@ def test_the_console_downloads_a_bundle_that_verifies_offline(pg_url: str, tmp_p
         anchored = client.post("/v1/audit/anchors", headers=liaison).json()
         badge = client.get("/v1/audit/verify", params={"complaint_id": cid}, headers=liaison).json()
         assert badge["anchor"] == {"number": anchored["number"], "anchored_at": anchored["anchored_at"], "version": 1}
+        # the badge shows the chain head (the newest event's row_hash) and the digest to verify the bundle with
+        history = client.get(f"/v1/complaints/{cid}/history", headers=liaison).json()["events"]
+        assert (badge["head"], badge["anchor_digest"]) == (history[-1]["payload"]["row_hash"], anchored["digest"])
         r = client.get("/v1/audit/bundle", params={"complaint_id": cid}, headers=liaison)
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "application/zip"
@@ -257,10 +266,28 @@ def test_the_console_downloads_a_bundle_that_verifies_offline(pg_url: str, tmp_p
     (tmp_path / "b.zip").write_bytes(r.content)
     out = tmp_path / "bundle"
     with zipfile.ZipFile(tmp_path / "b.zip") as z:
-        assert sorted(z.namelist()) == ["anchor.json", "chain.json", "events.jsonl"]
+        # the bundle files, the offline verifier itself and how to run it (核验说明)
+        names = ["anchor.json", "chain.json", "events.jsonl", "verify_bundle.py", "核验说明.txt"]
+        assert sorted(z.namelist()) == sorted(names)
         z.extractall(out)
+    assert (out / "verify_bundle.py").read_bytes() == VERIFY_BUNDLE.read_bytes()
+    guide = (out / "核验说明.txt").read_text(encoding="utf-8")
+    assert "python3 verify_bundle.py bundle/ --digest" in guide
+    assert "系统之外" in guide  # the digest to check against is the one kept outside, never the bundle's
     assert PHONE not in (out / "events.jsonl").read_text(encoding="utf-8")  # commitments, not values
     assert "13812345678" not in (out / "events.jsonl").read_text(encoding="utf-8")
     done = verifier(out, "--digest", anchored["digest"])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK" in done.stdout
+    # the copy that came in the zip verifies the bundle on its own (standard library only, isolated mode)
+    carried = subprocess.run(
+        [sys.executable, "-I", str(out / "verify_bundle.py"), str(out), "--digest", anchored["digest"]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert carried.returncode == 0, carried.stdout + carried.stderr
+    unverified = subprocess.run(
+        [sys.executable, "-I", str(out / "verify_bundle.py"), str(out)], capture_output=True, text=True, check=False
+    )
+    assert unverified.returncode == 3  # no kept anchor: never OK

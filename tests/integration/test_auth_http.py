@@ -1,4 +1,4 @@
-"""Console sign-in over HTTP on a real store: cookie session, CSRF on cookie writes, Bearer unchanged, lockout."""
+"""Console sign-in over HTTP on a real store: cookie session, CSRF on cookie writes, Bearer unchanged, throttling."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.throttle import LoginThrottle
 from application.clock import SettableClock
 from domain.values import Role
 from tests.support import auth, client_for, receive_body
 
-PASSWORD = "窗口密码-2025"
+PASSWORD = "窗口密码-2025-春季"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -34,7 +35,20 @@ def login(c: TestClient, username: str = "wangxm", password: str = PASSWORD) -> 
 def test_login_sets_an_httponly_strict_session_cookie_and_a_readable_csrf_cookie(client: TestClient) -> None:
     r = login(client)
     assert r.status_code == 200, r.text
-    assert r.json() == {"sub": "local:wangxm", "name": "王小明", "roles": ["window_clerk"], "department": None}
+    answer = r.json()
+    # what a window clerk may do, from the permission matrix (the README's table): the console's menus follow it
+    actions = answer.pop("actions")
+    assert {"receive", "classify", "feedback", "read_state", "register_proactive"} <= set(actions)
+    assert not {"dispatch", "sign_leader", "read_audit", "accept_plan"} & set(actions)
+    assert answer == {
+        "sub": "local:wangxm",
+        "name": "王小明",
+        "roles": ["window_clerk"],
+        "department": None,
+        "centre": None,
+        "scope": "centre:district",  # no centre on the account: the district hall's
+        "signing_blocked": None,  # a window clerk does not sign
+    }
     cookies = r.headers.get_list("set-cookie")
     session = next(h for h in cookies if h.startswith("yousu_session="))
     csrf = next(h for h in cookies if h.startswith("yousu_csrf="))
@@ -160,14 +174,48 @@ def test_sign_out_without_a_valid_session_only_clears_the_cookies(client: TestCl
     assert client.post("/v1/auth/logout").status_code == 204
 
 
-def test_five_failures_lock_the_account_with_retry_after(client: TestClient) -> None:
+def test_five_failures_throttle_the_account_with_429_and_retry_after_never_a_lockout(client: TestClient) -> None:
+    """YOUSU_LOGIN_ACCOUNT_BURST=5, YOUSU_LOGIN_ACCOUNT_PER_MINUTE=2: the 6th attempt waits 30 s."""
     for _ in range(5):
         assert login(client, "fenxi", "wrong-password").status_code == 401
-    locked = login(client, "fenxi", PASSWORD)
-    assert locked.status_code == 429
-    assert locked.json()["code"] == "account_locked"
-    assert int(locked.headers["Retry-After"]) > 0
+    slowed = login(client, "fenxi", PASSWORD)
+    assert slowed.status_code == 429
+    assert slowed.headers["content-type"].startswith("application/problem+json")
+    assert slowed.json()["code"] == "login_throttled"
+    # a token every 30 s, less the time the five checks took (the bucket refills meanwhile)
+    wait = int(slowed.headers["Retry-After"])
+    assert 1 <= wait <= 30
+    assert slowed.json()["detail"] == f"登录尝试过于频繁，请 {wait} 秒后再试"
     assert login(client).status_code == 200  # another account is unaffected
+
+
+def test_spraying_across_accounts_is_throttled_per_address(client: TestClient) -> None:
+    """YOUSU_LOGIN_ADDRESS_BURST=20, YOUSU_LOGIN_ADDRESS_PER_MINUTE=10: one wrong password for each of many
+    names (no account is tried twice), and the address is slowed after 20; then even a right password from it waits.
+
+    The throttle's clock stands still here: on a busy machine a token refilled during the refusal's
+    one-second hold would otherwise let the right password through (the rates stay the service's own)."""
+    guard = client.app.state.container.login_guard  # type: ignore[attr-defined]  # made by the composition root
+    still = guard.throttle._now()
+    guard.throttle = LoginThrottle(guard.throttle.addresses.rate, guard.throttle.accounts.rate, now=lambda: still)
+    statuses: list[int] = []
+    for i in range(40):  # stop at the first refusal: the right password is tried while the bucket is empty
+        statuses.append(login(client, f"staff{i}", "Spring2025!!").status_code)
+        if statuses[-1] == 429:
+            break
+    first_slowed = statuses.index(429)
+    assert first_slowed == 20  # the clock stands still: exactly the burst
+    assert set(statuses[:first_slowed]) == {401}
+    slowed = login(client, "wangxm", PASSWORD)
+    assert (slowed.status_code, slowed.json()["code"]) == (429, "login_throttled")
+    assert 1 <= int(slowed.headers["Retry-After"]) <= 6  # a token every 6 s
+
+
+def test_right_passwords_do_not_use_up_the_address(client: TestClient) -> None:
+    """A hall behind one address: 25 correct sign-ins in a row (more than the burst of 20) are never slowed (only failures count)."""
+    for _ in range(25):
+        r = login(client)
+        assert r.status_code == 200, r.text
 
 
 def test_login_input_is_validated(client: TestClient) -> None:

@@ -61,15 +61,47 @@ def test_sweep_bench_smoke(pg_url: str) -> None:
     assert "6 escalations raised for 3 candidates" in done.stdout
 
 
-def test_commands_bench_smoke(tmp_path: Path) -> None:
-    """bench/commands.py against a real `yousu serve` on SQLite: every kind measured, none failing."""
-    cmd = [sys.executable, "bench/commands.py", "--database-url", f"sqlite:///{tmp_path / 'bench.db'}"]
-    cmd += ["--clients", "1,4", "--workers", "1,2", "--requests", "4"]
+@pytest.mark.postgres
+def test_commands_bench_smoke(pg_url: str) -> None:
+    """bench/commands.py against a real `yousu serve` on PostgreSQL, driven by wrk (installed when missing):
+    the trivial app's ceiling, /healthz and every kind measured, none failing, the targets judged."""
+    cmd = [sys.executable, "bench/commands.py", "--database-url", pg_url, "--connections", "1,4", "--workers", "1"]
+    cmd += ["--duration", "1", "--no-profile"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in done.stdout.splitlines() if line.startswith("| ")]
+    measured = {(r[0], r[1]) for r in rows[1:] if r[2] == "1"}
+    kinds = ["trivial FastAPI app", "healthz", "receive", "classify", "sign", "dispatch", "resolve"]
+    kinds += ["feedback", "callback", "read"]
+    assert measured == {(k, c) for k in kinds for c in ("1", "4")}, done.stdout
+    assert all(r[6].startswith("0/") for r in rows[1:]), done.stdout  # no errors
+    assert all(int(r[6].split("/")[1]) > 0 for r in rows[1:]), done.stdout  # every row sent requests
+    assert "targets (" in done.stdout
+
+
+@pytest.mark.postgres
+def test_login_flood_bench_smoke(pg_url: str) -> None:
+    """bench/login_flood.py against a real `yousu serve` on PostgreSQL, tiny: both p50s and the ratio printed."""
+    cmd = [sys.executable, "bench/login_flood.py", "--database-url", pg_url, "--seconds", "1", "--threads", "2"]
+    cmd += ["--flood", "threads", "--defaults-only"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| ")]
-    measured = {(r[0].strip(), r[1].strip()) for r in rows[1:] if r[2].strip() == "1"}
-    kinds = ["healthz", "receive", "classify", "sign", "dispatch", "resolve", "read", "history"]
-    assert measured == {(k, c) for k in kinds for c in ("1", "4")}
-    assert all(r[7].strip().startswith("0/") or r[7].strip() == "—" for r in rows[1:]), done.stdout
-    assert "refused" in done.stdout, "two workers on the SQLite default are refused, and the table says so"
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| defaults"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    quiet, flooded, ratio = float(cells[1]), float(cells[2]), float(cells[3])
+    assert quiet > 0
+    assert flooded > 0
+    assert ratio == pytest.approx(flooded / quiet, rel=0.1)  # the printed p50s are rounded
+    assert "401" in cells[5] or "429" in cells[5], row  # the flood was answered (refused), never let in
+    assert "flooded p50 is" in done.stdout
+
+
+@pytest.mark.postgres
+def test_reads_bench_smoke(pg_url: str) -> None:
+    """bench/reads.py seeds the ledger and the metrics, serves them and times the console's own requests."""
+    cmd = [sys.executable, "bench/reads.py", "--database-url", pg_url, "--complaints", "3000", "--repeat", "2"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| request (3,000 complaints) |" in done.stdout
+    assert "GET /v1/ledger: p50" in done.stdout
+    assert "GET /v1/metrics: p50" in done.stdout

@@ -8,6 +8,7 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
 from domain.calendar import WorkingCalendar, YearSchedule
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from policies.sweeper import Sweeper
 from projections.db import ViewDB
@@ -44,7 +45,7 @@ def test_provisional_deadline_is_corrected_and_escalation_follows_it(pg_url: str
     real_day = weekday_on_or_after(provisional_day + timedelta(days=1))  # once provisional_day is a holiday
     env = parse_database_url(pg_url).env
     clock = SettableClock(datetime.combine(last, time(10), tzinfo=CST))
-    before = ComplaintsApp(env, clock=clock, calendar=calendar)
+    before = ComplaintsApp(env, clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only)
     cid = before.receive(
         channel=Channel.window,
         content="跨年诉求",
@@ -67,7 +68,7 @@ def test_provisional_deadline_is_corrected_and_escalation_follows_it(pg_url: str
     loaded = WorkingCalendar(
         schedules={**calendar.schedules, year: YearSchedule(year, holidays=frozenset({provisional_day}))}
     )
-    after = ComplaintsApp(env, clock=clock, calendar=loaded)
+    after = ComplaintsApp(env, clock=clock, calendar=loaded, signing_mode=SigningMode.roles_only)
     runner = runner_for(after, pg_url)
     runner.run_once()
     sweeper = Sweeper(after, runner.db, catch_up=0.1)

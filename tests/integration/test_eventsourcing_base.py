@@ -37,12 +37,13 @@ from eventsourcing.tests import application as es_application
 from eventsourcing.tests import persistence as es_persistence
 from eventsourcing.utils import Environment
 
+from adapters.pg_setup import SerialisedPostgresApplicationRecorder
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
-from application.pg_setup import SerialisedPostgresApplicationRecorder
 from domain.complaint import Complaint
+from domain.roster import SigningMode
 from domain.rules import ClockKind
 from domain.values import (
     SYSTEM_ACTOR,
@@ -114,7 +115,7 @@ class TestApplicationRecorder(
     def create_recorder(self) -> PostgresApplicationRecorder:
         recorder = self.factory.application_recorder()
         assert isinstance(recorder, PostgresApplicationRecorder)
-        # DESIGN §5: the table lock keeps notification order equal to commit order.
+        # docs/design.md §5: the table lock keeps notification order equal to commit order.
         assert not recorder.datastore.enable_db_functions
         return recorder
 
@@ -228,7 +229,7 @@ class TestComplaintsAppOnOurPostgres(OurPostgres):
     def test_lifecycle_round_trip(self) -> None:
         calendar = load_calendar(Path(__file__).resolve().parents[2] / "ops" / "calendar")
         clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
-        app = ComplaintsApp(dict(self.our_env), clock=clock, calendar=calendar)
+        app = ComplaintsApp(dict(self.our_env), clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only)
         try:
             complaint_id = self._run_lifecycle(app, clock)
             recorder = app.recorder
@@ -244,7 +245,7 @@ class TestComplaintsAppOnOurPostgres(OurPostgres):
         finally:
             app.close()
 
-        fresh = ComplaintsApp(dict(self.our_env), clock=clock, calendar=calendar)
+        fresh = ComplaintsApp(dict(self.our_env), clock=clock, calendar=calendar, signing_mode=SigningMode.roles_only)
         try:
             rebuilt = fresh.get(complaint_id)
             assert rebuilt.status is Status.closed

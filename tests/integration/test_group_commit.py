@@ -17,6 +17,7 @@ from application.clock import SettableClock
 from application.complaints import CommandResult, ComplaintsApp
 from application.persistence import parse_database_url
 from domain.errors import ComplaintError
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 
 CST = timezone(timedelta(hours=8))
@@ -78,8 +79,15 @@ def test_a_batch_of_valid_refused_and_conflicting_commands_answers_each(
     clock = GateClock(START)
     env = parse_database_url(store_url).env
     # eight members fill the batch: the leader waits for all of them (the test holds a preparation open)
-    app = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, commit_window=30.0, commit_batch=8)
-    other_process = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        dict(env),
+        clock=clock,
+        calendar=CALENDAR,
+        commit_window=30.0,
+        commit_batch=8,
+        signing_mode=SigningMode.roles_only,
+    )
+    other_process = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only)
     opened += [app, other_process]
     audit = AuditService(app)
     a, b, c, e, f = (receive(app, n).id for n in range(5))
@@ -143,7 +151,7 @@ def test_a_batch_of_valid_refused_and_conflicting_commands_answers_each(
     assert isinstance(intake, CommandResult)
     assert intake.slip_no == "YS-district-20250926-00006"  # after the five before: no gap, no repeat
 
-    fresh = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR)
+    fresh = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only)
     opened.append(fresh)
     assert fresh.get(a).classification is Classification.general
     assert fresh.get(b).classification is None
@@ -160,13 +168,13 @@ def test_slip_numbers_continue_after_a_legacy_slip_book(store_url: str, opened: 
 
     clock = SettableClock(START)
     env = parse_database_url(store_url).env
-    app = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only)
     opened.append(app)
-    book = SlipBook.open(CALENDAR.local_day(START), "district")  # written by a version before the counter
+    book = SlipBook.open(CALENDAR.local_day(START), "district", now=START)  # written by a version before the counter
     for _ in range(3):
-        book.issue()
+        book.issue(now=START)
     app.save(book)
-    restarted = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR)
+    restarted = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only)
     opened.append(restarted)
     assert receive(restarted, 1).slip_no == "YS-district-20250926-00004"
     assert receive(app, 2).slip_no == "YS-district-20250926-00005"

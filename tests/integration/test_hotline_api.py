@@ -18,7 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.values import Role
-from projections.hotline import messages_of, render
+from projections.hotline import render
+from tests.readers import messages_of
 from tests.support import CST, auth, client_for, hotline_body
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "ops" / "hotline" / "schemas"

@@ -24,9 +24,10 @@ from domain.values import Actor, Channel, Classification, Complainant, Complaina
 from policies import hotline as outbox
 from policies.hotline import HotlineOutbox
 from projections.db import ViewDB
-from projections.hotline import HOTLINE_MESSAGES, HOTLINE_ORDERS, HotlineView, messages_of
+from projections.hotline import HOTLINE_MESSAGES, HOTLINE_ORDERS, HotlineView
 from projections.runner import ProjectionRunner
 from tests.integration.projections_reference import table_rows
+from tests.readers import messages_of
 from tests.support import CST, settings_for
 from yousu.wiring import build_container, close_container
 
@@ -274,7 +275,7 @@ def test_simulator_refuses_what_the_contract_does_not_allow() -> None:
     with hotline_at(port) as hotline:
         url = f"http://127.0.0.1:{port}/"
         message = {
-            "contract": "yousu.hotline/1",
+            "contract": "yousu.hotline/2",
             "message_id": "yousu:X:2",
             "type": "withdrawn",
             "external_ref": "X",

@@ -16,7 +16,7 @@ from yousu.wiring import build_complaints, build_runner
 CLERK = Actor("c1", "窗口甲", Role.window_clerk)
 OFFICER = Actor("o1", "值班乙", Role.duty_officer)
 LEADER = Actor("l1", "带班丙", Role.duty_leader)
-TABLES = ("yousu_repeat_items", "yousu_repeat_persons", "yousu_repeat_bands", "yousu_repeat_links", "yousu_topic_items")
+TABLES = ("yousu_repeat_items", "yousu_repeat_persons", "yousu_repeat_links", "yousu_topic_items")
 
 
 def snapshot(db: ViewDB) -> dict[str, list[tuple[Any, ...]]]:

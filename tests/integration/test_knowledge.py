@@ -78,6 +78,12 @@ def test_lifecycle_versions_and_search(client: TestClient) -> None:
     seen = ok(client.get("/v1/knowledge/suggest", params={"text": said}, headers=ANALYST))["items"][0]
     assert "jiancha@" not in seen["answer"]
     assert "j***@example.gov.cn" in seen["answer"]
+    # said in words no entry uses: suggested by meaning (工钱 ~ 工资, 暖和 ~ 暖气), not by shared words
+    for said_otherwise, entry in (("包工头跑了，我们的工钱没拿到", wages), ("屋里太冷了，暖和不起来", heating)):
+        found = ok(client.get("/v1/knowledge/suggest", params={"text": said_otherwise}, headers=CLERK))["items"]
+        assert found[0]["entry_id"] == entry["id"], (said_otherwise, found)
+        by_words = ok(client.get("/v1/knowledge", params={"q": said_otherwise}, headers=CLERK))["items"]
+        assert entry["id"] not in [i["entry_id"] for i in by_words]
 
     # a revision is a draft: the published answer stays until the leader publishes it; every version is kept
     revised = {**ENTRIES[0], "answer": "供暖期室温低于16度可报修（口径更新）。"}

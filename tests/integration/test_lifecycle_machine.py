@@ -1,7 +1,7 @@
 """Random commands in random order against ComplaintsApp: refusals record nothing, status ≡ history.
 
 The status is checked against a fold over ``app.history`` written here, and every history is checked
-against the workflow's rules (DESIGN §1) independently of the aggregate. The persisted variants put
+against the workflow's rules (docs/design.md §1) independently of the aggregate. The persisted variants put
 the same histories into a real SQLite file and a real PostgreSQL database and rebuild them.
 """
 
@@ -32,6 +32,7 @@ from application.complaints import CommandResult, ComplaintsApp
 from application.persistence import parse_database_url
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
+from domain.roster import SigningMode
 from domain.rules import ClockKind, Limits, deadline_for
 from domain.values import (
     SYSTEM_ACTOR,
@@ -86,7 +87,7 @@ EVENT_TYPES = (
     "ClockPaused",
     "ClockResumed",
 )
-# where a complaint may be merged from, and into: before resolution (DESIGN 并单)
+# where a complaint may be merged from, and into: before resolution (docs/design.md §1, 并单)
 BEFORE_RESOLUTION = (
     Status.received,
     Status.classified,
@@ -128,7 +129,7 @@ STORE_SETTINGS = settings(
 def next_status(  # noqa: PLR0911, PLR0912 — one per event type
     status: Status | None, event: Complaint.Event, before_merge: Status | None = None
 ) -> Status | None:
-    """Where a complaint stands after ``event`` (DESIGN §1), written apart from the aggregate.
+    """Where a complaint stands after ``event`` (docs/design.md §1), written apart from the aggregate.
 
     ``before_merge``: where it stood when it was merged (取消并单 goes back there).
     """
@@ -443,7 +444,9 @@ class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = SettableClock(START)
-        self.app = ComplaintsApp(dict(self.env), clock=self.clock, calendar=CALENDAR, limits=LIMITS)
+        self.app = ComplaintsApp(
+            dict(self.env), clock=self.clock, calendar=CALENDAR, limits=LIMITS, signing_mode=SigningMode.roles_only
+        )
         self.ids: list[UUID] = []
         # Hotline references decide the complaint id; a per-run tag keeps runs apart in a shared store.
         self.tag = uuid4().hex[:8]
@@ -1243,13 +1246,17 @@ class CopiedToStores(LifecycleMachine):
     def teardown(self) -> None:
         try:
             for env in self.targets:
-                writer = ComplaintsApp(dict(env), clock=self.clock, calendar=CALENDAR)
+                writer = ComplaintsApp(
+                    dict(env), clock=self.clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+                )
                 try:
                     for complaint_id in self.ids:
                         writer.events.put(list(self.app.events.get(complaint_id)))
                 finally:
                     writer.close()
-                fresh = ComplaintsApp(dict(env), clock=self.clock, calendar=CALENDAR)
+                fresh = ComplaintsApp(
+                    dict(env), clock=self.clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+                )
                 try:
                     for complaint_id in self.ids:
                         original = self.app.get(complaint_id)
@@ -1269,7 +1276,12 @@ class OnStore(LifecycleMachine):
 
     def teardown(self) -> None:
         try:
-            fresh = ComplaintsApp({**self.env, "AGGREGATE_CACHE_MAXSIZE": ""}, clock=self.clock, calendar=CALENDAR)
+            fresh = ComplaintsApp(
+                {**self.env, "AGGREGATE_CACHE_MAXSIZE": ""},
+                clock=self.clock,
+                calendar=CALENDAR,
+                signing_mode=SigningMode.roles_only,
+            )
             try:
                 for complaint_id in self.ids:
                     original = self.app.get(complaint_id)

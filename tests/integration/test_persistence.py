@@ -17,6 +17,7 @@ from application.complaints import CommandResult, ComplaintsApp
 from application.errors import ConcurrentChange
 from application.persistence import DEFAULT_DATABASE_URL, DatabaseURLError, parse_database_url
 from domain.complaint import Complaint
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role, Status
 
 CST = timezone(timedelta(hours=8))
@@ -50,7 +51,7 @@ def test_default_url_creates_var_under_the_working_directory(tmp_path: Path, mon
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": "var/yousu.db",
         "SQLITE_LOCK_TIMEOUT": "5",
-        "APPLICATION_RECORDER_TOPIC": "application.sqlite_setup:IndexedSQLiteApplicationRecorder",
+        "APPLICATION_RECORDER_TOPIC": "adapters.sqlite_setup:IndexedSQLiteApplicationRecorder",
     }
     assert (tmp_path / "var").is_dir()
 
@@ -85,7 +86,7 @@ def test_postgresql_url_maps_to_the_postgres_module() -> None:
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("yousu", "s@cret")
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.internal", "6543", "yousu_prod")
-    # DESIGN §5: notification order must equal commit order, so the table lock stays on.
+    # docs/design.md §5: notification order must equal commit order, so the table lock stays on.
     assert "POSTGRES_ENABLE_DB_FUNCTIONS" not in env
     assert database.redacted == "postgresql://yousu:***@db.internal:6543/yousu%5Fprod"
 
@@ -152,7 +153,9 @@ def apps(store_url: str, clock: SettableClock) -> Iterator[list[ComplaintsApp]]:
 
 
 def open_app(apps: list[ComplaintsApp], url: str, clock: SettableClock) -> ComplaintsApp:
-    app = ComplaintsApp(parse_database_url(url).env, clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        parse_database_url(url).env, clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     apps.append(app)
     return app
 
@@ -210,7 +213,9 @@ def test_receive_then_get_round_trip(store_url: str, clock: SettableClock, apps:
 
 
 def test_sqlite_store_is_a_real_file(sqlite_url: str, clock: SettableClock) -> None:
-    app = ComplaintsApp(parse_database_url(sqlite_url).env, clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        parse_database_url(sqlite_url).env, clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     try:
         result = app.receive(
             channel=Channel.window, content="窗口态度差", category="other", complainant=ENTERPRISE, actor=CLERK
@@ -221,7 +226,9 @@ def test_sqlite_store_is_a_real_file(sqlite_url: str, clock: SettableClock) -> N
     assert path is not None
     assert path.is_file()
     assert path.stat().st_size > 0
-    reopened = ComplaintsApp(parse_database_url(sqlite_url).env, clock=clock, calendar=CALENDAR)
+    reopened = ComplaintsApp(
+        parse_database_url(sqlite_url).env, clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     try:
         assert reopened.get(result.id).content == "窗口态度差"
     finally:
@@ -230,7 +237,12 @@ def test_sqlite_store_is_a_real_file(sqlite_url: str, clock: SettableClock) -> N
 
 def test_default_url_works_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> None:
     monkeypatch.chdir(tmp_path)
-    app = ComplaintsApp(parse_database_url(DEFAULT_DATABASE_URL).env, clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        parse_database_url(DEFAULT_DATABASE_URL).env,
+        clock=clock,
+        calendar=CALENDAR,
+        signing_mode=SigningMode.roles_only,
+    )
     try:
         result = app.receive(
             channel=Channel.online, content="网上申报无法提交", category="tax", complainant=ENTERPRISE, actor=CLERK
@@ -242,7 +254,9 @@ def test_default_url_works_end_to_end(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_postgres_rows_are_in_the_named_table(pg_url: str, clock: SettableClock) -> None:
-    app = ComplaintsApp(parse_database_url(pg_url).env, clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        parse_database_url(pg_url).env, clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     try:
         result = app.receive(
             channel=Channel.window, content="窗口态度差", category="other", complainant=ENTERPRISE, actor=CLERK
@@ -332,7 +346,9 @@ def _check_slips(results: list[CommandResult], expected: int) -> None:
 
 
 def test_concurrent_receives_on_postgres_share_one_app(pg_url: str, clock: SettableClock) -> None:
-    app = ComplaintsApp(parse_database_url(pg_url).env, clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        parse_database_url(pg_url).env, clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     try:
         results, conflicts = _concurrent_receives([app], per_thread=25)
         _check_slips(results, 100)
@@ -344,11 +360,13 @@ def test_concurrent_receives_on_postgres_share_one_app(pg_url: str, clock: Setta
 def test_concurrent_receives_on_postgres_from_four_apps(pg_url: str, clock: SettableClock) -> None:
     # Four apps stand for four API processes: they meet only in PostgreSQL.
     env = parse_database_url(pg_url).env
-    four = [ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR) for _ in range(4)]
+    four = [
+        ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only) for _ in range(4)
+    ]
     try:
         results, _ = _concurrent_receives(four, per_thread=25)
         _check_slips(results, 100)
-        fresh = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR)
+        fresh = ComplaintsApp(dict(env), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only)
         try:
             assert {fresh.get(r.id).slip_no for r in results} == {r.slip_no for r in results}
         finally:

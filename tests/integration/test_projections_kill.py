@@ -17,6 +17,7 @@ import pytest
 
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
+from domain.roster import SigningMode
 from projections.db import ViewDB
 from projections.tracking import positions, wait_until
 from tests.e2e.conftest import yousu_executable
@@ -80,7 +81,9 @@ def kill_while_writing(url: str, logs: Path, seed: int) -> None:
     rnd = random.Random(seed)
     clock = SettableClock(START)
     # written through the same settings and cipher path as the `yousu project` processes read it
-    app = ComplaintsApp(env=store_env(settings_for(url)), clock=clock, calendar=CALENDAR)
+    app = ComplaintsApp(
+        env=store_env(settings_for(url)), clock=clock, calendar=CALENDAR, signing_mode=SigningMode.roles_only
+    )
     runners = RunnerProcesses(url, logs, count=2)
     done = threading.Event()
 

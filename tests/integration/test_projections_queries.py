@@ -13,17 +13,17 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.rules import ClockKind
 from domain.values import SYSTEM_ACTOR, Channel, Classification
+from projections import ledger as ledger_module
 from projections.ledger import (
     LEDGER_COLUMNS_ZH,
     LedgerFilter,
     ledger_export_values,
-    ledger_get,
     ledger_iter,
     ledger_page,
 )
-from projections.metrics import metrics, split_period
+from projections.metrics import metrics, plan_period, split_period
 from projections.runner import ProjectionRunner
-from projections.sla import complaint_clocks, overdue
+from projections.sla import overdue
 from projections.view import QueryError
 from tests.integration.projections_reference import (
     CALENDAR,
@@ -38,6 +38,7 @@ from tests.integration.projections_reference import (
     make_app,
     make_runner,
 )
+from tests.readers import complaint_clocks, ledger_get
 
 MONDAY = datetime(2025, 9, 22, 10, 0, tzinfo=CST)
 
@@ -99,8 +100,9 @@ def world(
     r = receive()
     app.classify(r, classification=Classification.refused_to_do, reason="r", actor=CLERK)
     app.sign(r, opinion="同意", actor=OFFICER)
-    app.sign(r, opinion="同意", actor=LEADER)
+    app.sign(r, opinion="同意转税务", actor=LEADER)
     app.dispatch(r, departments=["tax"], supervisor="周督办", instructions="i", actor=LEADER)
+    app.consult(r, participants=["tax"], conclusion="税务牵头一次性告知", actor=LEADER)
     app.resolve(r, result="已办理", legal_basis=None, actor=DEPT["tax"])
     app.feed_back(r, method="短信", summary="s", actor=CLERK)
     app.call_back(r, rating=1, comment="", actor=CLERK)
@@ -175,6 +177,21 @@ def test_ledger_paging_by_offset_and_cursor_agree(world: World) -> None:
         ledger_page(db, cursor="not-a-cursor")
 
 
+def test_ledger_total_is_exact_up_to_the_cap_and_says_when_more_match(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _app, runner, _clock, ids = world
+    db = runner.db
+    monkeypatch.setattr(ledger_module, "COUNT_CAP", 3)
+    four = ledger_page(db, limit=2)
+    assert (four.total, four.more) == (3, True)  # 4 match: the cap, and "more than that"
+    assert len(four.rows) == 2
+    three = ledger_page(db, LedgerFilter(overdue=False))
+    assert (three.total, three.more) == (3, False)  # exactly the cap: exact
+    assert slips(ledger_page(db, LedgerFilter(department="tax")).rows) == [ids["refused"], ids["cannot_do"]]
+    assert ledger_page(db, LedgerFilter(department="tax")).more is False
+
+
 def test_export_cells_follow_the_chinese_headings(world: World) -> None:
     _app, runner, _clock, ids = world
     row = ledger_get(runner.db, ids["refused"])  # type: ignore[arg-type]
@@ -191,6 +208,12 @@ def test_export_cells_follow_the_chinese_headings(world: World) -> None:
     assert cell["受理时间"] == "2025-09-25 10:00"
     assert cell["整改轮次"] == "1"
     assert cell["诉求人"] == PEOPLE[0].masked
+    # the notice's 台账 columns: 受理人, 签字意见, 转办时间, 会商, 反馈方式
+    assert cell["受理人"] == "王窗口"
+    assert (cell["值班人员签字意见"], cell["带班领导签字意见"]) == ("同意", "同意转税务")
+    assert cell["转办时间"] == "2025-09-25 10:00"
+    assert cell["会商"] == "税务：税务牵头一次性告知"
+    assert cell["反馈方式"] == "短信"
 
 
 def test_overdue_and_clock_states(world: World) -> None:
@@ -228,7 +251,17 @@ def test_metrics_groups_and_rates(world: World) -> None:
     (total,) = metrics(db, *week, None, now)
     assert total.counts["received"] == 4
     rates = total.as_dict()["rates"]
-    assert set(rates) == {"response", "closure", "on_time_closure", "satisfaction", "bad_rating", "callback", "return"}
+    assert set(rates) == {
+        "response",
+        "closure",
+        "on_time_closure",
+        "satisfaction",
+        "bad_rating",
+        "callback",
+        "return",
+        "on_time_closure_original",
+        "appeal_upheld",
+    }
     # satisfied 5 and 差评 1 over two rated call-backs
     assert rates["satisfaction"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     assert rates["bad_rating"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
@@ -270,3 +303,28 @@ def test_split_period_covers_each_day_once(from_: date, span: int) -> None:
     for a, b in days:
         covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
     assert sorted(covered) == [from_ + timedelta(days=i) for i in range(span + 1)]
+
+
+def _days_of(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@given(st.dates(date(2024, 1, 1), date(2026, 12, 31)), st.integers(0, 800))
+def test_period_plan_counts_each_day_once_and_reads_at_most_half_a_month_of_days_per_end(
+    from_: date, span: int
+) -> None:
+    """Months added, days added and days subtracted: every day of the period counted once, no other day."""
+    to = from_ + timedelta(days=span)
+    plan = plan_period(from_, to)
+    weight: dict[date, int] = {}
+    for first, last in plan.months:
+        assert (first.day, last.day) == (1, 1)
+        for day in _days_of(first, (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)):
+            weight[day] = weight.get(day, 0) + 1
+    for spans, sign in ((plan.days, 1), (plan.minus, -1)):
+        for a, b in spans:
+            for day in _days_of(a, b):
+                weight[day] = weight.get(day, 0) + sign
+    assert {d for d, w in weight.items() if w} == set(_days_of(from_, to))
+    assert all(w in (0, 1) for w in weight.values())
+    assert sum((b - a).days + 1 for a, b in plan.days + plan.minus) <= 2 * 16  # two ends, ≤ half a month each

@@ -14,7 +14,6 @@ from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.values import Channel
 from projections import tracking
-from projections.ledger import ledger_get
 from projections.metrics import MetricsView
 from projections.runner import ProjectionRunner
 from tests.integration.projections_reference import (
@@ -30,6 +29,7 @@ from tests.integration.projections_reference import (
     seeded_history,
     snapshot,
 )
+from tests.readers import ledger_get
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 import projections.db
 from application.clock import SettableClock
 from domain.complaint import Complaint
+from domain.rules import ClockKind
 from projections import tracking
 from tests.integration.projections_reference import (
     CALENDAR,
@@ -39,6 +40,14 @@ EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 # A 时限更正 is certain here: the response clock is open, and the first correcting calendar closes earlier.
 CORRECTED = [("receive", 0, 0, 0, 0), ("correct", 0, 0), ("project", 1, 1), ("step", 0, 1, 1), ("correct", 0, 2)]
+# An overdue escalation, then 办不了 → signed → dispatched → 退单 → 改派: the ledger's 逾期 starts afresh at 改派.
+# (Random histories meet this only now and then: the test failed once in a fresh clone, where Hypothesis
+# had no example database, until the reference folded 改派 as the view does.)
+REDISPATCHED_AFTER_ESCALATION = [
+    ("receive", 0, 0, 0, 0),
+    ("escalate", 0, ClockKind.response, 1, True),
+    *[("step", 0, 1, 1)] * 6,
+]
 
 
 def check_history(url: str, ops: list[Op]) -> int:
@@ -90,6 +99,7 @@ def test_views_equal_reference_on_postgres(pg_url: str) -> None:
     @EXAMPLES
     @given(ops=OPS)
     @example(ops=CORRECTED)
+    @example(ops=REDISPATCHED_AFTER_ESCALATION)
     def run(ops: list[Op]) -> None:
         reset_postgres(pg_url)
         check_history(pg_url, ops)
@@ -105,6 +115,7 @@ def test_views_equal_reference_on_sqlite(sqlite_urls: Callable[[], str]) -> None
     @EXAMPLES
     @given(ops=OPS)
     @example(ops=CORRECTED)
+    @example(ops=REDISPATCHED_AFTER_ESCALATION)
     def run(ops: list[Op]) -> None:
         check_history(sqlite_urls(), ops)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from application import deadline
 from application.complaints import ComplaintsApp, intake_id
 from application.errors import ComplaintNotFound, DeadlineExceeded, OutcomeUnknown, StoreUnavailable
 from application.persistence import parse_database_url
+from domain.roster import SigningMode
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 
 CLERK = Actor("c1", "窗口甲", Role.window_clerk)
@@ -25,7 +26,7 @@ SHORT = 0.5
 @pytest.fixture(params=["postgresql", "sqlite"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ComplaintsApp]:
     url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'y.db'}"
-    a = ComplaintsApp(env=parse_database_url(url).env)
+    a = ComplaintsApp(env=parse_database_url(url).env, signing_mode=SigningMode.roles_only)
     yield a
     a.close()
 
@@ -38,6 +39,13 @@ def unreachable() -> None:
     """A probe that fails: the database is down."""
     msg = "connection refused"
     raise ConnectionError(msg)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll ``condition`` until it holds or ``timeout`` passes (the assertion after it says what was expected)."""
+    deadline_at = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline_at:
+        time.sleep(0.02)
 
 
 def receive(app: ComplaintsApp, key: str) -> UUID:
@@ -57,15 +65,20 @@ def test_a_write_abandoned_by_its_503_never_commits(app: ComplaintsApp) -> None:
     guard = StoreGuard(reachable, timeout=SHORT)
     started = time.monotonic()
 
+    tried = threading.Event()
+
     def late_intake() -> UUID:
-        time.sleep(SHORT * 2)  # the request is answered meanwhile
-        return receive(app, "late")
+        try:
+            time.sleep(SHORT * 2)  # the request is answered meanwhile
+            return receive(app, "late")
+        finally:
+            tried.set()
 
     with pytest.raises(StoreUnavailable) as refused:
         guard.call(late_intake)
     assert refused.value.code == "store_unavailable"
     assert time.monotonic() - started < SHORT * 2
-    time.sleep(SHORT * 3)  # the worker has woken up and tried its write
+    assert tried.wait(30), "the worker has woken up and tried its write"
     with pytest.raises(ComplaintNotFound):
         app.get(key_id("late"))
     assert guard.available, "a slow call against a reachable database does not open the breaker"
@@ -97,11 +110,11 @@ def test_a_budget_abandoned_first_refuses_its_commit() -> None:
 
 
 def test_only_an_unreachable_database_opens_the_breaker() -> None:
-    slow = threading.Event()
-    up = StoreGuard(reachable, timeout=SHORT, long_timeout=SHORT * 4)
+    slow, probed = threading.Event(), threading.Event()
+    up = StoreGuard(probed.set, timeout=SHORT, long_timeout=SHORT * 4)  # reachable, and says so
     with pytest.raises(StoreUnavailable):
         up.call(lambda: slow.wait(SHORT * 2))  # short call, timed out, probe answers
-    time.sleep(0.2)  # the probe runs in the background
+    assert probed.wait(30), "the probe runs in the background"
     assert up.available
     assert up.call(lambda: slow.wait(SHORT * 2), long=True) is False  # the long deadline covers it
     with pytest.raises(StoreUnavailable):
@@ -112,6 +125,6 @@ def test_only_an_unreachable_database_opens_the_breaker() -> None:
     down = StoreGuard(unreachable, timeout=SHORT)
     with pytest.raises(StoreUnavailable):
         down.call(lambda: slow.wait(SHORT * 2))
-    time.sleep(0.2)
+    wait_for(lambda: not down.available)  # the probe runs in the background
     assert not down.available, "a timeout the probe confirms opens the breaker"
     down.close()

@@ -42,7 +42,7 @@ def escalations(client: TestClient, cid: str) -> list[tuple[str, int]]:
 
 
 def test_cannot_do_left_unresolved_escalates_then_reaches_the_liaison(pg_url: str) -> None:
-    """End to end over HTTP with an injected clock (DESIGN §1: level 1, then 抄送纪检 at level 2)."""
+    """End to end over HTTP with an injected clock (docs/design.md §1: level 1, then 抄送纪检 at level 2)."""
     clock = SettableClock(datetime(2025, 9, 26, 10, 0, tzinfo=CST))
     with client_for(pg_url, clock) as client:
         cid = dispatched_cannot_do(client)
@@ -166,7 +166,7 @@ def test_racing_sweep_processes_raise_each_escalation_once(pg_url: str) -> None:
         ]
         outs = [p.communicate(timeout=120) for p in procs]
         assert all(p.returncode == 0 for p in procs), outs
-        raised = sum(int(out.split("raised ")[1].split(",")[0]) for out, _ in outs)
+        raised = sum(int(out.split("新发起升级 ")[1].split(" 个")[0]) for out, _ in outs)
         assert raised == 2 * len(ids)  # level 1 and level 2 for each, across all three processes
         for cid in ids:
             assert [e for e in escalations(client, cid) if e[0] == "resolution"] == [

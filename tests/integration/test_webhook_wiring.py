@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -65,6 +66,13 @@ def wait_for(predicate: Any, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def sweeps_after(app: FastAPI, n: int) -> None:
+    """Wait until the background sweep loop has completed ``n`` more sweeps (each raised and posted what was due)."""
+    loop = next(p for p in app.state.background.loops if p.name == "sweep")
+    target = loop.runs + n
+    wait_for(lambda: loop.runs >= target)
+
+
 def backlog(client: TestClient) -> float:
     """yousu_webhook_backlog from the scrape."""
     text = client.get("/metrics").text
@@ -86,12 +94,12 @@ def test_escalation_is_posted_to_the_webhook_configured_in_settings(
     app = build_http_app(settings_for(sqlite_url), clock, background=True)
     with TestClient(app) as client:
         cid = dispatched_cannot_do(client)  # 办不了, due the 调休 Sunday 2025-09-28 17:30
-        time.sleep(0.5)  # a few sweeps before the deadline: nothing is due, nothing is posted
+        sweeps_after(app, 3)  # a few sweeps before the deadline: nothing is due, nothing is posted
         assert got.posts == []
         clock.set(datetime(2025, 9, 28, 17, 31, tzinfo=CST))
         wait_for(lambda: len(got.posts) >= 1)
         wait_for(lambda: backlog(client) == 0)  # acknowledged with a 2xx: nothing left queued
-        time.sleep(0.5)  # later sweeps neither raise nor post it again
+        sweeps_after(app, 3)  # later sweeps neither raise nor post it again
     assert len(got.posts) == 1
     path, headers, payload = got.posts[0]
     assert path == "/hooks/yousu"

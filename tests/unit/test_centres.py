@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from domain.audit import ENVELOPE, chain_hash, event_hash, plain
 from domain.centres import DEFAULT_CENTRE, DEFAULT_CENTRE_NAME
 from domain.complaint import Complaint
 from domain.slips import SlipBook, SlipNumber, legacy_slip_number, parse_slip_number, slip_number
-from tests.unit.test_complaint_rules import CLERK, received
+from tests.unit.test_complaint_rules import CLERK, CST, received
 
 CENTRES = frozenset({"district", "east", "north_2"})
 
@@ -136,6 +136,7 @@ def test_a_version_2_received_keeps_its_centre_and_the_centre_is_hashed() -> Non
 # ---------------------------------------------------------------------------------------- slip numbers
 
 NOV30 = date(2026, 11, 30)
+NOV30_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=CST)
 
 
 @pytest.mark.parametrize(
@@ -195,21 +196,24 @@ def test_slip_number_refuses_a_bad_centre_or_sequence() -> None:
 
 
 def test_a_centre_slip_book_issues_centre_numbers_and_has_its_own_id() -> None:
-    book = SlipBook.open(NOV30, "east")
-    assert [book.issue(), book.issue()] == ["YS-east-20261130-00001", "YS-east-20261130-00002"]
+    book = SlipBook.open(NOV30, "east", now=NOV30_9AM)
+    assert [book.issue(now=NOV30_9AM), book.issue(now=NOV30_9AM)] == [
+        "YS-east-20261130-00001",
+        "YS-east-20261130-00002",
+    ]
     ids = {SlipBook.id_for(NOV30), SlipBook.id_for(NOV30, "east"), SlipBook.id_for(NOV30, "district")}
     assert len(ids) == 3
 
 
 def test_a_legacy_slip_book_keeps_the_old_id_and_numbers() -> None:
-    book = SlipBook.open(date(2025, 9, 26))
+    book = SlipBook.open(date(2025, 9, 26), now=datetime(2025, 9, 26, 9, 0, tzinfo=CST))
     assert book.id == SlipBook.id_for(date(2025, 9, 26))
-    assert book.issue() == "YS2025092600001"
+    assert book.issue(now=datetime(2025, 9, 26, 9, 0, tzinfo=CST)) == "YS2025092600001"
 
 
 def test_a_slip_book_opened_before_centres_loads_as_a_legacy_book() -> None:
-    book = SlipBook.open(NOV30)
-    book.issue()
+    book = SlipBook.open(NOV30, now=NOV30_9AM)
+    book.issue(now=NOV30_9AM)
     opened, issued = book.collect_events()
     stored = mapper().to_stored_event(opened)
     state = json.loads(stored.state)
@@ -222,7 +226,7 @@ def test_a_slip_book_opened_before_centres_loads_as_a_legacy_book() -> None:
     )
     assert isinstance(rebuilt, SlipBook)
     assert rebuilt.centre is None
-    assert rebuilt.issue() == "YS2026113000002"
+    assert rebuilt.issue(now=NOV30_9AM) == "YS2026113000002"
 
 
 def test_the_intake_actor_is_recorded_with_the_centre() -> None:

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
+from uuid import uuid4
 
 import pytest
 
 from application.calendar_loader import load_calendar
+from application.complaints import new_salt
 from domain import errors
+from domain.centres import SigningCentre
 from domain.complaint import Complaint
 from domain.roster import DutyDay, Person, SigningMode
 from domain.rules import DEFAULT_RESOLUTION_LIMITS, ClockKind, Limits, deadline_for
@@ -110,7 +113,14 @@ def reclassify(kind: Any, reason: str = "现场无法解决，需部门协调", 
     )
 
 
-def dispatch(*departments: str, supervisor: str = "周督办", actor: Actor = LEADER, limits: Limits = LIMITS) -> Step:
+def dispatch(
+    *departments: str,
+    supervisor: str = "周督办",
+    actor: Actor = LEADER,
+    limits: Limits = LIMITS,
+    acting_centre: str | None = None,
+    signer: SigningCentre | None = None,
+) -> Step:
     return Step(
         f"dispatch:{'+'.join(departments) or 'none'}",
         actor,
@@ -122,6 +132,8 @@ def dispatch(*departments: str, supervisor: str = "周督办", actor: Actor = LE
             now=now,
             calendar=CALENDAR,
             limits=limits,
+            acting_centre=acting_centre,
+            signer=signer,
         ),
     )
 
@@ -223,6 +235,8 @@ def received(now: datetime = T0, **overrides: Any) -> Complaint:
         "now": now,
         "calendar": CALENDAR,
         "limits": LIMITS,
+        "complaint_id": uuid4(),
+        "salt": new_salt,
     }
     kwargs.update(overrides)
     return Complaint.receive(**kwargs)
@@ -374,6 +388,28 @@ def resume(actor: Actor = CLERK, later: timedelta = timedelta(0)) -> Step:
     )
 
 
+# 指定承办人: 赵市监 (MARKET) heads 市场监管 and names 孙经办, one of its 业务骨干; 周科员 is another of its accounts
+MARKET_HANDLER = Actor("dept-market-2", "孙经办", Role.department, department="market")
+MARKET_OTHER = Actor("dept-market-3", "周科员", Role.department, department="market")
+
+
+def assign(
+    handler: Actor = MARKET_HANDLER, actor: Actor = MARKET, department: str | None = None, name: str | None = None
+) -> Step:
+    """指定承办人 by ``actor`` as its department's 负责人 (for ``department``, by default the actor's own)."""
+    return Step(
+        f"assign:{actor.department or actor.role.value}",
+        actor,
+        lambda c, now: c.assign_handler(
+            department=department or str(actor.department or ""),
+            handler_id=handler.id,
+            handler_name=handler.name if name is None else name,
+            actor=actor,
+            now=now,
+        ),
+    )
+
+
 HOTLINE = Actor("hotline-1", "12345热线", Role.hotline)
 OPEN_MASTER = master()
 RESOLVED_MASTER = master([classify(GENERAL), resolve(CLERK)])
@@ -386,6 +422,8 @@ MERGED = [merge(OPEN_MASTER)]
 RETURNED = [*dispatched(REFUSED), return_()]
 ASKED = [*dispatched(REFUSED), extend()]
 PAUSED = [*dispatched(REFUSED), pause()]
+# a 很难办 complaint dispatched to 市场监管, consulted, resolved, fed back and rated 2 (差评): round 1 is open
+BAD_RATED = [*dispatched(HARD, "market"), consult(), resolve(MARKET), feed_back(), call_back(2)]
 LATE = timedelta(days=5)  # past the return window and the 不给办 deadline (Monday 29 September)
 
 
@@ -505,6 +543,14 @@ ALLOWED = [
     Allowed("hotline-supplement-resumes", PAUSED, resume(HOTLINE), Complaint.ClockResumed, Status.dispatched),
     Allowed("pause-again-after-resume", [*PAUSED, resume()], pause(), Complaint.ClockPaused, Status.dispatched),
     Allowed("escalate-a-long-pause", PAUSED, escalate(ClockKind.pause, round_=1), Complaint.Escalated, Status.dispatched),
+    # 指定承办人: the department's 负责人 names a handler while it handles the complaint; the handler or the assigner resolves
+    Allowed("assign-handler-dispatched", dispatched(REFUSED), assign(), Complaint.HandlerAssigned, Status.dispatched),
+    Allowed("assign-handler-consulted", [*dispatched(HARD), consult()], assign(), Complaint.HandlerAssigned, Status.consulted),
+    Allowed("assign-handler-rectifying", RECTIFYING_MULTI, assign(), Complaint.HandlerAssigned, Status.rectifying),
+    Allowed("assign-handler-again", [*dispatched(REFUSED), assign()], assign(MARKET_OTHER), Complaint.HandlerAssigned, Status.dispatched),
+    Allowed("assigned-handler-resolves", [*dispatched(REFUSED), assign()], resolve(MARKET_HANDLER), Complaint.Resolved, Status.resolved),
+    Allowed("assigner-resolves", [*dispatched(REFUSED), assign()], resolve(MARKET), Complaint.Resolved, Status.resolved),
+    Allowed("unassigned-department-resolves", [*MULTI, assign()], resolve(HOUSING), Complaint.Resolved, Status.resolved),
     Allowed("escalate-resolution-afresh-after-redispatch", [*dispatched(REFUSED), escalate(), return_(), redispatch("housing")], escalate(), Complaint.Escalated, Status.dispatched),
 ]  # fmt: skip
 
@@ -570,6 +616,25 @@ def test_allowed(case: Allowed) -> None:
     assert complaint.status is case.status
 
 
+def on_the_spot(actor: Actor = CLERK, result: str = "当场告知办理流程并代为填表") -> Step:
+    """当场答复 of a general question at the window."""
+    return Step(
+        "answer_on_the_spot",
+        actor,
+        lambda c, now: c.answer_on_the_spot(result=result, actor=actor, now=now, calendar=CALENDAR, limits=LIMITS),
+    )
+
+
+def appeal(actor: Actor = MARKET, reason: str = "群众诉求超出法定办理范围，已依法答复") -> Step:
+    """差评申诉 by whoever resolved the round."""
+    return Step("appeal", actor, lambda c, now: c.appeal_rating(reason=reason, actor=actor, now=now))
+
+
+def decide(upheld: bool, actor: Actor = LEADER, opinion: str = "经核实") -> Step:
+    """申诉审核 by the duty leader."""
+    return Step("decide", actor, lambda c, now: c.decide_appeal(upheld=upheld, opinion=opinion, actor=actor, now=now))
+
+
 # ---------------------------------------------------------------------------------------- refused
 
 
@@ -616,6 +681,7 @@ REFUSED_CASES = [
         for k in COMPLEX
     ),
     Refused("dispatch-twice", dispatched(CANNOT), dispatch("housing"), errors.AlreadyDispatched, "already_dispatched"),
+    Refused("dispatch-by-a-street-centre-the-district-signs-for", signed(CANNOT), dispatch("market", acting_centre="jiefang", signer=SigningCentre("district", "区政务服务中心")), errors.NotSigningCentre, "not_signing_centre"),
     Refused("dispatch-no-department", signed(CANNOT), dispatch(), errors.InvalidInput, "invalid_input"),
     Refused("dispatch-blank-department", signed(CANNOT), dispatch("market", " "), errors.InvalidInput, "invalid_input"),
     Refused("dispatch-duplicate-department", signed(CANNOT), dispatch("market", "market"), errors.InvalidInput, "invalid_input"),
@@ -779,6 +845,21 @@ REFUSED_CASES = [
     Refused("resume-not-paused", dispatched(REFUSED), resume(), errors.ClockNotPaused, "clock_not_paused"),
     Refused("resume-by-department", PAUSED, resume(MARKET), errors.ResumeRoleInvalid, "resume_role_invalid"),
     Refused("resolve-while-paused", PAUSED, resolve(MARKET), errors.ClockPausedNow, "clock_paused"),
+    # 当场答复, 差评申诉 (their own cases: test_appeal_and_on_the_spot.py)
+    Refused("on-the-spot-complex", dispatched(HARD), on_the_spot(), errors.NotOnTheSpot, "not_on_the_spot"),
+    Refused("appeal-before-bad-rating", dispatched(HARD), appeal(), errors.AppealNotOpen, "appeal_not_open"),
+    Refused("appeal-by-clerk-of-complex", BAD_RATED, appeal(CLERK), errors.AppealRoleInvalid, "appeal_role_invalid"),
+    Refused("appeal-twice", [*BAD_RATED, appeal()], appeal(), errors.AlreadyAppealed, "already_appealed"),
+    Refused("decide-no-appeal", BAD_RATED, decide(True), errors.NoAppealPending, "no_appeal_pending"),
+    # 指定承办人
+    Refused("resolve-by-other-than-the-assigned", [*dispatched(REFUSED), assign()], resolve(MARKET_OTHER), errors.NotAssignedHandler, "not_assigned_handler"),
+    Refused("resolve-by-the-handler-replaced", [*dispatched(REFUSED), assign(), assign(MARKET_OTHER)], resolve(MARKET_HANDLER), errors.NotAssignedHandler, "not_assigned_handler"),
+    Refused("assign-by-clerk", dispatched(REFUSED), assign(actor=CLERK, department="market"), errors.ResolverRoleInvalid, "resolver_role_invalid"),
+    Refused("assign-by-other-department", dispatched(REFUSED), assign(HOUSING, actor=HOUSING), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("assign-for-another-department", MULTI, assign(HOUSING, department="housing"), errors.NotResponsibleDepartment, "not_responsible_department"),
+    Refused("assign-before-dispatch", signed(REFUSED), assign(), errors.NotDispatched, "not_dispatched"),
+    Refused("assign-after-resolved", [*dispatched(REFUSED), resolve(MARKET)], assign(), errors.AlreadyResolved, "already_resolved"),
+    Refused("assign-without-name", dispatched(REFUSED), assign(name=" "), errors.InvalidInput, "invalid_input"),
 ]  # fmt: skip
 
 
@@ -1100,8 +1181,8 @@ def test_invalid_command_input_names_its_field(steps: list[Step], when: Step, fi
 
 
 def test_slip_numbers_are_ordered_within_the_day() -> None:
-    book = SlipBook.open(T0.date())
-    numbers = [book.issue() for _ in range(12)]
+    book = SlipBook.open(T0.date(), now=T0)
+    numbers = [book.issue(now=T0) for _ in range(12)]
     assert numbers[0] == "YS2025092600001"
     assert numbers[-1] == "YS2025092600012"
     assert numbers == sorted(numbers)
@@ -1113,9 +1194,9 @@ def test_slip_book_id_is_a_function_of_the_day() -> None:
     day = T0.date()
     assert SlipBook.id_for(day) == SlipBook.id_for(day)
     assert SlipBook.id_for(day) != SlipBook.id_for(day + timedelta(days=1))
-    assert SlipBook.open(day).id == SlipBook.id_for(day)
-    later = SlipBook.open(day + timedelta(days=1)).issue()
-    assert later > SlipBook.open(day).issue()
+    assert SlipBook.open(day, now=T0).id == SlipBook.id_for(day)
+    later = SlipBook.open(day + timedelta(days=1), now=T0).issue(now=T0)
+    assert later > SlipBook.open(day, now=T0).issue(now=T0)
 
 
 # ---------------------------------------------------------------------------------------- signers, 会商, 改分类

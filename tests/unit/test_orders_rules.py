@@ -43,6 +43,7 @@ def issued(calendar: WorkingCalendar, days: int = 5) -> RectificationOrder:
         now=FRIDAY,
         calendar=calendar,
         known_units={"housing", "tax", "district"},
+        order_id=uuid4(),
     )
 
 
@@ -64,6 +65,7 @@ def test_only_duty_leader_or_liaison_issue(calendar: WorkingCalendar) -> None:
             actor=HOUSING,
             now=FRIDAY,
             calendar=calendar,
+            order_id=uuid4(),
         )
 
 
@@ -78,6 +80,7 @@ def test_unknown_unit_and_bad_limit_name_the_field(calendar: WorkingCalendar) ->
             now=FRIDAY,
             calendar=calendar,
             known_units={"housing"},
+            order_id=uuid4(),
         )
     assert exc.value.field == "unit"
     with pytest.raises(errors.InvalidInput) as exc:

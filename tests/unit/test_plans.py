@@ -16,7 +16,8 @@ MONDAY = date(2025, 9, 29)
 
 
 def accepted(**extra: Any) -> TidalPlan:
-    plan = TidalPlan.open("district", MONDAY, MONDAY)
+    now = datetime(2025, 9, 26, 10, tzinfo=CST)
+    plan = TidalPlan.open("district", MONDAY, MONDAY, now=now)
     plan.accept(
         centre="district",
         start=MONDAY,
@@ -25,7 +26,7 @@ def accepted(**extra: Any) -> TidalPlan:
         extra={"2025-09-29": 1},
         note="",
         actor=LEADER,
-        now=datetime(2025, 9, 26, 10, tzinfo=CST),
+        now=now,
         **extra,
     )
     return plan

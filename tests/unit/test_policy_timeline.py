@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
+from application.complaints import new_salt
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
+from domain.roster import SigningMode
 from domain.rules import Limits
 from domain.values import SYSTEM_ACTOR, Actor, Channel, Classification, Complainant, ComplainantType, Role
 from policies.deadlines import COPY_TO_LIAISON, NOTICE, OVERDUE, EscalationRules, OpenClock, decide, level2_at
@@ -28,8 +31,8 @@ def command(c: Complaint, i: int, now: datetime, cal: WorkingCalendar) -> None:
     kinds = [Classification.general, Classification.cannot_do, Classification.hard_to_do]
     steps = [
         lambda: c.classify(classification=kinds[i % 3], reason="", actor=CLERK, now=now, calendar=cal, limits=LIMITS),
-        lambda: c.sign(opinion="", actor=OFFICER, now=now),
-        lambda: c.sign(opinion="", actor=LEADER, now=now),
+        lambda: c.sign(opinion="", actor=OFFICER, now=now, mode=SigningMode.roles_only),
+        lambda: c.sign(opinion="", actor=LEADER, now=now, mode=SigningMode.roles_only),
         lambda: c.dispatch(
             departments=["housing"],
             supervisor="督",
@@ -39,7 +42,7 @@ def command(c: Complaint, i: int, now: datetime, cal: WorkingCalendar) -> None:
             calendar=cal,
             limits=LIMITS,
         ),
-        lambda: c.consult(participants=[], conclusion="会商", actor=LEADER, now=now),
+        lambda: c.consult(participants=[], conclusion="会商", actor=LEADER, now=now, mode=SigningMode.roles_only),
         lambda: c.resolve(result="办", legal_basis="依据", actor=DEPT, now=now, calendar=cal, limits=LIMITS),
         lambda: c.resolve(result="办", legal_basis=None, actor=CLERK, now=now, calendar=cal, limits=LIMITS),
         lambda: c.feed_back(method="电话", summary="", actor=CLERK, now=now, calendar=cal, limits=LIMITS),
@@ -89,6 +92,8 @@ def test_escalations_exactly_when_due_and_once(calendar: WorkingCalendar, steps:
         now=now,
         calendar=calendar,
         limits=LIMITS,
+        complaint_id=uuid4(),
+        salt=new_salt,
     )
     for kind, n in steps:
         if kind == "cmd":

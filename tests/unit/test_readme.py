@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api.permissions import matrix_markdown
+from tests.readers import matrix_markdown
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -34,3 +34,14 @@ def test_text_without_personal_information_is_unchanged() -> None:
     assert redact(text) == text
     assert redact.replacements() == []
     assert Redactor(names=["", " 王"])("王先生来电") == "王先生来电"  # one-character names are not guessed at
+
+
+def test_slip_numbers_are_taken_out_of_case_text() -> None:
+    from application.redaction import Redactor, without_slips  # noqa: PLC0415
+
+    assert without_slips("2025-09-26 受理（YS-district-20250926-00012）") == "2025-09-26 受理"
+    assert without_slips("见YS2025092600012号") == "见【受理单号】号"
+    assert without_slips("罚款2000元，电话13812345678") == "罚款2000元，电话13812345678"
+    redact = Redactor()
+    assert redact("参照YS-jiefang-20250101-00003办理") == "参照【受理单号】办理"
+    assert [r.kind for r in redact.replacements()] == ["slip"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from application.complaints import new_salt
 from application.transcodings import DataclassAsDict, register_domain_transcodings
 from domain import errors
 from domain.complaint import Complaint
@@ -314,7 +316,7 @@ def test_a_signature_succeeds_iff_the_signer_is_on_that_centres_roster_that_day(
         classification=Classification.hard_to_do, reason="", actor=CLERK, now=now, calendar=CALENDAR, limits=LIMITS
     )
     if role is LEADER_ROLE:
-        complaint.sign(opinion="", actor=as_actor(PRE_SIGNER, OFFICER_ROLE), now=now)
+        complaint.sign(opinion="", actor=as_actor(PRE_SIGNER, OFFICER_ROLE), now=now, mode=SigningMode.roles_only)
     roster = rosters.get(DutyRoster.id_for(centre, month_of(day)))
     duty = roster.on_duty(day) if roster is not None else None
 
@@ -353,6 +355,8 @@ def _intake(now: datetime) -> dict[str, Any]:
         "now": now,
         "calendar": CALENDAR,
         "limits": LIMITS,
+        "complaint_id": uuid4(),
+        "salt": new_salt,
     }
 
 

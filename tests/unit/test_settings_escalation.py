@@ -13,6 +13,7 @@ import application.complaints as complaints_module
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.calendar import WorkingCalendar
+from domain.roster import SigningMode
 from domain.rules import ClockKind
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from policies.deadlines import OpenClock, decide
@@ -71,9 +72,12 @@ def test_configured_levels_recipients_and_delay_drive_the_policy() -> None:
     assert [e.level for e in decide([clock], late, cal, rules)] == [1, 2]
 
 
+@pytest.mark.usefixtures("structlog_defaults")
 def test_a_provisional_deadline_is_logged_when_computed(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2099 has no holiday schedule: its deadlines are counted Monday–Friday and marked provisional
-    app = ComplaintsApp(clock=SettableClock(datetime(2099, 1, 5, 10, 0, tzinfo=CST)))
+    app = ComplaintsApp(
+        clock=SettableClock(datetime(2099, 1, 5, 10, 0, tzinfo=CST)), signing_mode=SigningMode.roles_only
+    )
     with capture_logs() as logs:
         # a logger bound before (cached on first use by the service's logging set-up) would bypass the capture
         monkeypatch.setattr(complaints_module, "log", structlog.get_logger("yousu.complaints"))

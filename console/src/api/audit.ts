@@ -1,18 +1,12 @@
 import { get, post, query } from "./http";
 import { ApiError } from "./problem";
+import type { components } from "./schema";
 
-export interface CoveringAnchor {
-  number: number;
-  anchored_at: string;
-  version: number;
-}
+type Schemas = components["schemas"];
 
-export interface ChainBadge {
-  ok: boolean;
-  events_checked: number;
-  anchor: CoveringAnchor | null;
-  findings: { version: number; problem: string; detail?: string }[];
-}
+export type CoveringAnchor = Schemas["CoveringAnchor"];
+/** The chain check of one complaint (`anchor` is always given when a complaint is named). */
+export type ChainBadge = Schemas["VerifyReport"];
 
 /** GET /v1/audit/verify?complaint_id=: the chain check (409 carries the same body with findings). */
 export async function verifyComplaint(id: string): Promise<ChainBadge> {
@@ -27,7 +21,7 @@ export async function verifyComplaint(id: string): Promise<ChainBadge> {
 }
 
 /** POST /v1/audit/anchors: anchor every complaint's head now (204: nothing changed since the last one). */
-export const anchorNow = () => post<unknown>("/v1/audit/anchors");
+export const anchorNow = () => post<Schemas["AnchorRecord"] | undefined>("/v1/audit/anchors");
 
 /** The download link of one complaint's offline bundle (the browser sends the session cookie). */
 export const bundleUrl = (id: string, allowUnanchored: boolean) =>

@@ -27,7 +27,7 @@ export const dispatch = (id: string, body: Schemas["DispatchIn"], version?: numb
 export const resolve = (id: string, result: string, legalBasis: string | null, version?: number) =>
   post<CommandOut>(`${base(id)}/resolve`, { result, legal_basis: legalBasis || null }, ifMatch(version));
 export const getComplaint = (id: string, version?: number) => get<Complaint>(`${base(id)}${query({ version })}`);
-export const getHistory = (id: string) => get<{ id: string; slip_no: string; events: HistoryItem[] }>(`${base(id)}/history`);
+export const getHistory = (id: string) => get<Schemas["HistoryOut"]>(`${base(id)}/history`);
 export const due = (from: string, workingDays: number) =>
   get<DueOut>(`/v1/calendar/due${query({ from, working_days: workingDays })}`);
 
@@ -37,7 +37,7 @@ export const merge = (id: string, body: Schemas["MergeIn"], version?: number) =>
 export const unmerge = (id: string, reason: string, version?: number) =>
   post<CommandOut>(`${base(id)}/unmerge`, { reason } satisfies Schemas["UnmergeIn"], ifMatch(version));
 export const returnComplaint = (id: string, reason: string, version?: number) =>
-  post<CommandOut>(`${base(id)}/return`, { reason } satisfies Schemas["api__schemas__ReturnIn"], ifMatch(version));
+  post<CommandOut>(`${base(id)}/return`, { reason } satisfies Schemas["ReturnIn"], ifMatch(version));
 export const redispatch = (id: string, body: Schemas["RedispatchIn"], version?: number) =>
   post<CommandOut>(`${base(id)}/redispatch`, body, ifMatch(version));
 export const insist = (id: string, opinion: string, version?: number) =>
@@ -52,3 +52,7 @@ export const pauseClock = (id: string, reason: string, version?: number) =>
   post<CommandOut>(`${base(id)}/pause`, { reason } satisfies Schemas["PauseIn"], ifMatch(version));
 export const resumeClock = (id: string, note: string, version?: number) =>
   post<CommandOut>(`${base(id)}/resume`, { note } satisfies Schemas["ResumeIn"], ifMatch(version));
+
+/** 相似事项: other complaints about the same matter (by meaning), most alike first. */
+export type SimilarMatter = Schemas["SimilarComplaint"];
+export const getSimilar = (id: string) => get<Schemas["SimilarComplaints"]>(`${base(id)}/similar`);

@@ -1,69 +1,20 @@
-// 限期整改通知 (POST /v1/orders …) and the orders ledger with 整改按期完成率.
+// 限期整改通知 (POST /v1/orders …) and the orders ledger with 整改按期完成率: calls only; every type is generated
+// from the API (schema.d.ts).
 import { get, post, query } from "./http";
+import type { components, operations } from "./schema";
 
-export interface OrderRow {
-  id: string;
-  unit: string;
-  finding_kind: string;
-  finding_label: string;
-  finding_text: string;
-  complaint_id: string | null;
-  issuer_id: string;
-  issued_at: string;
-  round: number;
-  status: string;
-  status_label: string;
-  due_at: string;
-  acknowledged_at: string | null;
-  reported_at: string | null;
-  accepted_at: string | null;
-  late_rounds: number;
-  escalation_level: number;
-  overdue: boolean;
-}
+type Schemas = components["schemas"];
 
-export interface OnTimeRate {
-  label: string;
-  from: string;
-  to: string;
-  rate: number | null;
-  numerator: number;
-  denominator: number;
-  pending: number;
-}
+export type OrderRow = Schemas["OrderRow"];
+export type OnTimeRate = Schemas["OnTimeRate"];
+export type OrdersPage = Schemas["OrdersPage"];
+/** The ledger's filters and the 整改按期完成率 period (`after`: read own writes). */
+export type OrdersQuery = NonNullable<operations["ledger_v1_orders_get"]["parameters"]["query"]>;
+export type OrderResult = Schemas["OrderAnswer"];
+export type IssueIn = Schemas["IssueIn"];
+export type FindingKind = IssueIn["finding"]["kind"];
 
-export interface OrdersPage {
-  items: OrderRow[];
-  total: number;
-  finding_labels: Record<string, string>;
-  on_time_rate: OnTimeRate;
-}
-
-export interface OrdersQuery {
-  unit?: string;
-  status?: string;
-  finding_kind?: string;
-  overdue?: boolean;
-  issued_from?: string;
-  issued_to?: string;
-  from?: string; // 整改按期完成率's period (dates)
-  to?: string;
-  limit?: number;
-  offset?: number;
-  after?: number; // read own writes: wait until the views include this notification
-}
-
-export interface OrderResult {
-  id: string;
-  unit: string;
-  status: string;
-  round: number;
-  due_at: string;
-  version: number;
-  notification_id: number | null;
-}
-
-export const FINDING_KINDS: Record<string, string> = {
+export const FINDING_KINDS: Record<FindingKind, string> = {
   bad_rating_pattern: "差评集中",
   topic: "热点问题",
   callback_finding: "回访发现",
@@ -80,10 +31,11 @@ export const ORDER_STATUS_LABELS: Record<string, string> = {
 const base = (id: string) => `/v1/orders/${encodeURIComponent(id)}`;
 
 export const orders = (q: OrdersQuery) => get<OrdersPage>(`/v1/orders${query({ ...q })}`);
-export const issueOrder = (body: { unit: string; finding: { kind: string; text: string }; working_days: number; complaint_id?: string | null }) =>
-  post<OrderResult>("/v1/orders", body);
+export const issueOrder = (body: IssueIn) => post<OrderResult>("/v1/orders", body);
 export const acknowledgeOrder = (id: string) => post<OrderResult>(`${base(id)}/acknowledge`);
-export const reportOrder = (id: string, report: string) => post<OrderResult>(`${base(id)}/report`, { report });
-export const acceptOrder = (id: string, comment: string) => post<OrderResult>(`${base(id)}/accept`, { comment });
+export const reportOrder = (id: string, report: string) =>
+  post<OrderResult>(`${base(id)}/report`, { report } satisfies Schemas["ReportIn"]);
+export const acceptOrder = (id: string, comment: string) =>
+  post<OrderResult>(`${base(id)}/accept`, { comment } satisfies Schemas["AcceptIn"]);
 export const returnOrder = (id: string, reason: string, workingDays: number) =>
-  post<OrderResult>(`${base(id)}/return`, { reason, working_days: workingDays });
+  post<OrderResult>(`${base(id)}/return`, { reason, working_days: workingDays } satisfies Schemas["OrderReturnIn"]);

@@ -1,12 +1,9 @@
 // RFC 9457 problem bodies from the yousu API: the Chinese `detail` is what staff read.
+import type { components } from "./schema";
 
-export interface ProblemBody {
-  status?: number;
-  code?: string;
-  title?: string;
-  detail?: string;
-  errors?: { field: string; detail: string }[];
-}
+/** A problem body as received: the API's `Problem` schema, every field optional (a proxy's error page, or a
+ * body that is not a problem at all, reads as an empty one). */
+export type ProblemBody = Partial<components["schemas"]["Problem"]>;
 
 export class ApiError extends Error {
   readonly status: number;

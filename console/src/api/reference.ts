@@ -4,11 +4,7 @@ import { messageOf } from "./problem";
 import type { components } from "./schema";
 
 /** The district's codes as code → Chinese name, for selects and labels. */
-export interface Reference {
-  departments: Record<string, string>;
-  categories: Record<string, string>;
-  centres: Record<string, string>;
-}
+export type Reference = { [K in keyof components["schemas"]["ReferenceOut"]]: Record<string, string> };
 
 /** Nothing loaded yet (labels then show the raw code). */
 export const EMPTY_REFERENCE: Reference = { departments: {}, categories: {}, centres: {} };
@@ -18,17 +14,29 @@ export function codeMap(codes: components["schemas"]["CodeOut"][]): Record<strin
   return Object.fromEntries(codes.map((c) => [c.code, c.name]));
 }
 
-let cached: Promise<Reference> | null = null;
+let raw: Promise<components["schemas"]["ReferenceOut"]> | null = null;
 
 /** GET /v1/reference (every staff role may read it), once per page load; a failure is retried next time. */
+function loadRaw(): Promise<components["schemas"]["ReferenceOut"]> {
+  raw ??= get<components["schemas"]["ReferenceOut"]>("/v1/reference").catch((e: unknown) => {
+    raw = null;
+    throw e;
+  });
+  return raw;
+}
+
+/** The district's codes as code → Chinese name. */
 export function loadReference(): Promise<Reference> {
-  cached ??= get<components["schemas"]["ReferenceOut"]>("/v1/reference")
-    .then((r) => ({ departments: codeMap(r.departments), categories: codeMap(r.categories), centres: codeMap(r.centres) }))
-    .catch((e: unknown) => {
-      cached = null;
-      throw e;
-    });
-  return cached;
+  return loadRaw().then((r) => ({
+    departments: codeMap(r.departments),
+    categories: codeMap(r.categories),
+    centres: codeMap(r.centres),
+  }));
+}
+
+/** centre code → the centre whose day's roster signs its complex complaints (`signed_by`). */
+export function loadSignedBy(): Promise<Record<string, string>> {
+  return loadRaw().then((r) => Object.fromEntries(r.centres.map((c) => [c.code, c.signed_by])));
 }
 
 /** The codes, or none (labels then show raw codes) with the reason shown as a message: a page still opens. */

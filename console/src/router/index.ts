@@ -15,6 +15,7 @@ const routes: RouteRecordRaw[] = [
       { path: "dispatch", component: () => import("@/views/dispatch/index.vue"), meta: { title: "转办" } },
       { path: "department", component: () => import("@/views/department/index.vue"), meta: { title: "部门待办" } },
       { path: "inbox", component: () => import("@/views/inbox/index.vue"), meta: { title: "收件箱" } },
+      { path: "liaison", component: () => import("@/views/liaison/index.vue"), meta: { title: "纪检联络" } },
       { path: "ledger", component: () => import("@/views/ledger/index.vue"), meta: { title: "工作台账" } },
       { path: "dashboard", component: () => import("@/views/dashboard/index.vue"), meta: { title: "统计" } },
       { path: "topics", component: () => import("@/views/topics/index.vue"), meta: { title: "高频事项" } },
@@ -25,8 +26,12 @@ const routes: RouteRecordRaw[] = [
       { path: "cases", component: () => import("@/views/cases/index.vue"), meta: { title: "指导案例" } },
       { path: "complaints", component: () => import("@/views/complaint/find.vue"), meta: { title: "查找诉求" } },
       { path: "complaints/:id", component: () => import("@/views/complaint/index.vue"), meta: { title: "诉求详情" } },
+      { path: "roster", component: () => import("@/views/roster/index.vue"), meta: { title: "值班表导入" } },
+      { path: "accounts", component: () => import("@/views/accounts/index.vue"), meta: { title: "账号管理" } },
     ],
   },
+  // 受理单: a page of its own (no menu, no header), for printing on A4 or A5
+  { path: "/complaints/:id/slip", component: () => import("@/views/complaint/slip.vue"), meta: { title: "受理单" } },
   { path: "/:rest(.*)*", redirect: "/" },
 ];
 
@@ -35,12 +40,12 @@ export const router = createRouter({ history: createWebHistory(), routes });
 router.beforeEach(async (to) => {
   const user = useUserStore();
   if (!user.checked) await user.load();
-  if (to.path === "/login") return user.me ? homeFor(user.roles) : true;
+  if (to.path === "/login") return user.me ? homeFor(user.allowed) : true;
   if (!user.me) return { path: "/login", query: { redirect: to.fullPath } };
   if (to.path === "/" || to.path === "/intake") {
-    if (!mayOpen("/intake", user.roles)) return homeFor(user.roles);
+    if (!mayOpen("/intake", user.allowed)) return homeFor(user.allowed);
   }
-  if (!mayOpen(to.path, user.roles)) return homeFor(user.roles);
+  if (!mayOpen(to.path, user.allowed)) return homeFor(user.allowed);
   return true;
 });
 

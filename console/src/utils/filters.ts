@@ -1,5 +1,5 @@
 // The filter block shared by 工作台账 and 统计: one set of values, turned into each endpoint's query.
-import type { LedgerFilter, MetricsQuery } from "@/api/views";
+import type { GroupBy, LedgerFilter, MetricsQuery } from "@/api/views";
 import { beijingToday, endOfBeijingDay, startOfBeijingDay } from "./time";
 
 /** Which filters a page shows (the API's parameters of the same name). */
@@ -46,7 +46,7 @@ export function ledgerFilter(v: FilterValues): LedgerFilter {
 }
 
 /** GET /v1/metrics's query: the cohort received within the days (`from`, `to` are dates). */
-export function metricsQuery(v: FilterValues, groupBy?: string): MetricsQuery {
+export function metricsQuery(v: FilterValues, groupBy?: GroupBy): MetricsQuery {
   const [from, to] = v.days ?? yearToDate();
   return {
     from,

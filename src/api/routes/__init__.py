@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    accounts,
     audit,
     calendar,
     cases,
@@ -16,13 +17,18 @@ from api.routes import (
     inboxes,
     insights,
     knowledge,
+    liaison,
+    people,
     reference,
     roster,
     views,
     worklist,
 )
 
+# FastAPI tries the routers in turn on every request: the probes (answered many times a minute) first,
+# then the complaint commands and reads, the busiest of the staff's requests.
 ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
     complaint_commands.router,
     complaint_handling.router,
     complaint_reads.router,
@@ -31,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     views.router,
     inboxes.router,
+    liaison.router,
     roster.router,
     worklist.router,
     insights.router,
@@ -38,5 +45,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
     hotline.router,
     hotline.deliveries_router,
-    health.router,
+    accounts.router,
+    people.router,
 )

@@ -29,7 +29,11 @@ from api.problems import ApiProblem
 from api.routes.orders import answer as order_answer
 from api.routes.orders import known_units
 from api.schemas import Line, OptionalText, Strict, Text
+from api.schemas_answers import ReferredOrder
+from api.schemas_views import CallbackAnswer, CallbackQueue, CallbackSummary, Enrolled, ProactiveOut
+from api.scope import centre_filter, check_call, order_units, scope_of
 from application.callbacks import CallbackResult, CallbacksService
+from application.errors import ComplaintNotFound
 from domain.audit import plain
 from domain.callbacks import TASK_STATE_LABELS, CallbackPolicy, CallKind, Outcome
 from domain.centres import DEFAULT_CENTRE
@@ -108,10 +112,11 @@ def run(guard: Guard, command: Callable[[], CallbackResult]) -> dict[str, Any]:
     return answer(guard.call(command))
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=CallbackQueue)
 def queue(  # noqa: PLR0913 — the queue's filters
     *,
     _role: QueueReader,
+    who: Caller,
     _caught_up: CaughtUp,
     views: Views,
     guard: Guard,
@@ -131,7 +136,7 @@ def queue(  # noqa: PLR0913 — the queue's filters
     ``total`` is exact up to 1,000 (``more`` says there are more); ``/v1/callbacks/summary`` counts all.
     """
     now = complaints.clock.now()
-    f = QueueFilter(kind, assignee, centre, unassigned, ready)
+    f = QueueFilter(kind, assignee, centre_filter(who, centre), unassigned, ready)
     rows, total = run_query(
         guard, lambda: callbacks_view.queue(views, f, now, spot_share=policy.spot_share, limit=limit, offset=offset)
     )
@@ -139,10 +144,14 @@ def queue(  # noqa: PLR0913 — the queue's filters
     return {"items": [plain(r) for r in rows], "total": shown, "more": more}
 
 
-@router.get("/summary")
-def summary(*, _role: QueueReader, _caught_up: CaughtUp, views: Views, guard: Guard, policy: Policy) -> dict[str, Any]:
-    """Call-backs by kind and state: 无法联系 (unreachable) and 拒绝回访 counted apart, never as satisfied."""
-    counts = run_query(guard, lambda: callbacks_view.summary(views, spot_share=policy.spot_share))
+@router.get("/summary", response_model=CallbackSummary)
+def summary(
+    *, _role: QueueReader, who: Caller, _caught_up: CaughtUp, views: Views, guard: Guard, policy: Policy
+) -> dict[str, Any]:
+    """Call-backs by kind and state (the caller's centre's): 无法联系 (unreachable) and 拒绝回访 counted apart,
+    never as satisfied."""
+    centre = centre_filter(who, None)
+    counts = run_query(guard, lambda: callbacks_view.summary(views, spot_share=policy.spot_share, centre=centre))
     return {
         "counts": counts,
         "state_labels": {s.value: label for s, label in TASK_STATE_LABELS.items()},
@@ -151,7 +160,7 @@ def summary(*, _role: QueueReader, _caught_up: CaughtUp, views: Views, guard: Gu
     }
 
 
-@router.post("/agents")
+@router.post("/agents", response_model=Enrolled)
 def enrol(role: Enrolling, who: Caller, complaints: Complaints, guard: Guard) -> dict[str, Any]:
     """登记回访员: the caller (a call-back agent's token) is put on record, so calls can be assigned to them."""
     service = CallbacksService(complaints)
@@ -159,7 +168,7 @@ def enrol(role: Enrolling, who: Caller, complaints: Complaints, guard: Guard) ->
     return {"agent": who.sub, "name": who.name, "enrolled": enrolled}
 
 
-@router.post("/proactive", status_code=201)
+@router.post("/proactive", status_code=201, response_model=CallbackAnswer)
 def register_proactive(
     body: ProactiveIn,
     role: Registrar,
@@ -187,7 +196,7 @@ def register_proactive(
     )
 
 
-@router.get("/proactive/{task_id}")
+@router.get("/proactive/{task_id}", response_model=ProactiveOut)
 def read_proactive(
     task_id: UUID, role: QueueReader, who: Caller, complaints: Complaints, guard: Guard, container: ContainerDep
 ) -> dict[str, Any]:
@@ -195,6 +204,8 @@ def read_proactive(
     the access log under the call's id), masked for the others."""
     service = CallbacksService(complaints)
     task = guard.call(lambda: service.proactive(task_id))
+    if not scope_of(who).sees_centre(task.centre):
+        raise ComplaintNotFound("回访任务不存在")  # another centre's: as for an unknown id
     reader = personal_info_role(who)
     person = task.person or Complainant(ComplainantType.person, "", "")
     if reader is not None:
@@ -226,7 +237,7 @@ def read_proactive(
     }
 
 
-@router.post("/{complaint_id}/assign")
+@router.post("/{complaint_id}/assign", response_model=CallbackAnswer)
 def assign(
     complaint_id: UUID,
     body: AssignIn,
@@ -241,10 +252,11 @@ def assign(
     agent on record (enrolled through ``POST /v1/callbacks/agents``, or a local account holding the role);
     anyone else is refused (422 ``not_callback_agent``)."""
     service = CallbacksService(complaints, policy, accounts=container.accounts)
+    guard.call(lambda: check_call(complaints, who, complaint_id))
     return run(guard, lambda: service.assign(complaint_id, agent=body.agent, actor=who.actor(role)))
 
 
-@router.post("/{complaint_id}/attempts")
+@router.post("/{complaint_id}/attempts", response_model=CallbackAnswer)
 def attempt(
     complaint_id: UUID,
     body: AttemptIn,
@@ -261,6 +273,7 @@ def attempt(
     ``finding.kind = callback_finding``, ``complaint_id``).
     """
     service = CallbacksService(complaints, policy)
+    guard.call(lambda: check_call(complaints, who, complaint_id))
     return run(
         guard,
         lambda: service.attempt(
@@ -274,7 +287,7 @@ def attempt(
     )
 
 
-@router.post("/{complaint_id}/order", status_code=201)
+@router.post("/{complaint_id}/order", status_code=201, response_model=ReferredOrder)
 def refer(
     complaint_id: UUID,
     body: ReferIn,
@@ -288,7 +301,8 @@ def refer(
     ``kind`` — the complaint's closing call-back (``due``) or 抽查, or a 主动回访 by its id. The order records
     the call (``callback_task_id``) and the call the order (``order_id``), in one transaction; once per call."""
     service = CallbacksService(complaints)
-    units = known_units(reference)
+    guard.call(lambda: check_call(complaints, who, complaint_id))
+    units = order_units(who, known_units(reference), reference.centres)
     result, task = guard.call(
         lambda: service.refer(
             complaint_id,

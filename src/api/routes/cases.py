@@ -6,19 +6,23 @@ import html
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from api.auth import Principal
-from api.deps import Caller, ContainerDep, ExpectedVersion, Guard, require, run_query
+from api.deps import Caller, Complaints, ContainerDep, ExpectedVersion, Guard, require, run_query
 from api.permissions import Action
-from api.problems import ApiProblem
-from api.schemas import Line, Strict, Text
+from api.problems import PROBLEM_JSON, ApiProblem, problem
+from api.schemas import Line, Problem, Strict, Text
+from api.schemas_answers import CaseHits, CaseOut
+from api.scope import check_visible, sees_case
 from api.text_presenters import may_read_case_drafts, may_see_case_sources
 from api.write_through import SearchTable, Writer
 from application import documents
-from application.cases import CaseDraft, CasesService
+from application.cases import CaseDraft, CaseNotFound, CasesService
+from application.pdf_pool import PdfBusy, PdfTimeout, PdfUnavailable
+from application.redaction import without_slips
 from domain.cases import GuidanceCase
 from domain.values import Role
 from projections import cases as cases_view
@@ -59,6 +63,21 @@ def service(container: ContainerDep) -> CasesService:
 Service = Annotated[CasesService, Depends(service)]
 
 
+def visible_case(case_id: UUID, who: Caller, cases: Service, guard: Guard) -> GuidanceCase:
+    """Dependency: the case named in the path, if the caller's scope includes it (404 as if unknown)."""
+
+    def load() -> GuidanceCase:
+        case = cases.get(case_id)
+        if not sees_case(cases.app, who, case):
+            raise CaseNotFound
+        return case
+
+    return guard.call(load)
+
+
+VisibleCase = Annotated[GuidanceCase, Depends(visible_case)]
+
+
 def _draft(body: CaseTextIn) -> CaseDraft:
     return CaseDraft(body.title, body.details, body.handling, body.steps, body.conclusion, body.legal_basis)
 
@@ -76,7 +95,7 @@ def case_out(case: GuidanceCase, who: Principal) -> dict[str, Any]:
         "title": t.title,
         "details": t.details,
         "handling": t.handling,
-        "steps": list(t.steps),
+        "steps": [without_slips(s) for s in t.steps],  # older drafts' steps named the source's slip
         "conclusion": t.conclusion,
         "legal_basis": t.legal_basis,
         "updated_at": case.updated_at.isoformat(),
@@ -99,13 +118,15 @@ def commands(cases: Service, db: CasesDB, guard: Guard, who: Caller) -> Writer[C
 Commands = Annotated[Writer[CasesService, GuidanceCase], Depends(commands)]
 
 
-@router.post("", status_code=201)
-def draft(body: CaseIn, role: Drafter, run: Commands) -> Any:
-    """起草 from resolved complaints: names, phones, ID numbers, e-mails, addresses, enterprises replaced."""
+@router.post("", status_code=201, response_model=CaseOut, response_model_exclude_unset=True)
+def draft(body: CaseIn, role: Drafter, who: Caller, complaints: Complaints, guard: Guard, run: Commands) -> Any:
+    """起草 from resolved complaints: names, phones, ID numbers, e-mails, addresses, enterprises replaced.
+    A complaint outside the drafter's scope is answered as an unknown one."""
+    guard.call(lambda: check_visible(complaints, who, body.complaint_ids))
     return run(role, lambda cases, by: cases.draft(body.complaint_ids, _draft(body), **by))
 
 
-@router.get("")
+@router.get("", response_model=CaseHits)
 def search(
     *,
     _role: Reader,
@@ -118,10 +139,10 @@ def search(
     return {"items": run_query(guard, lambda: cases_view.search(db, q, limit=limit))}
 
 
-@router.get("/{case_id}")
-def read(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard) -> dict[str, Any]:
+@router.get("/{case_id}", response_model=CaseOut, response_model_exclude_unset=True)
+def read(case_id: UUID, _role: Reader, who: Caller, case: VisibleCase) -> dict[str, Any]:
     """One case (published, or a draft for those who draft or publish)."""
-    return case_out(guard.call(lambda: cases.get(case_id)), who)
+    return case_out(case, who)
 
 
 def _sections(c: dict[str, Any]) -> list[documents.Section]:
@@ -135,9 +156,9 @@ def _sections(c: dict[str, Any]) -> list[documents.Section]:
 
 
 @router.get("/{case_id}/print", response_class=HTMLResponse)
-def printable(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard) -> HTMLResponse:
+def printable(case_id: UUID, _role: Reader, who: Caller, case: VisibleCase) -> HTMLResponse:
     """The case as a printable HTML page (every value escaped)."""
-    c = case_out(guard.call(lambda: cases.get(case_id)), who)
+    c = case_out(case, who)
     e = html.escape
     body = "".join(
         f"<h2>{s.heading}</h2>"
@@ -158,30 +179,61 @@ def printable(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: 
     return HTMLResponse(page)
 
 
+PDF_REFUSALS: dict[type[Exception], tuple[str, str]] = {
+    PdfBusy: ("pdf_busy", "PDF 生成繁忙：其他文档正在生成，请稍后重试"),
+    PdfTimeout: ("pdf_timeout", "PDF 生成超时，已停止；请稍后重试，或改用打印页"),
+    PdfUnavailable: ("pdf_unavailable", "PDF 暂时无法生成（服务正在停止或生成进程异常），请稍后重试"),
+}
+
+
 @router.get(
     "/{case_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "A4 PDF，内嵌所用汉字的字体子集"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "A4 PDF，内嵌所用汉字的字体子集"},
+        422: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": "输入无效；或文档超出 PDF 限制（总字数、不同字符数、生僻字数）：可改用打印页",
+        },
+        503: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": "数据库暂不可用；或 PDF 生成繁忙、超时、暂不可用（见 Retry-After）",
+        },
+    },
 )
-def pdf(case_id: UUID, _role: Reader, who: Caller, cases: Service, guard: Guard) -> Response:
-    """The published case as a PDF (Noto Sans CJK SC embedded, only the glyphs it uses); drafts are not exported."""
-    case = guard.call(lambda: cases.get(case_id))
+def pdf(
+    case_id: UUID, request: Request, _role: Reader, who: Caller, case: VisibleCase, container: ContainerDep
+) -> Response:
+    """The published case as a PDF (Noto Sans CJK SC embedded, only the glyphs it uses); drafts are not exported.
+
+    Rendered in a worker process under a time limit; a document over the size limits is refused (422)."""
     c = case_out(case, who)  # a draft is not found by those who may not read drafts
     if not case.published:
         raise ApiProblem(409, "case_not_published", "指导案例尚未发布：发布后才能导出 PDF")
     subtitle = f"状态：{c['status_label']}　更新：{c['updated_at'][:10]}"
-    body = documents.pdf(f"指导案例：{c['title']}", subtitle, _sections(c))
+    try:
+        body = container.pdf.render(documents.Document(f"指导案例：{c['title']}", subtitle, _sections(c)))
+    except documents.DocumentTooLarge as exc:
+        raise ApiProblem(422, "pdf_too_large", exc.detail) from None
+    except (PdfBusy, PdfTimeout, PdfUnavailable) as exc:
+        code, detail = PDF_REFUSALS[type(exc)]
+        retry = str(container.guard.retry_after)
+        return problem(503, code, detail, request=request, headers={"Retry-After": retry})
     disposition = f'attachment; filename="case-{case_id}.pdf"'
     return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
-@router.post("/{case_id}/revise")
-def revise(case_id: UUID, body: CaseTextIn, role: Drafter, run: Commands, expected: ExpectedVersion) -> Any:
+@router.post("/{case_id}/revise", response_model=CaseOut, response_model_exclude_unset=True)
+def revise(
+    case_id: UUID, body: CaseTextIn, role: Drafter, _seen: VisibleCase, run: Commands, expected: ExpectedVersion
+) -> Any:
     """修订 the draft (stripped again)."""
     return run(role, lambda cases, by: cases.revise(case_id, _draft(body), **by, expected=expected))
 
 
-@router.post("/{case_id}/publish")
-def publish(case_id: UUID, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
+@router.post("/{case_id}/publish", response_model=CaseOut, response_model_exclude_unset=True)
+def publish(case_id: UUID, role: Publisher, _seen: VisibleCase, run: Commands, expected: ExpectedVersion) -> Any:
     """发布 (duty leader)."""
     return run(role, lambda cases, by: cases.publish(case_id, **by, expected=expected))

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Header, Response
 
 from api.auth import Principal
+from api.commands import command
 from api.container import ApiLimits
 from api.deps import (
     Caller,
@@ -20,25 +21,28 @@ from api.deps import (
     ExpectedVersion,
     Guard,
     ReferenceDep,
+    Visible,
     intake_role,
-    require,
     signing_role,
 )
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import (
+    AppealDecisionIn,
     CallbackIn,
     ClassifyIn,
     CommandOut,
     ConsultIn,
     DispatchIn,
     FeedbackIn,
+    OnTheSpotIn,
+    RatingAppealIn,
     ReceiveIn,
     ReclassifyIn,
     ResolveIn,
     SignIn,
 )
-from api.scope import Visible
+from api.scope import Reach
 from application.complaints import CommandResult
 from application.reference import Reference
 from domain.centres import DEFAULT_CENTRE
@@ -46,15 +50,6 @@ from domain.values import Channel, Classification, Complainant, ComplainantType,
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
-Receiver = Annotated[Role, Depends(intake_role)]
-Classifier = Annotated[Role, Depends(require(Action.classify))]
-Reclassifier = Annotated[Role, Depends(require(Action.reclassify))]
-Signer = Annotated[Role, Depends(signing_role)]
-Dispatcher = Annotated[Role, Depends(require(Action.dispatch))]
-Consultant = Annotated[Role, Depends(require(Action.consult))]
-Resolver = Annotated[Role, Depends(require(Action.resolve))]
-FeedbackGiver = Annotated[Role, Depends(require(Action.feedback))]
-CallBacker = Annotated[Role, Depends(require(Action.callback))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
@@ -119,14 +114,16 @@ def intake_centre(role: Role, who: Principal, named: str | None, reference: Refe
     return centre
 
 
-@router.post(
+@command(
+    router,
     "",
+    intake_role,
+    scope=Reach.own,
     status_code=201,
-    response_model=CommandOut,
     responses={200: {"model": CommandOut, "description": "重复提交：返回同一幂等键（或热线编号）已受理的诉求"}},
 )
 def receive(
-    role: Receiver,
+    role: Role,
     who: Caller,
     body: ReceiveIn,
     response: Response,
@@ -170,10 +167,10 @@ def receive(
     return answer(result)
 
 
-@router.post("/{complaint_id}/classify", response_model=CommandOut)
+@command(router, "/{complaint_id}/classify", Action.classify)
 def classify(
     complaint_id: UUID,
-    role: Classifier,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ClassifyIn,
@@ -194,10 +191,10 @@ def classify(
     )
 
 
-@router.post("/{complaint_id}/reclassify", response_model=CommandOut)
+@command(router, "/{complaint_id}/reclassify", Action.reclassify)
 def reclassify(
     complaint_id: UUID,
-    role: Reclassifier,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ReclassifyIn,
@@ -218,10 +215,10 @@ def reclassify(
     )
 
 
-@router.post("/{complaint_id}/sign", response_model=CommandOut)
+@command(router, "/{complaint_id}/sign", signing_role)
 def sign(
     complaint_id: UUID,
-    role: Signer,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: SignIn,
@@ -236,10 +233,10 @@ def sign(
     )
 
 
-@router.post("/{complaint_id}/dispatch", response_model=CommandOut)
+@command(router, "/{complaint_id}/dispatch", Action.dispatch)
 def dispatch(
     complaint_id: UUID,
-    role: Dispatcher,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: DispatchIn,
@@ -248,7 +245,10 @@ def dispatch(
     reference: ReferenceDep,
     version: ExpectedVersion,
 ) -> CommandOut:
-    """转办 to departments with a supervisor (their user id); answers the resolution deadline ``due_at``."""
+    """转办 to departments with a supervisor (their user id); answers the resolution deadline ``due_at``.
+
+    By a duty leader of the centre that signs the complaint (``signed_by``) or of the district hall: a street
+    centre's leader whose centre is signed by the district hall is refused (403 ``not_signing_centre``)."""
     require_known_departments(reference, body.departments)
     return run(
         guard,
@@ -258,15 +258,16 @@ def dispatch(
             supervisor=body.supervisor,
             instructions=body.instructions,
             actor=who.actor(role),
+            acting_centre=who.centre or DEFAULT_CENTRE,
             expected_version=version,
         ),
     )
 
 
-@router.post("/{complaint_id}/consult", response_model=CommandOut)
+@command(router, "/{complaint_id}/consult", Action.consult)
 def consult(
     complaint_id: UUID,
-    role: Consultant,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ConsultIn,
@@ -287,10 +288,10 @@ def consult(
     )
 
 
-@router.post("/{complaint_id}/resolve", response_model=CommandOut)
+@command(router, "/{complaint_id}/resolve", Action.resolve)
 def resolve(
     complaint_id: UUID,
-    role: Resolver,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ResolveIn,
@@ -311,10 +312,35 @@ def resolve(
     )
 
 
-@router.post("/{complaint_id}/feedback", response_model=CommandOut)
+@command(router, "/{complaint_id}/on-the-spot", Action.answer_on_the_spot)
+def answer_on_the_spot(
+    complaint_id: UUID,
+    role: Role,
+    _seen: Visible,
+    who: Caller,
+    body: OnTheSpotIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """当场答复: a general question received at the window, answered there (办结 + 当面反馈, no 反馈 clock)."""
+    actor = who.actor(role)
+    return run(
+        guard,
+        lambda: complaints.command(
+            complaint_id,
+            lambda c, now: c.answer_on_the_spot(
+                result=body.result, actor=actor, now=now, calendar=complaints.calendar, limits=complaints.limits
+            ),
+            expected_version=version,
+        ),
+    )
+
+
+@command(router, "/{complaint_id}/feedback", Action.feedback)
 def feedback(
     complaint_id: UUID,
-    role: FeedbackGiver,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: FeedbackIn,
@@ -331,10 +357,10 @@ def feedback(
     )
 
 
-@router.post("/{complaint_id}/callback", response_model=CommandOut)
+@command(router, "/{complaint_id}/callback", Action.callback)
 def callback(
     complaint_id: UUID,
-    role: CallBacker,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: CallbackIn,
@@ -347,5 +373,51 @@ def callback(
         guard,
         lambda: complaints.call_back(
             complaint_id, rating=body.rating, comment=body.comment, actor=who.actor(role), expected_version=version
+        ),
+    )
+
+
+@command(router, "/{complaint_id}/rating-appeal", Action.appeal_rating)
+def appeal_rating(
+    complaint_id: UUID,
+    role: Role,
+    _seen: Visible,
+    who: Caller,
+    body: RatingAppealIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """差评申诉 by whoever resolved the round (its department; the window for a general one), once per round."""
+    actor = who.actor(role)
+    return run(
+        guard,
+        lambda: complaints.command(
+            complaint_id,
+            lambda c, now: c.appeal_rating(reason=body.reason, actor=actor, now=now),
+            expected_version=version,
+        ),
+    )
+
+
+@command(router, "/{complaint_id}/rating-appeal/decision", Action.decide_appeal)
+def decide_appeal(
+    complaint_id: UUID,
+    role: Role,
+    _seen: Visible,
+    who: Caller,
+    body: AppealDecisionIn,
+    complaints: Complaints,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """申诉审核 by the duty leader: upheld sets the 差评 aside (and ends the round); refused, 整改 goes on."""
+    actor = who.actor(role)
+    return run(
+        guard,
+        lambda: complaints.command(
+            complaint_id,
+            lambda c, now: c.decide_appeal(upheld=body.upheld, opinion=body.opinion, actor=actor, now=now),
+            expected_version=version,
         ),
     )

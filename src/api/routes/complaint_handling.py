@@ -1,16 +1,20 @@
-"""Handling beside the main line: 并单 merge, 退单/改派 return and re-dispatch, 延期 extension, 中止 pause."""
+"""Handling beside the main line: 并单 merge, 退单/改派 return and re-dispatch, 延期 extension, 中止 pause, and
+指定承办人 (a department's 负责人 names its handler)."""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import Caller, Complaints, ExpectedVersion, Guard, ReferenceDep, require
+from api.commands import command
+from api.container import Container
+from api.deps import Caller, Complaints, ContainerDep, ExpectedVersion, Guard, ReferenceDep, Visible
 from api.permissions import Action
+from api.problems import ApiProblem
 from api.routes.complaint_commands import require_known_departments, run
 from api.schemas import (
+    AssignHandlerIn,
     CommandOut,
     ExtensionApproveIn,
     ExtensionIn,
@@ -23,24 +27,16 @@ from api.schemas import (
     ReturnIn,
     UnmergeIn,
 )
-from api.scope import Visible, load_visible
+from api.scope import load_visible, may_be_handler
 from domain.values import Role
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
-Merger = Annotated[Role, Depends(require(Action.merge))]
-Returner = Annotated[Role, Depends(require(Action.return_complaint))]
-Redispatcher = Annotated[Role, Depends(require(Action.redispatch))]
-ExtensionAsker = Annotated[Role, Depends(require(Action.request_extension))]
-ExtensionDecider = Annotated[Role, Depends(require(Action.decide_extension))]
-Pauser = Annotated[Role, Depends(require(Action.pause_clock))]
-Resumer = Annotated[Role, Depends(require(Action.resume_clock))]
 
-
-@router.post("/{complaint_id}/merge", response_model=CommandOut)
+@command(router, "/{complaint_id}/merge", Action.merge)
 def merge(
     complaint_id: UUID,
-    role: Merger,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: MergeIn,
@@ -63,10 +59,10 @@ def merge(
     )
 
 
-@router.post("/{complaint_id}/unmerge", response_model=CommandOut)
+@command(router, "/{complaint_id}/unmerge", Action.merge)
 def unmerge(
     complaint_id: UUID,
-    role: Merger,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: UnmergeIn,
@@ -81,10 +77,10 @@ def unmerge(
     )
 
 
-@router.post("/{complaint_id}/return", response_model=CommandOut)
+@command(router, "/{complaint_id}/return", Action.return_complaint)
 def return_complaint(
     complaint_id: UUID,
-    role: Returner,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ReturnIn,
@@ -101,10 +97,10 @@ def return_complaint(
     )
 
 
-@router.post("/{complaint_id}/redispatch", response_model=CommandOut)
+@command(router, "/{complaint_id}/redispatch", Action.redispatch)
 def redispatch(
     complaint_id: UUID,
-    role: Redispatcher,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: RedispatchIn,
@@ -128,10 +124,10 @@ def redispatch(
     )
 
 
-@router.post("/{complaint_id}/insist", response_model=CommandOut)
+@command(router, "/{complaint_id}/insist", Action.redispatch)
 def insist(
     complaint_id: UUID,
-    role: Redispatcher,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: InsistIn,
@@ -148,10 +144,10 @@ def insist(
     )
 
 
-@router.post("/{complaint_id}/extension", response_model=CommandOut)
+@command(router, "/{complaint_id}/extension", Action.request_extension)
 def request_extension(
     complaint_id: UUID,
-    role: ExtensionAsker,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ExtensionIn,
@@ -168,10 +164,10 @@ def request_extension(
     )
 
 
-@router.post("/{complaint_id}/extension/approve", response_model=CommandOut)
+@command(router, "/{complaint_id}/extension/approve", Action.decide_extension)
 def approve_extension(
     complaint_id: UUID,
-    role: ExtensionDecider,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ExtensionApproveIn,
@@ -188,10 +184,10 @@ def approve_extension(
     )
 
 
-@router.post("/{complaint_id}/extension/refuse", response_model=CommandOut)
+@command(router, "/{complaint_id}/extension/refuse", Action.decide_extension)
 def refuse_extension(
     complaint_id: UUID,
-    role: ExtensionDecider,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ExtensionRefuseIn,
@@ -208,10 +204,10 @@ def refuse_extension(
     )
 
 
-@router.post("/{complaint_id}/pause", response_model=CommandOut)
+@command(router, "/{complaint_id}/pause", Action.pause_clock)
 def pause(
     complaint_id: UUID,
-    role: Pauser,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: PauseIn,
@@ -228,10 +224,10 @@ def pause(
     )
 
 
-@router.post("/{complaint_id}/resume", response_model=CommandOut)
+@command(router, "/{complaint_id}/resume", Action.resume_clock)
 def resume(
     complaint_id: UUID,
-    role: Resumer,
+    role: Role,
     _seen: Visible,
     who: Caller,
     body: ResumeIn,
@@ -243,4 +239,59 @@ def resume(
     return run(
         guard,
         lambda: complaints.resume_clock(complaint_id, note=body.note, actor=who.actor(role), expected_version=version),
+    )
+
+
+def require_handler_of(container: Container, department: str, body: AssignHandlerIn) -> None:
+    """With local accounts (console sign-in), the handler named must be an enabled account of ``department`` holding
+    the department role, under the name given (422 otherwise). An identity provider's subject (not ``local:``) is
+    taken as named: the API has no list of its staff."""
+    store = container.accounts
+    if store is None or container.verifier.public_key or not body.handler_id.startswith("local:"):
+        return
+    account = container.guard.call(lambda: store.get(body.handler_id.removeprefix("local:")))
+    if account is None or not may_be_handler(account, department):
+        raise ApiProblem(
+            422, "unknown_handler", f"部门 {department} 没有用户编号为 {body.handler_id} 的可用账号", field="handler_id"
+        )
+    if account.name != body.handler_name:
+        raise ApiProblem(
+            422,
+            "handler_name_mismatch",
+            f"承办人姓名与账号不符：{body.handler_id} 是 {account.name}",
+            field="handler_name",
+        )
+
+
+@command(router, "/{complaint_id}/handler", Action.assign_handler)
+def assign_handler(
+    complaint_id: UUID,
+    role: Role,
+    _seen: Visible,
+    who: Caller,
+    body: AssignHandlerIn,
+    complaints: Complaints,
+    container: ContainerDep,
+    guard: Guard,
+    version: ExpectedVersion,
+) -> CommandOut:
+    """指定承办人 by a department the complaint is with (its account assigning is the department's 负责人 on record):
+    names the handler of the department (by default the caller's); the latest assignment stands. From then on only
+    the handler or the assigner resolves for the department, and the result carries the assigner's name."""
+    department = body.department or who.department or ""
+    require_handler_of(container, department, body)
+    actor = who.actor(role)
+    return run(
+        guard,
+        lambda: complaints.command(
+            complaint_id,
+            lambda c, now: c.assign_handler(
+                department=department,
+                handler_id=body.handler_id,
+                handler_name=body.handler_name,
+                actor=actor,
+                now=now,
+            ),
+            expected_version=version,
+        ),
     )

@@ -8,17 +8,22 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ContainerDep
+from api.schemas_answers import Readiness
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "数据库不可达，或读模型滞后过多（not ready）"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "数据库不可达，或读模型滞后过多（not ready）"}},
+)
 def readyz(container: ContainerDep) -> JSONResponse:
     """The store is reachable and no contributor (e.g. projection lag) says ``not_ready``."""
     guard = container.guard

@@ -19,6 +19,7 @@ from api.permissions import Action
 from api.problems import ApiProblem
 from api.routes.complaint_commands import answer
 from api.schemas import CommandOut, Line, OptionalText, Str, Strict, Text
+from api.scope import centre_filter
 from application.complaints import CommandResult, hotline_complaint_id
 from application.errors import ComplaintNotFound
 from domain.values import Channel, Role
@@ -195,11 +196,17 @@ def withdraw(
 @deliveries_router.get("", response_model=list[DeliveryOut])
 def deliveries(
     _role: DeliveryReader,
+    who: Caller,
     views: Views,
     guard: Guard,
     external_ref: Annotated[Line | None, Query(max_length=128, description="热线工单编号")] = None,
     failed: Annotated[bool, Query(description="只看最近一次投递失败的消息")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    """Messages to the 12345 hotline with every delivery attempt, in order per work order."""
-    return run_query(guard, lambda: outbox.deliveries(views, external_ref=external_ref, failed=failed, limit=limit))
+    """Messages to the 12345 hotline with every delivery attempt, in order per work order (a centre's duty
+    leader: their centre's complaints only)."""
+    centre = centre_filter(who, None)
+    return run_query(
+        guard,
+        lambda: outbox.deliveries(views, external_ref=external_ref, failed=failed, limit=limit, centre=centre),
+    )

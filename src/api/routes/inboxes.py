@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from api.deps import Caller, CaughtUp, Complaints, Guard, Views, require, run_query
+from api.paging import Limit
 from api.permissions import Action
+from api.schemas_views import InboxOut, LiaisonInbox
 from api.scope import centre_filter, leading_today
 from domain.audit import plain
 from domain.values import Role
@@ -15,10 +17,8 @@ from projections import inbox
 
 router = APIRouter(prefix="/v1", tags=["views"])
 
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
-
-@router.get("/liaison/inbox")
+@router.get("/liaison/inbox", response_model=LiaisonInbox)
 def liaison_inbox(
     _role: Annotated[Role, Depends(require(Action.read_liaison_inbox))],
     _caught_up: CaughtUp,
@@ -30,7 +30,7 @@ def liaison_inbox(
     return {"items": plain(run_query(guard, lambda: inbox.liaison_inbox(views, limit)))}
 
 
-@router.get("/inbox")
+@router.get("/inbox", response_model=InboxOut, response_model_exclude_unset=True)
 def my_inbox(
     role: Annotated[Role, Depends(require(Action.read_inbox))],
     who: Caller,

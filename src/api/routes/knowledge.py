@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from api.auth import Principal
-from api.deps import Caller, Code, ContainerDep, ExpectedVersion, Guard, require, run_query
+from api.deps import Caller, Code, Complaints, ContainerDep, ExpectedVersion, Guard, require, run_query
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Line, Strict, Text
+from api.schemas_answers import KnowledgeEntryOut, KnowledgeHits, KnowledgeUsage
+from api.scope import check_visible
 from api.text_presenters import free_text_masker, may_edit_knowledge
 from api.write_through import SearchTable, Writer
 from application.knowledge import EntryFields, KnowledgeService
@@ -20,7 +22,6 @@ from domain.knowledge import KNOWLEDGE_STATUS_LABELS, KnowledgeEntry
 from domain.values import Role
 from projections import knowledge as knowledge_view
 from projections.db import ViewDB
-from projections.view import QueryError
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 
@@ -116,13 +117,13 @@ def commands(
 Commands = Annotated[Writer[KnowledgeService, KnowledgeEntry], Depends(commands)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=KnowledgeEntryOut)
 def draft(body: EntryIn, role: Drafter, run: Commands) -> Any:
     """起草 a knowledge entry (a draft until the duty leader publishes it)."""
     return run(role, lambda kb, by: kb.draft(_fields(body), **by))
 
 
-@router.get("")
+@router.get("", response_model=KnowledgeHits)
 def search(
     *,
     _role: Reader,
@@ -138,7 +139,7 @@ def search(
     return {"items": _listed(found, who)}
 
 
-@router.get("/suggest")
+@router.get("/suggest", response_model=KnowledgeHits)
 def suggest(
     *,
     _role: Reader,
@@ -148,17 +149,16 @@ def suggest(
     text: Annotated[str, Query(min_length=1, max_length=2_000, description="群众刚才说的话")],
     limit: Annotated[int, Query(ge=1, le=10)] = 3,
 ) -> dict[str, Any]:
-    """The best published entries for what the person just said (an empty list when nothing matches)."""
+    """The best published entries for what the person just said, by words and by meaning (an empty list when
+    nothing matches)."""
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
         raise ApiProblem(422, "invalid_input", "text 不能包含控制字符", field="text")
-    try:
-        found = guard.call(lambda: knowledge_view.search(db, text, limit=limit))
-    except QueryError:
-        found = []  # nothing searchable said (emoji, punctuation): no suggestion, not an error
+    # nothing searchable said (emoji, punctuation): no suggestion, not an error
+    found = guard.call(lambda: knowledge_view.suggest(db, text, limit=limit))
     return {"items": _listed(found, who)}
 
 
-@router.get("/usage")
+@router.get("/usage", response_model=KnowledgeUsage)
 def usage(_role: InsightReader, db: KnowledgeDB, guard: Guard) -> dict[str, Any]:
     """知识库答复次数: answers recorded with POST /v1/knowledge/{id}/used."""
     return run_query(guard, lambda: knowledge_view.usage(db))
@@ -175,7 +175,7 @@ def _listed(found: list[dict[str, Any]], who: Principal) -> list[dict[str, Any]]
     return out
 
 
-@router.get("/{entry_id}")
+@router.get("/{entry_id}", response_model=KnowledgeEntryOut)
 def read(
     entry_id: UUID,
     *,
@@ -190,25 +190,29 @@ def read(
     return entry_out(entry, who, revision=version)
 
 
-@router.post("/{entry_id}/revise")
+@router.post("/{entry_id}/revise", response_model=KnowledgeEntryOut)
 def revise(entry_id: UUID, body: EntryIn, role: Drafter, run: Commands, expected: ExpectedVersion) -> Any:
     """修订: a new version, a draft until published; the published text stays until then."""
     return run(role, lambda kb, by: kb.revise(entry_id, _fields(body), **by, expected=expected))
 
 
-@router.post("/{entry_id}/publish")
+@router.post("/{entry_id}/publish", response_model=KnowledgeEntryOut)
 def publish(entry_id: UUID, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """审核发布 the newest version (duty leader)."""
     return run(role, lambda kb, by: kb.publish(entry_id, **by, expected=expected))
 
 
-@router.post("/{entry_id}/retire")
+@router.post("/{entry_id}/retire", response_model=KnowledgeEntryOut)
 def retire(entry_id: UUID, body: RetireIn, role: Publisher, run: Commands, expected: ExpectedVersion) -> Any:
     """停用 (duty leader): no longer offered in search; kept with every version."""
     return run(role, lambda kb, by: kb.retire(entry_id, reason=body.reason, **by, expected=expected))
 
 
-@router.post("/{entry_id}/used")
-def used(entry_id: UUID, body: UsedIn, role: User, run: Commands) -> Any:
-    """采用: the published answer was given for ``complaint_id`` (counts toward 知识库答复次数)."""
+@router.post("/{entry_id}/used", response_model=KnowledgeEntryOut)
+def used(
+    entry_id: UUID, body: UsedIn, role: User, who: Caller, complaints: Complaints, guard: Guard, run: Commands
+) -> Any:
+    """采用: the published answer was given for ``complaint_id`` (counts toward 知识库答复次数); a complaint
+    outside the caller's scope is answered as an unknown one."""
+    guard.call(lambda: check_visible(complaints, who, [body.complaint_id]))
     return run(role, lambda kb, by: kb.use(entry_id, complaint_id=body.complaint_id, **by))

@@ -14,7 +14,9 @@ from api.deps import Caller, CaughtUp, Code, Complaints, Guard, Offset, Referenc
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Day, Instant, Line, OptionalText, Strict, Text
-from application.orders import OrderResult, OrdersService
+from api.schemas_answers import OrderAnswer, OrdersPage
+from api.scope import check_call, order_rows, order_units, sees_order
+from application.orders import OrderNotFound, OrderResult, OrdersService
 from application.reference import Reference
 from domain.audit import plain
 from domain.centres import DEFAULT_CENTRE
@@ -59,7 +61,7 @@ class AcceptIn(Strict):
     comment: OptionalText = ""
 
 
-class ReturnIn(Strict):
+class OrderReturnIn(Strict):
     """退回 with a new round's deadline."""
 
     reason: Text
@@ -93,12 +95,18 @@ def run(guard: Guard, command: Callable[[], OrderResult]) -> dict[str, Any]:
     return answer(guard.call(command))
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=OrderAnswer)
 def issue(
     body: IssueIn, role: Issuer, who: Caller, complaints: Complaints, guard: Guard, reference: ReferenceDep
 ) -> Any:
-    """下发 to a department or centre, with a working-day deadline (counted as every deadline is)."""
-    units = known_units(reference)
+    """下发 to a department or centre, with a working-day deadline (counted as every deadline is).
+
+    A centre's issuer names a department or their own centre, and a complaint of their own: another centre's
+    code or complaint is answered as an unknown one."""
+    units = order_units(who, known_units(reference), reference.centres)
+    complaint_id = body.complaint_id
+    if complaint_id is not None:
+        guard.call(lambda: check_call(complaints, who, complaint_id))
     service = OrdersService(complaints)
     return run(
         guard,
@@ -118,15 +126,38 @@ def _unit(who: Principal) -> str | None:
     return who.department
 
 
-@router.post("/{order_id}/acknowledge")
-def acknowledge(order_id: UUID, role: UnitHandler, who: Caller, complaints: Complaints, guard: Guard) -> Any:
+def visible_order(order_id: UUID, who: Caller, complaints: Complaints, guard: Guard) -> None:
+    """Dependency: the order named in the path is within the caller's scope (404 as for an unknown id)."""
+
+    def check() -> None:
+        if not sees_order(complaints, who, OrdersService(complaints).get(order_id)):
+            raise OrderNotFound
+
+    guard.call(check)
+
+
+VisibleOrder = Annotated[None, Depends(visible_order)]
+
+
+@router.post("/{order_id}/acknowledge", response_model=OrderAnswer)
+def acknowledge(
+    order_id: UUID, role: UnitHandler, _seen: VisibleOrder, who: Caller, complaints: Complaints, guard: Guard
+) -> Any:
     """签收 by the unit."""
     service = OrdersService(complaints)
     return run(guard, lambda: service.acknowledge(order_id, actor=who.actor(role), unit_of_actor=_unit(who)))
 
 
-@router.post("/{order_id}/report")
-def report(order_id: UUID, body: ReportIn, role: UnitHandler, who: Caller, complaints: Complaints, guard: Guard) -> Any:
+@router.post("/{order_id}/report", response_model=OrderAnswer)
+def report(
+    order_id: UUID,
+    body: ReportIn,
+    role: UnitHandler,
+    _seen: VisibleOrder,
+    who: Caller,
+    complaints: Complaints,
+    guard: Guard,
+) -> Any:
     """整改报告 by the unit."""
     service = OrdersService(complaints)
     return run(
@@ -134,15 +165,31 @@ def report(order_id: UUID, body: ReportIn, role: UnitHandler, who: Caller, compl
     )
 
 
-@router.post("/{order_id}/accept")
-def accept(order_id: UUID, body: AcceptIn, role: Reviewer, who: Caller, complaints: Complaints, guard: Guard) -> Any:
+@router.post("/{order_id}/accept", response_model=OrderAnswer)
+def accept(
+    order_id: UUID,
+    body: AcceptIn,
+    role: Reviewer,
+    _seen: VisibleOrder,
+    who: Caller,
+    complaints: Complaints,
+    guard: Guard,
+) -> Any:
     """验收 by the issuer (or a liaison)."""
     service = OrdersService(complaints)
     return run(guard, lambda: service.accept(order_id, comment=body.comment, actor=who.actor(role)))
 
 
-@router.post("/{order_id}/return")
-def send_back(order_id: UUID, body: ReturnIn, role: Reviewer, who: Caller, complaints: Complaints, guard: Guard) -> Any:
+@router.post("/{order_id}/return", response_model=OrderAnswer)
+def send_back(
+    order_id: UUID,
+    body: OrderReturnIn,
+    role: Reviewer,
+    _seen: VisibleOrder,
+    who: Caller,
+    complaints: Complaints,
+    guard: Guard,
+) -> Any:
     """退回: a new round with a new deadline."""
     service = OrdersService(complaints)
     return run(
@@ -151,7 +198,7 @@ def send_back(order_id: UUID, body: ReturnIn, role: Reviewer, who: Caller, compl
     )
 
 
-@router.get("")
+@router.get("", response_model=OrdersPage)
 def ledger(  # noqa: PLR0913 — the ledger's filters
     *,
     role: OrderReader,
@@ -182,10 +229,12 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     start = from_ or end.replace(day=1)
     if end < start:
         raise ApiProblem(422, "invalid_query", "to 不能早于 from", field="to")
-    f = OrderFilter(unit, status, finding_kind, overdue, issued_from, issued_to)
+    f = OrderFilter(unit, status, finding_kind, overdue, issued_from, issued_to, within=order_rows(who))
     rows, total = run_query(guard, lambda: orders_view.orders_page(views, f, now, limit=limit, offset=offset))
     zone = complaints.calendar.zone
-    rate = run_query(guard, lambda: orders_view.on_time_rate(views, start, end, now, zone, unit=unit))
+    rate = run_query(
+        guard, lambda: orders_view.on_time_rate(views, start, end, now, zone, unit=unit, within=order_rows(who))
+    )
     return {
         "items": [plain(r) for r in rows],
         "total": total,

@@ -24,7 +24,7 @@ def reference_codes(
         departments=[CodeOut(code=k, name=v) for k, v in reference.departments.items()],
         categories=[CodeOut(code=k, name=v) for k, v in reference.categories.items()],
         centres=[
-            CentreOut(code=c.code, name=c.name, kind=c.kind, kind_label=CENTRE_KINDS[c.kind])
+            CentreOut(code=c.code, name=c.name, kind=c.kind, kind_label=CENTRE_KINDS[c.kind], signed_by=c.signed_by)
             for c in reference.centres.values()
         ],
     )

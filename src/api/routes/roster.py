@@ -9,9 +9,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Complaints, Guard, ReferenceDep, require
 from api.permissions import Action
-from api.problems import ApiProblem
+from api.problems import ApiProblem, problem_response
+from api.schemas_answers import RosterImported, RosterOut
 from api.scope import centre_filter
-from application.roster_files import month_of_rows, parse_roster
+from application.roster_files import month_of_rows, read_roster
+from domain import errors
 from domain.centres import DEFAULT_CENTRE
 from domain.roster import DutyDay, check_month, month_of
 from domain.values import Role
@@ -45,8 +47,10 @@ def duty_day_out(d: DutyDay) -> dict[str, Any]:
 
 @router.post(
     "/import",
+    response_model=RosterImported,
+    response_model_exclude_unset=True,  # dry_run and preview only in a preview's answer
     openapi_extra={"requestBody": {"required": True, "content": UPLOAD_TYPES}},
-    responses={422: {"description": "文件或某一行有误（errors[].row 指明行号），整份文件未导入"}},
+    responses={422: problem_response("文件或某一行有误（errors[].row 指明行号），整份文件未导入")},
 )
 async def import_roster(
     request: Request,
@@ -56,8 +60,12 @@ async def import_roster(
     guard: Guard,
     reference: ReferenceDep,
     month: MonthQuery = None,
+    dry_run: Annotated[bool, Query(description="只检查并预览，不导入")] = False,
 ) -> dict[str, Any]:
     """导入值班表: the request body is the file itself (CSV, UTF-8 or GBK, or XLSX); one month, every row or none.
+
+    A file with bad rows is refused (422) naming every bad row in ``errors[]``. ``dry_run=true`` checks the
+    file the same way and answers the days it would import (``preview``) without importing anything.
 
     Headings: 日期, 中心, 值班人员, 值班人员工号, 带班领导, 带班领导工号 and, optionally, 值班替班, 值班替班工号,
     带班替班, 带班替班工号. A month imported again replaces that centre's month whole.
@@ -69,15 +77,31 @@ async def import_roster(
         check_month(month)
 
     def work() -> dict[str, Any]:
-        rows = parse_roster(data, {code: c.name for code, c in reference.centres.items()})
-        wanted = month or month_of_rows(rows)
+        rows, problems = read_roster(data, {code: c.name for code, c in reference.centres.items()})
+        wanted = month or (month_of_rows(rows) if rows else "")
+        try:  # the rows that could be read are checked too: every bad row of the file is named at once
+            plan = complaints.check_roster(rows, month=wanted) if rows else {}
+        except errors.RosterRowInvalid as exc:
+            problems = [*problems, exc, *exc.others]
+        if problems:
+            raise errors.RosterRowInvalid.of_rows(sorted(problems, key=lambda p: p.row))
+        if dry_run:
+            counts = {centre: len(days) for centre, days in plan.items()}
+            preview = [{"centre": centre, **duty_day_out(d)} for centre, days in plan.items() for d in days]
+            return {
+                "month": wanted,
+                "centres": counts,
+                "days": sum(counts.values()),
+                "dry_run": True,
+                "preview": preview,
+            }
         imported = complaints.import_roster(rows, month=wanted, actor=who.actor(role))
         return {"month": wanted, "centres": imported, "days": sum(imported.values())}
 
     return await run_in_threadpool(lambda: guard.call(work))
 
 
-@router.get("")
+@router.get("", response_model=RosterOut)
 def show_roster(
     _role: Annotated[Role, Depends(require(Action.read_roster))],
     who: Caller,

@@ -17,6 +17,7 @@ from api.deps import (
     ContainerDep,
     Guard,
     Offset,
+    ReadViews,
     ReferenceDep,
     Views,
     Word,
@@ -27,6 +28,7 @@ from api.exports import Cell, download, export_responses
 from api.permissions import Action
 from api.problems import ApiProblem
 from api.schemas import Day, Instant, Line
+from api.schemas_views import LedgerPage, MetricsOut, OverduePage
 from api.scope import centre_filter
 from application.complaints import ComplaintsApp
 from application.reference import Reference
@@ -41,18 +43,23 @@ from projections.metrics import RATE_LABELS, MetricsGroup
 router = APIRouter(prefix="/v1", tags=["views"])
 
 ViewReader = Annotated[Role, Depends(require(Action.read_views))]
+LedgerReader = Annotated[Role, Depends(require(Action.read_ledger))]
 ExportFormat = Literal["json", "csv", "xlsx"]
 GroupBy = Literal["department", "classification", "channel", "category", "month", "centre"]
 CentreQuery = Annotated[Line | None, Query(max_length=32, description="服务中心代码；本中心工作人员总是只看本中心")]
 
 
-@router.get("/ledger", responses=export_responses("JSON page, or the whole filtered ledger as CSV / XLSX"))
+@router.get(
+    "/ledger",
+    response_model=LedgerPage,
+    responses=export_responses("JSON page, or the whole filtered ledger as CSV / XLSX"),
+)
 def ledger(  # noqa: PLR0913 — the ledger's filters
     *,
-    _role: ViewReader,
+    _role: LedgerReader,
     who: Caller,
     _caught_up: CaughtUp,
-    views: Views,
+    views: ReadViews,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,
@@ -84,7 +91,12 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     )
     if format == "json":
         page = run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=limit, offset=offset, cursor=cursor))
-        return {"items": [plain(r) for r in page.rows], "total": page.total, "next_cursor": page.next_cursor}
+        return {
+            "items": [plain(r) for r in page.rows],
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+            "more": page.more,
+        }
     run_query(guard, lambda: ledger_view.ledger_page(views, f, limit=1))  # validate filters before streaming
     cal = complaints.calendar
 
@@ -101,7 +113,7 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
     return download(format, "ledger", "工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
 
 
-@router.get("/sla/overdue")
+@router.get("/sla/overdue", response_model=OverduePage)
 def sla_overdue(
     *,
     _role: ViewReader,
@@ -211,13 +223,15 @@ def metrics_body(
     }
 
 
-@router.get("/metrics", responses=export_responses("Rates per group as JSON, or as CSV / XLSX"))
+@router.get(
+    "/metrics", response_model=MetricsOut, responses=export_responses("Rates per group as JSON, or as CSV / XLSX")
+)
 def metrics(  # noqa: PLR0913 — the query's filters
     *,
     _role: ViewReader,
     who: Caller,
     _caught_up: CaughtUp,
-    views: Views,
+    views: ReadViews,
     guard: Guard,
     complaints: Complaints,
     reference: ReferenceDep,

@@ -18,11 +18,13 @@ from eventsourcing.persistence import (
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.access_index import access_where
 from application import deadline
 from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
 from application.errors import OutcomeUnknown
@@ -33,7 +35,7 @@ STORE_SETUP_LOCK = zlib.crc32(b"yousu store setup")
 # a write without a request budget (CLI, background loops) still may not hang on a dead connection
 UNBUDGETED_WRITE_SECONDS = 30.0
 # no statement of the event store runs longer than the longest request deadline (YOUSU_STORE_LONG_TIMEOUT's default)
-SESSION_STATEMENT_TIMEOUT_MS = 120_000
+SESSION_STATEMENT_TIMEOUT_MS = int(deadline.LONG_BUDGET_SECONDS * 1000)
 
 # psycopg's errors as eventsourcing's (what the library's own datastore does), most specific first
 _TRANSLATED: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
@@ -217,7 +219,7 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     def access_statement(self, query: AccessQuery) -> tuple[Composed, list[Any]]:
         """The access log's query over the index (joined to the events for their state), and its values."""
-        where, params = query.where("postgresql")
+        where, params = access_where(query, "postgresql")
         statement = SQL(
             "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
             "FROM {schema}.{access} a JOIN {schema}.{events} e ON e.notification_id = a.notification_id"
@@ -264,3 +266,19 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(
                 SQL("DELETE FROM {0}.{1}").format(Identifier(self.datastore.schema), Identifier(ACCESS_BACKFILL_TABLE))
             )
+
+
+class TargetedPostgresFactory(PostgresFactory):
+    """The stock factory whose pool asks libpq for a kind of server (``target_session_attrs``).
+
+    With several hosts in ``YOUSU_DATABASE_URL`` (a primary and its hot standby) every pooled
+    connection goes to the one that accepts writes: after a failover the pool's next connection
+    lands on the promoted standby, with no restart.
+    """
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        attrs = self.env.get("POSTGRES_TARGET_SESSION_ATTRS")
+        pool_kwargs = self.datastore.pool.kwargs
+        if attrs and isinstance(pool_kwargs, dict):
+            pool_kwargs["target_session_attrs"] = attrs

@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from adapters.access_index import access_where
 from application import deadline
 from application.access_index import ACCESS_BACKFILL_TABLE, ACCESS_TABLE, AccessIndexRow, AccessQuery, rows_with_ids
 from application.slip_counter import SLIP_COUNTER_TABLE, SlipClaims
@@ -94,7 +95,7 @@ class IndexedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     def select_access(self, query: AccessQuery) -> list[Notification]:
         """Access-record notifications matching ``query``, oldest first, through the access index."""
-        where, params = query.where("sqlite")
+        where, params = access_where(query, "sqlite")
         statement = (
             f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608 — fixed clauses, values bound
             f"FROM {ACCESS_TABLE} a JOIN {self.events_table_name} e ON e.rowid = a.notification_id"
