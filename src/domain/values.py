@@ -72,7 +72,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.received: "已受理",
     Status.classified: "已分类",
     Status.officer_signed: "值班人员已签",
-    Status.signed: "已签批",
+    Status.signed: "已审核签字",
     Status.dispatched: "已转办",
     Status.consulted: "已会商",
     Status.resolved: "已办结",

@@ -39,7 +39,7 @@ def check_cli(url: str, tmp_path: Path) -> None:
         if NOW.replace(month=8, day=d).weekday() < 5:
             for i in range(7):
                 n += 1
-                rows.append(slip(f"D-{n:05d}", f"{day} {9 + i}:15", "窗口" if i < 5 else "12345热线", "区政务服务中心"))
+                rows.append(slip(f"D-{n:05d}", f"{day} {9 + i}:15", "窗口" if i < 5 else "12345热线", "区行政服务中心"))
     good = tmp_path / "台账2025年8月.csv"
     good.write_bytes(ledger_csv(rows))
     done = run("import", "history", str(good))

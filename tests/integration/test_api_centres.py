@@ -175,7 +175,7 @@ def test_metrics_by_centre_with_the_district_roll_up(world: tuple[TestClient, di
     client, ids = world
     body = client.get(f"/v1/metrics?group_by=centre&after={ids['after']}", headers=headers("analyst")).json()
     received = {g["label"]: g["counts"]["received"] for g in body["groups"]}
-    assert received["区政务服务中心"] >= 1
+    assert received["区行政服务中心"] >= 1
     assert received["解放路街道便民服务中心"] == 1
     assert received["全区合计"] == sum(v for k, v in received.items() if k != "全区合计")
     own = client.get("/v1/metrics?group_by=centre", headers=headers("leader@jiefang")).json()

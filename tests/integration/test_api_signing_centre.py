@@ -104,7 +104,7 @@ def test_a_jiefang_complaint_is_signed_and_dispatched_by_the_district_hall(defau
     # jiefang's own officer, on jiefang's roster, does not sign it: the district hall's roster does
     r = post(client, cid, "sign", "li")
     assert (r.status_code, r.json()["code"]) == (409, "not_on_duty")
-    assert r.json()["detail"].startswith("本诉求由区政务服务中心当天值班人员签字；")
+    assert r.json()["detail"].startswith("本诉求由区行政服务中心当天值班人员签字；")
     assert "赵值班" in r.json()["detail"]  # who is on duty at the district hall
     assert post(client, cid, "sign", "zhao").status_code == 200
 
@@ -116,7 +116,7 @@ def test_a_jiefang_complaint_is_signed_and_dispatched_by_the_district_hall(defau
     assert inbox["awaiting_signature"] == []
     r = post(client, cid, "sign", "zhang")
     assert (r.status_code, r.json()["code"]) == (409, "not_on_duty")
-    assert r.json()["detail"].startswith("本诉求由区政务服务中心带班领导签字；")
+    assert r.json()["detail"].startswith("本诉求由区行政服务中心带班领导签字；")
     assert "孙带班" in r.json()["detail"]
     assert post(client, cid, "sign", "sun").status_code == 200
 
@@ -124,7 +124,7 @@ def test_a_jiefang_complaint_is_signed_and_dispatched_by_the_district_hall(defau
     r = post(client, cid, "dispatch", "zhang", DISPATCH)
     assert (r.status_code, r.json()["code"]) == (403, "not_signing_centre")
     assert r.json()["detail"] == (
-        "本诉求由区政务服务中心当天值班人员和带班领导签字，由其带班领导转办；本中心的带班领导不能转办"
+        "本诉求由区行政服务中心当天值班人员和带班领导签字，由其带班领导转办；本中心的带班领导不能转办"
     )
     r = post(client, cid, "dispatch", "sun", DISPATCH)
     assert r.status_code == 200, r.text
@@ -133,7 +133,7 @@ def test_a_jiefang_complaint_is_signed_and_dispatched_by_the_district_hall(defau
     # 会商 hosted by a duty leader follows the district hall's roster too
     r = post(client, cid, "consult", "zhang", CONSULT)
     assert (r.status_code, r.json()["code"]) == (409, "not_on_duty")
-    assert r.json()["detail"].startswith("本诉求由区政务服务中心带班领导主持会商；")
+    assert r.json()["detail"].startswith("本诉求由区行政服务中心带班领导主持会商；")
     assert post(client, cid, "consult", "sun", CONSULT).status_code == 200
 
     history = client.get(f"/v1/complaints/{cid}/history", headers=ADMIN).json()["events"]
@@ -183,6 +183,6 @@ def test_signing_blocked_follows_the_signing_centre(
     told = {who: client.get("/v1/auth/me", headers=person(who)).json()["signing_blocked"] for who in PEOPLE}
     assert {who: note is not None for who, note in told.items()} == blocked
     if told["zhao"] is not None:
-        assert told["zhao"].startswith("区政务服务中心今日（2025-12-01）没有值班表")
+        assert told["zhao"].startswith("区行政服务中心今日（2025-12-01）没有值班表")
     if told["li"] is not None:
         assert told["li"].startswith("解放路街道便民服务中心今日（2025-12-01）没有值班表")

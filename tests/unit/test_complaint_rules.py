@@ -681,7 +681,7 @@ REFUSED_CASES = [
         for k in COMPLEX
     ),
     Refused("dispatch-twice", dispatched(CANNOT), dispatch("housing"), errors.AlreadyDispatched, "already_dispatched"),
-    Refused("dispatch-by-a-street-centre-the-district-signs-for", signed(CANNOT), dispatch("market", acting_centre="jiefang", signer=SigningCentre("district", "区政务服务中心")), errors.NotSigningCentre, "not_signing_centre"),
+    Refused("dispatch-by-a-street-centre-the-district-signs-for", signed(CANNOT), dispatch("market", acting_centre="jiefang", signer=SigningCentre("district", "区行政服务中心")), errors.NotSigningCentre, "not_signing_centre"),
     Refused("dispatch-no-department", signed(CANNOT), dispatch(), errors.InvalidInput, "invalid_input"),
     Refused("dispatch-blank-department", signed(CANNOT), dispatch("market", " "), errors.InvalidInput, "invalid_input"),
     Refused("dispatch-duplicate-department", signed(CANNOT), dispatch("market", "market"), errors.InvalidInput, "invalid_input"),

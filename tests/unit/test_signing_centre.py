@@ -24,7 +24,7 @@ housing = "住房城建"
 
 [centres]
 """
-DISTRICT_LINE = 'district = { name = "区政务服务中心", kind = "district_hall" }'
+DISTRICT_LINE = 'district = { name = "区行政服务中心", kind = "district_hall" }'
 REPO_REFERENCE = Path(__file__).resolve().parents[2] / "ops" / "reference.toml"
 
 
@@ -44,7 +44,7 @@ def test_the_shipped_reference_follows_the_notice() -> None:
         "xinhua": "district",
         "hongqiao": "district",
     }
-    assert reference.signing()["jiefang"] == SigningCentre("district", "区政务服务中心")
+    assert reference.signing()["jiefang"] == SigningCentre("district", "区行政服务中心")
 
 
 # centre line(s) → each centre's signing centre
@@ -69,7 +69,7 @@ DEFAULTS: list[tuple[list[str], dict[str, str]]] = [
         {"district": "district", "east": "east", "west": "district"},
     ),
     (
-        ['annex = { name = "区政务服务中心分厅", kind = "district_hall" }'],
+        ['annex = { name = "区行政服务中心分厅", kind = "district_hall" }'],
         {"district": "district", "annex": "annex"},
     ),
 ]
@@ -90,9 +90,9 @@ def test_the_signing_centre_carries_its_chinese_name(tmp_path: Path) -> None:
     )
     signing = load_reference(path).signing()
     assert signing == {
-        "district": SigningCentre("district", "区政务服务中心"),
+        "district": SigningCentre("district", "区行政服务中心"),
         "east": SigningCentre("east", "东街道便民服务中心"),
-        "west": SigningCentre("district", "区政务服务中心"),
+        "west": SigningCentre("district", "区行政服务中心"),
     }
 
 
@@ -112,7 +112,7 @@ REFUSED: list[tuple[list[str], list[str]]] = [
     (
         [
             'east = { name = "东街道便民服务中心", kind = "street_centre", signed_by = "east" }',
-            'district = { name = "区政务服务中心", kind = "district_hall", signed_by = "east" }',
+            'district = { name = "区行政服务中心", kind = "district_hall", signed_by = "east" }',
         ],
         ["区级大厅 district", "须自己签字", "不可层层转交"],
     ),
@@ -144,7 +144,7 @@ DAY = DutyDay(
     officers=(Person("off-zhao", "赵值班"),),
     leader=Person("lead-sun", "孙带班"),
 )
-DISTRICT = SigningCentre("district", "区政务服务中心")
+DISTRICT = SigningCentre("district", "区行政服务中心")
 
 
 def test_not_on_the_signing_centres_roster_names_that_centre() -> None:
@@ -152,12 +152,12 @@ def test_not_on_the_signing_centres_roster_names_that_centre() -> None:
     with pytest.raises(errors.NotOnDuty) as refused:
         may_sign(DAY, li, Role.duty_officer, SigningMode.roster, signer=DISTRICT)
     assert refused.value.detail == (
-        "本诉求由区政务服务中心当天值班人员签字；您不在 2025-12-01 区政务服务中心的值班表上，"
+        "本诉求由区行政服务中心当天值班人员签字；您不在 2025-12-01 区行政服务中心的值班表上，"
         "不能以当天值班人员身份签字；值班表上的当天值班人员：赵值班"
     )
     with pytest.raises(errors.NoRosterToday) as missing:
         may_sign(None, li, Role.duty_officer, SigningMode.roster, signer=DISTRICT)
-    assert missing.value.detail == "今日未导入区政务服务中心的值班表，无法按值班表核对签字人；请管理员导入本月值班表"
+    assert missing.value.detail == "今日未导入区行政服务中心的值班表，无法按值班表核对签字人；请管理员导入本月值班表"
     zhao = Actor("off-zhao", "赵值班", Role.duty_officer)
     may_sign(DAY, zhao, Role.duty_officer, SigningMode.roster, signer=DISTRICT)  # on the district's roster
 
@@ -184,5 +184,5 @@ def test_dispatch_is_by_the_signing_centres_leader(acting: str, signer: SigningC
     with pytest.raises(errors.NotSigningCentre) as info:
         act(complaint, now_after(signed(Classification.cannot_do)))
     assert info.value.detail == (
-        "本诉求由区政务服务中心当天值班人员和带班领导签字，由其带班领导转办；本中心的带班领导不能转办"
+        "本诉求由区行政服务中心当天值班人员和带班领导签字，由其带班领导转办；本中心的带班领导不能转办"
     )

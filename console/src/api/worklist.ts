@@ -18,7 +18,7 @@ export type DecisionRow = LedgerRow;
 export const clerkWorklist = (after?: number, limit = 100) =>
   get<ClerkWorklist>(`/v1/worklist${query({ limit, after })}`);
 /** What waits to be resolved: a department's open complaints (nearest deadline first), or for a window
- * clerk their own 一般诉求 classified and not yet resolved on the spot. */
+ * clerk their own 一般性问题 classified and not yet resolved on the spot. */
 export async function toResolve(after?: number, limit = 200): Promise<DispatchedRow[]> {
   const w = await get<Worklist>(`/v1/worklist${query({ limit, after })}`);
   if (w.dispatched) return w.dispatched;

@@ -17,7 +17,7 @@ export const STATUS_LABELS: Record<string, string> = {
   received: "已受理",
   classified: "已分类",
   officer_signed: "值班人员已签",
-  signed: "已签批",
+  signed: "已审核签字",
   dispatched: "已转办",
   consulted: "已会商",
   resolved: "已办结",
@@ -29,7 +29,7 @@ export const STATUS_LABELS: Record<string, string> = {
 };
 
 export const CLASSIFICATION_LABELS: Record<string, string> = {
-  general: "一般诉求",
+  general: "一般性问题",
   cannot_do: "办不了",
   hard_to_do: "很难办",
   refused_to_do: "不给办",
@@ -38,10 +38,10 @@ export const CLASSIFICATION_LABELS: Record<string, string> = {
 export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotline: "12345热线", online: "网上" };
 
 export const RATE_LABELS: Record<string, string> = {
-  response: "响应率",
-  closure: "办结率",
+  response: "接诉响应率",
+  closure: "问题办结率",
   on_time_closure: "按期办结率",
-  satisfaction: "满意率",
+  satisfaction: "群众满意率",
   return: "退单率",
   bad_rating: "差评率",
   callback: "回访率",

@@ -110,7 +110,7 @@ def ledger(  # noqa: PLR0913 — the ledger's filters
                 centres={code: c.name for code, c in reference.centres.items()},
             )
 
-    return download(format, "ledger", "工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
+    return download(format, "ledger", "“有诉即应”工作台账", list(LEDGER_COLUMNS_ZH.values()), cells())
 
 
 @router.get("/sla/overdue", response_model=OverduePage)
