@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from tests.support import settings_for  # noqa: E402
+from yardstick import quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
 
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role  # noqa: E402
 from yousu.wiring import build_complaints  # noqa: E402
@@ -96,6 +97,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0)
     args = p.parse_args()
+    quiet_logs()
     count, elapsed = intakes(args.database_url, args.threads, args.seconds)
     load = os.getloadavg()[0]
     tps = pgbench(args.database_url, args.threads, args.seconds)

@@ -93,3 +93,12 @@ def test_a_provisional_deadline_is_logged_when_computed(monkeypatch: pytest.Monk
     assert entry["due_at"].startswith("2099-01-05T17:30")
     assert "张三" not in str(logs)
     assert "13800000000" not in str(logs)
+
+
+def test_signing_is_checked_against_the_roster_unless_configured_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail-closed: with no ``YOUSU_SIGNING_MODE`` the day's roster decides who may sign (审核签字 and 会商)."""
+    monkeypatch.delenv("YOUSU_SIGNING_MODE", raising=False)
+    assert settings().signing_mode is SigningMode.roster
+    assert settings(signing_mode="roles_only").signing_mode is SigningMode.roles_only
+    with pytest.raises(ValueError, match="signing_mode"):
+        settings(signing_mode="anyone")

@@ -9,11 +9,7 @@ export type PreviewDay = Schemas["PreviewDayOut"];
 export type RosterImport = Schemas["RosterImported"];
 
 /** A bad row as the API names it (`errors[]` of the 422). */
-export interface RowError {
-  row?: number;
-  field: string;
-  detail: string;
-}
+export type RowError = Schemas["ProblemError"];
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
