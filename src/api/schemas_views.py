@@ -7,7 +7,7 @@ of vanishing from the answer. Maps keyed by a code (counts, rates, labels) are t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +72,9 @@ class LedgerRow(Out):
     paused: bool
     handlers: str = Field(
         description="指定承办人：部门代码:承办人姓名，多个以英文逗号分隔（按承办部门顺序），未指定为空"
+    )
+    appeal: Literal["", "pending", "upheld", "refused"] = Field(
+        description="最近一次差评申诉：pending 申诉中、upheld 申诉成立（差评不计入满意率）、refused 申诉不成立；空为无"
     )
     last_version: int
     last_notification_id: int

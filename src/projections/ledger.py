@@ -73,6 +73,8 @@ LEDGER = Table(
         Column("paused", T.boolean, nullable=False),  # 中止: the resolution clock waits for materials
         # 指定承办人: each department's handler as "code:name", comma-separated in the order of `departments`
         Column("handlers", T.text, nullable=False),
+        # 差评申诉: '' none, 'pending' awaiting the duty leader, 'upheld' (the 差评 set aside), 'refused'
+        Column("appeal", T.text, nullable=False),
         Column("last_version", T.integer, nullable=False),
         Column("last_notification_id", T.bigint, nullable=False),
     ),
@@ -160,6 +162,7 @@ def _received(nid: int, e: Complaint.Received) -> dict[str, Any]:
         "extensions": 0,
         "paused": False,
         "handlers": "",
+        "appeal": "",
         "last_version": e.originator_version,
         "last_notification_id": nid,
     }
@@ -331,10 +334,12 @@ def _clock_resumed(row: dict[str, Any], e: Complaint.ClockResumed) -> None:
 
 def _rating_appealed(row: dict[str, Any], _e: Complaint.RatingAppealed) -> None:
     row["pending"] = "appeal"  # 差评申诉: the duty leader decides
+    row["appeal"] = "pending"
 
 
 def _appeal_decided(row: dict[str, Any], e: Complaint.AppealDecided) -> None:
     row["pending"] = ""
+    row["appeal"] = "upheld" if e.upheld else "refused"
     if e.upheld and row["status"] == Status.rectifying.value:  # the 差评 set aside: nothing left to rectify
         row["status"] = Status.closed.value
 
@@ -387,9 +392,9 @@ class LedgerView(View):
 
     name: ClassVar[str] = "ledger"
     version: ClassVar[int] = (
-        8  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result;
+        9  # 3: centre, received_by, reclassified_from; 4: the 台账's content, reasons, signers, result;
         # 5: 并单, 退单, 延期, 中止; 6: names masked in results and reasons (by their marks); 7: 差评申诉,
-        # 受理人, 签字意见, 会商, 反馈方式; 8: 指定承办人 (handlers)
+        # 受理人, 签字意见, 会商, 反馈方式; 8: 指定承办人 (handlers); 9: the 差评申诉's outcome (appeal)
     )
     tables: ClassVar[tuple[Table, ...]] = (LEDGER, LEDGER_DEPARTMENTS, LEDGER_NAMES)
 
@@ -453,6 +458,7 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "received_at": "受理时间",
     "channel": "受理渠道",
     "complainant_masked": "诉求人",
+    "enterprise": "企业名称",
     "centre": "服务中心",
     "received_by_name": "受理人",
     "category": "诉求类别",
@@ -481,8 +487,12 @@ LEDGER_COLUMNS_ZH: dict[str, str] = {
     "feedback_method": "反馈方式",
     "called_back_at": "回访时间",
     "rating": "满意度评价",
+    "appeal": "差评申诉",
     "rectification_rounds": "整改轮次",
 }
+
+# 差评申诉 as the 台账 shows it
+APPEAL_LABELS = {"": "", "pending": "申诉中", "upheld": "申诉成立（差评不计入满意率）", "refused": "申诉不成立"}
 
 CHANNEL_LABELS = {"window": "窗口", "hotline": "12345热线", "online": "网上"}
 
@@ -682,6 +692,7 @@ def ledger_export_values(
         "legal_basis": row["legal_basis"] or "",
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
         "complainant_masked": row["complainant_masked"],
+        "enterprise": enterprise_masked(row),
         "category": cats.get(row["category"], row["category"]),
         "classification": CLASSIFICATION_LABELS[Classification(classification)] if classification else "",
         "status": STATUS_LABELS[Status(status)],
@@ -695,9 +706,18 @@ def ledger_export_values(
         "fed_back_at": local_time(row["fed_back_at"], calendar),
         "called_back_at": local_time(row["called_back_at"], calendar),
         "rating": RATING_LABELS.get(row["rating"], "") if row["rating"] is not None else "",
+        "appeal": APPEAL_LABELS.get(row["appeal"], row["appeal"]),
         "rectification_rounds": str(row["rectification_rounds"]),
     }
     return [values[c] for c in LEDGER_COLUMNS_ZH]
+
+
+def enterprise_masked(row: Mapping[str, Any]) -> str:
+    """企业名称 as the 台账 shows it: an enterprise complainant's masked name (the first part of the masked
+    complainant, which reads "企业名 联系人 电话"); empty for a person."""
+    if row["complainant_type"] != "enterprise":
+        return ""
+    return str(row["complainant_masked"]).split(" ")[0]
 
 
 def _consultation_cell(row: Mapping[str, Any], departments: Mapping[str, str]) -> str:

@@ -27,7 +27,15 @@ from tests.e2e.conftest import REPO, yousu_executable
 from tests.support import hotline_body, receive_body
 
 CST = timezone(timedelta(hours=8))
-RATES = ("response", "closure", "satisfaction", "on_time_closure", "bad_rating")
+RATES = (
+    "response",
+    "closure",
+    "satisfaction",
+    "on_time_closure",
+    "on_time_closure_original",
+    "bad_rating",
+    "appeal_upheld",
+)
 
 
 def pick(page: Page, select: str, option: str) -> None:

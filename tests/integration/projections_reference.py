@@ -459,6 +459,14 @@ def reference_ledger(app: ComplaintsApp, events: Sequence[tuple[int, Complaint.E
             "extensions": c.extensions,
             "paused": c.paused_at is not None,
             "handlers": ",".join(f"{d}:{c.handlers[d].handler_name}" for d in c.departments if d in c.handlers),
+            # the latest 差评申诉: awaiting the duty leader, upheld or refused
+            "appeal": ""
+            if not c.appeals
+            else "pending"
+            if c.appeals[-1].upheld is None
+            else "upheld"
+            if c.appeals[-1].upheld
+            else "refused",
             "last_version": c.version,
             "last_notification_id": last[cid],
         }

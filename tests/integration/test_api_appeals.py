@@ -9,6 +9,8 @@ leaves 满意率 and 差评率) and closes the complaint.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,6 +136,17 @@ def test_an_upheld_appeal_sets_the_bad_rating_aside(world: tuple[TestClient, Set
     by_id = {r["id"]: r for r in rows}
     assert (by_id[upheld]["status"], by_id[upheld]["pending"]) == ("closed", "")
     assert (by_id[refused_one]["status"], by_id[refused_one]["pending"]) == ("rectifying", "")
+    # the 台账's 差评申诉 column: upheld, refused, none; the export says it in words
+    assert [by_id[c]["appeal"] for c in (upheld, refused_one, good)] == ["upheld", "refused", ""]
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/v1/ledger?format=csv&after={last}", headers=ANALYST).text.lstrip("\ufeff"))
+        )
+    )
+    by_slip = {r["受理单号"]: r["差评申诉"] for r in csv_rows}
+    assert by_slip[by_id[upheld]["slip_no"]] == "申诉成立（差评不计入满意率）"
+    assert by_slip[by_id[refused_one]["slip_no"]] == "申诉不成立"
+    assert by_slip[by_id[good]["slip_no"]] == ""
     body = ok(client.get(f"/v1/metrics?from=2025-09-01&to=2025-09-30&after={last}", headers=ANALYST))
     [everything] = body["groups"]
     rates = {k: (v["numerator"], v["denominator"]) for k, v in everything["rates"].items()}

@@ -3488,6 +3488,12 @@ export interface components {
              * @description 指定承办人：部门代码:承办人姓名，多个以英文逗号分隔（按承办部门顺序），未指定为空
              */
             handlers: string;
+            /**
+             * Appeal
+             * @description 最近一次差评申诉：pending 申诉中、upheld 申诉成立（差评不计入满意率）、refused 申诉不成立；空为无
+             * @enum {string}
+             */
+            appeal: "" | "pending" | "upheld" | "refused";
             /** Last Version */
             last_version: number;
             /** Last Notification Id */
@@ -4099,6 +4105,12 @@ export interface components {
              * @description 指定承办人：部门代码:承办人姓名，多个以英文逗号分隔（按承办部门顺序），未指定为空
              */
             handlers: string;
+            /**
+             * Appeal
+             * @description 最近一次差评申诉：pending 申诉中、upheld 申诉成立（差评不计入满意率）、refused 申诉不成立；空为无
+             * @enum {string}
+             */
+            appeal: "" | "pending" | "upheld" | "refused";
             /** Last Version */
             last_version: number;
             /** Last Notification Id */

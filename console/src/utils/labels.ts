@@ -40,10 +40,12 @@ export const CHANNEL_LABELS: Record<string, string> = { window: "窗口", hotlin
 export const RATE_LABELS: Record<string, string> = {
   response: "接诉响应率",
   closure: "问题办结率",
-  on_time_closure: "按期办结率",
+  on_time_closure: "按期办结率（含批准延期）",
+  on_time_closure_original: "按原时限办结率",
   satisfaction: "群众满意率",
   return: "退单率",
   bad_rating: "差评率",
+  appeal_upheld: "差评申诉成立率",
   callback: "回访率",
 };
 
@@ -57,3 +59,6 @@ export const GROUP_BY_LABELS: Record<string, string> = {
 
 export const label = (table: Record<string, string>, code: string | null | undefined): string =>
   code ? (table[code] ?? code) : "—";
+
+/** 差评申诉 in the 台账: the latest appeal's outcome. */
+export const APPEAL_LABELS: Record<string, string> = { pending: "申诉中", upheld: "申诉成立", refused: "申诉不成立" };
