@@ -36,6 +36,11 @@ def test_clerk_signs_in_and_records_a_complaint(page: Page, hall: Hall) -> None:
     expect(row).to_contain_text("已受理")
     slip = row.locator("a").inner_text().strip()
     shot(page, "intake-today")
+    # the 受理单 is printed at intake: the form offers it for the complaint just received
+    expect(page.locator("[data-test=received]")).to_contain_text(slip)
+    expect(page.locator("[data-test=print-new-slip]")).to_have_attribute(
+        "href", re.compile(r"/complaints/[0-9a-f-]{36}/slip$")
+    )
 
     # the complaint is really in the store, recorded by this clerk
     link = row.locator("a").get_attribute("href")
