@@ -554,6 +554,7 @@ class CaseOut(Out):
     conclusion: str
     legal_basis: str
     updated_at: Instant
+    source: str = Field(default="", description="案例来源（不经本系统的事项）；取材于本系统诉求的为空")
     replacements: list[Replacement] | None = Field(default=None, description="仅起草、发布者可见")
     sources: list[CaseSource] | None = Field(default=None, description="仅纪检联络员可见")
 

@@ -264,6 +264,8 @@ def sees_case(complaints: ComplaintsApp, who: Principal, case: GuidanceCase) -> 
     scope = scope_of(who)
     if case.published or scope.district:
         return True
+    if not case.source_ids:  # a draft from outside yousu: its author's until published
+        return case.drafted_by == scope.sub
     return all(sees_call(complaints, who, source) for source in case.source_ids)
 
 

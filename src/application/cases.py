@@ -64,8 +64,8 @@ class CasesService:
 
     def _sources(self, ids: Sequence[UUID]) -> list[Complaint]:
         unique = list(dict.fromkeys(ids))
-        if not unique or len(unique) > MAX_SOURCES:
-            raise errors.InvalidInput("complaint_ids", f"须列出 1–{MAX_SOURCES} 件诉求")
+        if len(unique) > MAX_SOURCES:  # none at all: a case from outside yousu, whose source the domain requires
+            raise errors.InvalidInput("complaint_ids", f"最多列出 {MAX_SOURCES} 件诉求")
         found = [self.app.get(cid) for cid in unique]  # 404 for an unknown one
         if any(c.resolved_at is None for c in found):
             raise SourceNotResolved
@@ -109,14 +109,23 @@ class CasesService:
             raise ConcurrentChange from None
         return case
 
-    def draft(self, complaint_ids: Sequence[UUID], given: CaseDraft, *, actor_id: str, actor_role: str) -> GuidanceCase:
-        """起草 from resolved complaints."""
+    def draft(
+        self,
+        complaint_ids: Sequence[UUID],
+        given: CaseDraft,
+        *,
+        actor_id: str,
+        actor_role: str,
+        source_note: str = "",
+    ) -> GuidanceCase:
+        """起草 from resolved complaints, or (no complaint ids) from a matter outside yousu named by ``source_note``."""
         with store_errors():
             sources = self._sources(complaint_ids)
             text, replaced = self._text(given, sources)
         case = GuidanceCase.draft(
             source_ids=[c.id for c in sources],
             source_slips=[c.slip_no for c in sources],
+            source_note=source_note,
             text=text,
             replacements=replaced,
             actor_id=actor_id,

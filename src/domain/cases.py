@@ -70,7 +70,8 @@ class GuidanceCase(Aggregate):
         occurred_at: datetime
 
     class Drafted(Event, Aggregate.Created):
-        """起草 from resolved complaints."""
+        """起草 from resolved complaints, or from a matter that did not come through yousu (``source_note`` names
+        where it came from: 12345 热线以外的诉求响应机制, 政务服务 好差评 …)."""
 
         source_ids: list[UUID]
         source_slips: list[str]
@@ -81,11 +82,14 @@ class GuidanceCase(Aggregate):
         conclusion: str
         legal_basis: str
         replacements: list[dict[str, Any]]
+        source_note: str = ""  # events drafted before this field read as "" (the class default)
 
         def apply(self, aggregate: Any) -> None:
             c: GuidanceCase = aggregate
             c.source_ids = list(self.source_ids)
             c.source_slips = list(self.source_slips)
+            c.source_note = self.source_note
+            c.drafted_by = self.actor_id
             c.text = _case_text(self)
             c.replacements = list(self.replacements)
             c.updated_at = self.occurred_at
@@ -118,6 +122,8 @@ class GuidanceCase(Aggregate):
     def __init__(self) -> None:
         self.source_ids: list[UUID] = []
         self.source_slips: list[str] = []
+        self.source_note = ""  # 案例来源 of a case drawn from a matter outside yousu
+        self.drafted_by = ""
         self.text = CaseText("", "", "", (), "", "")
         self.replacements: list[dict[str, Any]] = []
         self.updated_at = datetime(1970, 1, 1, tzinfo=UTC)  # placeholder until Drafted applies
@@ -135,10 +141,16 @@ class GuidanceCase(Aggregate):
         actor_role: str,
         now: datetime,
         case_id: UUID,
+        source_note: str = "",
     ) -> GuidanceCase:
-        """起草, as ``case_id`` (given by the application: the domain makes no ids)."""
-        if not source_ids:
-            raise errors.InvalidInput("complaint_ids", "至少需要一件已办结的诉求")
+        """起草, as ``case_id`` (given by the application: the domain makes no ids).
+
+        A case is drawn from resolved complaints, or — 案例指导 draws on 有诉即办诉求响应机制及其他政务服务诉求响应
+        机制 — from a matter that did not come through yousu, whose source is then named."""
+        if not source_ids and not source_note.strip():
+            raise errors.InvalidInput("complaint_ids", "须列出至少一件已办结的诉求，或写明案例来源")
+        if not source_ids and not (text.details.strip() and text.handling.strip()):
+            raise errors.InvalidInput("details", "不经本系统的案例须填写问题详情和处理办法")
         case: GuidanceCase = cls._create(
             cls.Drafted,
             id=case_id,
@@ -148,6 +160,7 @@ class GuidanceCase(Aggregate):
             occurred_at=now,
             source_ids=list(source_ids),
             source_slips=list(source_slips),
+            source_note=source_note.strip(),
             replacements=list(replacements),
             **_fields(text),
         )

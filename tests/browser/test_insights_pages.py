@@ -377,6 +377,18 @@ def test_duty_leader_drafts_a_guidance_case_sees_the_redaction_and_publishes_it(
     assert printable.status == 200
     assert "指导案例：营业执照变更拖延的协调办结" in printable.text()
 
+    # a case from a matter that did not come through yousu: no complaint, its source named, the text written in full
+    page.locator("[data-test=case-draft]").click()
+    field(page, "case-form-title").fill("企业开办跨部门协同")
+    page.locator("[data-test=case-save]").click()
+    expect(page.get_by_text("须列出至少一件已办结的诉求，或写明案例来源")).to_be_visible()  # the API's refusal
+    field(page, "case-source").fill("其他政务服务诉求响应机制：好差评回访")
+    page.get_by_placeholder("不填则取诉求内容").fill("企业反映开办需往返多个窗口")
+    page.get_by_placeholder("不填则取办结结果").fill("召集市场监管、税务会商，改为一窗受理")
+    page.locator("[data-test=case-save]").click()
+    expect(page.locator("[data-test=case-status]")).to_have_text("草稿")
+    expect(page.locator("[data-test=case-source-shown]")).to_contain_text("其他政务服务诉求响应机制：好差评回访")
+
 
 def test_department_acknowledges_and_reports_an_order_and_only_its_issuer_may_review_it(
     page: Page, hall: Hall, people: None

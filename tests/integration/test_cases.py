@@ -161,3 +161,37 @@ def test_bad_sources_and_input(client: TestClient) -> None:
         assert field in {e["field"] for e in r.json()["errors"]}
     assert client.get("/v1/cases", params={"q": "😀"}, headers=ANALYST).status_code == 422
     assert client.get(f"/v1/cases/{unknown}", headers=ANALYST).status_code == 404
+
+
+def test_a_case_from_a_matter_outside_yousu_names_its_source(client: TestClient) -> None:
+    """案例指导 draws on 有诉即办 and on other 诉求响应机制: with no complaint ids, the source is named and the text
+    written in full; the draft is its author's (and the district's) until published."""
+    jiefang = auth(Role.duty_officer, sub="officer-jiefang", centre="jiefang")
+    xinhua = auth(Role.duty_officer, sub="officer-xinhua", centre="xinhua")
+    text = {
+        "title": "企业开办“一件事”跨部门协同",
+        "details": "某企业通过政务服务好差评反映开办企业需往返多个窗口，联系电话13712345678。",
+        "handling": "区行政服务中心召集市场监管、税务会商，改为一窗受理、并联审批。",
+    }
+    case = ok(client.post("/v1/cases", json={**text, "source": "政务服务好差评系统 差评回访"}, headers=jiefang), 201)
+    assert case["source"] == "政务服务好差评系统 差评回访"
+    assert case["details"] == "某企业通过政务服务好差评反映开办企业需往返多个窗口，联系电话【电话】。"
+    assert case["status"] == "draft"
+    assert ok(client.get(f"/v1/cases/{case['id']}", headers=jiefang))["source"] == "政务服务好差评系统 差评回访"
+    assert client.get(f"/v1/cases/{case['id']}", headers=xinhua).status_code == 404  # another centre's officer
+    ok(client.get(f"/v1/cases/{case['id']}", headers=OFFICER))  # the district's officer
+    ok(client.post(f"/v1/cases/{case['id']}/publish", headers=LEADER))
+    assert ok(client.get(f"/v1/cases/{case['id']}", headers=ANALYST))["source"] == "政务服务好差评系统 差评回访"
+
+    # neither complaints nor a source; a source but not the text a case needs: refused, nothing recorded
+    for body, field, detail in [
+        ({"title": "x"}, "complaint_ids", "须列出至少一件已办结的诉求，或写明案例来源"),
+        ({"title": "x", "source": "   ", "details": "d", "handling": "h"}, "complaint_ids", "写明案例来源"),
+        ({"title": "x", "source": "12345热线工单"}, "details", "不经本系统的案例须填写问题详情和处理办法"),
+        ({"title": "x", "source": "来" * 201, "details": "d", "handling": "h"}, "source", ""),
+    ]:
+        r = client.post("/v1/cases", json=body, headers=jiefang)
+        assert r.status_code == 422, r.text
+        errors = {e["field"]: e["detail"] for e in r.json()["errors"]}
+        assert field in errors
+        assert detail in errors[field]

@@ -17,7 +17,7 @@ const ifMatch = (version?: number): Record<string, string> => (version ? { "If-M
 
 export const searchCases = (q: string) => get<Schemas["CaseHits"]>(`/v1/cases${query({ q, limit: 50 })}`);
 export const readCase = (id: string) => get<GuidanceCase>(base(id));
-export const draftCase = (body: CaseText & Pick<Schemas["CaseIn"], "complaint_ids">) => post<GuidanceCase>("/v1/cases", body);
+export const draftCase = (body: CaseText & Pick<Schemas["CaseIn"], "complaint_ids"> & Partial<Pick<Schemas["CaseIn"], "source">>) => post<GuidanceCase>("/v1/cases", body);
 export const reviseCase = (id: string, body: CaseText, version?: number) => post<GuidanceCase>(`${base(id)}/revise`, body, ifMatch(version));
 export const publishCase = (id: string, version?: number) => post<GuidanceCase>(`${base(id)}/publish`, {}, ifMatch(version));
 /** The API's printable page (opened in a new tab with the session cookie). */

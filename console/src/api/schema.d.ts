@@ -2524,7 +2524,8 @@ export interface components {
         };
         /**
          * CaseIn
-         * @description The resolved complaints the case is drawn from, and its text.
+         * @description The resolved complaints the case is drawn from (or, for a matter that did not come through yousu, none and
+         *     its source named), and its text.
          */
         CaseIn: {
             /** Title */
@@ -2551,8 +2552,17 @@ export interface components {
              * @default
              */
             legal_basis: string;
-            /** Complaint Ids */
-            complaint_ids: string[];
+            /**
+             * Complaint Ids
+             * @description 取材的已办结诉求；不经本系统的事项为空
+             */
+            complaint_ids?: string[];
+            /**
+             * Source
+             * @description 案例来源，不经本系统的事项必填（如：12345热线工单、其他政务服务诉求响应机制、好差评申诉复核）
+             * @default
+             */
+            source: string;
         };
         /**
          * CaseOut
@@ -2584,6 +2594,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Source
+             * @description 案例来源（不经本系统的事项）；取材于本系统诉求的为空
+             * @default
+             */
+            source: string;
             /**
              * Replacements
              * @description 仅起草、发布者可见

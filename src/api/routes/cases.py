@@ -47,9 +47,19 @@ class CaseTextIn(Strict):
 
 
 class CaseIn(CaseTextIn):
-    """The resolved complaints the case is drawn from, and its text."""
+    """The resolved complaints the case is drawn from (or, for a matter that did not come through yousu, none and
+    its source named), and its text."""
 
-    complaint_ids: Annotated[list[UUID], Field(min_length=1, max_length=20)]
+    complaint_ids: Annotated[
+        list[UUID], Field(max_length=20, default_factory=list, description="取材的已办结诉求；不经本系统的事项为空")
+    ]
+    source: Annotated[
+        Line,
+        Field(
+            max_length=200,
+            description="案例来源，不经本系统的事项必填（如：12345热线工单、其他政务服务诉求响应机制、好差评申诉复核）",
+        ),
+    ] = ""
 
 
 CasesDB = Annotated[ViewDB, Depends(SearchTable(cases_view.create))]
@@ -99,6 +109,7 @@ def case_out(case: GuidanceCase, who: Principal) -> dict[str, Any]:
         "conclusion": t.conclusion,
         "legal_basis": t.legal_basis,
         "updated_at": case.updated_at.isoformat(),
+        "source": case.source_note,
     }
     if may_read_case_drafts(who):
         out["replacements"] = case.replacements  # what was stripped, masked: for the drafter to check
@@ -123,7 +134,7 @@ def draft(body: CaseIn, role: Drafter, who: Caller, complaints: Complaints, guar
     """起草 from resolved complaints: names, phones, ID numbers, e-mails, addresses, enterprises replaced.
     A complaint outside the drafter's scope is answered as an unknown one."""
     guard.call(lambda: check_visible(complaints, who, body.complaint_ids))
-    return run(role, lambda cases, by: cases.draft(body.complaint_ids, _draft(body), **by))
+    return run(role, lambda cases, by: cases.draft(body.complaint_ids, _draft(body), source_note=body.source, **by))
 
 
 @router.get("", response_model=CaseHits)
