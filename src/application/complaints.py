@@ -9,20 +9,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
-from uuid import UUID, uuid4
+from typing import Unpack
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from application.clock import Clock
 from application.errors import ConcurrentChange
-from application.group_commit import COMMIT_BATCH, COMMIT_WINDOW_SECONDS
-from application.store import CommandResult, Store, caller_key_id, intake_id, legacy_key_id, store_errors
-from domain.calendar import WorkingCalendar
+from application.store import CommandResult, Store, StoreOptions, store_errors
 from domain.centres import DEFAULT_CENTRE, DEFAULT_CENTRE_NAME, SigningCentre
 from domain.complaint import Complaint
 from domain.roster import DutyDay, DutyRoster, RosterRow, SigningMode, month_of, plan_month
-from domain.rules import ClockKind, Limits
+from domain.rules import ClockKind
 from domain.values import Actor, Channel, Classification, Complainant, Role
 
 
@@ -40,14 +38,10 @@ class ComplaintsApp(Store):
         self,
         env: dict[str, str] | None = None,
         *,
-        clock: Clock | None = None,
-        calendar: WorkingCalendar | None = None,
-        limits: Limits | None = None,
         centres: Collection[str] | None = None,
         signed_by: Mapping[str, SigningCentre] | None = None,
         signing_mode: SigningMode,
-        commit_window: float = COMMIT_WINDOW_SECONDS,
-        commit_batch: int = COMMIT_BATCH,
+        **options: Unpack[StoreOptions],
     ) -> None:
         self.centres: frozenset[str] = frozenset(centres or ()) | {DEFAULT_CENTRE}
         # centre → the centre whose roster signs its complex complaints (the reference's signed_by); a centre
@@ -55,9 +49,7 @@ class ComplaintsApp(Store):
         self.signed_by: dict[str, SigningCentre] = dict(signed_by or {})
         # no default here: the composition root passes YOUSU_SIGNING_MODE, whose default is the roster (fail-closed)
         self.signing_mode = signing_mode
-        super().__init__(
-            env, clock=clock, calendar=calendar, limits=limits, commit_window=commit_window, commit_batch=commit_batch
-        )
+        super().__init__(env, **options)  # the clock, calendar, limits and group commit: the Store's
 
     # ------------------------------------------------------------------ commands
 
@@ -76,12 +68,8 @@ class ComplaintsApp(Store):
         centre: str = DEFAULT_CENTRE,
     ) -> CommandResult:
         """一窗受理 at ``centre``. A retried intake (same key or external_ref) returns the first complaint."""
-        keyed = intake_id(
-            channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=actor.id, centre=centre
-        )
-        complaint_id = keyed or uuid4()  # one id per request (see Store.intake)
 
-        def make(slip_no: str, now: datetime) -> Complaint:
+        def make(complaint_id: UUID, slip_no: str, now: datetime) -> Complaint:
             return Complaint.receive(
                 slip_no=slip_no,
                 channel=channel,
@@ -101,16 +89,14 @@ class ComplaintsApp(Store):
                 known_centres=self.centres,
             )
 
-        # retries of intakes recorded under the earlier id schemes: found only by the same caller at the same centre
-        earlier = [] if external_ref else [caller_key_id(idempotency_key, actor.id), legacy_key_id(idempotency_key)]
         return self.intake(
-            complaint_id,
             make,
-            keyed=keyed is not None,
-            fingerprint=fingerprint,
-            earlier=earlier,
-            owner=actor.id,
+            channel=channel,
+            external_ref=external_ref,
+            idempotency_key=idempotency_key,
+            caller=actor.id,
             centre=centre,
+            fingerprint=fingerprint,
         )
 
     def classify(
@@ -234,12 +220,7 @@ class ComplaintsApp(Store):
             complaint_id,
             expected_version,
             lambda c, now: c.resolve(
-                result=result,
-                legal_basis=legal_basis,
-                actor=actor,
-                now=now,
-                calendar=self.calendar,
-                limits=self.limits,
+                result=result, legal_basis=legal_basis, actor=actor, now=now, calendar=self.calendar, limits=self.limits
             ),
         )
 
@@ -254,20 +235,19 @@ class ComplaintsApp(Store):
         message_id: str | None = None,
     ) -> CommandResult:
         """及时反馈 (by the hotline's own centre: idempotent on its ``message_id``)."""
-        return self._replayable(
-            self._command(
-                complaint_id,
-                expected_version,
-                lambda c, now: c.feed_back(
-                    method=method,
-                    summary=summary,
-                    actor=actor,
-                    now=now,
-                    calendar=self.calendar,
-                    limits=self.limits,
-                    message_id=message_id,
-                ),
-            )
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.feed_back(
+                method=method,
+                summary=summary,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
+                message_id=message_id,
+            ),
+            replayable=True,
         )
 
     def call_back(
@@ -281,20 +261,19 @@ class ComplaintsApp(Store):
         message_id: str | None = None,
     ) -> CommandResult:
         """回访 (by the hotline's call-back centre: idempotent on its ``message_id``)."""
-        return self._replayable(
-            self._command(
-                complaint_id,
-                expected_version,
-                lambda c, now: c.call_back(
-                    rating=rating,
-                    comment=comment,
-                    actor=actor,
-                    now=now,
-                    calendar=self.calendar,
-                    limits=self.limits,
-                    message_id=message_id,
-                ),
-            )
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.call_back(
+                rating=rating,
+                comment=comment,
+                actor=actor,
+                now=now,
+                calendar=self.calendar,
+                limits=self.limits,
+                message_id=message_id,
+            ),
+            replayable=True,
         )
 
     def add_supplement(
@@ -308,14 +287,13 @@ class ComplaintsApp(Store):
         expected_version: int | None = None,
     ) -> CommandResult:
         """补充诉求/材料 to an open complaint (the hotline's: idempotent on its ``message_id``)."""
-        return self._replayable(
-            self._command(
-                complaint_id,
-                expected_version,
-                lambda c, now: c.add_supplement(
-                    text=text, source=source, actor=actor, now=now, message_id=message_id, calendar=self.calendar
-                ),
-            )
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.add_supplement(
+                text=text, source=source, actor=actor, now=now, message_id=message_id, calendar=self.calendar
+            ),
+            replayable=True,
         )
 
     def withdraw(
@@ -328,12 +306,11 @@ class ComplaintsApp(Store):
         expected_version: int | None = None,
     ) -> CommandResult:
         """撤诉: close an open complaint as withdrawn (the hotline's: idempotent on its ``message_id``)."""
-        return self._replayable(
-            self._command(
-                complaint_id,
-                expected_version,
-                lambda c, now: c.withdraw(reason=reason, actor=actor, now=now, message_id=message_id),
-            )
+        return self._command(
+            complaint_id,
+            expected_version,
+            lambda c, now: c.withdraw(reason=reason, actor=actor, now=now, message_id=message_id),
+            replayable=True,
         )
 
     def escalate(

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
+from typing import Any, ClassVar, TypedDict
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -180,6 +180,16 @@ def store_errors() -> Iterator[None]:
         raise StoreUnavailable from exc
 
 
+class StoreOptions(TypedDict, total=False):
+    """The store's own keywords, which an application built on it passes on (``**options``)."""
+
+    clock: Clock | None
+    calendar: WorkingCalendar | None
+    limits: Limits | None
+    commit_window: float
+    commit_batch: int
+
+
 class Store(Application[UUID]):
     """The event store the applications share; the calendar, limits and clock are injected.
 
@@ -300,37 +310,42 @@ class Store(Application[UUID]):
 
     def intake(
         self,
-        complaint_id: UUID,
-        make: Callable[[str, datetime], Complaint],
+        make: Callable[[UUID, str, datetime], Complaint],
         *,
-        keyed: bool,
-        fingerprint: str | None,
-        earlier: Sequence[UUID | None] = (),
-        owner: str,
+        channel: Channel,
+        external_ref: str | None,
+        idempotency_key: str | None,
+        caller: str,
         centre: str,
+        fingerprint: str | None,
     ) -> CommandResult:
-        """Record the intake ``make(slip_no, now)`` once under ``complaint_id``, numbered in its batch's transaction.
+        """Record the intake ``make(complaint_id, slip_no, now)`` once, numbered in its batch's transaction.
 
-        A ``keyed`` intake (or any second attempt) first looks for the complaint stored under its id, then
-        under the ``earlier`` id schemes (found only by the same ``owner`` at the same ``centre``): a retry
-        answers the first complaint. The id is fixed before the slip-number loop: an attempt whose COMMIT was
-        answered with an error may still have stored the complaint, and the next attempt must find it, not
-        record it again under another slip number.
+        A retried intake (same ``external_ref``, or same ``idempotency_key`` from the same ``caller`` at the
+        same ``centre``: ``intake_id``) answers the first complaint, also one recorded under the earlier id
+        schemes (found only by the same caller at the same centre). The id is fixed before the slip-number
+        loop: an attempt whose COMMIT was answered with an error may still have stored the complaint, and the
+        next attempt must find it, not record it again under another slip number.
         """
+        keyed = intake_id(
+            channel=channel, external_ref=external_ref, idempotency_key=idempotency_key, caller=caller, centre=centre
+        )
+        complaint_id = keyed or uuid4()
+        earlier = [] if external_ref else [caller_key_id(idempotency_key, caller), legacy_key_id(idempotency_key)]
         with self.group_commit.preparing():
             for attempt in range(INTAKE_ATTEMPTS):
-                if keyed or attempt > 0:
+                if keyed is not None or attempt > 0:
                     existing = self._existing_intake(complaint_id, fingerprint)
                     for old in earlier:
                         if existing is None and old is not None:
-                            existing = self._existing_intake(old, fingerprint, owner=owner, centre=centre)
+                            existing = self._existing_intake(old, fingerprint, owner=caller, centre=centre)
                     if existing is not None:
                         return existing
                 now = self.clock.now()
                 day = self.calendar.local_day(now)
 
                 def build(slip_no: str, now: datetime = now) -> Complaint:
-                    return make(slip_no, now)
+                    return make(complaint_id, slip_no, now)
 
                 build(slip_number(centre, day, 1))  # a refused intake raises here and takes no number
                 work = Work(intake=Intake(centre, day, build), budget=deadline.current())
@@ -352,12 +367,16 @@ class Store(Application[UUID]):
         complaint_id: UUID,
         expected_version: int | None,
         act: Callable[[Complaint, datetime], None],
+        *,
+        replayable: bool = False,
     ) -> CommandResult:
         """Load, act, save in the next group commit: the one way every complaint command is recorded.
 
         When a command of the same batch changed this complaint first, the command is decided
         again on the new state (its rules may now refuse it; ``expected_version`` then no longer
-        matches). A conflict with another process answers ConcurrentChange, as before.
+        matches). A conflict with another process answers ConcurrentChange, as before. A
+        ``replayable`` command that records nothing (its message id was recorded before) answers
+        as a replay (``created=False``).
         """
         with self.group_commit.preparing():
             handed = _take_handed(complaint_id)
@@ -385,7 +404,8 @@ class Store(Application[UUID]):
                         continue  # another process wrote since the scope check: decide on the stored state
                     raise ConcurrentChange from None
                 self._log_provisional(recordings)
-                return self._result(complaint, recordings)
+                result = self._result(complaint, recordings)
+                return replace(result, created=False) if replayable and result.notification_id is None else result
         raise ConcurrentChange
 
     # ------------------------------------------------------------------ group commit
@@ -535,11 +555,6 @@ class Store(Application[UUID]):
             except AggregateNotFoundError:
                 return 0
         return book.issued if isinstance(book, SlipBook) else 0
-
-    @staticmethod
-    def _replayable(result: CommandResult) -> CommandResult:
-        """A command that recorded nothing (its message id was recorded before) answers as a replay."""
-        return result if result.notification_id is not None else replace(result, created=False)
 
     def evict(self, aggregate_id: UUID) -> None:
         cache = self.repository.cache
