@@ -499,7 +499,7 @@ MARKERS = (  # inclusive shares the issue names
     ("in run_in_threadpool", "run_in_threadpool"),
     ("in the request log line", "log_request"),
     ("in JWT decoding", "jwt/"),
-    ("in ComplaintsApp", "(application/complaints.py"),
+    ("in the Store (load, act, save)", "(application/store.py"),
     ("in the store guard's workers", "concurrent/futures/thread.py"),
 )
 

@@ -28,8 +28,9 @@ from api.permissions import Action, action_title, allowed
 from api.problems import ApiProblem
 from api.schemas import Line, ReceiveIn, SignIn
 from api.scope import load_visible, scope_of
-from application.complaints import ComplaintsApp, hand_over
+from application.complaints import ComplaintsApp
 from application.reference import Reference
+from application.store import hand_over
 from domain.complaint import Complaint
 from domain.values import Role
 from projections import tracking

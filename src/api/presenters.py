@@ -19,7 +19,7 @@ from api.schemas import (
     HandlerOut,
     HistoryItem,
 )
-from application.complaints import RecordedEvent
+from application.store import RecordedEvent
 from domain.complaint import EVENT_LABELS, Appeal, Complaint, Consultation, HandlerAssignment
 from domain.values import CLASSIFICATION_LABELS, STATUS_LABELS, Complainant, Role
 from projections.masking import mask_free_text, mask_id_number, mask_name, mask_phone

@@ -28,6 +28,7 @@ from api.problems import ApiProblem
 from application.accounts import Account
 from application.complaints import ComplaintsApp
 from application.errors import ComplaintNotFound
+from application.store import Store
 from domain.callbacks import CallbackTask, CallKind
 from domain.cases import GuidanceCase
 from domain.centres import DEFAULT_CENTRE
@@ -217,7 +218,7 @@ def signing_blocked(complaints: ComplaintsApp, who: Principal) -> tuple[str, dat
 # ------------------------------------------------------------------------------------------ objects
 
 
-def load_visible(complaints: ComplaintsApp, who: Principal, complaint_id: UUID) -> Complaint:
+def load_visible(complaints: Store, who: Principal, complaint_id: UUID) -> Complaint:
     """The complaint if the caller's scope includes it; else 404 exactly as for an unknown id."""
     complaint = complaints.get(complaint_id)
     if not scope_of(who).sees(complaint):
@@ -225,7 +226,7 @@ def load_visible(complaints: ComplaintsApp, who: Principal, complaint_id: UUID) 
     return complaint
 
 
-def check_visible(complaints: ComplaintsApp, who: Principal, complaint_ids: Iterable[UUID]) -> None:
+def check_visible(complaints: Store, who: Principal, complaint_ids: Iterable[UUID]) -> None:
     """Every complaint named (in a body) is within the scope; else 404 as for an unknown id."""
     scope = scope_of(who)
     if scope.district:
@@ -234,7 +235,7 @@ def check_visible(complaints: ComplaintsApp, who: Principal, complaint_ids: Iter
         load_visible(complaints, who, complaint_id)
 
 
-def _aggregate(complaints: ComplaintsApp, aggregate_id: UUID) -> object | None:
+def _aggregate(complaints: Store, aggregate_id: UUID) -> object | None:
     try:
         found: object = complaints.repository.get(aggregate_id)
     except AggregateNotFoundError:
@@ -242,7 +243,7 @@ def _aggregate(complaints: ComplaintsApp, aggregate_id: UUID) -> object | None:
     return found
 
 
-def sees_call(complaints: ComplaintsApp, who: Principal, subject_id: UUID) -> bool:
+def sees_call(complaints: Store, who: Principal, subject_id: UUID) -> bool:
     """A call-back's subject (a complaint, or a 主动回访 by its id) within the scope; False for an unknown id."""
     found = _aggregate(complaints, subject_id)
     scope = scope_of(who)
@@ -253,13 +254,13 @@ def sees_call(complaints: ComplaintsApp, who: Principal, subject_id: UUID) -> bo
     return False
 
 
-def check_call(complaints: ComplaintsApp, who: Principal, subject_id: UUID) -> None:
+def check_call(complaints: Store, who: Principal, subject_id: UUID) -> None:
     """404 as for an unknown id when the call-back's subject is outside the scope."""
     if not sees_call(complaints, who, subject_id):
         raise ComplaintNotFound
 
 
-def sees_case(complaints: ComplaintsApp, who: Principal, case: GuidanceCase) -> bool:
+def sees_case(complaints: Store, who: Principal, case: GuidanceCase) -> bool:
     """A published case is the district's (sources stripped); a draft only within the scope of all its sources."""
     scope = scope_of(who)
     if case.published or scope.district:
@@ -269,7 +270,7 @@ def sees_case(complaints: ComplaintsApp, who: Principal, case: GuidanceCase) -> 
     return all(sees_call(complaints, who, source) for source in case.source_ids)
 
 
-def sees_order(complaints: ComplaintsApp, who: Principal, order: RectificationOrder) -> bool:
+def sees_order(complaints: Store, who: Principal, order: RectificationOrder) -> bool:
     """An order within the scope: a unit's own; a centre's when issued to it, by the caller, or about its work."""
     scope = scope_of(who)
     if scope.district:

@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from application.accounts import Account, AccountError, AccountStore, UnknownAccount
-from application.complaints import ComplaintsApp, store_errors
+from application.store import Store, store_errors
 from domain.accounts import ACCOUNT_EVENT_LABELS, AccountRecord, account_record_id
 from domain.audit import GENESIS, event_hash, event_payload
 from domain.values import Actor, Role
@@ -57,9 +57,9 @@ class AccountEvent:
 class AccountAdmin:
     """Add, disable, enable, re-role and set passwords of local accounts, each change audited."""
 
-    def __init__(self, store: AccountStore, complaints: ComplaintsApp) -> None:
+    def __init__(self, store: AccountStore, app: Store) -> None:
         self.store = store
-        self.app = complaints
+        self.app = app
 
     def _now(self) -> datetime:
         return self.app.clock.now()

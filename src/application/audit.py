@@ -16,8 +16,8 @@ from eventsourcing.utils import get_topic
 
 from application import deadline
 from application.access_index import AccessIndexRow, AccessQuery
-from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound
+from application.store import Store, store_errors
 from domain.access import AccessRecord, AnchorLog
 from domain.audit import GENESIS, PERSONAL_FIELDS, committed, event_hash, event_payload, event_salts, plain
 from domain.complaint import Complaint
@@ -105,8 +105,8 @@ def heads_digest(heads: dict[str, Head]) -> str:
 class AuditService:
     """Verification, anchoring, export and the access log, over the complaints store."""
 
-    def __init__(self, complaints: ComplaintsApp) -> None:
-        self.app = complaints
+    def __init__(self, store: Store) -> None:
+        self.app = store
         self._access_indexed = False  # the backfill of the access index is done (checked once per process)
 
     # ------------------------------------------------------------------ audited reads

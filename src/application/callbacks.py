@@ -12,9 +12,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.accounts import AccountStore
-from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound, ConcurrentChange
 from application.orders import OrderResult, OrdersService
+from application.store import Store, store_errors
 from domain import errors
 from domain.callbacks import (
     CallbackAgent,
@@ -54,9 +54,9 @@ class CallbacksService:
     """Call-back tasks stored beside the complaints; the policy says when a person is unreachable."""
 
     def __init__(
-        self, complaints: ComplaintsApp, policy: CallbackPolicy | None = None, *, accounts: AccountStore | None = None
+        self, store: Store, policy: CallbackPolicy | None = None, *, accounts: AccountStore | None = None
     ) -> None:
-        self.app = complaints
+        self.app = store
         self.policy = policy or CallbackPolicy()
         self.accounts = accounts  # local accounts holding the call-back agent role are agents on record too
 
@@ -235,9 +235,9 @@ class CallbacksService:
             with store_errors():
                 recordings = self.app.save(task, complaint) if complaint is not None else self.app.save(task)
         except IntegrityError:
-            self.app._evict(task.id)
+            self.app.evict(task.id)
             if task.complaint_id is not None:
-                self.app._evict(task.complaint_id)
+                self.app.evict(task.complaint_id)
             raise ConcurrentChange from None
         return CallbackResult(
             complaint_id=task.complaint_id or task.id,

@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound, ConcurrentChange, VersionMismatch
 from application.redaction import Redactor
+from application.store import Store, store_errors
 from domain import errors
 from domain.cases import CaseText, GuidanceCase
 from domain.complaint import EVENT_LABELS, Complaint
@@ -48,8 +48,8 @@ class CaseDraft:
 class CasesService:
     """Guidance cases on the complaints' event store."""
 
-    def __init__(self, complaints: ComplaintsApp) -> None:
-        self.app = complaints
+    def __init__(self, store: Store) -> None:
+        self.app = store
 
     def get(self, case_id: UUID) -> GuidanceCase:
         """The case now."""

@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound, ConcurrentChange, VersionMismatch
+from application.store import Store, store_errors
 from domain.knowledge import KnowledgeEntry
 
 
@@ -41,8 +41,8 @@ class EntryFields:
 class KnowledgeService:
     """Drafting, revising, publishing, retiring and using knowledge entries."""
 
-    def __init__(self, complaints: ComplaintsApp) -> None:
-        self.app = complaints
+    def __init__(self, store: Store) -> None:
+        self.app = store
 
     def get(self, entry_id: UUID, *, version: int | None = None) -> KnowledgeEntry:
         """The entry now, or at aggregate ``version``."""
@@ -117,7 +117,7 @@ def _kw(fields: EntryFields) -> dict[str, Any]:
     }
 
 
-def aggregate_ids(app: ComplaintsApp, topics: Sequence[str], page: int = 1_000) -> list[UUID]:
+def aggregate_ids(app: Store, topics: Sequence[str], page: int = 1_000) -> list[UUID]:
     """Ids of the aggregates whose creation events have one of ``topics`` (a scan of the notification log)."""
     ids: list[UUID] = []
     start = 1

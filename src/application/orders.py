@@ -11,8 +11,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
-from application.complaints import ComplaintsApp, store_errors
 from application.errors import ComplaintNotFound, ConcurrentChange
+from application.store import Store, store_errors
 from domain.orders import FindingKind, RectificationOrder
 from domain.values import Actor
 
@@ -40,8 +40,8 @@ class OrderResult:
 class OrdersService:
     """Load → act → save for rectification orders, with the complaints' store, calendar and clock."""
 
-    def __init__(self, complaints: ComplaintsApp) -> None:
-        self.app = complaints
+    def __init__(self, store: Store) -> None:
+        self.app = store
 
     def issue(
         self,
@@ -136,9 +136,9 @@ class OrdersService:
             with store_errors():
                 recordings: list[Recording[UUID]] = self.app.save(order, *others)
         except IntegrityError:
-            self.app._evict(order.id)
+            self.app.evict(order.id)
             for other in others:
-                self.app._evict(other.id)
+                self.app.evict(other.id)
             raise ConcurrentChange from None
         return OrderResult(
             id=order.id,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError
 
-from application.complaints import ComplaintsApp, store_errors
+from application.store import Store, store_errors
 from domain.plans import TidalPlan, plan_id
 from domain.values import Actor
 
@@ -25,7 +25,7 @@ class PlanRecord:
 
 
 def accept_plan(
-    complaints: ComplaintsApp,
+    store: Store,
     centre: str,
     start: date,
     end: date,
@@ -34,8 +34,8 @@ def accept_plan(
     actor: Actor,
 ) -> tuple[TidalPlan, int | None]:
     """确认潮汐预案: the plan accepted (opened first when the period has none) and the notification id written."""
-    now = complaints.clock.now()
-    found = accepted_or_open(complaints, centre, start, end, now=now)
+    now = store.clock.now()
+    found = accepted_or_open(store, centre, start, end, now=now)
     found.accept(
         centre=centre,
         start=start,
@@ -49,26 +49,26 @@ def accept_plan(
         arrivals=record.arrivals,
     )
     with store_errors():
-        recordings = complaints.save(found)
+        recordings = store.save(found)
     return found, recordings[-1].notification.id if recordings else None
 
 
-def accepted_or_open(complaints: ComplaintsApp, centre: str, start: date, end: date, *, now: datetime) -> TidalPlan:
+def accepted_or_open(store: Store, centre: str, start: date, end: date, *, now: datetime) -> TidalPlan:
     """The plan of the centre and period as stored, or a new one opened ``now`` (not saved yet)."""
-    found = stored(complaints, centre, start, end)
+    found = stored(store, centre, start, end)
     return found if found is not None else TidalPlan.open(centre, start, end, now=now)
 
 
-def accepted_plan(complaints: ComplaintsApp, centre: str, start: date, end: date) -> TidalPlan | None:
+def accepted_plan(store: Store, centre: str, start: date, end: date) -> TidalPlan | None:
     """The accepted plan of the centre and period (None: none was accepted)."""
-    found = stored(complaints, centre, start, end)
+    found = stored(store, centre, start, end)
     return found if found is not None and found.accepted_by is not None else None
 
 
-def stored(complaints: ComplaintsApp, centre: str, start: date, end: date) -> TidalPlan | None:
+def stored(store: Store, centre: str, start: date, end: date) -> TidalPlan | None:
     """The plan aggregate of the centre and period, if any."""
     try:
-        found: object = complaints.repository.get(plan_id(centre, start, end))
+        found: object = store.repository.get(plan_id(centre, start, end))
     except AggregateNotFoundError:
         return None
     return found if isinstance(found, TidalPlan) else None  # the id space is the plans'

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from application.complaints import ComplaintsApp
+from application.store import Store
 from policies.delivery import CURSOR, Leased, Outbox, Queue, create_tables, missing_table
 from projections.db import Column, Table, ViewDB, as_datetime
 from projections.db import ColumnType as T
@@ -84,7 +84,7 @@ class HotlineOutbox(Outbox):
     def __init__(
         self,
         views: ViewDB,
-        complaints: ComplaintsApp,
+        store: Store,
         url: str,
         *,
         secret: str | None = None,
@@ -95,7 +95,7 @@ class HotlineOutbox(Outbox):
         if not url.startswith(("http://", "https://")):
             msg = f"hotline url must be http(s): {url!r}"
             raise ValueError(msg)
-        self.complaints = complaints
+        self.store = store
         self.endpoint_url = url
         self.secret = secret
         super().__init__(views, timeout=timeout, base=base, cap=cap)
@@ -142,14 +142,14 @@ class HotlineOutbox(Outbox):
         where = json.loads(row.payload)
         seq = int(where["seq"])
         complaint_id = UUID(where["complaint_id"])
-        events = list(self.complaints.events.get(complaint_id, gt=seq - 1, lte=seq))
-        person = self.complaints.get(complaint_id).complainant  # whose names are masked outside personal fields
+        events = list(self.store.events.get(complaint_id, gt=seq - 1, lte=seq))
+        person = self.store.get(complaint_id).complainant  # whose names are masked outside personal fields
         message = render(
             events[0],
             external_ref=where["external_ref"],
             previous_seq=int(where["previous_seq"]),
             names=[person.name, person.enterprise_name or ""],
-            work_order_of=lambda cid: self.complaints.get(cid).external_ref,
+            work_order_of=lambda cid: self.store.get(cid).external_ref,
         )
         if message is None:
             msg = f"event {type(events[0]).__name__} has no hotline message"

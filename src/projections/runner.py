@@ -29,8 +29,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg_pool import PoolTimeout
 
-from application.complaints import ComplaintsApp
 from application.errors import StoreUnavailable
+from application.store import Store
 from domain.complaint import Complaint
 from projections.db import UNAVAILABLE_ERRORS, Table, Tx, ViewDB
 from projections.tracking import TRACKING, lock_positions, read_positions
@@ -104,7 +104,7 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        app: ComplaintsApp,
+        app: Store,
         views: Sequence[View],
         db: ViewDB,
         *,

@@ -39,6 +39,7 @@ from application.orders import OrdersService
 from application.pdf_pool import PdfPool
 from application.persistence import Database, libpq_params
 from application.reference import load_reference
+from application.store import Store
 from application.text import derive_person_key
 from domain.calendar import WorkingCalendar
 from domain.callbacks import CallbackPolicy
@@ -138,16 +139,16 @@ def store_env(settings: Settings, *, create_key: bool = False) -> dict[str, str]
     return env
 
 
-def check_store_readable(complaints: ComplaintsApp) -> None:
+def check_store_readable(store: Store) -> None:
     """Decrypt and decode the oldest and newest stored events, so a wrong key stops start-up."""
-    recorder = complaints.recorder
+    recorder = store.recorder
     newest = recorder.max_notification_id()
     if not newest:
         return
     for start in (1, newest):
         for notification in recorder.select_notifications(start, 1):
             try:
-                complaints.mapper.to_domain_event(notification)
+                store.mapper.to_domain_event(notification)
             except CipherKeyError as exc:
                 msg = f"cannot read stored events: {exc}. Check YOUSU_CIPHER_KEY (all keys still in use)."
                 raise StartupError(msg) from exc
@@ -207,7 +208,7 @@ def build_complaints(settings: Settings, clock: Clock | None = None, *, check: b
     return complaints
 
 
-def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]:
+def store_probe(db: Database, store: Store) -> Callable[[], object]:
     """A cheap reachability check that never waits long."""
     if db.kind == "postgresql":
         env = db.env
@@ -217,7 +218,7 @@ def store_probe(db: Database, complaints: ComplaintsApp) -> Callable[[], object]
                 conn.execute("SELECT 1")
 
         return probe
-    return complaints.max_notification_id
+    return store.max_notification_id
 
 
 def store_line(settings: Settings) -> str:
@@ -225,20 +226,20 @@ def store_line(settings: Settings) -> str:
     return f"store: {settings.database().redacted}"
 
 
-def views_for(complaints: ComplaintsApp, settings: Settings | None = None) -> list[View]:
+def views_for(store: Store, settings: Settings | None = None) -> list[View]:
     """Every read model, the inbox included; the repeat view keyed by YOUSU_PERSON_KEY or the cipher key."""
-    secret = (settings.person_key if settings else None) or complaints.env.get("CIPHER_KEY")
+    secret = (settings.person_key if settings else None) or store.env.get("CIPHER_KEY")
     window = settings.repeat_window_days if settings else REPEAT_WINDOW_DAYS
     key = derive_person_key(secret) if secret else None
-    return all_views(complaints.calendar, person_key=key, repeat_window_days=window)
+    return all_views(store.calendar, person_key=key, repeat_window_days=window)
 
 
 def build_runner(
-    settings: Settings, complaints: ComplaintsApp, *, pool_size: int = 4, page_size: int = DEFAULT_PAGE_SIZE
+    settings: Settings, store: Store, *, pool_size: int = 4, page_size: int = DEFAULT_PAGE_SIZE
 ) -> ProjectionRunner:
     """A projection runner over the configured store (tables created on first use)."""
     db = views_db(settings, pool_size=pool_size)
-    return ProjectionRunner(complaints, views_for(complaints, settings), db, page_size=page_size)
+    return ProjectionRunner(store, views_for(store, settings), db, page_size=page_size)
 
 
 def views_db(settings: Settings, *, pool_size: int = 1) -> ViewDB:

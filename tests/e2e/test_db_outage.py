@@ -26,7 +26,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from application.complaints import ComplaintsApp, intake_id
+from application.complaints import ComplaintsApp
+from application.store import intake_id
 from domain.complaint import Complaint
 from domain.roster import SigningMode
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role

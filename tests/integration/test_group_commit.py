@@ -14,8 +14,9 @@ import pytest
 from application.audit import AuditService
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
-from application.complaints import CommandResult, ComplaintsApp
+from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
+from application.store import CommandResult
 from domain.errors import ComplaintError
 from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role

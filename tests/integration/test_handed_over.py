@@ -14,9 +14,10 @@ import pytest
 
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
-from application.complaints import ComplaintsApp, hand_over
+from application.complaints import ComplaintsApp
 from application.errors import VersionMismatch
 from application.persistence import parse_database_url
+from application.store import hand_over
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
 from domain.roster import SigningMode

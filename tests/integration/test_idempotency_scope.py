@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.clock import SettableClock
-from application.complaints import ComplaintsApp, caller_key_id, legacy_key_id, new_salt
+from application.complaints import ComplaintsApp, new_salt
 from application.persistence import parse_database_url
+from application.store import caller_key_id, legacy_key_id
 from domain.calendar import WorkingCalendar
 from domain.complaint import Complaint
 from domain.roster import SigningMode

@@ -28,8 +28,9 @@ from hypothesis.stateful import (
 
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
-from application.complaints import CommandResult, ComplaintsApp
+from application.complaints import ComplaintsApp
 from application.persistence import parse_database_url
+from application.store import CommandResult
 from domain.complaint import Complaint
 from domain.errors import ComplaintError
 from domain.roster import SigningMode

@@ -13,9 +13,10 @@ import pytest
 
 from application.calendar_loader import load_calendar
 from application.clock import SettableClock
-from application.complaints import CommandResult, ComplaintsApp
+from application.complaints import ComplaintsApp
 from application.errors import ConcurrentChange
 from application.persistence import DEFAULT_DATABASE_URL, DatabaseURLError, parse_database_url
+from application.store import CommandResult
 from domain.complaint import Complaint
 from domain.roster import SigningMode
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role, Status

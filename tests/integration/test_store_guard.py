@@ -12,9 +12,10 @@ import pytest
 
 from api.guard import StoreGuard
 from application import deadline
-from application.complaints import ComplaintsApp, intake_id
+from application.complaints import ComplaintsApp
 from application.errors import ComplaintNotFound, DeadlineExceeded, OutcomeUnknown, StoreUnavailable
 from application.persistence import parse_database_url
+from application.store import intake_id
 from domain.roster import SigningMode
 from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 

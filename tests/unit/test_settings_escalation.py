@@ -9,7 +9,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-import application.complaints as complaints_module
+import application.store as store_module
 from application.clock import SettableClock
 from application.complaints import ComplaintsApp
 from domain.calendar import WorkingCalendar
@@ -80,7 +80,7 @@ def test_a_provisional_deadline_is_logged_when_computed(monkeypatch: pytest.Monk
     )
     with capture_logs() as logs:
         # a logger bound before (cached on first use by the service's logging set-up) would bypass the capture
-        monkeypatch.setattr(complaints_module, "log", structlog.get_logger("yousu.complaints"))
+        monkeypatch.setattr(store_module, "log", structlog.get_logger("yousu.complaints"))
         app.receive(
             channel=Channel.window,
             content="内容",

@@ -43,8 +43,8 @@ from api.schemas import (
     SignIn,
 )
 from api.scope import Reach
-from application.complaints import CommandResult
 from application.reference import Reference
+from application.store import CommandResult
 from domain.centres import DEFAULT_CENTRE
 from domain.values import Channel, Classification, Complainant, ComplainantType, Role
 

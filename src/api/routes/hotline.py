@@ -20,8 +20,8 @@ from api.problems import ApiProblem
 from api.routes.complaint_commands import answer
 from api.schemas import CommandOut, Line, OptionalText, Str, Strict, Text
 from api.scope import centre_filter
-from application.complaints import CommandResult, hotline_complaint_id
 from application.errors import ComplaintNotFound
+from application.store import CommandResult, hotline_complaint_id
 from domain.values import Channel, Role
 from policies import hotline as outbox
 
