@@ -15,6 +15,7 @@ from api.schemas import (
     AppealOut,
     ComplainantOut,
     ComplaintOut,
+    ConsultationOpinion,
     ConsultationOut,
     HandlerOut,
     HistoryItem,
@@ -84,6 +85,7 @@ def consultation_out(k: Consultation, text: Callable[[str | None], str | None]) 
         recorded_by_role=k.actor.role.value,
         participants=list(k.participants),
         conclusion=text(k.conclusion) or "",
+        opinions=[ConsultationOpinion(participant=p, opinion=text(o) or "") for p, o in k.opinions],
     )
 
 
@@ -215,6 +217,8 @@ def history_item(recorded: RecordedEvent, *, clear: bool) -> HistoryItem:
         for key in FREE_TEXT & payload.keys():
             if isinstance(payload[key], str):
                 payload[key] = mask_free_text(payload[key])
+        if isinstance(payload.get("opinions"), dict):  # 会商: each participant's 意见 is free text too
+            payload["opinions"] = {p: mask_free_text(str(o)) for p, o in payload["opinions"].items()}
     actor = event.actor
     return HistoryItem(
         version=recorded.version,

@@ -196,6 +196,10 @@ class ConsultIn(Strict):
 
     participants: Annotated[list[Annotated[Str, Field(max_length=200)]], Field(max_length=50)] = []
     conclusion: Text
+    opinions: Annotated[
+        dict[Annotated[Str, Field(max_length=200)], Text],
+        Field(max_length=50, description="各参会部门或人员的意见：参会方 → 意见（可选，仅限参会方）"),
+    ] = {}
 
 
 class ResolveIn(Strict):
@@ -359,6 +363,13 @@ class EscalationOut(BaseModel):
     round: int
 
 
+class ConsultationOpinion(BaseModel):
+    """One participant's 意见 in a 会商."""
+
+    participant: str
+    opinion: str
+
+
 class ConsultationOut(BaseModel):
     """One 会商: when, who recorded it, the participants (department codes or names) and the conclusion."""
 
@@ -367,6 +378,7 @@ class ConsultationOut(BaseModel):
     recorded_by_role: str
     participants: list[str]
     conclusion: str
+    opinions: list[ConsultationOpinion] = Field(default=[], description="各参会方的意见，按记录顺序")
 
 
 class HandlerOut(BaseModel):

@@ -188,8 +188,10 @@ class ComplaintsApp(Store):
         conclusion: str,
         actor: Actor,
         expected_version: int | None = None,
+        opinions: Mapping[str, str] | None = None,
     ) -> CommandResult:
-        """会商; a duty leader hosting it is checked against the roster of the signing centre (``signing_centre``)."""
+        """会商 (each participant's 意见 in ``opinions``); a duty leader hosting it is checked against the roster
+        of the signing centre (``signing_centre``)."""
 
         def consult(c: Complaint, now: datetime) -> None:
             signer = self.signing_centre(c.centre)
@@ -197,6 +199,7 @@ class ComplaintsApp(Store):
             c.consult(
                 participants=participants,
                 conclusion=conclusion,
+                opinions=opinions,
                 actor=actor,
                 now=now,
                 duty=duty,

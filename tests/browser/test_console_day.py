@@ -96,10 +96,13 @@ def test_reclassify_consult_and_feed_back_through_the_console(page: Page, hall: 
     page.locator(
         "[data-test=handling-dialog] [data-test=handling-text] textarea, textarea[data-test=handling-text]"
     ).first.fill("由市场监管局一次性告知补正材料")
+    # each participant's 意见 beside the conclusion
+    page.locator("textarea[data-test=opinion-market], [data-test=opinion-market] textarea").first.fill("材料可一次补齐")
     page.locator("[data-test=handling-submit]").click()
     expect(page.locator(".el-message--success")).to_contain_text("已记录会商")
     records = page.locator("[data-test=consultations]")
     expect(records).to_contain_text("由市场监管局一次性告知补正材料")
+    expect(records.locator("[data-test=consult-opinion]")).to_have_text("市场监管：材料可一次补齐")
     expect(records).to_contain_text("赵带班")
     shot(page, "consultation-records")
     sign_out(page)

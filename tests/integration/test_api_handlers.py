@@ -168,3 +168,31 @@ def test_with_local_accounts_the_handler_is_an_account_of_the_department(
     ok(post(client, cid, "resolve", {"result": "已办理完毕"}, sun))
     assert state(client, cid)["signed_off_by"] == "赵科长"
     audit_ok(client, cid)
+
+
+def test_a_consultation_records_each_participants_opinion(world: tuple[TestClient, SettableClock]) -> None:
+    """很难办 的会商: who took part, each one's 意见 and the 结论, shown on the complaint and in its history."""
+    client, _clock = world
+    cid = dispatched(client, "hard_to_do", ("market", "housing"))
+    opinions = {"market": "属市场监管职责，由我局牵头", "housing": "涉及房屋用途，已联系业主13812345678核实"}
+    body = {"participants": ["market", "housing"], "conclusion": "市场监管牵头，住建配合", "opinions": opinions}
+    refused(
+        post(client, cid, "consult", {**body, "opinions": {**opinions, "tax": "无意见"}}, HEAD), "invalid_input", 422
+    )
+    ok(post(client, cid, "consult", body, HEAD))
+    [record] = state(client, cid)["consultation_records"]  # the liaison reads personal information in clear
+    assert record["participants"] == ["market", "housing"]
+    assert record["opinions"] == [
+        {"participant": "market", "opinion": "属市场监管职责，由我局牵头"},
+        {"participant": "housing", "opinion": "涉及房屋用途，已联系业主13812345678核实"},
+    ]
+    assert record["conclusion"] == "市场监管牵头，住建配合"
+    # without access to personal information the phone number reads masked: the supervisor (督办) on the
+    # complaint, the administrator in its history
+    supervisor = auth(Role.supervisor)
+    seen = ok(client.get(f"/v1/complaints/{cid}", headers=supervisor))["consultation_records"][0]["opinions"]
+    assert seen[1]["opinion"] == "涉及房屋用途，已联系业主138****5678核实"
+    events = ok(client.get(f"/v1/complaints/{cid}/history", headers=auth(Role.admin)))["events"]
+    [consulted] = [e for e in events if e["type"] == "Consulted"]
+    assert consulted["payload"]["opinions"]["housing"] == "涉及房屋用途，已联系业主138****5678核实"
+    audit_ok(client, cid)

@@ -1238,6 +1238,37 @@ def test_consult_names_the_missing_departments() -> None:
     assert "housing" not in info.value.detail
 
 
+def test_a_consultation_keeps_each_participants_opinion() -> None:
+    """很难办: 召集相关人员、部门集中研讨 — who took part, what each said, what they concluded."""
+    steps = dispatched(HARD, "market", "housing")
+    complaint = given(steps)
+    now = now_after(steps)
+    opinions = {"market": "属市场监管职责，可牵头", "housing": "涉及房屋用途变更，需配合出具意见", "tax": ""}
+    with pytest.raises(errors.InvalidInput) as info:  # an opinion from someone who did not take part
+        complaint.consult(
+            participants=["market", "housing"],
+            conclusion="市场监管牵头",
+            opinions={**opinions, "tax": "无意见"},
+            actor=LEADER,
+            now=now,
+            mode=SigningMode.roles_only,
+        )
+    assert info.value.detail == "意见须出自参会部门或人员，未参会：tax"
+    assert complaint.collect_events() == []
+    complaint.consult(
+        participants=["market", "housing"],
+        conclusion="市场监管牵头，住建配合",
+        opinions=opinions,
+        actor=LEADER,
+        now=now,
+        mode=SigningMode.roles_only,
+    )
+    [record] = complaint.consultation_log
+    assert record.participants == ("market", "housing")
+    assert record.opinions == (("market", "属市场监管职责，可牵头"), ("housing", "涉及房屋用途变更，需配合出具意见"))
+    assert record.conclusion == "市场监管牵头，住建配合"
+
+
 def test_reclassification_records_from_to_and_reason_and_drops_the_same_day_deadline() -> None:
     steps = [classify(GENERAL)]
     complaint = given(steps)

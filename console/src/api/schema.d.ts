@@ -2971,6 +2971,24 @@ export interface components {
             participants: string[];
             /** Conclusion */
             conclusion: string;
+            /**
+             * Opinions
+             * @description 各参会部门或人员的意见：参会方 → 意见（可选，仅限参会方）
+             * @default {}
+             */
+            opinions: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * ConsultationOpinion
+         * @description One participant's 意见 in a 会商.
+         */
+        ConsultationOpinion: {
+            /** Participant */
+            participant: string;
+            /** Opinion */
+            opinion: string;
         };
         /**
          * ConsultationOut
@@ -2990,6 +3008,12 @@ export interface components {
             participants: string[];
             /** Conclusion */
             conclusion: string;
+            /**
+             * Opinions
+             * @description 各参会方的意见，按记录顺序
+             * @default []
+             */
+            opinions: components["schemas"]["ConsultationOpinion"][];
         };
         /**
          * CoveringAnchor

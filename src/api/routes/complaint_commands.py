@@ -282,6 +282,7 @@ def consult(
             complaint_id,
             participants=body.participants,
             conclusion=body.conclusion,
+            opinions=body.opinions,
             actor=who.actor(role),
             expected_version=version,
         ),

@@ -5,7 +5,7 @@ Each command checks its rules and either refuses (a ``ComplaintError``) or recor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from domain import errors
@@ -196,8 +196,10 @@ class MainLine(ComplaintState):
         mode: SigningMode,
         duty: DutyDay | None = None,
         signer: SigningCentre | None = None,
+        opinions: Mapping[str, str] | None = None,
     ) -> None:
-        """会商 by the people concerned, while the complaint is with its departments.
+        """会商 by the people concerned, while the complaint is with its departments: who took part, each one's
+        意见 (``opinions``, participant → opinion; optional, but only for a participant) and the 结论.
 
         Only the duty leader (in ``SigningMode.roster``: the day's of ``signer``, the centre that signs this
         complaint, or a substitute) or a department it was
@@ -223,8 +225,19 @@ class MainLine(ComplaintState):
             missing = [d for d in self.departments if d not in participants]
             if missing:
                 raise errors.ConsultParticipantsMissing(f"会商须有全部承办部门参加，缺少：{'、'.join(missing)}")
+        given = {p: o for p, o in (opinions or {}).items() if o.strip()}
+        strangers = [p for p in given if p not in participants]
+        if strangers:
+            raise errors.InvalidInput("opinions", f"意见须出自参会部门或人员，未参会：{'、'.join(strangers)}")
+        for opinion in given.values():
+            check_text("opinions", opinion)
         self.trigger_event(
-            Consulted, actor=actor, occurred_at=now, participants=list(participants), conclusion=conclusion
+            Consulted,
+            actor=actor,
+            occurred_at=now,
+            participants=list(participants),
+            conclusion=conclusion,
+            opinions=given,
         )
 
     def assign_handler(

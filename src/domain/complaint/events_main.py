@@ -186,14 +186,17 @@ class Consulted(Event):
 
     participants: list[str]
     conclusion: str
+    # each participant's 意见 (participant → opinion); None in events recorded before opinions were kept
+    opinions: dict[str, str] | None = None
 
     def apply(self, aggregate: Any) -> None:
         c: ComplaintState = aggregate
         c.consultations += 1
         c.consulted_in_round = True
+        opinions = tuple((self.opinions or {}).items())
         c.consultation_log = (
             *c.consultation_log,
-            Consultation(self.occurred_at, self.actor, tuple(self.participants), self.conclusion),
+            Consultation(self.occurred_at, self.actor, tuple(self.participants), self.conclusion, opinions),
         )
         if c.status in (Status.dispatched, Status.consulted):
             c.status = Status.consulted

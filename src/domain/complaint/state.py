@@ -48,6 +48,7 @@ class Consultation:
     actor: Actor
     participants: tuple[str, ...]
     conclusion: str
+    opinions: tuple[tuple[str, str], ...] = ()  # (participant, 意见) in the order given; older 会商 recorded none
 
 
 class ComplaintState:
