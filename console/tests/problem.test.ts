@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorFrom, problemMessage } from "@/api/problem";
+import { ApiError, errorFrom, fieldErrors, problemMessage } from "@/api/problem";
 import { readCookie, query } from "@/api/http";
 import { fraction, rateChartOption, rateText } from "@/utils/metrics";
 import type { MetricsGroup } from "@/api/views";
@@ -11,6 +11,14 @@ describe("problem detail extraction", () => {
   it("adds each named field", () => {
     const body = { detail: "以下字段无效：complainant.phone", errors: [{ field: "complainant.phone", detail: "电话号码格式不正确" }] };
     expect(problemMessage(422, body)).toBe("以下字段无效：complainant.phone（complainant.phone：电话号码格式不正确）");
+  });
+  it("names each field in Chinese when the API labels it, and gives each field its own detail", () => {
+    const errors = [{ field: "complainant.phone", label: "诉求人电话", detail: "电话号码格式不正确" }];
+    const body = { detail: "以下字段无效：诉求人电话", errors };
+    expect(problemMessage(422, body)).toBe("以下字段无效：诉求人电话（诉求人电话：电话号码格式不正确）");
+    const err = new ApiError(422, "invalid_input", problemMessage(422, body), body);
+    expect(fieldErrors(err)).toEqual({ "complainant.phone": "电话号码格式不正确" });
+    expect(fieldErrors(new Error("x"))).toEqual({});
   });
   it("falls back to a Chinese message by status", () => {
     expect(problemMessage(409, null)).toBe("当前状态不允许此操作");

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.field_names import field_label
 from application.errors import (
     ComplaintNotFound,
     ConcurrentChange,
@@ -88,7 +89,7 @@ def problem(
         body["instance"] = request.url.path
         request.state.problem_code = code  # for the command metrics (api.observability)
     if errors_:
-        body["errors"] = errors_
+        body["errors"] = [{**e, "label": e.get("label") or field_label(str(e.get("field", "")))} for e in errors_]
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -136,7 +137,7 @@ async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         if entry not in seen:  # a body checked against two shapes reports each missing field twice: say it once
             seen.add(entry)
             errs.append({"field": entry[0], "detail": entry[1]})
-    fields = "、".join(sorted({x["field"] for x in errs}))
+    fields = "、".join(dict.fromkeys(field_label(x["field"]) for x in errs))
     return problem(422, "invalid_input", f"以下字段无效：{fields}", request=request, errors_=errs)
 
 

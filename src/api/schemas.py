@@ -498,6 +498,7 @@ class ProblemError(BaseModel):
     """One invalid field (or one row of an uploaded file)."""
 
     field: str = Field(description="字段名（上传文件为 file）")
+    label: str | None = Field(default=None, description="字段的中文名称（如 诉求人电话）")
     detail: str = Field(description="中文说明")
     row: int | None = Field(default=None, description="上传文件的行号（仅文件逐行校验时）")
 

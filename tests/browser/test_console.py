@@ -68,8 +68,10 @@ def test_refused_submission_shows_the_apis_chinese_detail(page: Page, hall: Hall
     page.locator("input[data-test=phone], [data-test=phone] input").first.fill("电话不对")
     page.get_by_role("button", name="受理", exact=True).click()
     error = page.locator("[data-test=error]")
-    expect(error).to_contain_text("以下字段无效：complainant.phone")
+    expect(error).to_contain_text("以下字段无效：诉求人电话")
     expect(error).to_contain_text("电话号码格式不正确")
+    # … and next to the field it names
+    expect(page.locator("[data-test=phone-item] .el-form-item__error")).to_have_text("电话号码格式不正确")
     shot(page, "intake-refused")
 
 

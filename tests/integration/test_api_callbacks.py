@@ -197,7 +197,11 @@ def test_assign_only_to_call_back_agents_on_record(sqlite_url: str) -> None:
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "not_callback_agent"
         assert r.json()["errors"] == [
-            {"field": "agent", "detail": "被分派人不是回访员：只能分派给已登记的回访员（callback_agent 角色）"}
+            {
+                "field": "agent",
+                "label": "回访员",
+                "detail": "被分派人不是回访员：只能分派给已登记的回访员（callback_agent 角色）",
+            }
         ]
         assert client.post("/v1/callbacks/agents", headers=CLERK).status_code == 403  # only an agent enrols
         r = client.post("/v1/callbacks/agents", headers=AGENT)

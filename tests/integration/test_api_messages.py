@@ -23,11 +23,11 @@ def test_validation_messages(sqlite_url: str) -> None:
 
         r = client.post("/v1/complaints", json={**receive_body(), "content": "长" * 10_001}, headers=CLERK)
         assert r.status_code == 422
-        assert r.json()["errors"] == [{"field": "content", "detail": "内容过长（至多 10000 字）"}]
+        assert r.json()["errors"] == [{"field": "content", "label": "诉求内容", "detail": "内容过长（至多 10000 字）"}]
         assert "长长" not in r.text  # the text is not echoed
 
         r = client.post(
             "/v1/cases", json={"complaint_ids": [], "title": "案例", "steps": ["步骤"] * 51}, headers=OFFICER
         )
         assert r.status_code == 422
-        assert {"field": "steps", "detail": "条目过多（至多 50 项）"} in r.json()["errors"]
+        assert {"field": "steps", "label": "办理步骤", "detail": "条目过多（至多 50 项）"} in r.json()["errors"]

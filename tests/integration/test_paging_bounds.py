@@ -92,6 +92,6 @@ def test_the_worklist_answers_a_huge_offset_with_422_and_the_largest_allowed_wit
     clerk = auth(Role.window_clerk)
     r = client.get("/v1/worklist", params={"offset": "1e20"}, headers=clerk)
     assert r.status_code == 422, r.text
-    assert r.json()["errors"] == [{"field": "offset", "detail": r.json()["errors"][0]["detail"]}]
+    assert r.json()["errors"] == [{"field": "offset", "label": "起始位置", "detail": r.json()["errors"][0]["detail"]}]
     assert client.get("/v1/worklist", params={"offset": 1_000_000}, headers=clerk).status_code == 200
     assert client.get("/v1/worklist", params={"offset": 1_000_001}, headers=clerk).status_code == 422

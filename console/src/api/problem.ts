@@ -35,7 +35,7 @@ export function problemMessage(status: number, body: unknown): string {
   const fields = Array.isArray(p.errors)
     ? p.errors
         .filter((e) => e && typeof e.field === "string" && typeof e.detail === "string" && e.detail !== detail)
-        .map((e) => `${e.field}：${e.detail}`)
+        .map((e) => `${e.label ?? e.field}：${e.detail}`)
     : [];
   const head = detail || FALLBACK[status] || (status >= 500 ? "服务器错误，请稍后重试" : `请求失败（${status}）`);
   return fields.length ? `${head}（${fields.join("；")}）` : head;
@@ -58,4 +58,12 @@ export function messageOf(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   if (err instanceof TypeError) return "无法连接服务器，请检查网络";
   return err instanceof Error && err.message ? err.message : "未知错误";
+}
+
+/** A refusal's invalid fields as field → Chinese detail, to show each next to its input (`el-form-item :error`). */
+export function fieldErrors(err: unknown): Record<string, string> {
+  if (!(err instanceof ApiError) || !Array.isArray(err.problem?.errors)) return {};
+  const out: Record<string, string> = {};
+  for (const e of err.problem.errors) if (e && typeof e.field === "string" && !(e.field in out)) out[e.field] = e.detail;
+  return out;
 }

@@ -4814,6 +4814,11 @@ export interface components {
              */
             field: string;
             /**
+             * Label
+             * @description 字段的中文名称（如 诉求人电话）
+             */
+            label?: string | null;
+            /**
              * Detail
              * @description 中文说明
              */
