@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -213,6 +213,42 @@ def signing_blocked(complaints: ComplaintsApp, who: Principal) -> tuple[str, dat
         return None
     today = complaints.calendar.local_day(complaints.clock.now())
     return None if complaints.duty_on(centre, today) is not None else (centre, today)
+
+
+def roster_due(complaints: ComplaintsApp, who: Principal) -> tuple[list[str], date] | None:
+    """The centres whose roster for the next working day (after today) is missing, and that day — for those who
+    must act before it comes: the administrator (who imports rosters: every centre that signs for itself) and a
+    signer (当天值班人员 or 带班领导: their own centre, when it signs for itself). None with nothing missing,
+    without rosters, or for anyone else. A day without a roster is thus announced the day before, not found
+    when a deadline is missed."""
+    if complaints.signing_mode is SigningMode.roles_only:
+        return None
+    if Role.admin in who.roles:
+        centres = sorted(c for c in complaints.centres if complaints.signing_centre(c).code == c)
+    elif who.roles & {Role.duty_officer, Role.duty_leader}:
+        own = centre_filter(who, None) or DEFAULT_CENTRE
+        centres = [own] if complaints.signing_centre(own).code == own else []
+    else:
+        return None
+    day = complaints.calendar.local_day(complaints.clock.now())
+    for _ in range(31):  # the next working day (a long holiday is at most a few weeks)
+        day += timedelta(days=1)
+        if complaints.calendar.is_working_day(day):
+            break
+    missing = [c for c in centres if complaints.duty_on(c, day) is None]
+    return (missing, day) if missing else None
+
+
+def rosters_missing_today(complaints: ComplaintsApp, who: Principal) -> list[tuple[str, date]]:
+    """For the administrator: every centre signing for itself that has no roster today (nobody there can sign)."""
+    if complaints.signing_mode is SigningMode.roles_only or Role.admin not in who.roles:
+        return []
+    today = complaints.calendar.local_day(complaints.clock.now())
+    return [
+        (c, today)
+        for c in sorted(complaints.centres)
+        if complaints.signing_centre(c).code == c and complaints.duty_on(c, today) is None
+    ]
 
 
 # ------------------------------------------------------------------------------------------ objects

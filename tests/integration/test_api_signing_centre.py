@@ -186,3 +186,37 @@ def test_signing_blocked_follows_the_signing_centre(
         assert told["zhao"].startswith("区行政服务中心今日（2025-12-01）没有值班表")
     if told["li"] is not None:
         assert told["li"].startswith("解放路街道便民服务中心今日（2025-12-01）没有值班表")
+
+
+def test_a_missing_roster_is_announced_the_working_day_before_and_to_the_administrator(default: TestClient) -> None:
+    """A day without a roster never silently runs into a missed deadline: the administrator (who imports rosters)
+    and the signing centre's signers are told the day before; the administrator is told on the day as well."""
+
+    def me(headers: dict[str, str]) -> tuple[str | None, str | None]:
+        body = default.get("/v1/auth/me", headers=headers).json()
+        return body["signing_blocked"], body["roster_warning"]
+
+    # no roster at all: on the day, the administrator is told which centre cannot sign (only the district hall
+    # signs for itself in the shipped reference)
+    blocked, warning = me(ADMIN)
+    assert blocked is not None
+    assert blocked.startswith("区行政服务中心今日（2025-12-01）没有值班表，这些中心的当天值班人员和带班领导无法签字")
+    assert warning == "区行政服务中心下一个工作日（2025-12-02）尚无值班表，届时将无法签字。请在“值班表导入”页面导入。"
+
+    # today's roster only: nobody is blocked today; Tuesday's is still missing
+    upload(default, "\n".join(ROSTER.splitlines()[:2]))
+    assert me(ADMIN) == (
+        None,
+        "区行政服务中心下一个工作日（2025-12-02）尚无值班表，届时将无法签字。请在“值班表导入”页面导入。",
+    )
+    assert me(person("zhao")) == (
+        None,
+        "区行政服务中心下一个工作日（2025-12-02）尚无值班表，届时将无法签字。请联系管理员在“值班表导入”页面导入。",
+    )
+    assert me(person("li")) == (None, None)  # jiefang is signed by the district hall: nothing of its own to sign
+    assert me(CLERK) == (None, None)
+
+    # Tuesday's roster too: nothing to announce
+    upload(default, "\n".join([*ROSTER.splitlines()[:2], "2025-12-02,district,赵值班,off-zhao,孙带班,lead-sun,,,,"]))
+    assert me(ADMIN) == (None, None)
+    assert me(person("zhao")) == (None, None)

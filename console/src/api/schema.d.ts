@@ -4242,6 +4242,11 @@ export interface components {
              * @description 签字人今日无法签字的原因与处理办法（按值班表签字而本中心今日没有值班表）；可签字时为空
              */
             signing_blocked?: string | null;
+            /**
+             * Roster Warning
+             * @description 下一个工作日尚无值班表的服务中心及处理办法（给管理员和本中心值班人员、带班领导）；无缺漏时为空
+             */
+            roster_warning?: string | null;
         };
         /**
          * MergeIn

@@ -18,11 +18,12 @@ from api.deps import Caller, Complaints, ContainerDep, Guard, ReferenceDep
 from api.permissions import Action, actions_for
 from api.problems import ApiProblem, problem, problem_response
 from api.schemas import Strict
-from api.scope import scope_label, scope_of, signing_blocked
+from api.scope import roster_due, rosters_missing_today, scope_label, scope_of, signing_blocked
 from api.throttle import LoginGuard, PoolFull
 from application.accounts import AccountStore, LoginFailed, Session
 from application.clock import SystemClock
 from application.errors import StoreUnavailable
+from domain.values import Role
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 log = structlog.get_logger("yousu.login")
@@ -49,6 +50,10 @@ class MeOut(BaseModel):
     )
     signing_blocked: str | None = Field(
         None, description="签字人今日无法签字的原因与处理办法（按值班表签字而本中心今日没有值班表）；可签字时为空"
+    )
+    roster_warning: str | None = Field(
+        None,
+        description="下一个工作日尚无值班表的服务中心及处理办法（给管理员和本中心值班人员、带班领导）；无缺漏时为空",
     )
 
 
@@ -191,12 +196,27 @@ def logout(container: ContainerDep, request: Request) -> Response:
 def me(who: Caller, complaints: Complaints, guard: Guard, reference: ReferenceDep) -> MeOut:
     """The signed-in caller (session cookie or Bearer token); for a signer, why signing is blocked today."""
     out = _me(who)
-    blocked = guard.call(lambda: signing_blocked(complaints, who))
+    blocked, missing, due = guard.call(
+        lambda: (signing_blocked(complaints, who), rosters_missing_today(complaints, who), roster_due(complaints, who))
+    )
+
+    def named(centre: str) -> str:
+        return reference.centres[centre].name if centre in reference.centres else centre
+
     if blocked is not None:
         centre, day = blocked
-        name = reference.centres[centre].name if centre in reference.centres else centre
         out.signing_blocked = (
-            f"{name}今日（{day.isoformat()}）没有值班表，当天值班人员和带班领导无法签字、主持会商。"
+            f"{named(centre)}今日（{day.isoformat()}）没有值班表，当天值班人员和带班领导无法签字、主持会商。"
             "请联系管理员在“值班表导入”页面导入本月值班表。"
         )
+    elif missing:  # the administrator: every centre where nobody can sign today
+        out.signing_blocked = (
+            f"{'、'.join(named(c) for c, _ in missing)}今日（{missing[0][1].isoformat()}）没有值班表，"
+            "这些中心的当天值班人员和带班领导无法签字、主持会商。请在“值班表导入”页面导入本月值班表。"
+        )
+    if due is not None:
+        centres, day = due
+        whom = "请在“值班表导入”页面导入" if Role.admin in who.roles else "请联系管理员在“值班表导入”页面导入"
+        where = "、".join(named(c) for c in centres)
+        out.roster_warning = f"{where}下一个工作日（{day.isoformat()}）尚无值班表，届时将无法签字。{whom}。"
     return out
