@@ -8,7 +8,8 @@ against a real `yousu serve`, each step taken through the UI by the person whose
 (c) 很难办 dispatched to two departments, each department's 负责人 naming a handler, a 会商 of both, the named handler
     resolving (the department's other staff refused);
 (d) 不给办 rated 差评 on call-back → the department appeals → the duty leader upholds it; and another 不给办 rated 差评
-    → 整改 (the department resolves again in the rectification round) → 反馈 → 再回访.
+    → 整改 (a 整改通知 issued to the department, 签收, 整改报告, 验收; the department resolves again in the
+    rectification round) → 反馈 → 再回访.
 
 The only API calls are setup no one does in the console: the accounts (`yousu users add`). Every page is watched: a
 console error or a page error fails the test. Screenshots of the key steps go to tests/browser/artifacts/lifecycles/.
@@ -32,6 +33,7 @@ TEXT = "textarea[data-test=handling-text], [data-test=handling-text] textarea"
 # this module's accounts (setup, not a user step): a street centre's window, two departments' 负责人 and 业务骨干
 ACCOUNTS = [
     ("lc_jf_clerk", "解放窗口刘", ["window_clerk"], None, "jiefang"),
+    ("lc_jf_leader", "解放带班孔", ["duty_leader"], None, "jiefang"),
     ("lc_mkt_head", "马科长", ["department"], "market", "district"),
     ("lc_mkt_staff", "牛骨干", ["department"], "market", "district"),
     ("lc_hs_head", "侯科长", ["department"], "housing", "district"),
@@ -272,6 +274,11 @@ def test_cannot_do_at_a_street_centre_is_signed_by_the_district_hall(at: Desks) 
     officer = at("officer")
     sign(officer, slip, "属区级事项，同意转办", "当天值班人员")
     leader = at("leader")
+    row_of(leader, "/sign", "sign-list", slip)  # the district's leader has it to sign …
+    street_leader = at("lc_jf_leader")  # … the street centre's own leader has not: the district signs for it
+    street_leader.goto(f"{origin(street_leader)}/sign")
+    street_leader.wait_for_load_state("networkidle")
+    expect(street_leader.locator("[data-test=sign-list] .el-table__body tr", has_text=slip)).to_have_count(0)
     sign(leader, slip, "请市场监管局依法答复", "带班领导")
     status_is(leader, cid, "已签批")
     shot(leader, "b-signed-by-the-district")
@@ -437,8 +444,47 @@ def test_refused_to_do_rated_bad_appealed_by_the_department_and_upheld_by_the_di
 
 def test_refused_to_do_rated_bad_is_rectified_fed_back_and_called_back_again(at: Desks) -> None:
     cid, slip = refused_to_do_rated_bad(at, "窗口拒绝办理个体户名称变更")
-    # 整改: the department resolves again in the rectification round (its 部门待办 lists it 整改中)
+    # 整改通知: the duty leader issues it to the department about this complaint
+    leader = at("leader")
+    finding = f"回访差评：{slip} 窗口拒绝办理，限期整改"
+    leader.goto(f"{origin(leader)}/orders")
+    leader.locator("[data-test=issue]").click()
+    dialog = leader.locator("[data-test=order-dialog]")
+    dialog.locator("[data-test=order-unit]").click()
+    leader.locator(".el-select-dropdown__item:visible", has_text="市场监管").first.click()
+    dialog.locator("[data-test=order-kind]").click()
+    leader.locator(".el-select-dropdown__item:visible", has_text="回访发现").first.click()
+    dialog.locator("textarea[data-test=order-text], [data-test=order-text] textarea").first.fill(finding)
+    dialog.locator("input[data-test=order-complaint], [data-test=order-complaint] input").first.fill(cid)
+    dialog.locator("[data-test=order-submit]").click()
+    success(leader, "已下发，整改期限")
+
+    # the department: 签收, then its 整改报告
     dept = at("dept")
+    order = row_of(dept, "/orders", "orders", finding)
+    expect(order.locator("[data-test=order-status]")).to_have_text("已下发")
+    order.locator("[data-test=acknowledge]").click()
+    dept.locator("[data-test=order-dialog] [data-test=order-submit]").click()
+    success(dept, "已签收")
+    expect(order.locator("[data-test=order-status]")).to_have_text("已签收")
+    order.locator("[data-test=report]").click()
+    report = dept.locator("[data-test=order-dialog]")
+    report.locator("textarea[data-test=order-report], [data-test=order-report] textarea").first.fill(
+        "已约谈窗口人员，上门指导办结名称变更"
+    )
+    report.locator("[data-test=order-submit]").click()
+    success(dept, "已报送整改报告")
+    expect(order.locator("[data-test=order-status]")).to_have_text("已报告整改")
+
+    # the issuer accepts the report
+    accepted = row_of(leader, "/orders", "orders", finding)
+    accepted.locator("[data-test=accept]").click()
+    leader.locator("[data-test=order-dialog] [data-test=order-submit]").click()
+    success(leader, "已验收")
+    expect(accepted.locator("[data-test=order-status]")).to_have_text("已验收")
+    shot(leader, "d-rectification-order-accepted")
+
+    # 整改 of the complaint: the department resolves again in the rectification round (部门待办 lists it 整改中)
     row = row_of(dept, "/department", "department-list", slip)
     expect(row).to_contain_text("整改中")
     shot(dept, "d-rectifying-in-the-worklist")
@@ -456,7 +502,6 @@ def test_refused_to_do_rated_bad_is_rectified_fed_back_and_called_back_again(at:
     expect(clerk.locator(".facts")).to_contain_text("整改：已上门指导并当日办结名称变更")
     shot(clerk, "d-called-back-again")
 
-    leader = at("leader")
     complaint(leader, cid)
     assert history(leader) == [
         "受理",
