@@ -11,7 +11,6 @@ menu (console/src/router/menu.ts) and the account's `actions` from `/v1/auth/me`
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -20,8 +19,8 @@ from playwright.sync_api import Browser, Page, Response, expect
 
 from domain.values import Role
 from tests.browser.conftest import ARTIFACTS, PASSWORD, Hall, assert_no_errors, sign_in, watch
-from tests.e2e.conftest import REPO, yousu_executable
-from tests.support import receive_body
+from tests.e2e.conftest import REPO
+from tests.support import auth, receive_body
 
 MENU_TS = REPO / "console" / "src" / "router" / "menu.ts"
 ROUTER_TS = REPO / "console" / "src" / "router" / "index.ts"
@@ -125,26 +124,31 @@ def test_every_role_of_the_code_and_every_console_page_is_covered() -> None:
 
 @pytest.fixture(scope="module")
 def complaint(hall: Hall) -> str:
-    """The module's own accounts and one complaint every role sees, taken a long way: 很难办, signed, dispatched to
+    """The module's own accounts (made through the administrator's API) and one complaint every role sees, taken a long way: 很难办, signed, dispatched to
     the market department, 会商, a named handler, resolved, fed back and rated 差评 (a 整改 round open) — so that
     the complaint page shows its fuller panels. API setup, not the steps under test."""
-    for username, name, role in (
-        ("ep_admin", "冯总管", "admin"),
-        ("ep_agent", "陈回访员", "callback_agent"),
-        ("ep_hotline", "热线对接", "hotline"),
-    ):
-        cmd = [str(yousu_executable()), "users", "add", "--username", username, "--name", name, "--role", role]
-        cmd += ["--centre", "district", "--password-stdin"]
-        subprocess.run(cmd, cwd=REPO, env=hall.env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
-    clerk = hall.bearer("window_clerk", "王小明")
-    leader = hall.bearer("duty_leader", "赵带班")
-    dept = hall.bearer("department", "孙经办", department="market")
+    admin = auth("admin", name="测试管理员")
+    with hall.api() as api:
+        for username, name, role in (
+            ("ep_admin", "冯总管", "admin"),
+            ("ep_agent", "陈回访员", "callback_agent"),
+            ("ep_hotline", "热线对接", "hotline"),
+        ):
+            account = {"username": username, "name": name, "roles": [role], "centre": "district", "password": PASSWORD}
+            ok(api.post("/v1/accounts", json=account, headers=admin))
+    clerk = auth("window_clerk", name="王小明")
+    leader = auth("duty_leader", name="赵带班")
+    dept = auth("department", name="孙经办", department="market")
     with hall.api() as api:
         cid = ok(
             api.post("/v1/complaints", json=receive_body(content="每页巡检：个体户登记材料反复退回"), headers=clerk)
         )["id"]
         ok(api.post(f"/v1/complaints/{cid}/classify", json={"classification": "hard_to_do"}, headers=clerk))
-        ok(api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "同意"}, headers=hall.bearer("duty_officer", "钱")))
+        ok(
+            api.post(
+                f"/v1/complaints/{cid}/sign", json={"opinion": "同意"}, headers=auth("duty_officer", name="钱值班")
+            )
+        )
         ok(api.post(f"/v1/complaints/{cid}/sign", json={"opinion": "转市场监管"}, headers=leader))
         body = {"departments": ["market"], "supervisor": "local:supervisor"}
         ok(api.post(f"/v1/complaints/{cid}/dispatch", json=body, headers=leader))
@@ -154,7 +158,7 @@ def complaint(hall: Hall) -> str:
         ok(api.post(f"/v1/complaints/{cid}/resolve", json={"result": "已一次性告知补正材料"}, headers=dept))
         ok(api.post(f"/v1/complaints/{cid}/feedback", json={"method": "电话"}, headers=clerk))
         last = ok(api.post(f"/v1/complaints/{cid}/callback", json={"rating": 2}, headers=clerk))
-        ok(api.get("/v1/ledger", params={"after": last["notification_id"], "limit": 1}, headers=hall.bearer("analyst")))
+        ok(api.get("/v1/ledger", params={"after": last["notification_id"], "limit": 1}, headers=auth("analyst")))
     return str(cid)
 
 

@@ -11,21 +11,21 @@ against a real `yousu serve`, each step taken through the UI by the person whose
     → 整改 (a 整改通知 issued to the department, 签收, 整改报告, 验收; the department resolves again in the
     rectification round) → 反馈 → 再回访.
 
-The only API calls are setup no one does in the console: the accounts (`yousu users add`). Every page is watched: a
+The only API calls are setup no one does in the console's lifecycles: the accounts (`POST /v1/accounts`). Every page is watched: a
 console error or a page error fails the test. Screenshots of the key steps go to tests/browser/artifacts/lifecycles/.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, PASSWORD, Hall, assert_no_errors, sign_in, watch
-from tests.e2e.conftest import REPO, yousu_executable
+from tests.support import auth
 
 # el-input puts data-test on the wrapper or on the native field
 TEXT = "textarea[data-test=handling-text], [data-test=handling-text] textarea"
@@ -75,14 +75,14 @@ class Desks:
 
 @pytest.fixture(scope="module")
 def desks(browser: Browser, hall: Hall) -> Iterator[Desks]:
-    for username, name, roles, department, centre in ACCOUNTS:
-        cmd = [str(yousu_executable()), "users", "add", "--username", username, "--name", name]
-        for role in roles:
-            cmd += ["--role", role]
-        if department:
-            cmd += ["--department", department]
-        cmd += ["--centre", centre, "--password-stdin"]
-        subprocess.run(cmd, cwd=REPO, env=hall.env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
+    admin = auth("admin", name="测试管理员")
+    with httpx.Client(base_url=hall.url, timeout=30) as api:
+        for username, name, roles, department, centre in ACCOUNTS:
+            account = {"username": username, "name": name, "roles": roles, "centre": centre, "password": PASSWORD}
+            if department:
+                account["department"] = department
+            made = api.post("/v1/accounts", json=account, headers=admin)
+            assert made.status_code == 201, made.text
     d = Desks(browser, hall)
     yield d
     d.close()
@@ -110,7 +110,12 @@ def shot(page: Page, name: str) -> None:
 
 
 def success(page: Page, text: str) -> None:
-    expect(page.locator(".el-message--success", has_text=text).first).to_be_visible()
+    """The step's success message; a refusal shown in its dialog instead fails with the API's detail."""
+    done = page.locator(".el-message--success", has_text=text).first
+    refused = page.locator(".el-dialog [data-test=error]:visible").first
+    expect(done.or_(refused)).to_be_visible()
+    if not done.is_visible() and refused.is_visible():
+        pytest.fail(f"refused instead of {text}: {refused.inner_text()}")
 
 
 def row_of(page: Page, path: str, table: str, slip: str, tries: int = 40) -> Locator:
