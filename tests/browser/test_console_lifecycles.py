@@ -18,7 +18,7 @@ console error or a page error fails the test. Screenshots of the key steps go to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -118,6 +118,25 @@ def success(page: Page, text: str) -> None:
         pytest.fail(f"refused instead of {text}: {refused.inner_text()}")
 
 
+STALE = "请刷新后重试"  # 412: the list's row was older than the complaint (the views follow a moment later)
+
+
+def sent(page: Page, attempt: Callable[[], None], done_text: str, tries: int = 8) -> None:
+    """Run ``attempt`` (open a list row's dialog, fill it, send it) until it is not answered "刷新后重试": a row of a
+    list read from the views may be a moment older than the complaint, and a person then refreshes and sends again.
+    A refusal of another kind stays shown in the dialog, for the caller to read."""
+    for _ in range(tries):
+        attempt()
+        done = page.locator(".el-message--success", has_text=done_text).first
+        refused = page.locator(".el-dialog:visible [data-test=error]").first
+        expect(done.or_(refused)).to_be_visible()
+        if done.is_visible() or STALE not in refused.inner_text():
+            return
+        page.locator(".el-dialog:visible .el-dialog__headerbtn").first.click()
+        page.wait_for_timeout(500)
+    pytest.fail(f"still {STALE} after {tries} tries")
+
+
 def row_of(page: Page, path: str, table: str, slip: str, tries: int = 40) -> Locator:
     """The row of ``slip`` in the list ``table`` of the page at ``path`` (the lists read views, which follow the
     events a moment later: the page is reloaded until the row is there)."""
@@ -160,40 +179,52 @@ def intake(page: Page, content: str, classification: str) -> tuple[str, str]:
 
 def sign(page: Page, slip: str, opinion: str, as_role: str) -> None:
     """审核签字 from the 待签 page."""
-    row = row_of(page, "/sign", "sign-list", slip)
-    row.locator("[data-test=sign]").click()
-    expect(page.locator("[data-test=sign-as]")).to_contain_text(as_role)
-    page.locator("textarea[data-test=opinion], [data-test=opinion] textarea").first.fill(opinion)
-    page.locator("[data-test=do-sign]").click()
+
+    def attempt() -> None:
+        row = row_of(page, "/sign", "sign-list", slip)
+        row.locator("[data-test=sign]").click()
+        expect(page.locator("[data-test=sign-as]")).to_contain_text(as_role)
+        page.locator("textarea[data-test=opinion], [data-test=opinion] textarea").first.fill(opinion)
+        page.locator("[data-test=do-sign]").click()
+
+    sent(page, attempt, "已签字")
     success(page, "已签字")
 
 
 def dispatch(page: Page, slip: str, departments: list[str]) -> None:
     """转办 from the 转办 page: the departments, and 周督办 picked by name as 督办专人."""
-    row = row_of(page, "/dispatch", "dispatch-list", slip)
-    row.locator("[data-test=dispatch]").click()
-    dialog = page.locator("[data-test=dispatch-dialog]")
-    dialog.locator("[data-test=dispatch-departments]").click()
-    for name in departments:
-        page.locator(".el-select-dropdown__item:visible", has_text=name).first.click()
-    dialog.locator(".el-dialog__title").click()
-    dialog.locator("[data-test=supervisor] input").first.fill("周")
-    page.locator("[data-test=person-option]:visible", has_text="周督办").first.click()
-    expect(dialog.locator("[data-test=due-preview]")).to_be_visible()
-    dialog.locator("[data-test=do-dispatch]").click()
+
+    def attempt() -> None:
+        row = row_of(page, "/dispatch", "dispatch-list", slip)
+        row.locator("[data-test=dispatch]").click()
+        dialog = page.locator("[data-test=dispatch-dialog]")
+        dialog.locator("[data-test=dispatch-departments]").click()
+        for name in departments:
+            page.locator(".el-select-dropdown__item:visible", has_text=name).first.click()
+        dialog.locator(".el-dialog__title").click()
+        dialog.locator("[data-test=supervisor] input").first.fill("周")
+        page.locator("[data-test=person-option]:visible", has_text="周督办").first.click()
+        expect(dialog.locator("[data-test=due-preview]")).to_be_visible()
+        dialog.locator("[data-test=do-dispatch]").click()
+
+    sent(page, attempt, "已转办，办结时限")
     success(page, "已转办，办结时限")
 
 
 def resolve(page: Page, slip: str, result: str, basis: str | None = None) -> Locator:
     """办结 from the 部门待办 page; the dialog (its error shows there when refused)."""
-    row = row_of(page, "/department", "department-list", slip)
-    row.locator("[data-test=resolve]").click()
-    dialog = page.locator("[data-test=resolve-dialog]")
-    dialog.locator("textarea[data-test=resolve-result], [data-test=resolve-result] textarea").first.fill(result)
-    if basis:
-        dialog.locator("textarea[data-test=resolve-basis], [data-test=resolve-basis] textarea").first.fill(basis)
-    dialog.locator("[data-test=do-resolve]").click()
-    return dialog
+
+    def attempt() -> None:
+        row = row_of(page, "/department", "department-list", slip)
+        row.locator("[data-test=resolve]").click()
+        dialog = page.locator("[data-test=resolve-dialog]")
+        dialog.locator("textarea[data-test=resolve-result], [data-test=resolve-result] textarea").first.fill(result)
+        if basis:
+            dialog.locator("textarea[data-test=resolve-basis], [data-test=resolve-basis] textarea").first.fill(basis)
+        dialog.locator("[data-test=do-resolve]").click()
+
+    sent(page, attempt, "已办结")
+    return page.locator("[data-test=resolve-dialog]")
 
 
 def complaint(page: Page, cid: str) -> None:
@@ -419,11 +450,15 @@ def test_refused_to_do_rated_bad_appealed_by_the_department_and_upheld_by_the_di
     expect(dept.locator("[data-test=appeals]")).to_contain_text("待带班领导审核")
 
     leader = at("leader")
-    decision = row_of(leader, "/dispatch", "decision-list", slip)
-    expect(decision.locator("[data-test=pending]")).to_have_text("差评申诉")
-    decision.locator("[data-test=decide-uphold_appeal]").click()
-    leader.locator("[data-test=handling-dialog]").locator(TEXT).first.fill("经核实已依法答复，差评不计入")
-    leader.locator("[data-test=handling-dialog] [data-test=handling-submit]").click()
+
+    def uphold() -> None:
+        decision = row_of(leader, "/dispatch", "decision-list", slip)
+        expect(decision.locator("[data-test=pending]")).to_have_text("差评申诉")
+        decision.locator("[data-test=decide-uphold_appeal]").click()
+        leader.locator("[data-test=handling-dialog]").locator(TEXT).first.fill("经核实已依法答复，差评不计入")
+        leader.locator("[data-test=handling-dialog] [data-test=handling-submit]").click()
+
+    sent(leader, uphold, "申诉成立")
     success(leader, "申诉成立")
     shot(leader, "d-appeal-upheld")
     status_is(leader, cid, "已回访")  # closed: nothing left to rectify
