@@ -53,7 +53,7 @@ lint: $(DEV_STAMP) $(NPM_STAMP)
 	cd $(CONSOLE) && $(NPM) run lint && $(NPM) run typecheck && $(NPM) run check:api
 
 # `make test`: lint, the console's build and unit tests, then the whole pytest suite on every core
-# (pytest-xdist; the browser tests share one worker, see tests/conftest.py); the 25 slowest tests
+# (pytest-xdist; each browser and end-to-end module whole on one worker, see tests/conftest.py); the 25 slowest tests
 # and the wall time of the whole target are printed at the end. PYTEST_WORKERS=1 runs it serially.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS    ?=

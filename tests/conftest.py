@@ -5,9 +5,10 @@ Also the suite's own rules, applied at collection and while tests run:
 - every test that uses PostgreSQL carries the ``postgres`` marker: it is added here to any test whose
   fixtures or parameters reach PostgreSQL (see :func:`uses_postgres`), and a test that creates or drops
   a PostgreSQL database without the marker fails (so ``-m "not postgres"`` runs without a server);
-- under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) the browser tests share one
-  worker, one ``yousu serve`` and one chromium (``xdist_group("browser")``), and each end-to-end module
-  runs on one worker, so its module-scoped server starts once.
+- under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) each browser module and each
+  end-to-end module runs whole on one worker (``xdist_group("browser:<file>")``, ``"e2e:<file>"``), so the
+  modules spread over the workers while a module's server starts once; a worker that runs browser modules
+  starts its own ``yousu serve`` and chromium once (session fixtures), whatever modules it gets.
 """
 
 from __future__ import annotations
@@ -105,12 +106,12 @@ def uses_postgres(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The postgres marker on every test that uses PostgreSQL; the browser tests in one xdist group."""
+    """The postgres marker on every test that uses PostgreSQL; each browser and end-to-end module one xdist group."""
     for item in items:
         if item.get_closest_marker("postgres") is None and uses_postgres(item):
             item.add_marker(pytest.mark.postgres)
         if "tests/browser/" in str(item.path):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
         elif "tests/e2e/" in str(item.path):  # a module's `yousu serve` (module-scoped) starts once, on one worker
             item.add_marker(pytest.mark.xdist_group(f"e2e:{item.path.name}"))
 

@@ -274,7 +274,7 @@ def ledger_row(page: Page, slip: str) -> Locator:
 
 def test_a_general_question_is_answered_on_the_spot_at_the_window_and_called_back(at: Desks) -> None:
     clerk = at("clerk")
-    cid, slip = intake(clerk, "咨询个体工商户登记需要带哪些材料", "一般诉求")
+    cid, slip = intake(clerk, "咨询个体工商户登记需要带哪些材料", "一般性问题")
     complaint(clerk, cid)
     expect(clerk.locator("[data-test=status]")).to_have_text("已分类")
     expect(clerk.locator("[data-test=handle-feedback]")).to_have_count(0)  # nothing to feed back before the answer
@@ -294,7 +294,7 @@ def test_a_general_question_is_answered_on_the_spot_at_the_window_and_called_bac
     assert history(leader) == ["受理", "分类", "办结", "反馈", "回访"]
     row = ledger_row(clerk, slip)
     expect(row).to_contain_text("王小明")  # 受理人
-    expect(row).to_contain_text("一般诉求")
+    expect(row).to_contain_text("一般性问题")
     expect(row).to_contain_text("当场告知所需材料清单并协助填表")
     expect(row).to_contain_text("当面")
     expect(row.locator("td").nth(7)).to_have_text("已回访")
@@ -316,7 +316,7 @@ def test_cannot_do_at_a_street_centre_is_signed_by_the_district_hall(at: Desks) 
     street_leader.wait_for_load_state("networkidle")
     expect(street_leader.locator("[data-test=sign-list] .el-table__body tr", has_text=slip)).to_have_count(0)
     sign(leader, slip, "请市场监管局依法答复", "带班领导")
-    status_is(leader, cid, "已签批")
+    status_is(leader, cid, "已审核签字")
     shot(leader, "b-signed-by-the-district")
     dispatch(leader, slip, ["市场监管"])
 
