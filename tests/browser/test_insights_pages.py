@@ -271,7 +271,7 @@ def test_callback_agent_records_the_call_the_leader_assigned(page: Page, hall: H
         slip = fed.json()["slip_no"]
         api.get("/v1/callbacks/queue", params={"after": fed.json()["notification_id"]}, headers=clerk)
 
-    # the duty leader assigns the call-back to the agent (by user id)
+    # the duty leader assigns the call-back to the agent
     sign_in(page, hall, "lead2")
     page.goto(f"{hall.url}/callbacks")
     row = page.locator("[data-test=callbacks] .el-table__body tr", has_text=slip)
@@ -279,8 +279,9 @@ def test_callback_agent_records_the_call_the_leader_assigned(page: Page, hall: H
     field(page, "agent").fill("冯回访")  # picked by name from the centre's call-back agents, as staff do
     page.locator(".el-autocomplete-suggestion [data-test=person-option]", has_text="冯回访").click()
     page.locator("[data-test=do-assign]").click()
-    expect(page.locator(".el-message--success")).to_contain_text("已分派给 local:caller")
-    expect(row.locator("[data-test=assignee]")).to_have_text("local:caller")
+    # the agent by name, as staff know them (the user id local:caller is for programs)
+    expect(page.locator(".el-message--success")).to_contain_text("已分派给 冯回访")
+    expect(row.locator("[data-test=assignee]")).to_have_text("冯回访")
     sign_out(page)
 
     sign_in(page, hall, "caller")
@@ -301,6 +302,51 @@ def test_callback_agent_records_the_call_the_leader_assigned(page: Page, hall: H
     assert got["status"] == "closed"
     assert history["events"][-1]["actor"]["id"] == "local:caller"
     shot(page, "callbacks")
+
+
+def test_proactive_call_back_agent_enrolment_and_a_finding_sent_as_an_order(
+    page: Page, hall: Hall, people: None
+) -> None:
+    """The 回访中心's other commands through the console: the window registers someone it served for a 主动回访,
+    an agent puts themself on record, the call's finding becomes a 限期整改通知 to the unit."""
+    sign_in(page, hall, "clerk")
+    page.goto(f"{hall.url}/callbacks")
+    page.locator("[data-test=register-proactive]").click()
+    field(page, "proactive-name").fill("陈主动")
+    field(page, "proactive-phone").fill("13900001111")
+    page.locator("[data-test=do-register]").click()  # no 办理事项: the API's refusal, nothing registered
+    expect(page.locator(".el-dialog [data-test=error]")).to_contain_text("办理事项")
+    field(page, "proactive-service").fill("个体工商户设立登记")
+    page.locator("[data-test=do-register]").click()
+    expect(page.locator(".el-message--success", has_text="已登记主动回访")).to_be_visible()
+    row = page.locator("[data-test=callbacks] .el-table__body tr", has_text="主动回访").first
+    expect(row).to_contain_text("陈*")  # masked in the queue
+    row.locator("[data-test=record]").click()
+    expect(page.locator("[data-test=call-phone]")).to_have_text("13900001111")  # the window may read the number
+    page.locator("[data-test=rating]").get_by_text("不满意", exact=True).click()
+    field(page, "call-comment").fill("反映窗口指引不清")
+    page.get_by_placeholder("需整改的问题（可不填）").fill("登记窗口无办事指引")
+    page.locator("[data-test=do-record]").click()
+    expect(page.locator(".el-message--success", has_text="已记录")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, hall, "caller")
+    page.locator("[data-test=enrol]").click()
+    expect(page.locator(".el-message--success", has_text="回访员：冯回访")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, hall, "lead2")
+    page.goto(f"{hall.url}/callbacks")
+    page.locator("[data-test=kind]").get_by_text("主动回访").click()
+    row = page.locator("[data-test=callbacks] .el-table__body tr", has_text="主动回访").first
+    row.locator("[data-test=refer]").click()
+    pick(page, "refer-unit", "市场监管")
+    page.locator("[data-test=do-refer]").click()
+    expect(page.locator(".el-message--success", has_text="已下发限期整改通知")).to_be_visible()
+    with session(hall, "lead2") as mine:
+        orders = mine.get("/v1/orders").json()["items"]
+    assert any(o["unit"] == "market" and "登记窗口无办事指引" in str(o) for o in orders)
+    shot(page, "callbacks-proactive-order")
 
 
 def test_ledger_filters_and_exports_the_filtered_rows(page: Page, hall: Hall) -> None:

@@ -59,6 +59,10 @@ def test_a_signer_without_a_roster_today_is_told_why_and_what_to_do(page: Page, 
     for path in ("/sign", "/ledger"):  # on every page of the console
         page.goto(f"{roster_hall.url}{path}")
         expect(banner).to_be_visible()
+    # the next working day's roster is missing too: said the day before, with what to do
+    warning = page.locator("[data-test=roster-warning]")
+    expect(warning).to_contain_text("区行政服务中心下一个工作日")
+    expect(warning).to_contain_text("请联系管理员在“值班表导入”页面导入")
     shot(page, "signing-blocked-banner")
 
     today = datetime.now(tz=CST).date()
@@ -72,4 +76,5 @@ def test_a_signer_without_a_roster_today_is_told_why_and_what_to_do(page: Page, 
         page.reload()
         page.wait_for_selector("[data-test=who]")
         expect(banner).to_have_count(0)
+        expect(warning).to_be_visible()  # today's roster only: the next working day's is still missing
     assert_no_errors(errors)

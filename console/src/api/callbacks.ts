@@ -30,3 +30,11 @@ export const callbackSummary = () =>
   get<CallbackSummary>("/v1/callbacks/summary");
 export const assignCallback = (complaintId: string, agent: string) => post<CallbackResult>(`${base(complaintId)}/assign`, { agent });
 export const recordAttempt = (complaintId: string, body: AttemptIn) => post<CallbackResult>(`${base(complaintId)}/attempts`, body);
+/** 登记回访员: the caller (a call-back agent) is put on record so calls can be assigned to them. */
+export const enrolAgent = () => post<Schemas["Enrolled"]>("/v1/callbacks/agents", {});
+/** 主动回访: the window registers someone it served (no complaint) for a satisfaction call. */
+export const registerProactive = (body: Schemas["ProactiveIn"]) => post<CallbackResult>("/v1/callbacks/proactive", body);
+/** 主动回访 contact as the API shows it to this role (the phone in clear only for roles that may read it). */
+export const readProactive = (id: string) => get<Schemas["ProactiveOut"]>(`/v1/callbacks/proactive/${encodeURIComponent(id)}`);
+/** A call's finding as a 限期整改通知 to a unit. */
+export const referToOrder = (id: string, body: Schemas["ReferIn"]) => post<Schemas["ReferredOrder"]>(`${base(id)}/order`, body);
