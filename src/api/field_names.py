@@ -49,6 +49,7 @@ FIELD_NAMES: dict[str, str] = {
     "person": "回访对象",
     "person.name": "回访对象姓名",
     "person.phone": "回访对象电话",
+    "service": "办理事项",
     # 指导案例、知识库、整改
     "title": "标题",
     "details": "问题详情",

@@ -93,6 +93,10 @@ def test_reclassify_consult_and_feed_back_through_the_console(page: Page, hall: 
     expect(page.locator("[data-test=participants]")).to_have_count(0)
     page.locator("[data-test=handle-consult]").click()
     expect(page.locator("[data-test=participants]")).to_contain_text("市场监管")
+    # no conclusion: the API's refusal names the field in Chinese, and stands next to it
+    page.locator("[data-test=handling-submit]").click()
+    expect(page.locator("[data-test=handling-dialog] [data-test=error]")).to_contain_text("会商结论")
+    expect(page.locator("[data-test=handling-text-item] .el-form-item__error")).not_to_be_empty()
     page.locator(
         "[data-test=handling-dialog] [data-test=handling-text] textarea, textarea[data-test=handling-text]"
     ).first.fill("由市场监管局一次性告知补正材料")
