@@ -39,19 +39,19 @@ def audited_read(
     )
 
 
-def load(complaints: ComplaintsApp, complaint_id: UUID, version: int | None, as_of: datetime | None) -> Complaint:
-    """The complaint now, at ``version``, or as it was recorded at ``as_of`` (404 when there is no such version)."""
+def load(complaints: ComplaintsApp, current: Complaint, version: int | None, as_of: datetime | None) -> Complaint:
+    """The complaint now (``current``, just loaded), at ``version``, or as it was recorded at ``as_of`` (404 when there
+    is no such version)."""
     if version is not None and as_of is not None:
         raise ApiProblem(422, "invalid_input", "version 与 as_of 只能选其一", field="as_of")
     v = version
     if as_of is not None:
-        v = complaints.version_as_of(complaint_id, as_of)
+        v = complaints.version_as_of(current.id, as_of)
         if v is None:
             raise ApiProblem(404, "not_yet_received", "该时刻诉求尚未受理")
-    current = complaints.get(complaint_id)
     if v is not None and v > current.version:
         raise ApiProblem(404, "version_not_found", f"该诉求只有 {current.version} 个版本")
-    return current if v is None or v == current.version else complaints.get(complaint_id, version=v)
+    return current if v is None or v == current.version else complaints.get(current.id, version=v)
 
 
 def read_state(
@@ -64,8 +64,8 @@ def read_state(
 ) -> Complaint:
     """On the store guard's worker, in one call: the scope check, the complaint, and its access record when the
     caller sees the personal information (committed before the answer, as the read's own part)."""
-    load_visible(container.complaints, who, complaint_id)
-    c = load(container.complaints, complaint_id, version, as_of)
+    current = load_visible(container.complaints, who, complaint_id)  # loaded once: the scope check's copy is the state
+    c = load(container.complaints, current, version, as_of)
     if may_see_personal_info(who, c):
         reader = personal_info_role(who) or role
         audited_read(container, who, reader, complaint_id, "GET /v1/complaints/{id}", personal_info=True)
