@@ -1,12 +1,16 @@
 """One place registers a complaint command's route: its path, its permission, its scope and its answer.
 
     @command(router, "/{complaint_id}/merge", Action.merge)
-    def merge(complaint_id: UUID, role: Role, ...) -> CommandOut: ...
+    async def merge(complaint_id: UUID, role: Role, ...) -> CommandOut: ...
 
 makes ``POST <prefix>/{complaint_id}/merge`` answering ``CommandOut``; ``role`` is the role in which the caller
 may perform the action (``require(Action.merge)``, 403 otherwise — or another permission dependency, such as
 ``signing_role``); the route's scope (``R.complaint`` unless given) goes into ``api.scope.ROUTE_SCOPES``, whence
 the OpenAPI schema's ``x-scope`` and the scope walker read it. A command declared twice is refused at import.
+
+A command is ``async def`` and awaits its store work (``guard.call_async``, or ``run``): FastAPI sends a plain
+``def`` route, and then its answer's validation, to the thread pool, and the store call is a second hop from
+there; awaited, the command costs the one hop to the store guard's worker. A plain ``def`` is refused at import.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def command(
     acting = require(permission) if isinstance(permission, Action) else permission
 
     def register(endpoint: Endpoint) -> Endpoint:
+        if not inspect.iscoroutinefunction(endpoint):
+            msg = f"{endpoint.__name__} is a plain def: a command awaits its store work (async def, guard.call_async)"
+            raise TypeError(msg)
         signature = inspect.signature(endpoint)
         if "role" not in signature.parameters:
             msg = f"{endpoint.__name__} takes no role: the permission has nowhere to go"

@@ -45,35 +45,45 @@ IF_MATCH_RE = re.compile(r'^\s*(W/)?"?(\d+)"?\s*$')
 bearer = HTTPBearer(auto_error=False, description="JWT（HS256 或 RS256），含 sub、name、roles")
 
 
-async def get_container(request: Request) -> Container:
+def container_of(request: Request) -> Container:
     """The container the app was built around."""
     container: Container = request.app.state.container
     return container
 
 
+async def get_container(request: Request) -> Container:
+    """The container the app was built around."""
+    return container_of(request)
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
 
+# The parts below read the container from the request rather than through ``ContainerDep``: FastAPI solves a
+# dependency's own dependencies each time it appears in a route's tree, before it looks in its per-request cache,
+# so every level costs on every request (a command's tree names these parts, and the caller, several times).
 
-async def get_complaints(container: ContainerDep) -> ComplaintsApp:
+
+async def get_complaints(request: Request) -> ComplaintsApp:
     """The complaints application (commands, state, history, calendar, clock)."""
-    return container.complaints
+    return container_of(request).complaints
 
 
-async def get_guard(container: ContainerDep) -> StoreGuard:
+async def get_guard(request: Request) -> StoreGuard:
     """The store guard every store call goes through."""
-    return container.guard
+    return container_of(request).guard
 
 
-async def get_reference(container: ContainerDep) -> Reference:
+async def get_reference(request: Request) -> Reference:
     """The district's department and category codes."""
-    return container.reference
+    return container_of(request).reference
 
 
-async def get_views(container: ContainerDep) -> ViewDB:
+async def get_views(request: Request) -> ViewDB:
     """The read models (503 when this process has none configured)."""
-    if container.views is None:
+    views = container_of(request).views
+    if views is None:
         raise ApiProblem(503, "views_unavailable", "统计视图未配置")
-    return container.views
+    return views
 
 
 Complaints = Annotated[ComplaintsApp, Depends(get_complaints)]
@@ -84,11 +94,16 @@ Views = Annotated[ViewDB, Depends(get_views)]
 
 async def principal(
     request: Request,
-    container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(session_cookie)],
 ) -> Principal:
-    """The verified caller: a Bearer token, else the console's session cookie (CSRF on writes); 401/403 otherwise."""
+    """The verified caller: a Bearer token, else the console's session cookie (CSRF on writes); 401/403 otherwise.
+
+    Verified once per request (remembered in its state, see :func:`caller_of`), however often the route's
+    dependencies name it."""
+    known = request.scope.get("state", {}).get(CALLER)
+    if isinstance(known, Principal):
+        return known
     if credentials is not None:
         token, via_cookie = credentials.credentials.strip(), False
     elif request.headers.get("Authorization"):
@@ -97,6 +112,7 @@ async def principal(
         token, via_cookie = session, True
     else:
         raise ApiProblem(401, "unauthenticated", "缺少 Bearer 令牌或登录会话，请先登录")
+    container = container_of(request)
     try:
         who = container.verifier.verify_cached(token)
     except AuthError as exc:
@@ -108,10 +124,24 @@ async def principal(
     if via_cookie and request.method not in SAFE_METHODS:
         check_csrf(request)  # the cookie travels by itself; the header proves the console's own page sent it
     request.state.principal = who  # for the request log
+    request.scope.setdefault("state", {})[CALLER] = who
     return who
 
 
 Caller = Annotated[Principal, Depends(principal)]
+CALLER = "yousu_caller"  # the request state's key for the verified caller
+
+
+async def caller_of(request: Request) -> Principal:
+    """The verified caller, for a dependency that sits beside ``Caller`` in a route (which declares the security
+    schemes): remembered from the route's ``Caller`` when that was solved first, else verified here.
+
+    FastAPI solves ``Caller``'s own dependencies (the bearer and the cookie schemes) again wherever it appears,
+    before it looks in its cache; a command's permission, scope check and route each naming it tripled that."""
+    known = request.scope.get("state", {}).get(CALLER)
+    if isinstance(known, Principal):
+        return known
+    return await principal(request, await bearer(request), await session_cookie(request))
 
 
 def _permitted(action: Action, who: Principal) -> Role:
@@ -137,10 +167,11 @@ CHANNEL_LABELS = {"window": "窗口", "online": "网上", "hotline": "热线"}
 
 
 async def intake_role(
-    _may_receive: Annotated[Role, Depends(require(Action.receive))], body: ReceiveIn, who: Caller
+    _may_receive: Annotated[Role, Depends(require(Action.receive))], body: ReceiveIn, request: Request
 ) -> Role:
     """受理: the role the intake is recorded in — the one its channel requires (403 without either, before the
     body is validated; 422 for a channel the caller's roles do not take)."""
+    who = await caller_of(request)  # verified by ``_may_receive``
     required = CHANNEL_ROLES[body.channel]
     if required not in who.roles:
         desk = "热线" if required is Role.hotline else "窗口"
@@ -152,11 +183,12 @@ async def intake_role(
 SIGN_ACTIONS: dict[Role, Action] = {Role.duty_officer: Action.sign_officer, Role.duty_leader: Action.sign_leader}
 
 
-async def signing_role(body: SignIn, who: Caller) -> Role:
+async def signing_role(body: SignIn, request: Request) -> Role:
     """审核签字: the signature the caller gives — the one signer role they hold, or the one named in ``as``.
 
     A token holding both signer roles must name one: the role is never guessed from the complaint.
     """
+    who = await caller_of(request)
     if body.as_ is not None:
         return _permitted(SIGN_ACTIONS[Role(body.as_)], who)
     held = [action for action in SIGN_ACTIONS.values() if allowed(action, who.roles) is not None]
@@ -265,11 +297,12 @@ def run_query(guard: StoreGuard, fn: Callable[[], T]) -> T:
         raise ApiProblem(422, "invalid_query", str(exc)) from exc
 
 
-async def visible(complaint_id: UUID, who: Caller, complaints: Complaints, guard: Guard) -> Complaint:
+async def visible(complaint_id: UUID, request: Request, complaints: Complaints, guard: Guard) -> Complaint:
     """Dependency: the complaint named in the path, within the caller's scope (404 otherwise, as if unknown).
 
     Awaited on the store's worker (no thread waits for it), and handed over to the request's command on
     it, which then decides on this copy instead of loading the complaint a second time."""
+    who = await caller_of(request)
     complaint = await guard.call_async(lambda: load_visible(complaints, who, complaint_id))
     hand_over(complaint)
     return complaint

@@ -68,6 +68,7 @@ from yousu.wiring import (
     close_container,
     duty,
     run_forever,
+    settle_heap,
     store_line,
     verifier,
 )
@@ -266,6 +267,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         http_app = build_http_app(settings, clock_for(settings), background=background_enabled(settings))
     except (CalendarFileError, DatabaseURLError, StartupError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+    settle_heap(http_app)  # start-up's objects out of the collector's way (long pauses under load otherwise)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown; the app's lifespan then stops the
     # background threads and closes the pools and HTTP clients. Afterwards uvicorn re-raises the
     # signal to the handler it found: a no-op one here, so a requested stop exits 0 (systemd: clean).

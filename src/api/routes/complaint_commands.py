@@ -65,9 +65,10 @@ def answer(result: CommandResult) -> CommandOut:
     )
 
 
-def run(guard: Guard, command: Callable[[], CommandResult]) -> CommandOut:
-    """Run a command through the store guard and answer it."""
-    return answer(guard.call(command))
+async def run(guard: Guard, command: Callable[[], CommandResult]) -> CommandOut:
+    """Run a command on the store guard's worker and answer it: the route awaits it on the event loop, so a
+    command costs one thread hop (to the worker that loads, decides and joins the group commit), not two."""
+    return answer(await guard.call_async(command))
 
 
 def require_known_departments(reference: Reference, codes: list[str]) -> None:
@@ -122,7 +123,7 @@ def intake_centre(role: Role, who: Principal, named: str | None, reference: Refe
     status_code=201,
     responses={200: {"model": CommandOut, "description": "重复提交：返回同一幂等键（或热线编号）已受理的诉求"}},
 )
-def receive(
+async def receive(
     role: Role,
     who: Caller,
     body: ReceiveIn,
@@ -146,7 +147,7 @@ def receive(
         id_number=c.id_number,
         enterprise_name=c.enterprise_name,
     )
-    result = guard.call(
+    result = await guard.call_async(
         lambda: complaints.receive(
             channel=Channel(body.channel),
             content=body.content,
@@ -168,7 +169,7 @@ def receive(
 
 
 @command(router, "/{complaint_id}/classify", Action.classify)
-def classify(
+async def classify(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -179,7 +180,7 @@ def classify(
     version: ExpectedVersion,
 ) -> CommandOut:
     """按责分类: general, or one of the three complex kinds."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.classify(
             complaint_id,
@@ -192,7 +193,7 @@ def classify(
 
 
 @command(router, "/{complaint_id}/reclassify", Action.reclassify)
-def reclassify(
+async def reclassify(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -203,7 +204,7 @@ def reclassify(
     version: ExpectedVersion,
 ) -> CommandOut:
     """改分类: a general complaint not solved on the spot becomes a complex kind (once, with a reason, before 办结)."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.reclassify(
             complaint_id,
@@ -216,7 +217,7 @@ def reclassify(
 
 
 @command(router, "/{complaint_id}/sign", signing_role)
-def sign(
+async def sign(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -227,14 +228,14 @@ def sign(
     version: ExpectedVersion,
 ) -> CommandOut:
     """审核签字 as duty officer or duty leader: the token's one signer role, or the one named in ``as``."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.sign(complaint_id, opinion=body.opinion, actor=who.actor(role), expected_version=version),
     )
 
 
 @command(router, "/{complaint_id}/dispatch", Action.dispatch)
-def dispatch(
+async def dispatch(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -250,7 +251,7 @@ def dispatch(
     By a duty leader of the centre that signs the complaint (``signed_by``) or of the district hall: a street
     centre's leader whose centre is signed by the district hall is refused (403 ``not_signing_centre``)."""
     require_known_departments(reference, body.departments)
-    return run(
+    return await run(
         guard,
         lambda: complaints.dispatch(
             complaint_id,
@@ -265,7 +266,7 @@ def dispatch(
 
 
 @command(router, "/{complaint_id}/consult", Action.consult)
-def consult(
+async def consult(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -276,7 +277,7 @@ def consult(
     version: ExpectedVersion,
 ) -> CommandOut:
     """会商."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.consult(
             complaint_id,
@@ -290,7 +291,7 @@ def consult(
 
 
 @command(router, "/{complaint_id}/resolve", Action.resolve)
-def resolve(
+async def resolve(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -301,7 +302,7 @@ def resolve(
     version: ExpectedVersion,
 ) -> CommandOut:
     """限时办结 (`cannot_do` needs `legal_basis`)."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.resolve(
             complaint_id,
@@ -314,7 +315,7 @@ def resolve(
 
 
 @command(router, "/{complaint_id}/on-the-spot", Action.answer_on_the_spot)
-def answer_on_the_spot(
+async def answer_on_the_spot(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -326,7 +327,7 @@ def answer_on_the_spot(
 ) -> CommandOut:
     """当场答复: a general question received at the window, answered there (办结 + 当面反馈, no 反馈 clock)."""
     actor = who.actor(role)
-    return run(
+    return await run(
         guard,
         lambda: complaints.command(
             complaint_id,
@@ -339,7 +340,7 @@ def answer_on_the_spot(
 
 
 @command(router, "/{complaint_id}/feedback", Action.feedback)
-def feedback(
+async def feedback(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -350,7 +351,7 @@ def feedback(
     version: ExpectedVersion,
 ) -> CommandOut:
     """及时反馈."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.feed_back(
             complaint_id, method=body.method, summary=body.summary, actor=who.actor(role), expected_version=version
@@ -359,7 +360,7 @@ def feedback(
 
 
 @command(router, "/{complaint_id}/callback", Action.callback)
-def callback(
+async def callback(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -370,7 +371,7 @@ def callback(
     version: ExpectedVersion,
 ) -> CommandOut:
     """回访 with a rating 1–5; 1–2 (差评) opens a rectification round."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.call_back(
             complaint_id, rating=body.rating, comment=body.comment, actor=who.actor(role), expected_version=version
@@ -379,7 +380,7 @@ def callback(
 
 
 @command(router, "/{complaint_id}/rating-appeal", Action.appeal_rating)
-def appeal_rating(
+async def appeal_rating(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -391,7 +392,7 @@ def appeal_rating(
 ) -> CommandOut:
     """差评申诉 by whoever resolved the round (its department; the window for a general one), once per round."""
     actor = who.actor(role)
-    return run(
+    return await run(
         guard,
         lambda: complaints.command(
             complaint_id,
@@ -402,7 +403,7 @@ def appeal_rating(
 
 
 @command(router, "/{complaint_id}/rating-appeal/decision", Action.decide_appeal)
-def decide_appeal(
+async def decide_appeal(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -414,7 +415,7 @@ def decide_appeal(
 ) -> CommandOut:
     """申诉审核 by the duty leader: upheld sets the 差评 aside (and ends the round); refused, 整改 goes on."""
     actor = who.actor(role)
-    return run(
+    return await run(
         guard,
         lambda: complaints.command(
             complaint_id,

@@ -28,13 +28,14 @@ from api.schemas import (
     UnmergeIn,
 )
 from api.scope import load_visible, may_be_handler
+from application.store import CommandResult
 from domain.values import Role
 
 router = APIRouter(prefix="/v1/complaints", tags=["commands"])
 
 
 @command(router, "/{complaint_id}/merge", Action.merge)
-def merge(
+async def merge(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -50,17 +51,18 @@ def merge(
     (409 otherwise). When the master is resolved, its result answers the duplicate; feedback and
     call-back follow for each person.
     """
-    guard.call(lambda: load_visible(complaints, who, body.master_id))  # a master outside the scope is 404
-    return run(
-        guard,
-        lambda: complaints.merge(
+
+    def merged() -> CommandResult:
+        load_visible(complaints, who, body.master_id)  # a master outside the scope is 404
+        return complaints.merge(
             complaint_id, master_id=body.master_id, reason=body.reason, actor=who.actor(role), expected_version=version
-        ),
-    )
+        )
+
+    return await run(guard, merged)
 
 
 @command(router, "/{complaint_id}/unmerge", Action.merge)
-def unmerge(
+async def unmerge(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -71,14 +73,14 @@ def unmerge(
     version: ExpectedVersion,
 ) -> CommandOut:
     """取消并单 by the duty leader, with a reason, before the master's result has answered the duplicate."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.unmerge(complaint_id, reason=body.reason, actor=who.actor(role), expected_version=version),
     )
 
 
 @command(router, "/{complaint_id}/return", Action.return_complaint)
-def return_complaint(
+async def return_complaint(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -89,7 +91,7 @@ def return_complaint(
     version: ExpectedVersion,
 ) -> CommandOut:
     """退单 by a department the complaint is dispatched to, within the return window after dispatch (409 after)."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.return_complaint(
             complaint_id, reason=body.reason, actor=who.actor(role), expected_version=version
@@ -98,7 +100,7 @@ def return_complaint(
 
 
 @command(router, "/{complaint_id}/redispatch", Action.redispatch)
-def redispatch(
+async def redispatch(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -111,7 +113,7 @@ def redispatch(
 ) -> CommandOut:
     """改派 after a return, by the duty leader: to other departments; answers the restarted deadline ``due_at``."""
     require_known_departments(reference, body.departments)
-    return run(
+    return await run(
         guard,
         lambda: complaints.redispatch(
             complaint_id,
@@ -125,7 +127,7 @@ def redispatch(
 
 
 @command(router, "/{complaint_id}/insist", Action.redispatch)
-def insist(
+async def insist(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -136,7 +138,7 @@ def insist(
     version: ExpectedVersion,
 ) -> CommandOut:
     """坚持交办 by the duty leader: the returning department must handle the complaint (it cannot return it again)."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.insist_on_dispatch(
             complaint_id, opinion=body.opinion, actor=who.actor(role), expected_version=version
@@ -145,7 +147,7 @@ def insist(
 
 
 @command(router, "/{complaint_id}/extension", Action.request_extension)
-def request_extension(
+async def request_extension(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -156,7 +158,7 @@ def request_extension(
     version: ExpectedVersion,
 ) -> CommandOut:
     """申请延期 by a handling department, before the deadline, within the number of extensions allowed."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.request_extension(
             complaint_id, days=body.days, reason=body.reason, actor=who.actor(role), expected_version=version
@@ -165,7 +167,7 @@ def request_extension(
 
 
 @command(router, "/{complaint_id}/extension/approve", Action.decide_extension)
-def approve_extension(
+async def approve_extension(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -176,7 +178,7 @@ def approve_extension(
     version: ExpectedVersion,
 ) -> CommandOut:
     """批准延期 by the duty leader: answers the new deadline ``due_at``."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.approve_extension(
             complaint_id, opinion=body.opinion, actor=who.actor(role), expected_version=version
@@ -185,7 +187,7 @@ def approve_extension(
 
 
 @command(router, "/{complaint_id}/extension/refuse", Action.decide_extension)
-def refuse_extension(
+async def refuse_extension(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -196,7 +198,7 @@ def refuse_extension(
     version: ExpectedVersion,
 ) -> CommandOut:
     """不予延期 by the duty leader, with a reason."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.refuse_extension(
             complaint_id, reason=body.reason, actor=who.actor(role), expected_version=version
@@ -205,7 +207,7 @@ def refuse_extension(
 
 
 @command(router, "/{complaint_id}/pause", Action.pause_clock)
-def pause(
+async def pause(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -216,7 +218,7 @@ def pause(
     version: ExpectedVersion,
 ) -> CommandOut:
     """中止计时 by a handling department while it waits for the person's materials (reason required)."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.pause_clock(
             complaint_id, reason=body.reason, actor=who.actor(role), expected_version=version
@@ -225,7 +227,7 @@ def pause(
 
 
 @command(router, "/{complaint_id}/resume", Action.resume_clock)
-def resume(
+async def resume(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -236,20 +238,20 @@ def resume(
     version: ExpectedVersion,
 ) -> CommandOut:
     """材料到达，恢复计时 (the window clerk): the deadline moves by the working time paused; answers ``due_at``."""
-    return run(
+    return await run(
         guard,
         lambda: complaints.resume_clock(complaint_id, note=body.note, actor=who.actor(role), expected_version=version),
     )
 
 
-def require_handler_of(container: Container, department: str, body: AssignHandlerIn) -> None:
+async def require_handler_of(container: Container, department: str, body: AssignHandlerIn) -> None:
     """With local accounts (console sign-in), the handler named must be an enabled account of ``department`` holding
     the department role, under the name given (422 otherwise). An identity provider's subject (not ``local:``) is
     taken as named: the API has no list of its staff."""
     store = container.accounts
     if store is None or container.verifier.public_key or not body.handler_id.startswith("local:"):
         return
-    account = container.guard.call(lambda: store.get(body.handler_id.removeprefix("local:")))
+    account = await container.guard.call_async(lambda: store.get(body.handler_id.removeprefix("local:")))
     if account is None or not may_be_handler(account, department):
         raise ApiProblem(
             422, "unknown_handler", f"部门 {department} 没有用户编号为 {body.handler_id} 的可用账号", field="handler_id"
@@ -264,7 +266,7 @@ def require_handler_of(container: Container, department: str, body: AssignHandle
 
 
 @command(router, "/{complaint_id}/handler", Action.assign_handler)
-def assign_handler(
+async def assign_handler(
     complaint_id: UUID,
     role: Role,
     _seen: Visible,
@@ -279,9 +281,9 @@ def assign_handler(
     names the handler of the department (by default the caller's); the latest assignment stands. From then on only
     the handler or the assigner resolves for the department, and the result carries the assigner's name."""
     department = body.department or who.department or ""
-    require_handler_of(container, department, body)
+    await require_handler_of(container, department, body)
     actor = who.actor(role)
-    return run(
+    return await run(
         guard,
         lambda: complaints.command(
             complaint_id,
