@@ -87,7 +87,7 @@ SELECT md5('bench-' || g)::uuid,
        (ARRAY[{centres}])[1 + (g / 13) %% 4], 'clerk-' || (g %% 40),
        NULL, '楼道灯坏了很久无人修，反映多次没有结果', '', '', NULL, NULL,
        '', '', '窗口' || (g %% 40), '', '', NULL,
-       NULL, NULL, NULL, '', 0, 0, false, '', 8, g
+       NULL, NULL, NULL, '', 0, 0, false, '', '', 8, g
 FROM generate_series(1, %(n)s) AS g
 """
 LEDGER_DEPARTMENT_ROWS = """

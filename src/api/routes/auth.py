@@ -23,7 +23,6 @@ from api.throttle import LoginGuard, PoolFull
 from application.accounts import AccountStore, LoginFailed, Session
 from application.clock import SystemClock
 from application.errors import StoreUnavailable
-from domain.values import Role
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 log = structlog.get_logger("yousu.login")
@@ -216,7 +215,9 @@ def me(who: Caller, complaints: Complaints, guard: Guard, reference: ReferenceDe
         )
     if due is not None:
         centres, day = due
-        whom = "请在“值班表导入”页面导入" if Role.admin in who.roles else "请联系管理员在“值班表导入”页面导入"
+        # who may import rosters imports it; anyone else asks them
+        may_import = Action.import_roster in out.actions
+        whom = "请在“值班表导入”页面导入" if may_import else "请联系管理员在“值班表导入”页面导入"
         where = "、".join(named(c) for c in centres)
         out.roster_warning = f"{where}下一个工作日（{day.isoformat()}）尚无值班表，届时将无法签字。{whom}。"
     return out
