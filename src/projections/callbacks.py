@@ -244,10 +244,11 @@ class QueueFilter:
     centre: str | None = None
     unassigned: bool | None = None
     ready: bool = False
+    findings: bool = False  # the calls made that found a problem (for 转整改), instead of the calls to make
 
 
 def _where(f: QueueFilter, spot_share: float, now: datetime) -> tuple[str, list[Any]]:
-    conds = ["task_state = 'open'"]
+    conds = ["task_state <> 'open'", "finding <> ''"] if f.findings else ["task_state = 'open'"]
     params: list[Any] = []
     if f.kind == "due":
         conds.insert(0, "status = 'due'")

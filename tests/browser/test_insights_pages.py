@@ -338,6 +338,7 @@ def test_proactive_call_back_agent_enrolment_and_a_finding_sent_as_an_order(
     sign_in(page, hall, "lead2")
     page.goto(f"{hall.url}/callbacks")
     page.locator("[data-test=kind]").get_by_text("主动回访").click()
+    page.locator("[data-test=findings]").click()  # the calls made that found a problem
     row = page.locator("[data-test=callbacks] .el-table__body tr", has_text="主动回访").first
     row.locator("[data-test=refer]").click()
     pick(page, "refer-unit", "市场监管")

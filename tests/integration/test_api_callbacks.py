@@ -259,6 +259,12 @@ def test_proactive_call_backs_and_findings_become_orders(sqlite_url: str) -> Non
         client.app.state.container.catch_up()  # type: ignore[attr-defined]
         summary = client.get("/v1/callbacks/summary", headers=LEADER).json()["counts"]
         assert summary["proactive"] == {"answered": 1}
+        # made, it leaves the calls to make; the leader finds it among the calls that found a problem
+        assert queue(client, kind="proactive")["items"] == []
+        found = queue(client, kind="proactive", findings="true")["items"]
+        assert [(i["complaint_id"], i["task_state"], i["finding"]) for i in found] == [
+            (pid, "answered", "窗口指引不清，来回跑了三趟")
+        ]
         body = {"kind": "proactive", "unit": "housing", "working_days": 3}
         assert client.post(f"/v1/callbacks/{pid}/order", json=body, headers=AGENT).status_code == 403
         r = client.post(f"/v1/callbacks/{pid}/order", json=body, headers=LEADER)

@@ -1653,7 +1653,7 @@ export interface paths {
         /**
          * Queue
          * @description Due call-backs by deadline (spot checks by closing time, 主动回访 by registration), people masked;
-         *     ``ready``: callable now.
+         *     ``ready``: callable now; ``findings``: the calls made that found a problem (to send as a 整改通知).
          *
          *     ``total`` is exact up to 1,000 (``more`` says there are more); ``/v1/callbacks/summary`` counts all.
          */
@@ -15320,6 +15320,8 @@ export interface operations {
                 centre?: string | null;
                 unassigned?: boolean | null;
                 ready?: boolean;
+                /** @description 只列出已回访并发现问题的（供转整改），而非待回访的 */
+                findings?: boolean;
                 limit?: number;
                 /** @description 跳过的条数（0–1000000） */
                 offset?: number;

@@ -127,16 +127,17 @@ def queue(  # noqa: PLR0913 — the queue's filters
     centre: Code = None,
     unassigned: bool | None = None,
     ready: bool = False,
+    findings: Annotated[bool, Query(description="只列出已回访并发现问题的（供转整改），而非待回访的")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Due call-backs by deadline (spot checks by closing time, 主动回访 by registration), people masked;
-    ``ready``: callable now.
+    ``ready``: callable now; ``findings``: the calls made that found a problem (to send as a 整改通知).
 
     ``total`` is exact up to 1,000 (``more`` says there are more); ``/v1/callbacks/summary`` counts all.
     """
     now = complaints.clock.now()
-    f = QueueFilter(kind, assignee, centre_filter(who, centre), unassigned, ready)
+    f = QueueFilter(kind, assignee, centre_filter(who, centre), unassigned, ready, findings)
     rows, total = run_query(
         guard, lambda: callbacks_view.queue(views, f, now, spot_share=policy.spot_share, limit=limit, offset=offset)
     )
