@@ -14,7 +14,7 @@ describe("problem detail extraction", () => {
   });
   it("names each field in Chinese when the API labels it, and gives each field its own detail", () => {
     const errors = [{ field: "complainant.phone", label: "诉求人电话", detail: "电话号码格式不正确" }];
-    const body = { detail: "以下字段无效：诉求人电话", errors };
+    const body = { detail: "以下字段无效：诉求人电话（complainant.phone）", errors };
     expect(problemMessage(422, body)).toBe("以下字段无效：诉求人电话（诉求人电话：电话号码格式不正确）");
     const err = new ApiError(422, "invalid_input", problemMessage(422, body), body);
     expect(fieldErrors(err)).toEqual({ "complainant.phone": "电话号码格式不正确" });

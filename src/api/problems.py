@@ -126,6 +126,12 @@ async def api_problem_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, exc.code, exc.detail, request=request, errors_=errs, headers=headers)
 
 
+def _named(field: str) -> str:
+    """诉求人电话（complainant.phone）; a field with no Chinese name as it is."""
+    label = field_label(field)
+    return field if label == field else f"{label}（{field}）"
+
+
 async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
     """Invalid input names each field, in Chinese, without echoing the submitted values."""
     assert isinstance(exc, RequestValidationError)  # noqa: S101 — registered for this class only
@@ -137,7 +143,8 @@ async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         if entry not in seen:  # a body checked against two shapes reports each missing field twice: say it once
             seen.add(entry)
             errs.append({"field": entry[0], "detail": entry[1]})
-    fields = "、".join(dict.fromkeys(field_label(x["field"]) for x in errs))
+    # each field by its Chinese name, its identifier beside it for whoever reads the answer as a program's
+    fields = "、".join(dict.fromkeys(_named(x["field"]) for x in errs))
     return problem(422, "invalid_input", f"以下字段无效：{fields}", request=request, errors_=errs)
 
 

@@ -48,6 +48,7 @@ def test_login_sets_an_httponly_strict_session_cookie_and_a_readable_csrf_cookie
         "centre": None,
         "scope": "centre:district",  # no centre on the account: the district hall's
         "signing_blocked": None,  # a window clerk does not sign
+        "roster_warning": None,  # … nor import rosters
     }
     cookies = r.headers.get_list("set-cookie")
     session = next(h for h in cookies if h.startswith("yousu_session="))

@@ -37,6 +37,13 @@ export function problemMessage(status: number, body: unknown): string {
         .filter((e) => e && typeof e.field === "string" && typeof e.detail === "string" && e.detail !== detail)
         .map((e) => `${e.label ?? e.field}：${e.detail}`)
     : [];
+  // the API's 以下字段无效 names each field twice (诉求人电话（complainant.phone）) for programs as well as people:
+  // when it labels every field, staff read the Chinese names alone
+  const labelled = Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => e && typeof e.label === "string");
+  if (labelled && detail.startsWith("以下字段无效")) {
+    const named = [...new Set((p.errors ?? []).map((e) => e.label as string))];
+    return `以下字段无效：${named.join("、")}（${fields.join("；")}）`;
+  }
   const head = detail || FALLBACK[status] || (status >= 500 ? "服务器错误，请稍后重试" : `请求失败（${status}）`);
   return fields.length ? `${head}（${fields.join("；")}）` : head;
 }
