@@ -215,6 +215,11 @@ def signing_blocked(complaints: ComplaintsApp, who: Principal) -> tuple[str, dat
     return None if complaints.duty_on(centre, today) is not None else (centre, today)
 
 
+def _signing_for_themselves(complaints: ComplaintsApp) -> list[str]:
+    """The centres that sign their own complex complaints (so keep a roster of their own), in code order."""
+    return sorted(c for c in complaints.centres if complaints.signing_centre(c).code == c)
+
+
 def roster_due(complaints: ComplaintsApp, who: Principal) -> tuple[list[str], date] | None:
     """The centres whose roster for the next working day (after today) is missing, and that day — for those who
     must act before it comes: the administrator (who imports rosters: every centre that signs for itself) and a
@@ -224,7 +229,7 @@ def roster_due(complaints: ComplaintsApp, who: Principal) -> tuple[list[str], da
     if complaints.signing_mode is SigningMode.roles_only:
         return None
     if Role.admin in who.roles:
-        centres = sorted(c for c in complaints.centres if complaints.signing_centre(c).code == c)
+        centres = _signing_for_themselves(complaints)
     elif who.roles & {Role.duty_officer, Role.duty_leader}:
         own = centre_filter(who, None) or DEFAULT_CENTRE
         centres = [own] if complaints.signing_centre(own).code == own else []
@@ -244,11 +249,7 @@ def rosters_missing_today(complaints: ComplaintsApp, who: Principal) -> list[tup
     if complaints.signing_mode is SigningMode.roles_only or Role.admin not in who.roles:
         return []
     today = complaints.calendar.local_day(complaints.clock.now())
-    return [
-        (c, today)
-        for c in sorted(complaints.centres)
-        if complaints.signing_centre(c).code == c and complaints.duty_on(c, today) is None
-    ]
+    return [(c, today) for c in _signing_for_themselves(complaints) if complaints.duty_on(c, today) is None]
 
 
 # ------------------------------------------------------------------------------------------ objects
