@@ -18,8 +18,13 @@ from tests.support import receive_body
 
 # answered on purpose, and logged by the browser as failed loads: the session check before signing in (401) and
 # a refused roster upload (422, its rows shown on the page)
-# the refusals the tests drive on purpose (the 会商 without a conclusion is refused with 422)
-EXPECTED = {("/v1/auth/me", "status of 401"), ("/v1/roster/import", "status of 422"), ("/consult", "status of 422")}
+# the refusals the tests drive on purpose (the 会商 without a conclusion, an account with a weak password: 422)
+EXPECTED = {
+    ("/v1/auth/me", "status of 401"),
+    ("/v1/roster/import", "status of 422"),
+    ("/consult", "status of 422"),
+    ("/v1/accounts", "status of 422"),
+}
 
 
 @pytest.fixture
@@ -238,9 +243,13 @@ def test_the_administrator_imports_the_roster_and_manages_accounts(
     dialog.locator("[data-test=account-role-select]").click()
     page.locator(".el-select-dropdown__item:visible", has_text="窗口工作人员").first.click()
     dialog.locator(".el-dialog__title").click()
-    dialog.locator("[data-test=account-password] input, input[data-test=account-password]").first.fill(
-        "林新人的口令-2031-春"
-    )
+    password = dialog.locator("[data-test=account-password] input, input[data-test=account-password]").first
+    # a weak password: the API's refusal next to the field, and no account
+    password.fill("short")
+    dialog.locator("[data-test=account-save]").click()
+    expect(dialog.locator("[data-test=account-password-item] .el-form-item__error")).to_have_text("密码至少 10 个字符")
+    expect(table).not_to_contain_text("newclerk")
+    password.fill("林新人的口令-2031-春")
     dialog.locator("[data-test=account-save]").click()
     expect(page.locator(".el-message--success")).to_contain_text("已新建账号 newclerk")
     row = table.locator(".el-table__body tr", has_text="newclerk")

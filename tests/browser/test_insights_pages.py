@@ -428,7 +428,10 @@ def test_duty_leader_drafts_a_guidance_case_sees_the_redaction_and_publishes_it(
     page.locator("[data-test=case-draft]").click()
     field(page, "case-form-title").fill("企业开办跨部门协同")
     page.locator("[data-test=case-save]").click()
-    expect(page.get_by_text("须列出至少一件已办结的诉求，或写明案例来源")).to_be_visible()  # the API's refusal
+    # the API's refusal, above the form and next to the field it names
+    refusal = "须列出至少一件已办结的诉求，或写明案例来源"
+    expect(page.locator(".el-dialog [data-test=error]")).to_contain_text(refusal)
+    expect(page.locator("[data-test=case-ids-item] .el-form-item__error")).to_have_text(refusal)
     field(page, "case-source").fill("其他政务服务诉求响应机制：好差评回访")
     page.get_by_placeholder("不填则取诉求内容").fill("企业反映开办需往返多个窗口")
     page.get_by_placeholder("不填则取办结结果").fill("召集市场监管、税务会商，改为一窗受理")
