@@ -16,7 +16,7 @@ from api.auth import mint_token
 from application.clock import Clock, SystemClock
 from domain.values import Role
 from yousu.settings import Settings
-from yousu.wiring import build_http_app
+from yousu.server import build_http_app
 
 T = TypeVar("T")
 

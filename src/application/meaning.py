@@ -26,8 +26,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import jieba
-import jieba.analyse
 import numpy as np
 
 from application import text
@@ -119,6 +117,8 @@ def load() -> Table:
             return _table
         heads, vectors = _read()
         text.ensure_ready()
+        import jieba.analyse  # noqa: PLC0415 — its IDF table (and the posseg it imports) load with the vectors, not with every CLI command
+
         tfidf = jieba.analyse.default_tfidf
         idf, median = dict(tfidf.idf_freq), float(tfidf.median_idf)
         freq = jieba.dt.FREQ

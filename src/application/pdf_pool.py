@@ -24,11 +24,15 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
-from application import documents
 from application.pdf_worker import HEADER, OK, encode
+
+if TYPE_CHECKING:  # the renderer (fpdf, fontTools) loads with the first document, not with the settings that name
+    # this pool's defaults
+    from application import documents
 
 log = structlog.get_logger("yousu.pdf")
 
@@ -77,6 +81,8 @@ class PdfPool:
 
     def render(self, doc: documents.Document) -> bytes:
         """The PDF of ``doc``; ``DocumentTooLarge``, ``PdfBusy``, ``PdfTimeout`` or ``PdfUnavailable``."""
+        from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
         documents.check(doc)
         self._ensure_base_font()
         if not self._started_all:
@@ -176,12 +182,16 @@ class PdfPool:
             return payload
         failure = json.loads(payload)
         if failure.get("error") == "DocumentTooLarge":
+            from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
             raise documents.DocumentTooLarge(str(failure["detail"]))
         log.error("pdf_failed", error=failure.get("error"))
         raise PdfUnavailable
 
     def _ensure_base_font(self) -> None:
         """Start building the base font if it is missing and no build was started lately."""
+        from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
         if self.font_dir is None or documents.base_font(self.font_dir) is not None:
             return
         with self._lock:

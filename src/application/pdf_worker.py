@@ -16,9 +16,10 @@ import os
 import struct
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from application import documents
+if TYPE_CHECKING:  # the renderer (fpdf, fontTools) loads in the worker process, not in whoever names the protocol
+    from application import documents
 
 OK = b"O"
 FAILED = b"F"
@@ -41,6 +42,8 @@ def encode(doc: documents.Document, font_dir: Path | None) -> bytes:
 
 def decode(data: bytes) -> tuple[documents.Document, Path | None]:
     """The document and font directory of a request body."""
+    from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
     body: dict[str, Any] = json.loads(data)
     sections = [documents.Section(s["heading"], s["paragraphs"], bool(s["numbered"])) for s in body["sections"]]
     font_dir = Path(body["font_dir"]) if body.get("font_dir") else None
@@ -64,6 +67,8 @@ def _answer(out: BinaryIO, status: bytes, payload: bytes) -> None:
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Answer requests until stdin closes."""
+    from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
     documents.warm()  # the font's coverage and glyph order, read before the first request
     while True:
         header = _read_exactly(stdin, HEADER.size)
@@ -84,6 +89,8 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 def main(argv: list[str]) -> int:
     """Serve on stdin/stdout, or build the base font with ``--build-font DIR``."""
     logging.disable(logging.CRITICAL)  # fpdf2 and fontTools would name the document's characters
+    from application import documents  # noqa: PLC0415 — see TYPE_CHECKING above
+
     if len(argv) == 2 and argv[0] == "--build-font":
         documents.build_base_font(Path(argv[1]))
         return 0

@@ -12,10 +12,13 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import jieba
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:  # datasketch (with the scipy it imports) loads on the first signature, not with every CLI command
+    from datasketch import MinHash
 
 jieba.setLogLevel(logging.WARNING)  # its start-up chatter ("Building prefix dict…") is not our log
 
@@ -89,12 +92,15 @@ def search_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _template() -> MinHash:
+    from datasketch import MinHash  # noqa: PLC0415 — loaded on first use (see the import above)
+
     return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=SCHEME)
 
 
 def signature(text: str) -> np.ndarray:
     """The MinHash signature (``NUM_PERM`` unsigned 32-bit values) of ``text``'s shingles."""
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_template().permutations, scheme=SCHEME)
+    template = _template()
+    m = type(template)(num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations, scheme=SCHEME)
     words = set(tokens(text))  # the set of words: a reworded complaint keeps most of them, not their order
     if words:
         m.update_batch([w.encode() for w in sorted(words)])

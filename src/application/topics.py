@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
-import jieba.analyse
 import numpy as np
-from scipy import sparse
-from scipy.cluster import hierarchy
 
 from application import meaning
 from application.text import STOPWORDS
+
+if TYPE_CHECKING:  # scipy and jieba's IDF table load when topics are first grouped, not with every CLI command
+    from scipy import sparse
 
 MEANING_LINK = 0.35  # average cosine (centred meaning vectors) from which a complaint belongs to a topic
 APART_LINK = 0.5  # the same, for vectors with only the common direction removed (too few to centre on)
@@ -39,6 +40,8 @@ SAMPLE = 3_000  # documents grouped exactly (every pair compared) per round
 
 def _matrix(docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
     """Unit-length TF-IDF rows: (1 + log tf) × (log((1 + n) / (1 + df)) + 1), built with numpy, not per word."""
+    from scipy import sparse  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
+
     n = len(docs)
     flat = list(chain.from_iterable(docs))
     vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # in order of first use: deterministic
@@ -61,6 +64,8 @@ def _matrix(docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
 def _neighbours(x: sparse.csr_matrix, link: float) -> sparse.csr_matrix:
     """Each document's ``NEIGHBOURS`` most similar others at cosine ≥ ``link`` (computed in row chunks, so
     memory stays linear in the number of documents)."""
+    from scipy import sparse  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
+
     n = x.shape[0]
     xt = x.T.tocsc()
     rows: list[np.ndarray] = []
@@ -118,6 +123,8 @@ def _exact(x: sparse.csr_matrix, link: float, centroid: float) -> np.ndarray:
 
 def _centroids(x: sparse.csr_matrix, topic: np.ndarray, count: int) -> sparse.csr_matrix:
     """One unit-length row per topic: the normalised sum of its members' rows."""
+    from scipy import sparse  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
+
     members = sparse.csr_matrix(
         (np.ones(len(topic), dtype=np.float32), (topic, np.arange(len(topic)))), shape=(count, len(topic))
     )
@@ -173,6 +180,8 @@ def group(
 def label(docs: Sequence[Sequence[str]], top: int = 3) -> list[str]:
     """The matter's ``top`` key terms: words frequent in its complaints, weighted by jieba's IDF table (words of
     procedure — 材料, 审核, 一直 — say how it goes, not what it is, and are left out)."""
+    import jieba.analyse  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
+
     idf = jieba.analyse.default_tfidf.idf_freq
     median = jieba.analyse.default_tfidf.median_idf
     counts: Counter[str] = Counter()
@@ -197,6 +206,8 @@ def _average_linkage(x: np.ndarray, link: float) -> np.ndarray:
     ``link``."""
     if len(x) == 1:
         return np.zeros(1, dtype=np.int64)
+    from scipy.cluster import hierarchy  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
+
     tree = hierarchy.linkage(x.astype(np.float64), method="average", metric="cosine")
     flat = hierarchy.fcluster(tree, t=1.0 - link, criterion="distance")
     _, numbers = np.unique(flat, return_inverse=True)

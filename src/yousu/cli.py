@@ -23,9 +23,7 @@ from rich.text import Text
 from typer import rich_utils
 from typer.core import TyperGroup, TyperOption
 
-from api.app import anchor_record
 from api.auth import AuthError, mint_token
-from api.middleware import MAX_REQUEST_HEAD_BYTES
 from api.permissions import PERMISSIONS, Action
 from application.audit import AuditService
 from application.calendar_loader import CalendarFileError
@@ -62,13 +60,10 @@ from yousu.wiring import (
     auth_secret,
     background_enabled,
     build_complaints,
-    build_http_app,
     build_runner,
     clock_for,
-    close_container,
     duty,
     run_forever,
-    settle_heap,
     store_line,
     verifier,
 )
@@ -215,8 +210,10 @@ GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
 def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
-    """N uvicorn workers, each building its own app from the environment (``yousu.wiring:app_factory``)."""
+    """N uvicorn workers, each building its own app from the environment (``yousu.server:app_factory``)."""
     import uvicorn  # noqa: PLC0415 — only the serving commands need it
+
+    from api.middleware import MAX_REQUEST_HEAD_BYTES  # noqa: PLC0415 — the HTTP stack: serving commands only
 
     if background_enabled(settings):
         # Background work (projections, sweeps, anchoring) would run once per worker: N sweepers racing
@@ -234,7 +231,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415 — only with --workers
 
     config = uvicorn.Config(
-        "yousu.wiring:app_factory",
+        "yousu.server:app_factory",
         factory=True,
         workers=workers,
         host=host,
@@ -261,6 +258,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
 
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn  # noqa: PLC0415 — only the serving commands need it
+
+    from api.middleware import MAX_REQUEST_HEAD_BYTES  # noqa: PLC0415 — the HTTP stack: serving commands only
+    from yousu.server import build_http_app, settle_heap  # noqa: PLC0415 — as above
 
     configure_logging(settings.log_level)
     try:
@@ -526,6 +526,8 @@ def audit_verify(
 @audit_app.command("anchor")
 def audit_anchor() -> None:
     """立即锚定全部诉求的链头，打印锚定记录（含摘要值 digest），请在系统外保存。"""
+    from api.app import anchor_record  # noqa: PLC0415 — the HTTP stack loads for this command alone
+
     anchored = _audit(_settings()).anchor()
     if anchored is None:
         console.print("自上次锚定以来没有变化，未新建锚点")
@@ -659,6 +661,8 @@ def openapi_document(
     out: Annotated[Path | None, typer.Option("--out", help="写入此文件，而不是标准输出")] = None,
 ) -> None:
     """打印 HTTP API 的 OpenAPI 文档（工作台的类型由它生成）。"""
+    from yousu.server import build_http_app, close_container  # noqa: PLC0415 — the HTTP stack: this command only
+
     configure_logging("ERROR")  # logs on stderr (the console is not built here: no warning); stdout is the document
     with tempfile.TemporaryDirectory() as tmp:
         # a throw-away store: the document depends on the code only, never on the configured service

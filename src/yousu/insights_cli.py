@@ -12,7 +12,6 @@ from eventsourcing.utils import get_topic
 from rich.console import Console
 from rich.table import Table
 
-from api.routes.forecast import forecast_answer, read_history
 from application.cases import CasesService
 from application.knowledge import KnowledgeService, aggregate_ids
 from application.reference import load_reference
@@ -135,6 +134,8 @@ def forecast_command(
     backtest: Annotated[bool, typer.Option(help="同时做滚动起点回测（与季节性朴素法对比）")] = True,
 ) -> None:
     """按日、周或月预测诉求量（JSON 输出到标准输出），依据 `yousu project` 维护的需求读模型。"""
+    from api.routes.forecast import forecast_answer, read_history  # noqa: PLC0415 — the routes load for this command only
+
     settings = Settings()
     configure_logging(settings.log_level)
     typer.echo(store_line(settings), err=True)

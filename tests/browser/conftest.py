@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -104,6 +104,7 @@ class Hall:
 
     server: Server
     env: dict[str, str]
+    tokens: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -111,12 +112,16 @@ class Hall:
         return self.server.base_url
 
     def bearer(self, role: str, name: str = "测试", department: str | None = None) -> dict[str, str]:
-        """An Authorization header minted by the real CLI (`yousu token`)."""
-        cmd = [str(yousu_executable()), "token", "--role", role, "--name", name]
-        if department:
-            cmd += ["--department", department]
-        out = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=True)
-        return {"Authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
+        """An Authorization header minted by the real CLI (`yousu token`), once per role, name and department:
+        such a token is not an account session (nothing revokes it), so the same one serves every test."""
+        key = (role, name, department)
+        if key not in self.tokens:
+            cmd = [str(yousu_executable()), "token", "--role", role, "--name", name]
+            if department:
+                cmd += ["--department", department]
+            out = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=True)
+            self.tokens[key] = out.stdout.strip().splitlines()[-1]
+        return {"Authorization": f"Bearer {self.tokens[key]}"}
 
     def api(self) -> httpx.Client:
         """An HTTP client of the service."""

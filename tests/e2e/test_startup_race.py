@@ -21,7 +21,7 @@ ROUNDS = 10
 STARTUP = """
 import sys, time
 from yousu.settings import Settings
-from yousu.wiring import build_container
+from yousu.server import build_container
 from policies.delivery import Deliverer
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))

@@ -29,7 +29,7 @@ from projections.runner import ProjectionRunner
 from tests.integration.projections_reference import table_rows
 from tests.readers import messages_of
 from tests.support import CST, settings_for
-from yousu.wiring import build_container, close_container
+from yousu.server import build_container, close_container
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "ops" / "hotline" / "simulator.py"
 NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)

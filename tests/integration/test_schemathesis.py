@@ -34,7 +34,7 @@ from application.complaints import ComplaintsApp
 from application.reference import load_reference
 from domain.values import Actor, Channel, Classification, Complainant, ComplainantType, Role
 from tests.support import auth, settings_for
-from yousu.wiring import build_http_app, close_container
+from yousu.server import build_http_app, close_container
 
 MAX_EXAMPLES = 25
 REFERENCE = load_reference(settings_for("memory://").reference_file)

@@ -20,7 +20,7 @@ from application.clock import SettableClock
 from tests.conftest import CST
 from tests.integration.test_sweeper import dispatched_cannot_do
 from tests.support import settings_for
-from yousu.wiring import build_http_app
+from yousu.server import build_http_app
 
 
 @dataclass

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from api.container import Container
 from tests.support import auth, settings_for
-from yousu.wiring import Background, SweepTask, build_http_app
+from yousu.server import Background, build_http_app
+from yousu.wiring import SweepTask
 
 BACKGROUND_THREADS = {"projections", "sweep", "anchor"}
 

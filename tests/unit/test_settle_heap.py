@@ -6,7 +6,7 @@ import gc
 
 from fastapi import FastAPI
 
-from yousu.wiring import settle_heap
+from yousu.server import settle_heap
 
 
 def test_settle_heap_moves_start_up_objects_out_of_the_collector() -> None:
