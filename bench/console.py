@@ -49,6 +49,8 @@ from domain.roster import SigningMode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
+from yardstick import quiet_logs  # noqa: E402 — bench/yardstick.py, beside this script
+
 from adapters.accounts import SqlAccountStore  # noqa: E402 — imports follow the sys.path set-up above
 from application.clock import SystemClock  # noqa: E402 — imports follow the sys.path set-up above
 from application.complaints import ComplaintsApp, new_salt  # noqa: E402 — imports follow the sys.path set-up above
@@ -382,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="seed a new store even if the file has enough")
     parser.add_argument("--background", action="store_true", help="projections and sweeper on in the server")
     args = parser.parse_args(argv)
+    quiet_logs()  # the seeding's group-commit DEBUG lines stay out of the figures
     if not (ROOT / "console" / "dist" / "index.html").is_file():
         raise SystemExit("console/dist is not built: run `make console` first")
     print(f"store {args.db}", flush=True)

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from api.auth import mint_token
 from application.clock import Clock, SystemClock
 from domain.values import Role
-from yousu.settings import Settings
 from yousu.server import build_http_app
+from yousu.settings import Settings
 
 T = TypeVar("T")
 

@@ -38,3 +38,5 @@ def test_console_page_load_benchmark_smoke(tmp_path: Path) -> None:
         assert ratio > 0
     assert rows["login"][3] == "1.0"  # the anchor against itself
     assert "every load under 1 s:" in out
+    # the figures only: no DEBUG lines from seeding (the group commit's) on either stream
+    assert "debug" not in (out + done.stderr).lower(), (out + done.stderr)[-2000:]

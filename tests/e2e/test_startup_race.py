@@ -60,7 +60,9 @@ def test_three_processes_create_the_store_at_once_ten_times() -> None:
             for p in procs:
                 out, errors = p.communicate(timeout=60)
                 if p.returncode != 0 or "ready" not in out:
-                    failures.append(f"round {round_no}: exit {p.returncode}: {errors.strip().splitlines()[-1:]}")
+                    # the whole traceback's end: which step of the start-up gave up, and on what
+                    tail = "\n".join(errors.strip().splitlines()[-30:])
+                    failures.append(f"round {round_no}: exit {p.returncode}:\n{tail}")
         finally:
             drop_pg_database(url)
     assert not failures, failures
