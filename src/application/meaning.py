@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import jieba
 import numpy as np
 
 from application import text
@@ -117,10 +118,7 @@ def load() -> Table:
             return _table
         heads, vectors = _read()
         text.ensure_ready()
-        import jieba.analyse  # noqa: PLC0415 — its IDF table (and the posseg it imports) load with the vectors, not with every CLI command
-
-        tfidf = jieba.analyse.default_tfidf
-        idf, median = dict(tfidf.idf_freq), float(tfidf.median_idf)
+        idf, median = text.idf_table()
         freq = jieba.dt.FREQ
         weights = np.array([freq.get(w, 0) * idf.get(w, median) for w in heads], dtype=np.float64)
         common = (weights @ vectors).astype(np.float32)

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from application import meaning
-from application.text import STOPWORDS
+from application.text import STOPWORDS, idf_table
 
-if TYPE_CHECKING:  # scipy and jieba's IDF table load when topics are first grouped, not with every CLI command
+if TYPE_CHECKING:  # scipy loads when topics are first grouped, not with every CLI command
     from scipy import sparse
 
 MEANING_LINK = 0.35  # average cosine (centred meaning vectors) from which a complaint belongs to a topic
@@ -180,10 +180,7 @@ def group(
 def label(docs: Sequence[Sequence[str]], top: int = 3) -> list[str]:
     """The matter's ``top`` key terms: words frequent in its complaints, weighted by jieba's IDF table (words of
     procedure — 材料, 审核, 一直 — say how it goes, not what it is, and are left out)."""
-    import jieba.analyse  # noqa: PLC0415 — loaded on first use (see TYPE_CHECKING above)
-
-    idf = jieba.analyse.default_tfidf.idf_freq
-    median = jieba.analyse.default_tfidf.median_idf
+    idf, median = idf_table()
     counts: Counter[str] = Counter()
     for words in docs:
         counts.update(set(words))

@@ -79,3 +79,12 @@ def test_enterprise_names_key_the_same_complainant() -> None:
     assert a == text.person_keys(key, None, None, "宏达商贸 有限公司")
     assert a != text.person_keys(key, None, None, "宏达建筑有限公司")
     assert all("宏达" not in k for k in a)
+
+
+def test_the_idf_table_is_the_one_jiebas_keyword_extractor_uses() -> None:
+    """Read from jieba's own file without importing jieba.analyse: the same words, weights and median."""
+    import jieba.analyse  # noqa: PLC0415 — the library's own loader, as the reference
+
+    idf, median = text.idf_table()
+    assert idf == jieba.analyse.default_tfidf.idf_freq
+    assert median == jieba.analyse.default_tfidf.median_idf
