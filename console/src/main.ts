@@ -1,8 +1,7 @@
 import { createApp } from "vue";
 import { createPinia } from "pinia";
-import ElementPlus from "element-plus";
-import zhCn from "element-plus/es/locale/lang/zh-cn";
-import "element-plus/dist/index.css";
+import "element-plus/theme-chalk/base.css";
+import "element-plus/theme-chalk/el-message.css";
 import App from "./App.vue";
 import { router } from "./router";
 import { setUnauthenticatedHandler } from "./api/http";
@@ -11,7 +10,6 @@ import { useUserStore } from "./stores/user";
 const app = createApp(App);
 app.use(createPinia());
 app.use(router);
-app.use(ElementPlus, { locale: zhCn });
 setUnauthenticatedHandler(() => {
   useUserStore().me = null;
   if (router.currentRoute.value.path !== "/login") void router.push({ path: "/login", query: { expired: "1" } });
