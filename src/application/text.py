@@ -113,8 +113,9 @@ def _template() -> MinHash:
 
 def signature(text: str) -> np.ndarray:
     """The MinHash signature (``NUM_PERM`` unsigned 32-bit values) of ``text``'s shingles."""
-    template = _template()
-    m = type(template)(num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations, scheme=SCHEME)
+    from datasketch import MinHash  # noqa: PLC0415 — loaded on first use (see the import above)
+
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_template().permutations, scheme=SCHEME)
     words = set(tokens(text))  # the set of words: a reworded complaint keeps most of them, not their order
     if words:
         m.update_batch([w.encode() for w in sorted(words)])
