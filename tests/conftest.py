@@ -33,6 +33,10 @@ CST = timezone(timedelta(hours=8))
 # The CLIs print through rich, which wraps at 80 columns when stderr is no terminal; under pytest-xdist
 # tmp paths are longer (…/popen-gw0/…) and a wrapped path no longer contains its file name.
 os.environ.setdefault("COLUMNS", "200")
+# argon2 at its cheapest for the suite's thousands of accounts and sign-ins (each at the standard cost is
+# ~0.1 s of CPU); every server, CLI and in-process app the tests start inherits it. The standard cost itself
+# is checked by tests/unit/test_argon2_profile.py, which sets it back.
+os.environ.setdefault("YOUSU_ARGON2_PROFILE", "test-only")
 PG_ADMIN_URL = os.environ.get("YOUSU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

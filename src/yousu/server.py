@@ -89,6 +89,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         runner.setup()  # the views' tables exist before the first query (idempotent, locked)
         views = runner.db
     accounts = account_store(settings, complaints.clock) if db.kind != "memory" else None
+    if settings.argon2_profile == "test-only":
+        log.warning("argon2_test_only", detail="口令以测试用的最低强度散列，仅供测试，切勿用于生产")
     container = Container(
         complaints=complaints,
         verifier=verifier(settings),

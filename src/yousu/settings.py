@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -130,6 +131,11 @@ class Settings(BaseSettings):
     login_account_per_minute: float = Field(2.0, gt=0, le=1000)  # …then this many a minute
     login_hash_workers: int = Field(2, ge=1, le=32)  # password checks (argon2) at a time
     login_hash_queue: int = Field(8, ge=0, le=1000)  # sign-ins waiting for a check; more: 503 with Retry-After
+    # the cost of stored password hashes: "standard" is argon2-cffi's default (RFC 9106 low-memory: 64 MiB, 3
+    # passes); "test-only" is its CHEAPEST profile, so a test suite can make and check thousands of passwords.
+    # The service warns at start while it is set, and a hash made under it is made again at the standard cost
+    # at its next sign-in once the setting is back to "standard".
+    argon2_profile: Literal["standard", "test-only"] = "standard"
     login_tarpit_seconds: float = Field(LoginGuard.tarpit, ge=0, le=10)  # a refused sign-in is answered this much later
     session_hours: int = Field(12, ge=1, le=24)  # console session; capped by token_max_lifetime
     cookie_secure: bool = False  # true behind HTTPS: the session cookies then travel only over TLS

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import structlog
+from argon2 import PasswordHasher, profiles
 
 from adapters.accounts import SqlAccountStore
 from api.auth import TokenVerifier
@@ -243,12 +244,23 @@ def run_forever(runner: ProjectionRunner, stop: threading.Event, *, poll_interva
     runner.follow(stop, poll_interval=poll_interval)
 
 
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """argon2 at the standard cost; argon2-cffi's cheapest profile only when ``argon2_profile`` says test-only."""
+    if settings.argon2_profile == "test-only":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
 def account_store(settings: Settings, clock: Clock) -> AccountStore:
     """The local staff accounts (console sign-in) on the service's database, tables created if missing;
     centres and departments are checked against the district's reference."""
     reference = load_reference(settings.reference_file)
     store = SqlAccountStore(
-        settings.database(), clock, centres=reference.centres.keys(), departments=reference.departments.keys()
+        settings.database(),
+        clock,
+        hasher=password_hasher(settings),
+        centres=reference.centres.keys(),
+        departments=reference.departments.keys(),
     )
     store.setup()
     return store

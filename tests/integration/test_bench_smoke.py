@@ -65,7 +65,7 @@ def test_sweep_bench_smoke(pg_url: str) -> None:
 def test_commands_bench_smoke(pg_url: str) -> None:
     """bench/commands.py against a real `yousu serve` on PostgreSQL, driven by wrk (installed when missing):
     the trivial app's ceiling, /healthz and every kind measured, none failing, the targets judged."""
-    cmd = [sys.executable, "bench/commands.py", "--database-url", pg_url, "--connections", "1,4", "--workers", "1"]
+    cmd = [sys.executable, "bench/commands.py", "--database-url", pg_url, "--connections", "4", "--workers", "1"]
     cmd += ["--duration", "1", "--no-profile"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -73,7 +73,7 @@ def test_commands_bench_smoke(pg_url: str) -> None:
     measured = {(r[0], r[1]) for r in rows[1:] if r[2] == "1"}
     kinds = ["trivial FastAPI app", "healthz", "receive", "classify", "sign", "dispatch", "resolve"]
     kinds += ["feedback", "callback", "read"]
-    assert measured == {(k, c) for k in kinds for c in ("1", "4")}, done.stdout
+    assert measured == {(k, "4") for k in kinds}, done.stdout
     assert all(r[6].startswith("0/") for r in rows[1:]), done.stdout  # no errors
     assert all(int(r[6].split("/")[1]) > 0 for r in rows[1:]), done.stdout  # every row sent requests
     assert "targets (" in done.stdout
