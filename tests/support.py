@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.auth import mint_token
 from application.clock import Clock, SystemClock
-from domain.values import Role
+from application.complaints import ComplaintsApp
+from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from yousu.server import build_http_app
 from yousu.settings import Settings
 
@@ -87,6 +88,22 @@ def hotline_body(ref: str, **overrides: Any) -> dict[str, Any]:
     when the app runs on another clock — it must lie within the backdating window)."""
     overrides.setdefault("received_at", (datetime.now(tz=CST) - timedelta(hours=1)).isoformat())
     return receive_body(channel="hotline", external_ref=ref, **overrides)
+
+
+def receive_many(complaints: ComplaintsApp, n: int, content: str) -> list[str]:
+    """``n`` window complaints ("{content} {i}") received by 16 threads at once, so that they share group
+    commits as a busy hall's do (one at a time, each waits for its own commit); their ids in order."""
+    clerk = Actor("c-seed", "窗口", Role.window_clerk)
+    person = Complainant(ComplainantType.person, "批量测试", "13800000000")
+
+    def receive(i: int) -> str:
+        made = complaints.receive(
+            channel=Channel.window, content=f"{content} {i}", category="housing", complainant=person, actor=clerk
+        )
+        return str(made.id)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(receive, range(n)))
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

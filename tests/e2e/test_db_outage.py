@@ -30,9 +30,9 @@ from application.complaints import ComplaintsApp
 from application.store import intake_id
 from domain.complaint import Complaint
 from domain.roster import SigningMode
-from domain.values import Actor, Channel, Complainant, ComplainantType, Role
+from domain.values import Channel
 from tests.e2e.conftest import Server
-from tests.support import auth, receive_body, settings_for
+from tests.support import auth, receive_body, receive_many, settings_for
 from yousu.wiring import build_complaints, build_runner, store_env
 
 pytestmark = pytest.mark.postgres
@@ -444,12 +444,7 @@ def seed_ledger(pg_url: str, rows: int) -> None:
     """``rows`` complaints straight into the store (not through the proxy), projected into the ledger."""
     settings = settings_for(pg_url)
     complaints = build_complaints(settings, check=False)
-    clerk = Actor("c-export", "窗口", Role.window_clerk)
-    person = Complainant(ComplainantType.person, "导出测试", "13800000000")
-    for n in range(rows):
-        complaints.receive(
-            channel=Channel.window, content=f"导出 {n}", category="housing", complainant=person, actor=clerk
-        )
+    receive_many(complaints, rows, "导出")
     runner = build_runner(settings, complaints)
     runner.setup()
     runner.run_once()

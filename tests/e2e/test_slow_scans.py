@@ -10,14 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from domain.values import Actor, Channel, Complainant, ComplainantType, Role
 from tests.e2e.conftest import Server
-from tests.support import auth, settings_for
+from tests.support import auth, receive_many, settings_for
 from yousu.wiring import build_complaints
 
 pytestmark = pytest.mark.postgres
@@ -30,21 +28,10 @@ def seed(pg_url: str, n: int) -> str:
     """``n`` complaints straight into the store, received by 16 threads at once (so they share group commits,
     as a busy hall's do); the id of the last."""
     complaints = build_complaints(settings_for(pg_url), check=False)
-    clerk = Actor("c-slow", "窗口", Role.window_clerk)
-    person = Complainant(ComplainantType.person, "慢查测试", "13800000000")
-
-    def receive(i: int) -> str:
-        made = complaints.receive(
-            channel=Channel.window, content=f"慢查 {i}", category="housing", complainant=person, actor=clerk
-        )
-        return str(made.id)
-
     try:
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            ids = list(pool.map(receive, range(n)))
+        return receive_many(complaints, n, "慢查")[-1]
     finally:
         complaints.close()
-    return ids[-1]
 
 
 def test_a_slow_verify_does_not_refuse_other_requests(server_factory: Callable[..., Server], pg_url: str) -> None:
