@@ -115,17 +115,25 @@ class RepeatView(View):
 
     @staticmethod
     def _candidates(tx: Tx, cid: UUID, since: datetime, at: datetime, keys: list[str]) -> list[tuple[Any, str]]:
-        """The earlier complaints of the same complainant in the window, with their meaning vectors."""
-        if not keys:
-            return []
-        cond, key_params = tx.in_list("p.person_key", keys, T.text)
+        """The newest earlier complaints (at most MAX_CANDIDATES) of the same complainant in the window, with
+        their meaning vectors.
+
+        One query per key, each walking the persons key (person_key, received_at) backwards and stopping at
+        the limit, then merged: one ``IN`` over several keys made the database read and sort every match of a
+        frequent complainant (an enterprise, a hotline's placeholder number) for each new complaint.
+        """
         sql = (
-            "SELECT DISTINCT i.complaint_id, i.vector, i.received_at"  # noqa: S608 — names are ours, values bound
+            "SELECT i.complaint_id, i.vector, p.received_at"  # noqa: S608 — names are ours, values bound
             f" FROM {tx.target(PERSONS)} p JOIN {tx.target(ITEMS)} i ON i.complaint_id = p.complaint_id"
-            f" WHERE {cond} AND p.received_at >= ? AND p.received_at <= ? AND p.complaint_id <> ?"
-            " ORDER BY i.received_at DESC LIMIT ?"
+            " WHERE p.person_key = ? AND p.received_at >= ? AND p.received_at <= ? AND p.complaint_id <> ?"
+            " ORDER BY p.received_at DESC LIMIT ?"
         )
-        return [(r[0], r[1]) for r in tx.query(sql, [*key_params, since, at, cid, MAX_CANDIDATES])]
+        found: dict[str, tuple[Any, Any, Any]] = {}
+        for key in dict.fromkeys(keys):
+            for row in tx.query(sql, [key, since, at, cid, MAX_CANDIDATES]):
+                found.setdefault(str(row[0]), (row[0], row[1], row[2]))
+        newest = sorted(found.values(), key=lambda r: r[2], reverse=True)[:MAX_CANDIDATES]
+        return [(r[0], r[1]) for r in newest]
 
     def _receive(self, tx: Tx, e: Complaint.Received) -> None:
         cid = e.originator_id
