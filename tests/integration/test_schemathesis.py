@@ -145,7 +145,9 @@ def seed(app: ComplaintsApp) -> list[str]:
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = tmp_path_factory.mktemp("schemathesis") / "yousu.db"
-    app = build_http_app(settings_for(f"sqlite:///{db}"))
+    # refused sign-ins answered at once: generated log-ins soon use up the throttle, and the tarpit's second per
+    # refusal (tested in test_auth_http.py) would make one operation take half a minute
+    app = build_http_app(settings_for(f"sqlite:///{db}", login_tarpit_seconds=0))
     # schemathesis runs the ASGI lifespan around every call, and the app's lifespan closes the store
     # at its end (as `yousu serve` must): here the module owns the app's lifetime instead
     app.router.lifespan_context = _module_owned
