@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_
 
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.e2e.conftest import REPO, Server, run_server, yousu_executable
-from tests.support import CIPHER_KEY, SECRET
+from tests.support import CIPHER_KEY, SECRET, auth
 
 CONSOLE = REPO / "console"
 DIST = CONSOLE / "dist"
@@ -130,7 +130,9 @@ class Hall:
 
 @pytest.fixture(scope="session")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    """`yousu serve` on a fresh PostgreSQL database, with accounts made by `yousu users add`."""
+    """`yousu serve` on a fresh PostgreSQL database, with accounts: the first made by `yousu users add` (as a hall
+    makes its first), the others by the administrator through the API (as the account page does: one process
+    start each would cost more than the accounts)."""
     ensure_console_built()
     url = create_pg_database("yousu_browser")
     env = {
@@ -142,17 +144,23 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
         "YOUSU_BACKGROUND": "true",  # projections inside serve, so the views follow without another process
     }
     env.pop("YOUSU_FIXED_CLOCK", None)
+    (first, (name, roles, department)), *others = USERS.items()
     try:
-        for username, (name, roles, department) in USERS.items():
-            cmd = [str(yousu_executable()), "users", "add", "--username", username, "--name", name]
-            for r in roles:
-                cmd += ["--role", r]
-            if department:
-                cmd += ["--department", department]
-            cmd += ["--centre", "district", "--password-stdin"]  # the district hall (ops/reference.toml)
-            subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
+        cmd = [str(yousu_executable()), "users", "add", "--username", first, "--name", name]
+        cmd += [x for r in roles for x in ("--role", r)] + (["--department", department] if department else [])
+        cmd += ["--centre", "district", "--password-stdin"]  # the district hall (ops/reference.toml)
+        subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True, input=f"{PASSWORD}\n", text=True)
         serve_env = {k: v for k, v in env.items() if k.startswith("YOUSU_") and k != "YOUSU_DATABASE_URL"}
         with run_server(url, tmp_path_factory.mktemp("browser"), **serve_env) as server:
+            with httpx.Client(base_url=server.base_url, timeout=30) as api:
+                for username, (name, roles, department) in others:
+                    account = {"username": username, "name": name, "roles": roles, "centre": "district"}
+                    made = api.post(
+                        "/v1/accounts",
+                        json={**account, "password": PASSWORD, **({"department": department} if department else {})},
+                        headers=auth("admin", name="测试管理员"),
+                    )
+                    assert made.status_code == 201, made.text
             yield Hall(server, env)
     finally:
         drop_pg_database(url)
