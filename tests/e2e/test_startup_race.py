@@ -20,13 +20,14 @@ ROUNDS = 10
 # What `serve` does before listening (store tables, view tables) and what the delivery policy adds. Each
 # process imports the project once, then runs one start-up per round on that round's new empty database,
 # every process at the same instant (sent on stdin once all of them finished the round before); it answers
-# one JSON line per round: "ready", or the end of the traceback that made it give up.
+# one line per round, "@race " and JSON: "ready", or the end of the traceback that made it give up (its log
+# lines share stdout and are passed over).
 STARTUP = """
 import json, sys, time, traceback
 from yousu.settings import Settings
 from yousu.server import build_container, close_container
 from policies.delivery import Deliverer
-print(json.dumps("imported"), flush=True)
+print("@race", json.dumps("imported"), flush=True)
 for line in sys.stdin:
     url, start = line.split()
     time.sleep(max(0.0, float(start) - time.time()))
@@ -38,10 +39,20 @@ for line in sys.stdin:
         answer = "ready"
     except BaseException:
         answer = "\\n".join(traceback.format_exc().strip().splitlines()[-30:])
-    print(json.dumps(answer), flush=True)
+    print("@race", json.dumps(answer), flush=True)
 """
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def answer(p: subprocess.Popen[str]) -> str:
+    """The process's next answer, passing over its log lines; a note when it ended without one."""
+    assert p.stdout is not None
+    while line := p.stdout.readline():
+        if line.startswith("@race "):
+            found: str = json.loads(line.removeprefix("@race "))
+            return found
+    return "(no answer: the process ended)"
 
 
 def test_three_processes_create_the_store_at_once_ten_times() -> None:
@@ -61,8 +72,7 @@ def test_three_processes_create_the_store_at_once_ten_times() -> None:
     failures: list[str] = []
     try:
         for p in procs:  # every interpreter has imported the project before the first round
-            assert p.stdout is not None
-            assert json.loads(p.stdout.readline() or '""') == "imported", p.communicate(timeout=30)[1][-3000:]
+            assert answer(p) == "imported", p.communicate(timeout=30)[1][-3000:]
         for round_no in range(ROUNDS):
             url = create_pg_database("yousu_race")
             try:
@@ -72,10 +82,9 @@ def test_three_processes_create_the_store_at_once_ten_times() -> None:
                     p.stdin.write(f"{url} {start}\n")
                     p.stdin.flush()
                 for p in procs:
-                    assert p.stdout is not None
-                    answer = json.loads(p.stdout.readline() or '"(no answer: the process ended)"')
-                    if answer != "ready":
-                        failures.append(f"round {round_no}:\n{answer}")
+                    said = answer(p)
+                    if said != "ready":
+                        failures.append(f"round {round_no}:\n{said}")
             finally:
                 drop_pg_database(url)
     finally:
