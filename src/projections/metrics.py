@@ -738,8 +738,11 @@ def metrics(  # noqa: PLR0913 — the query's knobs: a period, a grouping, an in
         found = summed(tx, METRICS_MONTHLY, "month", plan.months) + summed(tx, METRICS_COUNTS, "day", plan.days)
         minus = summed(tx, METRICS_COUNTS, "day", plan.minus)
         g = _group_expr(tx, group_by, "day")
+        # the clocks still running are few beside all the period's: SQLite, without statistics, would walk the
+        # period's days instead (66 ms against 6 ms at 100,000 complaints); PostgreSQL's planner knows better
+        due_index = "" if tx.dialect == "postgresql" else f" INDEXED BY {METRICS_DUE.indexes[0][0]}"
         pending = tx.query(
-            f"SELECT {g}, clock, SUM(n) FROM {METRICS_DUE.name}"  # noqa: S608 — our table and column names, values bound
+            f"SELECT {g}, clock, SUM(n) FROM {METRICS_DUE.name}{due_index}"  # noqa: S608 — our table and column names, values bound
             f" WHERE due_at >= ? AND day >= ? AND day <= ? AND {facets} GROUP BY 1, 2",
             [now, from_, to, *facet_params],
         )
