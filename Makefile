@@ -52,9 +52,11 @@ lint: $(DEV_STAMP) $(NPM_STAMP)
 	$(BIN)/lint-imports
 	cd $(CONSOLE) && $(NPM) run lint && $(NPM) run typecheck && $(NPM) run check:api
 
-# `make test`: lint, the console's build and unit tests, then the whole pytest suite on every core
-# (pytest-xdist; each browser and end-to-end module whole on one worker, see tests/conftest.py); the 25 slowest tests
-# and the wall time of the whole target are printed at the end. PYTEST_WORKERS=1 runs it serially.
+# `make test`: the console's build, then the whole pytest suite on every core (pytest-xdist; each browser and
+# end-to-end module whole on one worker, see tests/conftest.py) and, beside it at the lowest CPU priority, lint and the
+# console's unit tests: they run in the moments the suite leaves a core idle (its browsers and servers wait a lot),
+# and their output is printed after the suite's. The 25 slowest tests and the wall time of the whole target are
+# printed at the end; any failure of the three fails it. PYTEST_WORKERS=1 runs the suite serially.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS    ?=
 
@@ -67,9 +69,16 @@ test:
 	exit $$status
 
 # the browser tests (tests/browser) are part of the suite; they serve the built console
-test-steps: lint $(CONSOLE_DIST)
-	cd $(CONSOLE) && $(NPM) test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
+test-steps: $(DEV_STAMP) $(NPM_STAMP) $(CONSOLE_DIST)
+	@checks=$$(mktemp); \
+	( nice -n 19 $(MAKE) --no-print-directory lint && cd $(CONSOLE) && nice -n 19 $(NPM) test ) >"$$checks" 2>&1 & \
+	checks_pid=$$!; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS); suite=$$?; \
+	wait $$checks_pid; checked=$$?; \
+	printf '\n---- lint and the console unit tests (run beside the suite): %s\n' \
+		"$$([ $$checked -eq 0 ] && echo passed || echo FAILED)"; \
+	cat "$$checks"; rm -f "$$checks"; \
+	[ $$suite -eq 0 ] && [ $$checked -eq 0 ]
 
 test-fast: $(DEV_STAMP)
 	$(BIN)/pytest -x -q -n $(PYTEST_WORKERS) -m "not slow and not browser"
