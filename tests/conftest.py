@@ -171,8 +171,9 @@ class _Dropper:
 
     ``DROP DATABASE`` takes a few hundred milliseconds of PostgreSQL's file removal and fsync, most of it
     waiting; a worker that waited for it left its core idle after every PostgreSQL test. The databases are
-    dropped in the order given, ``WITH (FORCE)`` (closing any session left), on one admin connection; the
-    session's end waits for the last (:func:`pytest_sessionfinish`), and a drop that failed fails the run there.
+    dropped in the order given, ``WITH (FORCE)`` (closing any session left), on one admin connection (not
+    :func:`_admin_connect`, whose ``pytest.fail`` would end the thread silently); the session waits for the last
+    and fails on a drop that failed (:func:`_databases_dropped`).
     """
 
     def __init__(self) -> None:
@@ -219,12 +220,17 @@ def drop_pg_database(url: str) -> None:
     _dropper.submit(url.rsplit("/", 1)[1])
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Every database dropped before the run ends; a drop that failed fails the run."""
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped() -> Iterator[None]:
+    """Every database dropped before the session ends, and a drop that failed an error of the run.
+
+    Set up before any other session fixture, so torn down after them all (a browser hall's or an end-to-end
+    module's database included); an error in this teardown is reported on the last test, under xdist too.
+    """
+    yield
     failures = _dropper.finish()
     if failures:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        print("\nPostgreSQL databases the suite could not drop:\n" + "\n".join(failures))  # noqa: T201
+        pytest.fail("PostgreSQL databases the suite could not drop:\n" + "\n".join(failures), pytrace=False)
 
 
 @pytest.fixture

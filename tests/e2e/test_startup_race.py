@@ -20,8 +20,8 @@ ROUNDS = 10
 # What `serve` does before listening (store tables, view tables) and what the delivery policy adds. Each
 # process imports the project once, then runs one start-up per round on that round's new empty database,
 # every process at the same instant (sent on stdin once all of them finished the round before); it answers
-# one line per round, "@race " and JSON: "ready", or the end of the traceback that made it give up (its log
-# lines share stdout and are passed over).
+# one line per round, "@race " and JSON: "ready", or each exception of the chain that made it give up (class
+# and message) and the end of its traceback (its log lines share stdout and are passed over).
 STARTUP = """
 import json, sys, time, traceback
 from yousu.settings import Settings
