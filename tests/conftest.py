@@ -6,9 +6,12 @@ Also the suite's own rules, applied at collection and while tests run:
   fixtures or parameters reach PostgreSQL (see :func:`uses_postgres`), and a test that creates or drops
   a PostgreSQL database without the marker fails (so ``-m "not postgres"`` runs without a server);
 - under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) each browser module and each
-  end-to-end module runs whole on one worker (``xdist_group("browser:<file>")``, ``"e2e:<file>"``), so the
-  modules spread over the workers while a module's server starts once; a worker that runs browser modules
-  starts its own ``yousu serve`` and chromium once (session fixtures), whatever modules it gets.
+  end-to-end module runs whole on one worker (:func:`xdist_scope`, by the scheduler this file gives xdist), so
+  the modules spread over the workers while a module's server starts once; a worker that runs browser modules
+  starts its own ``yousu serve`` and chromium once (session fixtures), whatever modules it gets; the few tests
+  that start many processes against PostgreSQL at once share one group (``MANY_CONNECTIONS``), so they never
+  run side by side, and every process the suite starts has small pools: the workers share PostgreSQL's
+  100 connections.
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ os.environ.setdefault("COLUMNS", "200")
 # ~0.1 s of CPU); every server, CLI and in-process app the tests start inherits it. The standard cost itself
 # is checked by tests/unit/test_argon2_profile.py, which sets it back.
 os.environ.setdefault("YOUSU_ARGON2_PROFILE", "test-only")
+# Small pools for every server, CLI and in-process app the suite starts (a test that needs more sets its own).
+# The suite shares one PostgreSQL and its 100 connections between two workers; at the default pools (5 + 10,
+# the views' pool as large) an idle `yousu serve` holds 13 and one under load 30 or more, and two
+# multi-process tests side by side reached 99, so the next process to connect was refused ("too many
+# clients") and failed in ways that had nothing to do with what it tested.
+os.environ.setdefault("YOUSU_POOL_SIZE", "2")
+os.environ.setdefault("YOUSU_POOL_MAX_OVERFLOW", "4")
 PG_ADMIN_URL = os.environ.get("YOUSU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -110,16 +120,53 @@ def uses_postgres(item: pytest.Item) -> bool:
     return cls is not None and any(_reaches_postgres(k) for k in cls.__mro__ if k.__module__.startswith("tests."))
 
 
+# The tests that start several processes against the shared PostgreSQL at once, each process with its own pools
+# (nodes, runners and sweepers side by side; the start-up race; two workers; racing sweep processes): one at a
+# time, on one xdist worker. Side by side on two workers, beside the browser halls, two of them took 99 of the
+# server's 100 connections.
+MANY_CONNECTIONS = (
+    "tests/e2e/test_several_nodes.py",
+    "tests/e2e/test_startup_race.py",
+    "tests/e2e/test_workers.py",
+    "tests/integration/test_sweeper.py::test_racing_sweep_processes_raise_each_escalation_once",
+)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The postgres marker on every test that uses PostgreSQL; each browser and end-to-end module one xdist group."""
+    """The postgres marker on every test that uses PostgreSQL."""
     for item in items:
         if item.get_closest_marker("postgres") is None and uses_postgres(item):
             item.add_marker(pytest.mark.postgres)
-        if "tests/browser/" in str(item.path):
-            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
-        elif "tests/e2e/" in str(item.path):  # a module's `yousu serve` (module-scoped) starts once, on one worker
-            item.add_marker(pytest.mark.xdist_group(f"e2e:{item.path.name}"))
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit of work a test is sent to a worker in: the tests holding many connections together; a browser or
+    end-to-end module whole (its module-scoped `yousu serve` starts once, on one worker); any other test alone."""
+    if nodeid.startswith(MANY_CONNECTIONS):
+        return "many-connections"
+    path = nodeid.split("::", 1)[0]
+    if path.startswith(("tests/browser/", "tests/e2e/")):
+        return path
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadgroup`` by :func:`xdist_scope`, larger units first.
+
+    pytest-xdist's own ``xdist_group`` marker does nothing under pytest 9.2: xdist appends the group to
+    ``item._nodeid``, which pytest 9.2 no longer reads (a node's id is ``item._id`` now), so every test was
+    sent alone and a module's server started on both workers. The grouping is therefore done here, from the
+    node ids the workers report, with xdist's own scope scheduler."""
+    if config.getvalue("dist") != "loadgroup":
+        return None  # xdist's own choice
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]  # noqa: PLC0415 — xdist's
+
+    class Scopes(LoadScopeScheduling):  # type: ignore[misc]  # xdist ships no type information
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return Scopes(config, log)
 
 
 _running: list[pytest.Item] = []

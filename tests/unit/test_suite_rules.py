@@ -77,3 +77,62 @@ def test_an_unmarked_test_that_makes_a_database_fails(tmp_path: Path) -> None:
     done = pytest_run(tmp_path, "-k", "sneaking", "-o", "markers=postgres")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "test_sneaking_in uses PostgreSQL but lacks @pytest.mark.postgres" in done.stdout
+
+
+def test_modules_with_a_server_and_the_tests_holding_many_connections_run_as_units() -> None:
+    from tests.conftest import xdist_scope  # noqa: PLC0415 — the suite's own scheduling rule
+
+    expected = {
+        # a browser or end-to-end module, whole: its server (module or session fixture) starts once
+        "tests/browser/test_console_day.py::test_a_day[chromium]": "tests/browser/test_console_day.py",
+        "tests/e2e/test_hotline_e2e.py::test_outage[postgresql]": "tests/e2e/test_hotline_e2e.py",
+        # the tests that start many processes against PostgreSQL: one unit, never side by side
+        "tests/e2e/test_several_nodes.py::test_killed": "many-connections",
+        "tests/e2e/test_startup_race.py::test_race": "many-connections",
+        "tests/e2e/test_workers.py::test_two": "many-connections",
+        "tests/integration/test_sweeper.py::test_racing_sweep_processes_raise_each_escalation_once": (
+            "many-connections"
+        ),
+        # anything else alone
+        "tests/integration/test_sweeper.py::test_racing_sweepers_raise_each_escalation_once": (
+            "tests/integration/test_sweeper.py::test_racing_sweepers_raise_each_escalation_once"
+        ),
+        "tests/unit/test_calendar.py::test_x[a::b]": "tests/unit/test_calendar.py::test_x[a::b]",
+    }
+    assert {nodeid: xdist_scope(nodeid) for nodeid in expected} == expected
+
+
+ONE_MODULE = """
+import os
+import pytest
+
+
+@pytest.mark.parametrize("n", range(8))
+def test_where(n):
+    with open(os.environ["WHERE"], "a") as f:
+        f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+"""
+
+
+PYTEST = (sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-q")
+
+
+def test_under_xdist_an_end_to_end_module_runs_whole_on_one_worker(tmp_path: Path) -> None:
+    module = tmp_path / "tests" / "e2e" / "test_sample.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(ONE_MODULE, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # the rootdir: ids start tests/e2e/
+    where = tmp_path / "where.txt"
+    done = subprocess.run(
+        [*PYTEST, "-n", "2", "--dist", "loadgroup", "tests/e2e/test_sample.py"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": f"{REPO / 'src'}:{REPO}", "PATH": "/usr/bin:/bin", "WHERE": str(where)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers = where.read_text(encoding="utf-8").split()
+    assert len(workers) == 8
+    assert len(set(workers)) == 1, workers  # pytest 9.2 with xdist's own xdist_group marker: spread over both
