@@ -290,18 +290,37 @@ class SweepTask:
         self.hotline = hotline_outbox(settings, complaints, views)
 
     def __call__(self) -> object:
-        """Sweep once and deliver pending notices and hotline work-order updates."""
-        result = self.sweeper.sweep()
-        self.order_sweeper.sweep()
-        self.merges.run()
+        """Sweep once and deliver pending notices and hotline work-order updates.
+
+        Each step runs whatever became of the ones before it: a sweep that fails (a complaint it cannot load,
+        a connection lost mid-way) must not hold back the notices and hotline updates already queued. Each
+        failure is logged with its step; the first is raised at the end, for the loop to count."""
+        failures: list[Exception] = []
+        result = self._step("deadlines", self.sweeper.sweep, failures)
+        self._step("orders", self.order_sweeper.sweep, failures)
+        self._step("merges", self.merges.run, failures)
         if self.deliverer is not None or self.hotline is not None:
-            caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
-            now = self.complaints.clock.now()
-            if caught_up and self.deliverer is not None:
-                self.deliverer.run_once(now)
-            if self.hotline is not None:  # the hotline view's rows are whole pages: no need to wait for the rest
-                self.hotline.run_once(now)
+            self._step("deliveries", self._deliver, failures)
+        if failures:
+            raise failures[0]
         return result
+
+    def _deliver(self) -> None:
+        caught_up = tracking.wait_until(self.views, self.complaints.max_notification_id(), timeout=2.0)
+        now = self.complaints.clock.now()
+        if caught_up and self.deliverer is not None:
+            self.deliverer.run_once(now)
+        if self.hotline is not None:  # the hotline view's rows are whole pages: no need to wait for the rest
+            self.hotline.run_once(now)
+
+    @staticmethod
+    def _step(name: str, step: Callable[[], object], failures: list[Exception]) -> object:
+        try:
+            return step()
+        except Exception as exc:
+            log.exception("sweep_step_failed", step=name)
+            failures.append(exc)
+            return None
 
     def close(self) -> None:
         """Close the webhook and hotline HTTP clients."""

@@ -30,6 +30,7 @@ from tests.integration.projections_reference import table_rows
 from tests.readers import messages_of
 from tests.support import CST, settings_for
 from yousu.server import build_container, close_container
+from yousu.wiring import SweepTask
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "ops" / "hotline" / "simulator.py"
 NOW = datetime(2025, 9, 26, 10, 0, tzinfo=CST)
@@ -335,3 +336,33 @@ def test_the_hotline_view_is_a_fold_page_by_page_as_at_once(container: Container
         assert len(table_rows(one_by_one.db, HOTLINE_ORDERS)) == 2  # the window complaint is no work order
     finally:
         one_by_one.db.close()
+
+
+class BrokenSweeper:
+    """A deadline sweep that fails every time (a complaint it cannot load, a connection lost mid-way)."""
+
+    def sweep(self) -> object:
+        msg = "the sweep failed"
+        raise RuntimeError(msg)
+
+
+def test_a_failing_sweep_does_not_hold_back_the_hotline(sqlite_url: str) -> None:
+    port = free_port()
+    settings = settings_for(sqlite_url, hotline_url=f"http://127.0.0.1:{port}/work-orders", hotline_timeout=2.0)
+    container = build_container(settings, SettableClock(NOW))
+    try:
+        work_order(container.complaints, "HL-9")
+        assert container.catch_up is not None
+        container.catch_up()
+        assert container.views is not None
+        task = SweepTask(settings, container.complaints, container.views)
+        task.sweeper = BrokenSweeper()  # type: ignore[assignment]
+        try:
+            with hotline_at(port) as hotline, pytest.raises(RuntimeError, match="the sweep failed"):
+                task()  # the loop is told (it logs and counts the failure) …
+            # … after the other steps ran: every update of the work order reached the hotline
+            assert [m["type"] for m in hotline.state["work_orders"]["HL-9"]] == EXPECTED
+        finally:
+            task.close()
+    finally:
+        close_container(container)
