@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from policies.delivery import LEASE_MARGIN_SECONDS
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.e2e.conftest import REPO, Server, free_port, yousu_executable
 from tests.support import CIPHER_KEY, CST, auth
@@ -179,7 +180,13 @@ def test_a_work_order_through_every_step_reaches_the_hotline_in_order_across_out
     # and had its chance to post it out of order.
     wait_for(lambda: {"consulted", "resolved"} <= outbox().keys(), what="both updates queued")
     tried = outbox()["consulted"]["attempts"]
-    wait_for(lambda: outbox()["consulted"]["attempts"] > tried, what="the head tried again, the second behind it")
+    # Tried again after its backoff (at most 1 s here); or, should a pass fail before recording its attempt (the
+    # database busy for a moment), once that pass's lease ends: one POST's timeout (2 s) plus the lease margin.
+    wait_for(
+        lambda: outbox()["consulted"]["attempts"] > tried,
+        timeout=LEASE_MARGIN_SECONDS + 15,
+        what="the head tried again, the second behind it",
+    )
     wait_for(lambda: bool(cli(database, "deliveries", "--failed", "--json").stdout.strip()), what="a failing message")
     failing = [json.loads(line) for line in cli(database, "deliveries", "--failed", "--json").stdout.splitlines()]
     assert [(m["external_ref"], m["type"]) for m in failing] == [(REF, "consulted")]  # only the head is tried
