@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -22,8 +23,8 @@ PASSWORD = "窗口密码-2025-春季"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, clock: SettableClock) -> SqlAccountStore:
-    """A fresh account store on each real database kind."""
+def store(request: pytest.FixtureRequest, clock: SettableClock) -> Iterator[SqlAccountStore]:
+    """A fresh account store on each real database kind, closed after the test (its pool's threads with it)."""
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
     s = SqlAccountStore(
         parse_database_url(url), clock, hasher=FAST, centres={"district", "jiefang"}, departments={"market"}
@@ -31,7 +32,8 @@ def store(request: pytest.FixtureRequest, clock: SettableClock) -> SqlAccountSto
     s.setup()
     s.setup()  # idempotent
     s.add(username="wangxm", name="王小明", roles=[Role.window_clerk], password=PASSWORD, centre="jiefang")
-    return s
+    yield s
+    s.close()
 
 
 def stored_hash(s: SqlAccountStore, username: str) -> str:
@@ -152,8 +154,11 @@ def test_setup_adds_the_disabled_column_to_an_older_table(sqlite_url: str, clock
             [FAST.hash(PASSWORD)],
         )
     s = SqlAccountStore(parse_database_url(sqlite_url), clock, hasher=FAST)
-    s.setup()
-    assert s.authenticate("old", PASSWORD).disabled is False
+    try:
+        s.setup()
+        assert s.authenticate("old", PASSWORD).disabled is False
+    finally:
+        s.close()
 
 
 def test_account_rules(store: SqlAccountStore) -> None:
@@ -193,10 +198,14 @@ def test_concurrent_setup_on_postgresql_creates_the_tables_once(pg_url: str, clo
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    stores[0].add(username="ok", name="甲", roles=[Role.analyst], password=PASSWORD)
-    assert stores[3].get("ok") is not None
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        stores[0].add(username="ok", name="甲", roles=[Role.analyst], password=PASSWORD)
+        assert stores[3].get("ok") is not None
+    finally:
+        for s in stores:
+            s.close()
