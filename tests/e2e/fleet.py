@@ -38,10 +38,6 @@ def node_env(database_url: str, **extra: str) -> dict[str, str]:
         "YOUSU_CALENDAR_DIR": str(REPO / "ops" / "calendar"),
         "YOUSU_REFERENCE_FILE": str(REPO / "ops" / "reference.toml"),
         "PYTHONUNBUFFERED": "1",
-        # small pools: several nodes, runners and sweepers share one PostgreSQL's 100 connections with the
-        # other worker's tests (at the default sizes this module's fleet alone held 53)
-        "YOUSU_POOL_SIZE": "2",
-        "YOUSU_POOL_MAX_OVERFLOW": "4",
         **extra,
     }
 

@@ -113,6 +113,11 @@ def test_each_kind_of_process_killed_under_load_every_duty_done_once(tmp_path: P
         "YOUSU_HOTLINE_BACKOFF": "0.2",
         "YOUSU_HOTLINE_BACKOFF_CAP": "1",
         "YOUSU_HOTLINE_TIMEOUT": "2",
+        # small pools: six processes share the suite's PostgreSQL and its 100 connections with the other worker's
+        # tests (at the default sizes this fleet alone held 53). The drills on a cluster of their own keep the
+        # default pools.
+        "YOUSU_POOL_SIZE": "2",
+        "YOUSU_POOL_MAX_OVERFLOW": "4",
     }
     env = node_env(url, **settings)
     try:
