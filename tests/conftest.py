@@ -45,8 +45,8 @@ os.environ.setdefault("YOUSU_ARGON2_PROFILE", "test-only")
 # Small pools for every server, CLI and in-process app the suite starts (a test that needs more sets its own).
 # The suite shares one PostgreSQL and its 100 connections between two workers; at the default pools (5 + 10,
 # the views' pool as large) an idle `yousu serve` holds 13 and one under load 30 or more, and two
-# multi-process tests side by side reached 99, so the next process to connect was refused ("too many
-# clients") and failed in ways that had nothing to do with what it tested.
+# multi-process tests side by side reached 99, and a process connecting then failed (the start-up race's
+# StoreUnavailable) in ways that had nothing to do with what it tested.
 os.environ.setdefault("YOUSU_POOL_SIZE", "2")
 os.environ.setdefault("YOUSU_POOL_MAX_OVERFLOW", "4")
 PG_ADMIN_URL = os.environ.get("YOUSU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

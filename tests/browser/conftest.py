@@ -142,10 +142,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
         "YOUSU_CIPHER_KEY": CIPHER_KEY,
         "YOUSU_CONSOLE_DIR": str(DIST),
         "YOUSU_BACKGROUND": "true",  # projections inside serve, so the views follow without another process
-        # one person's clicks at a time: small pools, so that a hall on each xdist worker beside the end-to-end
-        # drills stays well inside PostgreSQL's 100 connections (at the defaults a hall held about 20)
-        "YOUSU_POOL_SIZE": "2",
-        "YOUSU_POOL_MAX_OVERFLOW": "4",
+        # (its pools: the suite's small ones, from tests/conftest.py through os.environ)
     }
     env.pop("YOUSU_FIXED_CLOCK", None)
     (first, (name, roles, department)), *others = USERS.items()
